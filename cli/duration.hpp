@@ -1,0 +1,22 @@
+// duration.hpp — parsing and printing mission durations ("2ms", "90s", "15m", "24h", "7d").
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "dyn/time.hpp"
+
+namespace dyn::cli {
+
+// Accepts a non-negative integer or decimal followed by one unit: us, ms, s,
+// m (minutes), h, d. Returns nullopt for anything else (including overflow).
+std::optional<Time> parse_duration(std::string_view text);
+
+// Parses a byte size: plain bytes or with KiB / MiB suffix.
+std::optional<std::size_t> parse_size(std::string_view text);
+
+// Shortest exact rendering, e.g. 1500 -> "1.5ms", 7200000000 -> "2h".
+std::string format_duration(Time t);
+
+}  // namespace dyn::cli

@@ -1,0 +1,65 @@
+// main.cpp — the dynsched command.
+#include <cstdio>
+#include <iostream>
+
+#include <CLI/CLI.hpp>
+
+#include "duration.hpp"
+#include "mission.hpp"
+#include "mission_runner.hpp"
+
+namespace {
+
+int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
+            const std::optional<std::uint64_t>& seed, bool realtime) {
+  using namespace dyn::cli;
+  auto loaded = load_mission(path);
+  if (loaded.error) {
+    std::fprintf(stderr, "dynsched: %s\n", loaded.error->to_string().c_str());
+    return 1;
+  }
+  RunOptions options;
+  options.seed = seed;
+  options.realtime = realtime;
+  options.trace_path = trace;
+  if (!for_text.empty()) {
+    auto d = parse_duration(for_text);
+    if (!d || *d <= 0) {
+      std::fprintf(stderr, "dynsched: --for: bad duration \"%s\" (e.g. 90s, 15m, 24h)\n", for_text.c_str());
+      return 2;
+    }
+    options.duration = *d;
+  } else if (loaded.mission->duration <= 0) {
+    std::fprintf(stderr, "dynsched: %s: the mission sets no [mission].duration; give one with --for\n", path.c_str());
+    return 2;
+  }
+  RunReport report = run_mission(*loaded.mission, options);
+  if (!report.error.empty()) {
+    std::fprintf(stderr, "dynsched: %s\n", report.error.c_str());
+    return 1;
+  }
+  std::fputs(format_summary(report).c_str(), stdout);
+  if (!trace.empty()) std::printf("trace: %s (open in https://ui.perfetto.dev or chrome://tracing)\n", trace.c_str());
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  CLI::App app{"dynsched — task scheduling and live module update for small spacecraft"};
+  app.require_subcommand(1);
+
+  std::string mission_path, for_text, trace_path;
+  std::optional<std::uint64_t> seed;
+  bool realtime = false;
+  CLI::App* run = app.add_subcommand("run", "run a mission on the host (simulated spacecraft)");
+  run->add_option("mission", mission_path, "mission file (TOML), see docs/mission-file.md")->required();
+  run->add_option("--for", for_text, "how long to run, e.g. 90s, 15m, 24h (default: [mission].duration)");
+  run->add_option("--trace", trace_path, "write a Chrome Trace Event JSON file (Perfetto, chrome://tracing)");
+  run->add_option("--seed", seed, "random seed (lottery); overrides [mission].seed");
+  run->add_flag("--realtime", realtime, "run against the wall clock instead of virtual time");
+
+  CLI11_PARSE(app, argc, argv);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime);
+  return 2;
+}

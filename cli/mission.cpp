@@ -1,0 +1,253 @@
+// mission.cpp — mission files: TOML via toml++, checked key by key.
+#include "mission.hpp"
+
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include <toml++/toml.h>
+
+#include "duration.hpp"
+
+namespace dyn::cli {
+
+namespace {
+
+struct Fail {
+  MissionError error;
+};
+
+int line_of(const toml::node& n) { return static_cast<int>(n.source().begin.line); }
+
+class Reader {
+ public:
+  explicit Reader(std::string file) : file_(std::move(file)) {}
+
+  [[noreturn]] void fail(int line, std::string key, std::string message) const {
+    throw Fail{MissionError{file_, line, std::move(key), std::move(message)}};
+  }
+
+  // Rejects keys that the format does not know, naming the first one.
+  void only_keys(const toml::table& t, const std::string& where, std::initializer_list<std::string_view> allowed) const {
+    for (const auto& [k, v] : t) {
+      bool ok = false;
+      for (auto a : allowed) ok = ok || k.str() == a;
+      if (!ok) {
+        std::string list;
+        for (auto a : allowed) list += (list.empty() ? "" : ", ") + std::string(a);
+        fail(line_of(v), join(where, k.str()), "unknown key (allowed here: " + list + ")");
+      }
+    }
+  }
+
+  static std::string join(const std::string& where, std::string_view key) {
+    return where.empty() ? std::string(key) : where + "." + std::string(key);
+  }
+
+  std::optional<std::string> string(const toml::table& t, const std::string& where, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string()) fail(line_of(*n), join(where, key), "expected a string");
+    return n->value<std::string>();
+  }
+
+  std::optional<std::int64_t> integer(const toml::table& t, const std::string& where, std::string_view key,
+                                      std::int64_t lo, std::int64_t hi) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_integer()) fail(line_of(*n), join(where, key), "expected an integer");
+    const std::int64_t v = *n->value<std::int64_t>();
+    if (v < lo || v > hi)
+      fail(line_of(*n), join(where, key),
+           "value " + std::to_string(v) + " out of range " + std::to_string(lo) + ".." + std::to_string(hi));
+    return v;
+  }
+
+  std::optional<Time> duration(const toml::table& t, const std::string& where, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_string())
+      fail(line_of(*n), join(where, key), "expected a duration string such as \"10s\", \"2ms\", \"15m\"");
+    const std::string text = *n->value<std::string>();
+    auto d = parse_duration(text);
+    if (!d) fail(line_of(*n), join(where, key), "bad duration \"" + text + "\" (use a number and us, ms, s, m, h or d)");
+    return d;
+  }
+
+  std::optional<std::size_t> size(const toml::table& t, const std::string& where, std::string_view key) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (n->is_integer() && *n->value<std::int64_t>() > 0) return static_cast<std::size_t>(*n->value<std::int64_t>());
+    if (n->is_string())
+      if (auto s = parse_size(*n->value<std::string>())) return s;
+    fail(line_of(*n), join(where, key), "expected a size in bytes, e.g. 65536 or \"64KiB\"");
+  }
+
+ private:
+  std::string file_;
+};
+
+void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, const Mission& m,
+               MissionTask& task) {
+  if (onetime) r.only_keys(t, where, {"name", "delay", "work", "level", "priority", "tickets", "watchdog", "stack"});
+  else
+    r.only_keys(t, where,
+                {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "model", "stack"});
+  task.line = line_of(t);
+  task.onetime = onetime;
+  auto name = r.string(t, where, "name");
+  if (!name) r.fail(task.line, where + ".name", "every task needs a name");
+  if (name->empty() || name->size() > kTaskNameMax)
+    r.fail(line_of(*t.get("name")), where + ".name", "name must be 1..31 bytes, got " + std::to_string(name->size()));
+  task.name = *name;
+  if (auto v = r.integer(t, where, "level", 1, kLevelCount)) task.level = static_cast<std::uint8_t>(*v);
+  if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) task.priority = static_cast<std::uint8_t>(*v);
+  if (auto v = r.integer(t, where, "tickets", 1, 1'000'000)) task.tickets = static_cast<std::uint32_t>(*v);
+  if (auto v = r.duration(t, where, "interval")) task.interval = *v;
+  if (auto v = r.duration(t, where, "watchdog")) task.watchdog = *v;
+  if (auto v = r.duration(t, where, "delay")) task.delay = *v;
+  if (auto v = r.size(t, where, "stack")) {
+    if (*v < 8192) r.fail(line_of(*t.get("stack")), where + ".stack", "stack must be at least 8192 bytes");
+    task.stack = *v;
+  }
+  if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
+  auto work = r.string(t, where, "work");
+  if (!work) r.fail(task.line, where + ".work", "every task needs a workload, e.g. work = \"busy:2ms\"");
+  task.work = *work;
+  std::string why;
+  auto steps = parse_work(*work, &why);
+  if (!steps) r.fail(line_of(*t.get("work")), where + ".work", why);
+  task.steps = std::move(*steps);
+  if (onetime) {
+    task.model = RunModel::Job;
+  } else if (auto model = r.string(t, where, "model")) {
+    if (*model == "job") task.model = RunModel::Job;
+    else if (*model == "loop") task.model = RunModel::Loop;
+    else r.fail(line_of(*t.get("model")), where + ".model", "expected \"job\" or \"loop\", got \"" + *model + "\"");
+  } else {
+    task.model = task.interval > 0 ? RunModel::Job : RunModel::Loop;
+  }
+  if (m.policy == PolicyKind::Multilevel && !onetime && task.model == RunModel::Job && task.interval == 0)
+    r.fail(task.line, where + ".interval", "a recurring multilevel task needs an interval > 0");
+  if (task.model == RunModel::Loop && task.interval > 0)
+    r.fail(line_of(*t.get("interval")), where + ".interval",
+           "a loop task runs until it exits; interval applies to jobs only (model = \"job\")");
+}
+
+Mission read_mission(const toml::table& root, const std::string& file) {
+  Reader r(file);
+  Mission m;
+  m.file = file;
+  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime"});
+  if (const toml::node* n = root.get("mission")) {
+    if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
+    const toml::table& t = *n->as_table();
+    r.only_keys(t, "mission", {"name", "duration", "seed"});
+    if (auto v = r.string(t, "mission", "name")) m.name = *v;
+    if (auto v = r.duration(t, "mission", "duration")) m.duration = *v;
+    if (auto v = r.integer(t, "mission", "seed", 0, INT64_MAX)) m.seed = static_cast<std::uint64_t>(*v);
+  }
+  const toml::node* sched = root.get("scheduler");
+  if (!sched) r.fail(0, "scheduler", "missing [scheduler] table (it names the policy)");
+  if (!sched->is_table()) r.fail(line_of(*sched), "scheduler", "expected a table [scheduler]");
+  const toml::table& s = *sched->as_table();
+  r.only_keys(s, "scheduler", {"policy", "tick", "time_slice", "max_tasks", "stack", "housekeeping"});
+  auto policy = r.string(s, "scheduler", "policy");
+  if (!policy) r.fail(line_of(s), "scheduler.policy", "missing; choose multilevel, round_robin, lottery or priority");
+  if (*policy == "multilevel") m.policy = PolicyKind::Multilevel;
+  else if (*policy == "round_robin") m.policy = PolicyKind::RoundRobin;
+  else if (*policy == "lottery") m.policy = PolicyKind::Lottery;
+  else if (*policy == "priority") m.policy = PolicyKind::Priority;
+  else
+    r.fail(line_of(*s.get("policy")), "scheduler.policy",
+           "unknown policy \"" + *policy + "\" (choose multilevel, round_robin, lottery or priority)");
+  if (auto v = r.duration(s, "scheduler", "tick")) {
+    if (*v < 100 || *v > kSecond) r.fail(line_of(*s.get("tick")), "scheduler.tick", "tick must be 100us..1s");
+    m.tick = *v;
+  }
+  if (auto v = r.duration(s, "scheduler", "time_slice")) m.time_slice = *v;
+  if (auto v = r.integer(s, "scheduler", "max_tasks", 1, 65535)) m.max_tasks = static_cast<std::size_t>(*v);
+  if (auto v = r.size(s, "scheduler", "stack")) {
+    if (*v < 8192) r.fail(line_of(*s.get("stack")), "scheduler.stack", "stack must be at least 8192 bytes");
+    m.stack = *v;
+  }
+  if (auto v = r.duration(s, "scheduler", "housekeeping")) m.housekeeping = *v;
+
+  std::set<std::string> names;
+  auto read_list = [&](const char* key, bool onetime) {
+    const toml::node* n = root.get(key);
+    if (!n) return;
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables())
+      r.fail(line_of(*n), key, std::string("expected [[") + key + "]] tables");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
+      MissionTask task;
+      read_task(r, *arr->get(i)->as_table(), where, onetime, m, task);
+      if (task.name.rfind("os.", 0) == 0)
+        r.fail(task.line, where + ".name", "names starting with \"os.\" are reserved for the system's own tasks");
+      if (!names.insert(task.name).second)
+        r.fail(task.line, where + ".name", "duplicate task name \"" + task.name + "\"");
+      m.tasks.push_back(std::move(task));
+    }
+  };
+  read_list("task", false);
+  read_list("onetime", true);
+  if (m.tasks.empty()) r.fail(0, "task", "the mission declares no [[task]] or [[onetime]]");
+  if (m.tasks.size() + 1 > m.max_tasks)
+    r.fail(line_of(s), "scheduler.max_tasks",
+           "the mission has " + std::to_string(m.tasks.size()) + " tasks plus os.housekeeping but max_tasks is " +
+               std::to_string(m.max_tasks));
+  // Notification targets must exist.
+  for (std::size_t i = 0; i < m.tasks.size(); ++i)
+    for (const WorkStep& st : m.tasks[i].steps)
+      if (st.kind == WorkStep::Kind::Notify && !names.count(st.target))
+        r.fail(m.tasks[i].line, (m.tasks[i].onetime ? "onetime" : "task") + std::string(".work"),
+               "task \"" + m.tasks[i].name + "\" notifies unknown task \"" + st.target + "\"");
+  return m;
+}
+
+}  // namespace
+
+std::string MissionError::to_string() const {
+  std::ostringstream o;
+  o << file;
+  if (line > 0) o << ":" << line;
+  o << ": ";
+  if (!key.empty()) o << key << ": ";
+  o << message;
+  return o.str();
+}
+
+MissionResult parse_mission(std::string_view text, const std::string& path) {
+  MissionResult out;
+  try {
+    toml::table root = toml::parse(text, path);
+    out.mission = read_mission(root, path);
+  } catch (const toml::parse_error& e) {
+    out.error = MissionError{path, static_cast<int>(e.source().begin.line), "", std::string(e.description())};
+  } catch (const Fail& f) {
+    out.error = f.error;
+  }
+  return out;
+}
+
+MissionResult load_mission(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return {std::nullopt, MissionError{path, 0, "", "cannot open the mission file"}};
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  return parse_mission(buf.str(), path);
+}
+
+const char* to_string(PolicyKind p) {
+  switch (p) {
+    case PolicyKind::Multilevel: return "multilevel";
+    case PolicyKind::RoundRobin: return "round_robin";
+    case PolicyKind::Lottery: return "lottery";
+    case PolicyKind::Priority: return "priority";
+  }
+  return "?";
+}
+
+}  // namespace dyn::cli

@@ -1,0 +1,67 @@
+// mission.hpp — a mission file, parsed and checked.
+//
+// The file format is documented in docs/mission-file.md. Every error names the
+// file, the line and the key, so the operator can fix it without guessing.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dyn/kernel.hpp"
+#include "workload.hpp"
+
+namespace dyn::cli {
+
+enum class PolicyKind { Multilevel, RoundRobin, Lottery, Priority };
+
+struct MissionTask {
+  std::string name;
+  int line = 0;                  // where it was declared, for later errors
+  RunModel model = RunModel::Job;
+  std::uint8_t level = 1;
+  std::uint8_t priority = 1;
+  std::uint32_t tickets = 0;
+  Time interval = 0;
+  Time watchdog = 0;
+  Time delay = 0;
+  bool onetime = false;
+  std::size_t stack = 0;         // 0 = mission default
+  std::string work;
+  std::vector<WorkStep> steps;
+};
+
+struct Mission {
+  std::string file;
+  std::string name;
+  Time duration = 0;             // default length of a run; 0 = must be given with --for
+  std::uint64_t seed = 1;
+  PolicyKind policy = PolicyKind::Multilevel;
+  Time tick = kMillisecond;
+  Time time_slice = 10 * kMillisecond;
+  std::size_t max_tasks = 64;
+  std::size_t stack = 64 * 1024;
+  Time housekeeping = kSecond;   // interval of the os.housekeeping task; 0 = none
+  std::vector<MissionTask> tasks;  // recurring and long-lived tasks, then onetime tasks
+};
+
+struct MissionError {
+  std::string file;
+  int line = 0;                  // 0 when the whole file is at fault
+  std::string key;               // dotted path, e.g. task[2].interval
+  std::string message;
+  std::string to_string() const;
+};
+
+// Reads and validates a mission. Never throws; never partially succeeds.
+struct MissionResult {
+  std::optional<Mission> mission;
+  std::optional<MissionError> error;
+};
+MissionResult load_mission(const std::string& path);
+MissionResult parse_mission(std::string_view text, const std::string& path);
+
+const char* to_string(PolicyKind p);
+
+}  // namespace dyn::cli

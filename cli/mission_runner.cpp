@@ -1,0 +1,225 @@
+// mission_runner.cpp — the host's system builder: table, policy, kernel, tasks, sinks.
+#include "mission_runner.hpp"
+
+#include <chrono>
+#include <cinttypes>
+#include <cstdio>
+#include <map>
+#include <memory>
+#include <sstream>
+
+#include "duration.hpp"
+#include "dyn/housekeeping.hpp"
+#include "dyn/sched_lottery.hpp"
+#include "dyn/sched_multilevel.hpp"
+#include "dyn/sched_priority.hpp"
+#include "dyn/sched_round_robin.hpp"
+#include "host_port.hpp"
+#include "trace_writer.hpp"
+
+namespace dyn::cli {
+
+namespace {
+
+// Prints faults as they happen; after a few per task it only counts them, so a
+// day of a misbehaving task does not flood the terminal.
+class EventLog final : public EventSink {
+ public:
+  explicit EventLog(EventSink* next) : next_(next) {}
+  void on_event(const KernelEvent& e) noexcept override {
+    if (next_) next_->on_event(e);
+    if (!enabled || !e.task) return;
+    if (e.kind == EventKind::Watchdog) {
+      if (++shown_[e.task->name] <= kPerTask)
+        std::fprintf(stderr, "[%12s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
+                     format_duration(e.end).c_str(), e.task->name,
+                     format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
+                     shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
+    } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
+      std::fprintf(stderr, "[%12s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
+                   format_duration(e.end).c_str(), e.task->name, kStackGuardMargin);
+    }
+  }
+  bool enabled = true;
+
+ private:
+  static constexpr int kPerTask = 5;
+  EventSink* next_;
+  std::map<std::string, int> shown_;
+};
+
+std::string placement(const Mission& m, const Task& t) {
+  if (t.onetime) return "onetime";
+  switch (m.policy) {
+    case PolicyKind::Multilevel: return "L" + std::to_string(t.level);
+    case PolicyKind::Priority:
+    case PolicyKind::RoundRobin: return "P" + std::to_string(t.priority);
+    case PolicyKind::Lottery: return "T" + std::to_string(t.tickets);
+  }
+  return "?";
+}
+
+}  // namespace
+
+RunReport run_mission(const Mission& m, const RunOptions& o) {
+  RunReport report;
+  report.mission = m.name.empty() ? m.file : m.name;
+  report.policy = to_string(m.policy);
+  report.realtime = o.realtime;
+
+  std::unique_ptr<TraceWriter> trace;
+  if (!o.trace_path.empty()) {
+    trace = std::make_unique<TraceWriter>(o.trace_path, report.mission);
+    if (!trace->ok()) {
+      report.error = "cannot write the trace: " + trace->error();
+      return report;
+    }
+  }
+  EventLog log(trace.get());
+  log.enabled = o.log_events;
+
+  const std::uint64_t seed = o.seed.value_or(m.seed);
+  std::vector<Task> slots(m.max_tasks);
+  TaskTable table(slots);
+  std::vector<std::uint64_t> tickets(m.max_tasks, 0);
+  std::optional<MultilevelPolicy> multilevel;
+  std::optional<RoundRobinPolicy> round_robin;
+  std::optional<LotteryPolicy> lottery;
+  std::optional<PriorityPolicy> priority;
+  Policy* policy = nullptr;
+  switch (m.policy) {
+    case PolicyKind::Multilevel: policy = &multilevel.emplace(); break;
+    case PolicyKind::RoundRobin: policy = &round_robin.emplace(); break;
+    case PolicyKind::Lottery: policy = &lottery.emplace(table, tickets, seed); break;
+    case PolicyKind::Priority: policy = &priority.emplace(); break;
+  }
+
+  KernelConfig config;
+  config.clock = o.realtime ? ClockMode::Realtime : ClockMode::Virtual;
+  config.tick = m.tick;
+  config.time_slice = m.policy == PolicyKind::Multilevel ? 0 : m.time_slice;
+  Kernel kernel(table, *policy, config, &log);
+
+  std::vector<host::TaskStack> stacks;
+  stacks.reserve(m.tasks.size() + 1);
+  std::vector<std::unique_ptr<Workload>> workloads;
+  std::map<std::string, TaskId> ids;
+  for (const MissionTask& mt : m.tasks) {
+    auto w = std::make_unique<Workload>();
+    w->steps = mt.steps;
+    w->loop = mt.model == RunModel::Loop;
+    w->kernel = &kernel;
+    stacks.emplace_back(mt.stack ? mt.stack : m.stack);
+    TaskSpec spec;
+    spec.name = mt.name.c_str();
+    spec.entry = run_workload;
+    spec.arg = w.get();
+    spec.model = mt.model;
+    spec.level = mt.level;
+    spec.priority = mt.priority;
+    spec.tickets = mt.tickets;
+    spec.interval = mt.interval;
+    spec.watchdog = mt.watchdog;
+    spec.delay = mt.delay;
+    spec.onetime = mt.onetime;
+    spec.stack = stacks.back().span();
+    auto id = kernel.create(spec);
+    if (!id) {
+      report.error = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name +
+                     "\": " + to_string(id.error().code) + " (" + std::to_string(id.error().detail) + ")";
+      return report;
+    }
+    ids[mt.name] = id.value();
+    workloads.push_back(std::move(w));
+  }
+  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+    Workload& w = *workloads[i];
+    w.targets.assign(w.steps.size(), TaskId{});
+    for (std::size_t s = 0; s < w.steps.size(); ++s)
+      if (w.steps[s].kind == WorkStep::Kind::Notify) w.targets[s] = ids.at(w.steps[s].target);
+  }
+
+  HousekeepingStats housekeeping;
+  if (m.housekeeping > 0) {
+    stacks.emplace_back(m.stack);
+    TaskSpec spec;
+    spec.name = "os.housekeeping";
+    spec.entry = housekeeping_job;
+    spec.arg = &housekeeping;
+    spec.model = RunModel::Job;
+    spec.level = kLevelCount;
+    spec.priority = 0;
+    spec.tickets = 1;
+    spec.interval = m.housekeeping;
+    spec.delay = m.housekeeping;
+    spec.stack = stacks.back().span();
+    auto id = kernel.create(spec);
+    if (!id) {
+      report.error = std::string("cannot start os.housekeeping: ") + to_string(id.error().code);
+      return report;
+    }
+  }
+
+  const Time duration = o.duration.value_or(m.duration);
+  const auto t0 = std::chrono::steady_clock::now();
+  kernel.run_until(duration);
+  report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
+  report.mission_time = kernel.now();
+  report.dispatches = kernel.dispatches();
+  report.idle = kernel.idle_time();
+  if (trace) trace->close();
+
+  for (std::size_t i = 0; i < table.capacity(); ++i) {
+    const Task& t = table.at(i);
+    if (t.state == TaskState::Free) continue;
+    TaskRow row;
+    row.name = t.name;
+    row.placement = placement(m, t);
+    row.interval = t.interval;
+    row.watchdog = t.watchdog;
+    row.stack_size = t.stack.size();
+    row.stats = t.stats;
+    row.stats.stack_used = stack_high_water(t);
+    row.state = t.state;
+    row.exit = t.exit_reason;
+    if (i < workloads.size()) row.notifications = workloads[i]->notifications_received;
+    report.rows.push_back(std::move(row));
+  }
+  return report;
+}
+
+std::string format_summary(const RunReport& r) {
+  std::ostringstream o;
+  char line[512];
+  const double speed = r.real_seconds > 0 ? static_cast<double>(r.mission_time) / 1e6 / r.real_seconds : 0;
+  std::snprintf(line, sizeof line, "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n\n",
+                r.mission.c_str(), r.policy.c_str(), format_duration(r.mission_time).c_str(), r.real_seconds,
+                r.realtime ? "real-time" : "virtual", speed);
+  o << line;
+  std::snprintf(line, sizeof line, "%-18s %-7s %9s %9s %8s %6s %8s %11s %7s %10s %10s %8s  %s\n", "task", "where",
+                "interval", "watchdog", "runs", "kills", "preempt", "cpu", "cpu%", "late max", "late avg", "stack",
+                "state");
+  o << line;
+  for (const TaskRow& t : r.rows) {
+    const double cpu_pct =
+        r.mission_time > 0 ? 100.0 * static_cast<double>(t.stats.cpu_total) / static_cast<double>(r.mission_time) : 0;
+    const Time late_avg = t.stats.runs ? t.stats.lateness_sum / static_cast<Time>(t.stats.runs) : 0;
+    std::string state = to_string(t.state);
+    if (t.state == TaskState::Dead) state += std::string(" (") + to_string(t.exit) + ")";
+    char stack[64];
+    std::snprintf(stack, sizeof stack, "%zuK/%zuK", (t.stats.stack_used + 1023) / 1024, t.stack_size / 1024);
+    std::snprintf(line, sizeof line, "%-18s %-7s %9s %9s %8" PRIu64 " %6" PRIu64 " %8" PRIu64 " %11s %6.2f%% %10s %10s %8s  %s\n",
+                  t.name.c_str(), t.placement.c_str(), t.interval ? format_duration(t.interval).c_str() : "-",
+                  t.watchdog ? format_duration(t.watchdog).c_str() : "-", t.stats.runs, t.stats.watchdog_kills,
+                  t.stats.preemptions, format_duration(t.stats.cpu_total).c_str(), cpu_pct,
+                  format_duration(t.stats.lateness_max).c_str(), format_duration(late_avg).c_str(), stack,
+                  state.c_str());
+    o << line;
+  }
+  const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
+  std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);
+  o << line;
+  return o.str();
+}
+
+}  // namespace dyn::cli

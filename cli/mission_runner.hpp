@@ -1,0 +1,50 @@
+// mission_runner.hpp — builds a system from a mission and runs it on the host port.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dyn/kernel.hpp"
+#include "mission.hpp"
+
+namespace dyn::cli {
+
+struct RunOptions {
+  std::optional<Time> duration;        // overrides [mission].duration
+  std::optional<std::uint64_t> seed;   // overrides [mission].seed
+  bool realtime = false;
+  std::string trace_path;              // empty: no trace
+  bool log_events = true;              // watchdog stops etc. printed to stderr as they happen
+};
+
+struct TaskRow {
+  std::string name;
+  std::string placement;  // "L2", "P5", "T10", "onetime"
+  Time interval = 0;
+  Time watchdog = 0;
+  std::size_t stack_size = 0;
+  TaskStats stats;
+  TaskState state = TaskState::Free;
+  ExitReason exit = ExitReason::None;
+  std::uint64_t notifications = 0;
+};
+
+struct RunReport {
+  std::string mission;
+  std::string policy;
+  bool realtime = false;
+  Time mission_time = 0;
+  double real_seconds = 0;
+  std::uint64_t dispatches = 0;
+  Time idle = 0;
+  std::vector<TaskRow> rows;
+  std::string error;  // set when the run could not start (e.g. trace file)
+};
+
+RunReport run_mission(const Mission& mission, const RunOptions& options);
+
+// The end-of-run table for the terminal.
+std::string format_summary(const RunReport& report);
+
+}  // namespace dyn::cli

@@ -1,0 +1,111 @@
+// trace_writer.cpp — streaming Chrome Trace Event JSON.
+#include "trace_writer.hpp"
+
+#include <cerrno>
+#include <cinttypes>
+#include <cstring>
+
+namespace dyn::cli {
+
+std::string json_escape(std::string_view s) {
+  std::string out;
+  out.reserve(s.size());
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out;
+}
+
+TraceWriter::TraceWriter(const std::string& path, const std::string& mission_name) {
+  file_ = std::fopen(path.c_str(), "w");
+  if (!file_) {
+    error_ = path + ": " + std::strerror(errno);
+    return;
+  }
+  std::fprintf(file_, "{\"displayTimeUnit\":\"ms\",\"traceEvents\":[\n");
+  begin_event();
+  std::fprintf(file_, R"({"name":"process_name","ph":"M","pid":1,"tid":0,"args":{"name":"dynsched %s"}})",
+               json_escape(mission_name).c_str());
+}
+
+TraceWriter::~TraceWriter() { close(); }
+
+void TraceWriter::close() {
+  if (!file_) return;
+  std::fprintf(file_, "\n]}\n");
+  std::fclose(file_);
+  file_ = nullptr;
+}
+
+void TraceWriter::begin_event() {
+  if (!first_) std::fputs(",\n", file_);
+  first_ = false;
+}
+
+void TraceWriter::on_event(const KernelEvent& e) noexcept {
+  if (!file_ || !e.task) return;
+  const Task& t = *e.task;
+  const unsigned tid = t.id.slot() + 1u;
+  const std::string name = json_escape(t.name);
+  if (tid >= named_.size()) {
+    named_.resize(tid + 1, false);
+    named_id_.resize(tid + 1, 0);
+  }
+  if (!named_[tid] || named_id_[tid] != t.id.raw) {
+    named_[tid] = true;
+    named_id_[tid] = t.id.raw;
+    begin_event();
+    std::fprintf(file_, R"({"name":"thread_name","ph":"M","pid":1,"tid":%u,"args":{"name":"%s"}})", tid,
+                 name.c_str());
+  }
+  switch (e.kind) {
+    case EventKind::RunSegment:
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"%s","cat":"run","ph":"X","ts":%)" PRId64 R"(,"dur":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"run":%)" PRIu64 R"(,"start":%s,"end":%s}})",
+                   name.c_str(), e.start, e.end - e.start, tid, e.value, e.activation_start ? "true" : "false",
+                   e.activation_end ? "true" : "false");
+      break;
+    case EventKind::Watchdog:
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"watchdog","cat":"fault","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","cpu_us":%)" PRIu64 R"(,"limit_us":%)" PRId64 "}}",
+                   e.end, tid, name.c_str(), e.value, t.watchdog);
+      break;
+    case EventKind::TaskExited:
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"exit","cat":"task","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","reason":"%s"}})",
+                   e.end, tid, name.c_str(), to_string(static_cast<ExitReason>(e.value)));
+      break;
+    case EventKind::Notified:
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"notify","cat":"task","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","message":%u,"repeats":%u}})",
+                   e.end, tid, name.c_str(), static_cast<unsigned>(e.value & 0xFFFFFF),
+                   static_cast<unsigned>(e.value >> 24));
+      break;
+    case EventKind::TaskCreated:
+    case EventKind::Idle:
+      break;
+  }
+}
+
+}  // namespace dyn::cli

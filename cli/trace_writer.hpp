@@ -1,0 +1,43 @@
+// trace_writer.hpp — Chrome Trace Event Format output (opens in Perfetto and chrome://tracing).
+//
+// Streams events to the file as they happen, so a day-long mission needs no
+// memory for its trace. One complete event ("ph":"X") per task run segment
+// with ts/dur in microseconds of mission time; watchdog stops as instant events
+// named "watchdog" with the task in args; each task is a thread named after it.
+#pragma once
+
+#include <cstdio>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dyn/kernel.hpp"
+
+namespace dyn::cli {
+
+std::string json_escape(std::string_view s);
+
+class TraceWriter final : public EventSink {
+ public:
+  // Opens `path` for writing; ok() is false (with error()) if it cannot.
+  TraceWriter(const std::string& path, const std::string& mission_name);
+  ~TraceWriter();
+  TraceWriter(const TraceWriter&) = delete;
+  TraceWriter& operator=(const TraceWriter&) = delete;
+
+  bool ok() const { return file_ != nullptr; }
+  const std::string& error() const { return error_; }
+  void on_event(const KernelEvent& e) noexcept override;
+  // Writes the closing bracket; called by the destructor if not before.
+  void close();
+
+ private:
+  void begin_event();
+  std::FILE* file_ = nullptr;
+  std::string error_;
+  bool first_ = true;
+  std::vector<bool> named_;  // per slot: thread_name emitted for the current occupant
+  std::vector<std::uint32_t> named_id_;
+};
+
+}  // namespace dyn::cli

@@ -1,0 +1,48 @@
+// workload.hpp — built-in task workloads for missions without modules.
+//
+// A workload is a list of steps run in order, each optionally repeated:
+//   busy:D        use D of CPU                   (e.g. busy:2ms)
+//   yield[:D]     use D of CPU (default 0), then yield
+//   sleep:D       sleep for D
+//   wait[:D]      wait for a notification, at most D (default: forever)
+//   notify:TASK[:MSG[:REPEATS]]  send TASK a notification (message 24-bit, repeats 8-bit)
+//   spin          loop forever without calling the kernel (watchdog tests)
+// Steps are separated by commas; " xN" after a step repeats it N times:
+//   "yield:1ms x5"   "busy:1ms, sleep:10ms"
+// A job runs the list once per activation; a loop task runs it forever.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "dyn/kernel.hpp"
+
+namespace dyn::cli {
+
+struct WorkStep {
+  enum class Kind { Busy, Yield, Sleep, Wait, Notify, Spin } kind = Kind::Busy;
+  Time duration = 0;
+  std::uint32_t repeat = 1;
+  std::string target;          // notify
+  std::uint32_t message = 0;   // notify
+  std::uint8_t repeats = 0;    // notify
+};
+
+struct Workload {
+  std::vector<WorkStep> steps;
+  bool loop = false;
+  Kernel* kernel = nullptr;               // set by the runner before the task starts
+  std::vector<TaskId> targets;            // resolved notify targets, one per step (invalid if n/a)
+  std::uint64_t notifications_received = 0;
+};
+
+// Parses a work string; on error returns nullopt and sets *why.
+std::optional<std::vector<WorkStep>> parse_work(std::string_view text, std::string* why);
+
+// Task entry for a Workload (arg = Workload*).
+void run_workload(void* arg) noexcept;
+
+}  // namespace dyn::cli

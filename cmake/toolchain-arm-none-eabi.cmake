@@ -1,0 +1,11 @@
+# Cross toolchain for the portable core on Cortex-M3 (Thumb-2), freestanding.
+set(CMAKE_SYSTEM_NAME Generic)
+set(CMAKE_SYSTEM_PROCESSOR arm)
+set(CMAKE_C_COMPILER arm-none-eabi-gcc)
+set(CMAKE_CXX_COMPILER arm-none-eabi-g++)
+set(CMAKE_ASM_COMPILER arm-none-eabi-gcc)
+set(CMAKE_TRY_COMPILE_TARGET_TYPE STATIC_LIBRARY)
+set(DYN_ARM_FLAGS "-mcpu=cortex-m3 -mthumb -ffreestanding -fno-exceptions -fno-rtti -fno-threadsafe-statics -fno-use-cxa-atexit")
+set(CMAKE_C_FLAGS_INIT "${DYN_ARM_FLAGS}")
+set(CMAKE_CXX_FLAGS_INIT "${DYN_ARM_FLAGS}")
+set(CMAKE_ASM_FLAGS_INIT "-mcpu=cortex-m3 -mthumb")

@@ -1,0 +1,166 @@
+// kernel.hpp — the kernel: task lifecycle, dispatching, time, timers, watchdog.
+//
+// The dispatcher runs in the kernel's own context (the stack that called
+// run_until). It asks the policy for a task, switches to it, and takes back
+// control when the task yields, sleeps, waits, finishes a job, is preempted at
+// a tick or is stopped by its watchdog. Everything the dispatcher does is
+// deterministic in virtual-time mode: time only advances when a task consumes
+// CPU (consume(), or ticks charged by the port while task code runs) or when
+// the system is idle until the next due event.
+//
+// One kernel runs per system; tasks reach it through Kernel::current().
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dyn/policy.hpp"
+#include "dyn/result.hpp"
+#include "dyn/task.hpp"
+#include "dyn/task_table.hpp"
+#include "dyn/time.hpp"
+
+namespace dyn {
+
+enum class ClockMode : std::uint8_t { Virtual, Realtime };
+
+enum class EventKind : std::uint8_t {
+  TaskCreated,   // task
+  RunSegment,    // task ran from start to end (one dispatch)
+  Watchdog,      // task stopped at `end`, after `value` us of CPU in its run
+  TaskExited,    // task is dead; value = ExitReason
+  Notified,      // task received `value`
+  Idle,          // system idle from start to end
+};
+
+struct KernelEvent {
+  EventKind kind;
+  const Task* task;
+  Time start;
+  Time end;
+  std::uint64_t value;
+  bool activation_start;  // RunSegment: first segment of a run
+  bool activation_end;    // RunSegment: last segment of a run (completed or killed)
+};
+
+// Receives what happens, for traces, logs and summaries. Implemented outside
+// the core (the host writes Chrome trace JSON).
+class EventSink {
+ public:
+  virtual void on_event(const KernelEvent& e) noexcept = 0;
+
+ protected:
+  ~EventSink() = default;
+};
+
+struct KernelConfig {
+  ClockMode clock = ClockMode::Virtual;
+  Time tick = kMillisecond;          // kernel tick: preemption and watchdog granularity
+  Time time_slice = kMillisecond;    // round robin / lottery / priority; 0 = cooperative
+  Time real_tick_period = 250;       // virtual mode: real time per charged tick of runaway code (port)
+  bool preemption_ticks = true;      // start the port tick source while running
+  std::size_t min_stack = 4096;
+};
+
+class Kernel {
+ public:
+  Kernel(TaskTable& table, Policy& policy, const KernelConfig& config,
+         EventSink* sink = nullptr) noexcept;
+  Kernel(const Kernel&) = delete;
+  Kernel& operator=(const Kernel&) = delete;
+
+  // --- called by the system (mission runner, update manager, tests) -------
+  Result<TaskId, TaskError> create(const TaskSpec& spec) noexcept;
+  // Stops the task (if not running) and frees its slot. The caller then owns
+  // its stack again.
+  Result<void, TaskError> remove(TaskId id) noexcept;
+  // Stops a task that is not running (a fault found outside it, e.g. its
+  // stack canary); it becomes Dead with `why`.
+  Result<void, TaskError> kill(TaskId id, ExitReason why) noexcept;
+  Result<void, TaskError> suspend(TaskId id) noexcept;
+  Result<void, TaskError> resume(TaskId id) noexcept;
+  // Frees the slots of dead tasks; returns how many.
+  std::size_t reap_dead() noexcept;
+  // Sends a notification from outside any task (ground command, interrupt).
+  Result<void, TaskError> notify(TaskId to, Notification value) noexcept;
+
+  // Runs the dispatcher until mission time reaches `end` (absolute).
+  void run_until(Time end) noexcept;
+  void run_for(Time duration) noexcept { run_until(time_add(now(), duration)); }
+
+  Time now() const noexcept;
+  TaskTable& table() noexcept { return table_; }
+  Policy& policy() noexcept { return policy_; }
+  const KernelConfig& config() const noexcept { return config_; }
+  Task* running() const noexcept { return current_; }
+  std::uint64_t dispatches() const noexcept { return dispatches_; }
+  Time idle_time() const noexcept { return idle_total_; }
+
+  // --- called by tasks (from task context only) -----------------------------
+  void yield() noexcept;
+  void sleep(Time duration) noexcept;
+  void sleep_until(Time t) noexcept;
+  // Uses `duration` of CPU: in virtual time the clock advances tick by tick
+  // (preemption and watchdog apply at each tick); in real time it spins.
+  void consume(Time duration) noexcept;
+  // Blocks until a notification arrives or `timeout` passes (kNever = no
+  // timeout). Returns true with *out set if one arrived.
+  bool wait_notification(Time timeout, Notification* out) noexcept;
+  void exit_task() noexcept;  // ends the calling task now
+
+  // --- called by the port ----------------------------------------------------
+  // A tick arrived while task code ran outside the kernel. May not return to
+  // the interrupted code until the task is dispatched again (or ever, if the
+  // watchdog stops it).
+  void tick_from_port() noexcept;
+
+  static Kernel* current() noexcept;
+
+ private:
+  friend void task_trampoline(void* arg) noexcept;
+
+  Result<Task*, TaskError> lookup(TaskId id) noexcept;
+  void release(Task& t, Time due) noexcept;
+  void wake_timers() noexcept;
+  Time next_event() const noexcept;
+  void dispatch(Task& t) noexcept;
+  void after_switch(Task& t) noexcept;
+  void finish_activation(Task& t, bool killed) noexcept;
+  void make_dead(Task& t, ExitReason why) noexcept;
+  void reset_context(Task& t) noexcept;
+  void switch_to_kernel(SwitchReason why) noexcept;  // from task context
+  void on_tick() noexcept;                           // tick work at the current time
+  void advance_to(Time t) noexcept;                  // virtual time only
+  void emit(const KernelEvent& e) noexcept;
+  void unlink_everywhere(Task& t) noexcept;
+  void timer_insert(Task& t, Time at) noexcept;
+  void timer_cancel(Task& t) noexcept;
+  void notify_locked(Task& t, Notification value) noexcept;
+
+  struct WakeOrder {
+    bool operator()(const Task& a, const Task& b) const noexcept {
+      return a.wake_at != b.wake_at ? a.wake_at < b.wake_at : a.seq < b.seq;
+    }
+  };
+
+  TaskTable& table_;
+  Policy& policy_;
+  KernelConfig config_;
+  EventSink* sink_;
+  RbTree<Task, TimerTag, WakeOrder> timers_;
+  Task* current_ = nullptr;
+  void* kernel_sp_ = nullptr;
+  Time virtual_now_ = 0;
+  Time real_origin_ = 0;
+  Time end_ = 0;
+  Time next_tick_ = 0;
+  Time idle_total_ = 0;
+  std::uint64_t dispatches_ = 0;
+  std::uint64_t next_seq_ = 0;
+  std::uint64_t stalled_dispatches_ = 0;  // dispatches in a row without time advancing
+  bool running_ = false;
+  bool stop_requested_ = false;
+};
+
+}  // namespace dyn

@@ -1,0 +1,62 @@
+// task_table.hpp — the fixed-capacity table of task control blocks.
+//
+// Capacity is fixed when the table is built (seed 004: "a maximum number of
+// tasks, fixed at the first deploy"); storage is handed in. Free slots are
+// reused first-fit, lowest index first (seed 002's find-free-pcb).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dyn/result.hpp"
+#include "dyn/task.hpp"
+
+namespace dyn {
+
+enum class TaskErrc : std::uint8_t {
+  TableFull,      // detail: capacity
+  NameEmpty,
+  NameTooLong,    // detail: length
+  NameTaken,      // detail: slot of the task that has it
+  NoEntry,
+  BadLevel,       // detail: level
+  BadPriority,    // detail: priority
+  StackTooSmall,  // detail: stack bytes
+  BadTiming,      // detail: the negative interval/watchdog/delay
+  NoSuchTask,     // detail: raw id
+  BadState,       // detail: current state
+};
+
+struct TaskError {
+  TaskErrc code;
+  std::int64_t detail = 0;
+};
+
+const char* to_string(TaskErrc e) noexcept;
+
+class TaskTable {
+ public:
+  explicit TaskTable(std::span<Task> slots) noexcept : slots_(slots) {}
+
+  std::size_t capacity() const noexcept { return slots_.size(); }
+  std::size_t used() const noexcept { return used_; }
+
+  // First free slot, lowest index first. The slot comes back reset with a
+  // fresh id (generation advanced); the caller fills it in.
+  Result<Task*, TaskError> allocate() noexcept;
+  // Returns a slot to the free pool. Precondition: nothing links the task.
+  void release(Task& t) noexcept;
+
+  Task* find(TaskId id) noexcept;             // nullptr if free or stale
+  Task* find_by_name(const char* name) noexcept;
+  Task& at(std::size_t slot) noexcept { return slots_[slot]; }
+  const Task& at(std::size_t slot) const noexcept { return slots_[slot]; }
+
+ private:
+  std::span<Task> slots_;
+  std::size_t used_ = 0;
+  std::size_t first_free_hint_ = 0;  // no free slot below this index
+};
+
+}  // namespace dyn

@@ -1,0 +1,50 @@
+// port.hpp — the port contract: the names every port must define.
+//
+// The core calls these and nothing else that is platform-specific. There are
+// no weak defaults: a port that misses one fails to link, not at run time.
+// Host: ports/host. Cortex-M3: ports/mps2_an385.
+#pragma once
+
+#include <cstddef>
+#include <span>
+
+#include "dyn/time.hpp"
+
+namespace dyn::port {
+
+using ContextEntry = void (*)(void* arg);
+
+// Lays out a fresh context on `stack` so that the first context_switch() into
+// the returned stack pointer calls entry(arg). entry must never return.
+void* context_init(std::span<std::byte> stack, ContextEntry entry, void* arg) noexcept;
+
+// Saves the current context, stores its stack pointer in *save_sp and resumes
+// the context whose stack pointer is to_sp, which runs on `to_stack` (empty
+// for the kernel's own context). Returns when something switches back.
+// `from_dies` tells the port the current context will never be resumed (a
+// killed task), so it may drop bookkeeping about it.
+void context_switch(void** save_sp, void* to_sp, std::span<std::byte> to_stack,
+                    bool from_dies) noexcept;
+
+// Monotonic real time in microseconds since an arbitrary origin.
+Time clock_now() noexcept;
+
+// Real-time mode: sleep until clock_now() >= t or an interrupt arrives.
+void idle_until(Time t) noexcept;
+
+// Kernel critical section. Entered by every kernel path that touches shared
+// state; a tick that arrives inside it is not delivered to the kernel (it is
+// dropped: preemption is tick-granular, so the next tick does the job).
+void kernel_enter() noexcept;
+void kernel_exit() noexcept;
+
+// Starts/stops the tick source that drives preemption and the watchdog while
+// tasks run. In real-time mode it ticks every `tick`. In virtual-time mode it
+// charges one tick of mission time for every `real_period` that a task spends
+// in one uninterrupted stretch of its own code, beyond the first period (so
+// ordinary code costs nothing and timelines stay deterministic, while a
+// runaway loop is charged and stopped by its watchdog).
+void tick_start(Time tick, Time real_period, bool virtual_time) noexcept;
+void tick_stop() noexcept;
+
+}  // namespace dyn::port

@@ -1,0 +1,489 @@
+// kernel.cpp — dispatcher, task lifecycle, timers, ticks and the watchdog.
+#include "dyn/kernel.hpp"
+
+#include <cstring>
+
+#include "port.hpp"
+
+namespace dyn {
+
+namespace {
+Kernel* g_kernel = nullptr;
+constexpr std::byte kStackFill{0xA5};
+// After this many dispatches in a row with no advance of virtual time the
+// kernel charges one tick, so tasks that only yield cannot stall the clock.
+constexpr std::uint64_t kStallLimit = 100'000;
+}  // namespace
+
+Kernel* Kernel::current() noexcept { return g_kernel; }
+
+// Every task context starts here (see port::context_init). The loop lets a
+// job run again on its next release without rebuilding its context.
+void task_trampoline(void* arg) noexcept {
+  Task& t = *static_cast<Task*>(arg);
+  Kernel& k = *Kernel::current();
+  for (;;) {
+    port::kernel_exit();
+    t.entry(t.arg);
+    port::kernel_enter();
+    k.switch_to_kernel(t.model == RunModel::Loop ? SwitchReason::Exit : SwitchReason::JobDone);
+  }
+}
+
+Kernel::Kernel(TaskTable& table, Policy& policy, const KernelConfig& config, EventSink* sink) noexcept
+    : table_(table), policy_(policy), config_(config), sink_(sink) {
+  if (config_.tick <= 0) config_.tick = kMillisecond;
+  if (config_.clock == ClockMode::Realtime) real_origin_ = port::clock_now();
+  g_kernel = this;
+}
+
+Time Kernel::now() const noexcept {
+  return config_.clock == ClockMode::Virtual ? virtual_now_ : port::clock_now() - real_origin_;
+}
+
+void Kernel::emit(const KernelEvent& e) noexcept {
+  if (sink_) sink_->on_event(e);
+}
+
+Result<Task*, TaskError> Kernel::lookup(TaskId id) noexcept {
+  Task* t = table_.find(id);
+  if (!t) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(id.raw)}};
+  return t;
+}
+
+Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
+  if (!spec.name || spec.name[0] == '\0') return Unexpected{TaskError{TaskErrc::NameEmpty}};
+  std::size_t len = 0;
+  while (len <= kTaskNameMax && spec.name[len] != '\0') ++len;
+  if (len > kTaskNameMax) return Unexpected{TaskError{TaskErrc::NameTooLong, static_cast<std::int64_t>(len)}};
+  if (!spec.entry) return Unexpected{TaskError{TaskErrc::NoEntry}};
+  if (spec.level < 1 || spec.level > kLevelCount) return Unexpected{TaskError{TaskErrc::BadLevel, spec.level}};
+  if (spec.priority >= kPriorityCount) return Unexpected{TaskError{TaskErrc::BadPriority, spec.priority}};
+  if (spec.stack.size() < config_.min_stack)
+    return Unexpected{TaskError{TaskErrc::StackTooSmall, static_cast<std::int64_t>(spec.stack.size())}};
+  for (Time v : {spec.interval, spec.watchdog, spec.delay})
+    if (v < 0) return Unexpected{TaskError{TaskErrc::BadTiming, v}};
+  if (Task* other = table_.find_by_name(spec.name); other && other->state != TaskState::Dead)
+    return Unexpected{TaskError{TaskErrc::NameTaken, other->id.slot()}};
+
+  port::kernel_enter();
+  auto slot = table_.allocate();
+  if (!slot) {
+    port::kernel_exit();
+    return Unexpected{slot.error()};
+  }
+  Task& t = *slot.value();
+  std::memcpy(t.name, spec.name, len);
+  t.name[len] = '\0';
+  t.model = spec.model;
+  t.level = spec.level;
+  t.priority = spec.priority;
+  t.tickets = spec.tickets ? spec.tickets : (spec.priority ? spec.priority : 1u);
+  t.onetime = spec.onetime;
+  t.entry = spec.entry;
+  t.arg = spec.arg;
+  t.interval = spec.interval;
+  t.watchdog = spec.watchdog;
+  t.stack = spec.stack;
+  std::memset(spec.stack.data(), static_cast<int>(kStackFill), spec.stack.size());
+  t.sp = port::context_init(t.stack, task_trampoline, &t);
+  t.seq = next_seq_++;
+  t.created_at = now();
+  emit({EventKind::TaskCreated, &t, t.created_at, t.created_at, 0, false, false});
+  release(t, time_add(t.created_at, spec.delay));
+  port::kernel_exit();
+  return t.id;
+}
+
+void Kernel::release(Task& t, Time due) noexcept {
+  t.activation_pending = true;
+  t.due = due;
+  if (policy_.holds_releases()) {
+    t.state = TaskState::Sleeping;
+    policy_.hold_release(t, due);
+  } else if (due <= now()) {
+    t.state = TaskState::Ready;
+    policy_.make_ready(t, ReadyReason::Released);
+  } else {
+    t.state = TaskState::Sleeping;
+    timer_insert(t, due);
+  }
+}
+
+void Kernel::timer_insert(Task& t, Time at) noexcept {
+  t.wake_at = at;
+  if (at != kNever) timers_.insert(t);
+}
+
+void Kernel::timer_cancel(Task& t) noexcept {
+  if (static_cast<RbHook<TimerTag>&>(t).rb_linked()) timers_.erase(t);
+  t.wake_at = kNever;
+}
+
+void Kernel::unlink_everywhere(Task& t) noexcept {
+  timer_cancel(t);
+  policy_.remove(t);
+}
+
+void Kernel::wake_timers() noexcept {
+  const Time n = now();
+  while (Task* t = timers_.first()) {
+    if (t->wake_at > n) break;
+    timers_.erase(*t);
+    t->wake_at = kNever;
+    t->state = TaskState::Ready;
+    policy_.make_ready(*t, t->activation_pending ? ReadyReason::Released : ReadyReason::Woken);
+  }
+}
+
+Time Kernel::next_event() const noexcept {
+  Time next = policy_.next_release();
+  if (const Task* t = timers_.first(); t && t->wake_at < next) next = t->wake_at;
+  return next;
+}
+
+void Kernel::advance_to(Time t) noexcept {
+  if (t > virtual_now_) virtual_now_ = t;
+}
+
+void Kernel::run_until(Time end) noexcept {
+  g_kernel = this;
+  port::kernel_enter();
+  end_ = end;
+  running_ = true;
+  const bool is_virtual = config_.clock == ClockMode::Virtual;
+  if (config_.preemption_ticks) port::tick_start(config_.tick, config_.real_tick_period, is_virtual);
+  for (;;) {
+    wake_timers();
+    const Time n = now();
+    if (n >= end_) break;
+    policy_.poll(n);
+    Task* t = policy_.pick(n);
+    if (!t) {
+      Time next = next_event();
+      if (next > end_) next = end_;
+      idle_total_ += next - n;
+      if (is_virtual) {
+        advance_to(next);
+      } else {
+        port::kernel_exit();
+        port::idle_until(real_origin_ + next);
+        port::kernel_enter();
+      }
+      continue;
+    }
+    dispatch(*t);
+  }
+  if (config_.preemption_ticks) port::tick_stop();
+  running_ = false;
+  port::kernel_exit();
+}
+
+void Kernel::dispatch(Task& t) noexcept {
+  const Time start = now();
+  const bool activation_start = t.activation_pending;
+  if (activation_start) {
+    t.activation_pending = false;
+    t.last_start = start;
+    t.run_cpu = 0;
+    ++t.stats.runs;
+    const Time late = start > t.due ? start - t.due : 0;
+    t.stats.lateness_sum += late;
+    if (late > t.stats.lateness_max) t.stats.lateness_max = late;
+  }
+  t.state = TaskState::Running;
+  t.switch_reason = SwitchReason::None;
+  t.slice_start = start;
+  ++t.stats.dispatches;
+  ++dispatches_;
+  current_ = &t;
+  port::context_switch(&kernel_sp_, t.sp, t.stack, false);
+  current_ = nullptr;
+  const Time end = now();
+  t.run_cpu += end - start;
+  t.stats.cpu_total += end - start;
+  const bool activation_end = t.switch_reason == SwitchReason::JobDone ||
+                              t.switch_reason == SwitchReason::Killed ||
+                              t.switch_reason == SwitchReason::Exit;
+  emit({EventKind::RunSegment, &t, start, end, t.stats.runs, activation_start, activation_end});
+  if (end == start && config_.clock == ClockMode::Virtual) {
+    if (++stalled_dispatches_ >= kStallLimit) {
+      stalled_dispatches_ = 0;
+      advance_to(end + config_.tick);
+    }
+  } else {
+    stalled_dispatches_ = 0;
+  }
+  after_switch(t);
+}
+
+void Kernel::after_switch(Task& t) noexcept {
+  switch (t.switch_reason) {
+    case SwitchReason::Yield:
+      t.state = TaskState::Ready;
+      policy_.make_ready(t, ReadyReason::Yielded);
+      break;
+    case SwitchReason::Preempt:
+      t.state = TaskState::Ready;
+      ++t.stats.preemptions;
+      policy_.make_ready(t, t.preempted_by_higher ? ReadyReason::PreemptedByHigher : ReadyReason::SliceExpired);
+      break;
+    case SwitchReason::Sleep:
+      t.state = TaskState::Sleeping;
+      timer_insert(t, t.wake_at);
+      break;
+    case SwitchReason::Wait:
+      t.state = TaskState::Waiting;
+      timer_insert(t, t.wake_at);
+      break;
+    case SwitchReason::Suspend:
+      t.state = TaskState::Suspended;
+      break;
+    case SwitchReason::JobDone:
+      ++t.stats.completions;
+      finish_activation(t, false);
+      break;
+    case SwitchReason::Exit:
+      ++t.stats.completions;
+      make_dead(t, ExitReason::Completed);
+      break;
+    case SwitchReason::Killed:
+      ++t.stats.watchdog_kills;
+      emit({EventKind::Watchdog, &t, t.last_start, now(), static_cast<std::uint64_t>(t.run_cpu), false, false});
+      reset_context(t);
+      finish_activation(t, true);
+      break;
+    case SwitchReason::None:
+      break;
+  }
+}
+
+void Kernel::finish_activation(Task& t, bool killed) noexcept {
+  const bool recurring = t.model == RunModel::Job && t.interval > 0 && !t.onetime;
+  if (recurring) {
+    release(t, time_add(t.last_start, t.interval));
+  } else {
+    make_dead(t, killed ? ExitReason::Watchdog : ExitReason::Completed);
+  }
+}
+
+void Kernel::make_dead(Task& t, ExitReason why) noexcept {
+  unlink_everywhere(t);
+  t.state = TaskState::Dead;
+  t.exit_reason = why;
+  emit({EventKind::TaskExited, &t, now(), now(), static_cast<std::uint64_t>(why), false, false});
+}
+
+void Kernel::reset_context(Task& t) noexcept {
+  t.sp = port::context_init(t.stack, task_trampoline, &t);
+}
+
+void Kernel::switch_to_kernel(SwitchReason why) noexcept {
+  Task& t = *current_;
+  t.switch_reason = why;
+  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Exit;
+  port::context_switch(&t.sp, kernel_sp_, {}, dies);
+}
+
+// --- task-facing API ----------------------------------------------------------
+
+void Kernel::yield() noexcept {
+  port::kernel_enter();
+  switch_to_kernel(SwitchReason::Yield);
+  port::kernel_exit();
+}
+
+void Kernel::sleep(Time duration) noexcept { sleep_until(time_add(now(), duration)); }
+
+void Kernel::sleep_until(Time t) noexcept {
+  port::kernel_enter();
+  if (t <= now()) {
+    switch_to_kernel(SwitchReason::Yield);
+  } else {
+    current_->wake_at = t;
+    switch_to_kernel(SwitchReason::Sleep);
+  }
+  port::kernel_exit();
+}
+
+void Kernel::consume(Time duration) noexcept {
+  if (duration <= 0) return;
+  Task& t = *current_;
+  if (config_.clock == ClockMode::Realtime) {
+    // Spin outside the kernel so ticks can preempt us; count only our own CPU.
+    const Time target = t.run_cpu + (now() - t.slice_start) + duration;
+    while (t.run_cpu + (now() - t.slice_start) < target) {
+    }
+    return;
+  }
+  port::kernel_enter();
+  Time remaining = duration;
+  while (remaining > 0) {
+    const Time boundary = (virtual_now_ / config_.tick + 1) * config_.tick;
+    const Time step = remaining < boundary - virtual_now_ ? remaining : boundary - virtual_now_;
+    virtual_now_ += step;
+    remaining -= step;
+    if (virtual_now_ == boundary) on_tick();
+  }
+  port::kernel_exit();
+}
+
+bool Kernel::wait_notification(Time timeout, Notification* out) noexcept {
+  port::kernel_enter();
+  Task& t = *current_;
+  if (!t.notify_pending && timeout != 0) {
+    t.wake_at = timeout == kNever ? kNever : time_add(now(), timeout);
+    switch_to_kernel(SwitchReason::Wait);
+  }
+  const bool got = t.notify_pending;
+  if (got) {
+    if (out) *out = t.notify_value;
+    t.notify_pending = false;
+  }
+  port::kernel_exit();
+  return got;
+}
+
+void Kernel::exit_task() noexcept {
+  port::kernel_enter();
+  switch_to_kernel(SwitchReason::Exit);
+  // A dead context is never resumed.
+}
+
+// --- system-facing API --------------------------------------------------------
+
+void Kernel::notify_locked(Task& t, Notification value) noexcept {
+  t.notify_value = value;
+  t.notify_pending = true;
+  emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
+  if (t.state == TaskState::Waiting) {
+    timer_cancel(t);
+    t.state = TaskState::Ready;
+    policy_.make_ready(t, ReadyReason::Woken);
+  }
+}
+
+Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
+  port::kernel_enter();
+  auto t = lookup(to);
+  if (!t || t.value()->state == TaskState::Dead) {
+    port::kernel_exit();
+    return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
+  }
+  notify_locked(*t.value(), value);
+  port::kernel_exit();
+  return {};
+}
+
+Result<void, TaskError> Kernel::remove(TaskId id) noexcept {
+  port::kernel_enter();
+  auto found = lookup(id);
+  if (!found) {
+    port::kernel_exit();
+    return Unexpected{found.error()};
+  }
+  Task& t = *found.value();
+  if (&t == current_) {
+    port::kernel_exit();
+    return Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
+  }
+  if (t.state != TaskState::Dead) make_dead(t, ExitReason::Removed);
+  table_.release(t);
+  port::kernel_exit();
+  return {};
+}
+
+Result<void, TaskError> Kernel::kill(TaskId id, ExitReason why) noexcept {
+  port::kernel_enter();
+  auto found = lookup(id);
+  Result<void, TaskError> r{};
+  if (!found) {
+    r = Unexpected{found.error()};
+  } else if (Task& t = *found.value(); &t == current_ || t.state == TaskState::Dead) {
+    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
+  } else {
+    make_dead(t, why);
+  }
+  port::kernel_exit();
+  return r;
+}
+
+Result<void, TaskError> Kernel::suspend(TaskId id) noexcept {
+  port::kernel_enter();
+  auto found = lookup(id);
+  Result<void, TaskError> r{};
+  if (!found) {
+    r = Unexpected{found.error()};
+  } else if (Task& t = *found.value(); &t == current_ || t.state == TaskState::Dead ||
+                                       t.state == TaskState::Suspended) {
+    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
+  } else {
+    unlink_everywhere(t);
+    t.state = TaskState::Suspended;
+  }
+  port::kernel_exit();
+  return r;
+}
+
+Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
+  port::kernel_enter();
+  auto found = lookup(id);
+  Result<void, TaskError> r{};
+  if (!found) {
+    r = Unexpected{found.error()};
+  } else if (Task& t = *found.value(); t.state != TaskState::Suspended) {
+    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
+  } else if (t.activation_pending) {
+    release(t, t.due);
+  } else {
+    t.state = TaskState::Ready;
+    policy_.make_ready(t, ReadyReason::Woken);
+  }
+  port::kernel_exit();
+  return r;
+}
+
+std::size_t Kernel::reap_dead() noexcept {
+  port::kernel_enter();
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < table_.capacity(); ++i) {
+    Task& t = table_.at(i);
+    if (t.state == TaskState::Dead) {
+      table_.release(t);
+      ++n;
+    }
+  }
+  port::kernel_exit();
+  return n;
+}
+
+// --- ticks ----------------------------------------------------------------------
+
+void Kernel::on_tick() noexcept {
+  Task& t = *current_;
+  wake_timers();
+  const Time n = now();
+  const Time ran = t.run_cpu + (n - t.slice_start);
+  if (t.watchdog > 0 && ran >= t.watchdog) {
+    switch_to_kernel(SwitchReason::Killed);  // never returns: the context is reset
+  }
+  if (n >= end_) {
+    t.preempted_by_higher = true;  // it did not use its turn up
+    switch_to_kernel(SwitchReason::Preempt);
+    return;
+  }
+  const bool slice_expired = config_.time_slice > 0 && n - t.slice_start >= config_.time_slice;
+  const Preempt p = policy_.should_preempt(t, slice_expired);
+  if (p != Preempt::Stay) {
+    t.preempted_by_higher = p == Preempt::ByHigher;
+    switch_to_kernel(SwitchReason::Preempt);
+  }
+}
+
+void Kernel::tick_from_port() noexcept {
+  if (!running_ || !current_) return;
+  if (config_.clock == ClockMode::Virtual) virtual_now_ += config_.tick;
+  on_tick();
+}
+
+}  // namespace dyn

@@ -1,0 +1,87 @@
+// task_table.cpp — fixed-capacity task table with first-fit slot reuse.
+#include "dyn/task_table.hpp"
+
+#include <cstring>
+
+namespace dyn {
+
+Result<Task*, TaskError> TaskTable::allocate() noexcept {
+  for (std::size_t i = first_free_hint_; i < slots_.size(); ++i) {
+    Task& t = slots_[i];
+    if (t.state != TaskState::Free) continue;
+    const std::uint16_t generation = static_cast<std::uint16_t>(t.id.generation() + 1);
+    // Reset every field but keep the generation moving so stale ids miss.
+    // Safety: placement new over a Free slot, which no structure links.
+    t.~Task();
+    ::new (&t) Task();
+    t.id = TaskId::make(static_cast<std::uint16_t>(i), generation);
+    ++used_;
+    first_free_hint_ = i + 1;
+    return &t;
+  }
+  return Unexpected{TaskError{TaskErrc::TableFull, static_cast<std::int64_t>(slots_.size())}};
+}
+
+void TaskTable::release(Task& t) noexcept {
+  const std::size_t slot = t.id.slot();
+  t.state = TaskState::Free;
+  --used_;
+  if (slot < first_free_hint_) first_free_hint_ = slot;
+}
+
+Task* TaskTable::find(TaskId id) noexcept {
+  if (!id.valid() || id.slot() >= slots_.size()) return nullptr;
+  Task& t = slots_[id.slot()];
+  if (t.state == TaskState::Free || t.id != id) return nullptr;
+  return &t;
+}
+
+Task* TaskTable::find_by_name(const char* name) noexcept {
+  for (Task& t : slots_) {
+    if (t.state != TaskState::Free && std::strncmp(t.name, name, kTaskNameMax + 1) == 0) return &t;
+  }
+  return nullptr;
+}
+
+const char* to_string(TaskErrc e) noexcept {
+  switch (e) {
+    case TaskErrc::TableFull: return "task table full (capacity is fixed at first deploy)";
+    case TaskErrc::NameEmpty: return "task name is empty";
+    case TaskErrc::NameTooLong: return "task name longer than 31 bytes";
+    case TaskErrc::NameTaken: return "a live task already has this name";
+    case TaskErrc::NoEntry: return "task has no entry function";
+    case TaskErrc::BadLevel: return "level must be 1..6";
+    case TaskErrc::BadPriority: return "priority must be 0..31";
+    case TaskErrc::StackTooSmall: return "stack smaller than the kernel minimum";
+    case TaskErrc::BadTiming: return "interval, watchdog and delay must not be negative";
+    case TaskErrc::NoSuchTask: return "no such task (free slot or stale id)";
+    case TaskErrc::BadState: return "operation not allowed in the task's current state";
+  }
+  return "unknown task error";
+}
+
+const char* to_string(TaskState s) noexcept {
+  switch (s) {
+    case TaskState::Free: return "free";
+    case TaskState::Ready: return "ready";
+    case TaskState::Running: return "running";
+    case TaskState::Sleeping: return "sleeping";
+    case TaskState::Waiting: return "waiting";
+    case TaskState::Suspended: return "suspended";
+    case TaskState::Dead: return "dead";
+  }
+  return "?";
+}
+
+const char* to_string(ExitReason r) noexcept {
+  switch (r) {
+    case ExitReason::None: return "-";
+    case ExitReason::Completed: return "completed";
+    case ExitReason::Watchdog: return "watchdog";
+    case ExitReason::StackOverflow: return "stack overflow";
+    case ExitReason::Removed: return "removed";
+  }
+  return "?";
+}
+
+}  // namespace dyn

@@ -1,0 +1,230 @@
+// host_port.cpp — the Linux host port: contexts, clock, critical sections, ticks.
+//
+// Preemption of task code that never calls the kernel (a runaway loop) uses a
+// POSIX interval timer signal (ITIMER_REAL, microsecond resolution).
+//
+// Virtual-time mode must stay deterministic, so task code between two kernel
+// calls costs no mission time, however long it really takes... unless it is a
+// runaway: a tick is charged only when two signals in a row find the same task
+// in the same stretch of user code (no kernel call in between). Ordinary code
+// that returns to the kernel within one real tick period is never charged;
+// a spinning task is charged one mission tick per real period. The handler runs on the task's own stack; if the
+// kernel decides to preempt or stop the task, it switches to the kernel context
+// from inside the handler, and the handler's frame stays on the task stack
+// until the task is resumed (or is discarded with the stack if the task was
+// killed). SA_NODEFER keeps the signal unblocked in the switched-to context;
+// the kernel-depth counter, claimed with compare-and-swap, keeps the handler
+// out of kernel code. Design notes: docs/host-port.md.
+#include "host_port.hpp"
+
+#include <sys/mman.h>
+#include <sys/time.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <new>
+
+#include "dyn/kernel.hpp"
+#include "port.hpp"
+
+#if defined(__SANITIZE_ADDRESS__)
+#define DYN_HOST_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define DYN_HOST_ASAN 1
+#endif
+#endif
+#ifndef DYN_HOST_ASAN
+#define DYN_HOST_ASAN 0
+#endif
+
+#if DYN_HOST_ASAN
+#include <sanitizer/asan_interface.h>
+#include <sanitizer/common_interface_defs.h>
+#endif
+
+extern "C" void dyn_host_switch(void** save_sp, void* to_sp);
+extern "C" void dyn_host_context_thunk();
+
+namespace {
+
+std::atomic<int> g_kernel_depth{0};
+// Counts entries into user code (kernel_exit to depth 0); lets the handler see
+// whether two signals fell into the same uninterrupted stretch of task code.
+std::atomic<unsigned long> g_user_stretch{0};
+unsigned long g_last_signalled_stretch = ~0ul;
+bool g_virtual_time = true;
+std::atomic<unsigned long> g_ticks_delivered{0};
+std::atomic<unsigned long> g_ticks_dropped{0};
+int g_tick_signal = 0;
+
+#if DYN_HOST_ASAN
+// Bounds of the kernel's own stack, learnt from the sanitizer whenever a task
+// is resumed by the kernel.
+const void* g_kernel_stack_bottom = nullptr;
+std::size_t g_kernel_stack_size = 0;
+#endif
+
+void on_tick_signal(int) {
+  const int saved_errno = errno;
+  int expected = 0;
+  if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
+    const unsigned long stretch = g_user_stretch.load(std::memory_order_relaxed);
+    if (!g_virtual_time || stretch == g_last_signalled_stretch) {
+      g_ticks_delivered.fetch_add(1, std::memory_order_relaxed);
+      if (dyn::Kernel* k = dyn::Kernel::current()) k->tick_from_port();
+    } else {
+      g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
+      g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
+    }
+    g_kernel_depth.store(0);
+  } else {
+    g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
+  }
+  errno = saved_errno;
+}
+
+timeval to_timeval(dyn::Time us) {
+  timeval tv{};
+  tv.tv_sec = static_cast<time_t>(us / 1'000'000);
+  tv.tv_usec = static_cast<suseconds_t>(us % 1'000'000);
+  return tv;
+}
+
+}  // namespace
+
+// Called by dyn_host_context_thunk on a new context's first run.
+extern "C" [[noreturn]] void dyn_host_context_start(dyn::port::ContextEntry entry, void* arg) {
+#if DYN_HOST_ASAN
+  __sanitizer_finish_switch_fiber(nullptr, &g_kernel_stack_bottom, &g_kernel_stack_size);
+#endif
+  entry(arg);
+  std::fputs("dynsched: a task context returned from its entry\n", stderr);
+  std::abort();
+}
+
+namespace dyn::port {
+
+void* context_init(std::span<std::byte> stack, ContextEntry entry, void* arg) noexcept {
+#if DYN_HOST_ASAN
+  // A reused stack may still carry redzones of an abandoned (killed) context.
+  __asan_unpoison_memory_region(stack.data(), stack.size());
+#endif
+  auto top = reinterpret_cast<std::uintptr_t>(stack.data() + stack.size()) & ~std::uintptr_t{15};
+  // Safety: the frame lies inside `stack`, whose size the kernel checked
+  // (min_stack is far above these 80 bytes).
+  auto* frame = reinterpret_cast<std::uint64_t*>(top - 80);
+  frame[0] = 0x037F'0000'1F80ull;  // mxcsr 0x1F80 (low), x87 control word 0x037F
+  frame[1] = 0;                                                  // r15
+  frame[2] = 0;                                                  // r14
+  frame[3] = reinterpret_cast<std::uint64_t>(arg);               // r13
+  frame[4] = reinterpret_cast<std::uint64_t>(entry);             // r12
+  frame[5] = 0;                                                  // rbx
+  frame[6] = 0;                                                  // rbp
+  frame[7] = reinterpret_cast<std::uint64_t>(&dyn_host_context_thunk);  // return address
+  frame[8] = 0;  // the thunk runs with rsp = top - 16, 16-byte aligned
+  frame[9] = 0;
+  return frame;
+}
+
+void context_switch(void** save_sp, void* to_sp, std::span<std::byte> to_stack, bool from_dies) noexcept {
+#if DYN_HOST_ASAN
+  void* fake_stack = nullptr;
+  const void* bottom = to_stack.empty() ? g_kernel_stack_bottom : to_stack.data();
+  const std::size_t size = to_stack.empty() ? g_kernel_stack_size : to_stack.size();
+  __sanitizer_start_switch_fiber(from_dies ? nullptr : &fake_stack, bottom, size);
+  dyn_host_switch(save_sp, to_sp);
+  const void* old_bottom = nullptr;
+  std::size_t old_size = 0;
+  __sanitizer_finish_switch_fiber(fake_stack, &old_bottom, &old_size);
+  if (to_stack.empty()) {  // a task resumed: the kernel resumed it
+    g_kernel_stack_bottom = old_bottom;
+    g_kernel_stack_size = old_size;
+  }
+#else
+  (void)to_stack;
+  (void)from_dies;
+  dyn_host_switch(save_sp, to_sp);
+#endif
+}
+
+Time clock_now() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<Time>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
+}
+
+void idle_until(Time t) noexcept {
+  timespec ts{};
+  ts.tv_sec = static_cast<time_t>(t / 1'000'000);
+  ts.tv_nsec = static_cast<long>((t % 1'000'000) * 1000);
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
+  }
+}
+
+void kernel_enter() noexcept { g_kernel_depth.fetch_add(1); }
+void kernel_exit() noexcept {
+  if (g_kernel_depth.fetch_sub(1) == 1) g_user_stretch.fetch_add(1, std::memory_order_relaxed);
+}
+
+void tick_start(Time tick, Time real_period, bool virtual_time) noexcept {
+  g_tick_signal = SIGALRM;
+  g_virtual_time = virtual_time;
+  struct sigaction sa {};
+  sa.sa_handler = on_tick_signal;
+  sa.sa_flags = SA_NODEFER | SA_RESTART;
+  sigemptyset(&sa.sa_mask);
+  sigaction(g_tick_signal, &sa, nullptr);
+  itimerval it{};
+  it.it_interval = to_timeval(virtual_time ? real_period : tick);
+  it.it_value = it.it_interval;
+  setitimer(ITIMER_REAL, &it, nullptr);
+}
+
+void tick_stop() noexcept {
+  if (!g_tick_signal) return;
+  itimerval it{};
+  setitimer(ITIMER_REAL, &it, nullptr);
+  signal(g_tick_signal, SIG_IGN);
+  g_tick_signal = 0;
+}
+
+}  // namespace dyn::port
+
+namespace dyn::host {
+
+TaskStack::TaskStack(std::size_t size) {
+  const auto page = static_cast<std::size_t>(sysconf(_SC_PAGESIZE));
+  size_ = (size + page - 1) / page * page;
+  mapping_size_ = size_ + page;
+  void* m = mmap(nullptr, mapping_size_, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+  if (m == MAP_FAILED) throw std::bad_alloc();
+  mapping_ = static_cast<std::byte*>(m);
+  mprotect(mapping_, page, PROT_NONE);  // guard page below the stack
+  base_ = mapping_ + page;
+}
+
+TaskStack::TaskStack(TaskStack&& other) noexcept
+    : mapping_(other.mapping_), mapping_size_(other.mapping_size_), base_(other.base_), size_(other.size_) {
+  other.mapping_ = nullptr;
+}
+
+TaskStack::~TaskStack() {
+  if (!mapping_) return;
+#if DYN_HOST_ASAN
+  __asan_unpoison_memory_region(base_, size_);
+#endif
+  munmap(mapping_, mapping_size_);
+}
+
+TickCounters tick_counters() noexcept {
+  return {g_ticks_delivered.load(), g_ticks_dropped.load()};
+}
+
+}  // namespace dyn::host
