@@ -28,6 +28,7 @@ std::optional<Time> parse_duration(std::string_view text) {
     std::string_view whole = number.substr(0, dot);
     std::string_view frac = dot == std::string_view::npos ? std::string_view{} : number.substr(dot + 1);
     if (whole.empty() || (dot != std::string_view::npos && frac.empty())) return std::nullopt;
+    if (whole.front() < '0' || whole.front() > '9') return std::nullopt;  // from_chars takes "-0": "-0.5s" is not 0.5s
     std::int64_t w = 0;
     auto [p, ec] = std::from_chars(whole.data(), whole.data() + whole.size(), w);
     if (ec != std::errc{} || p != whole.data() + whole.size() || w < 0) return std::nullopt;
@@ -38,7 +39,9 @@ std::optional<Time> parse_duration(std::string_view text) {
       if (c < '0' || c > '9') return std::nullopt;
       place /= 10;
       if (place == 0) return std::nullopt;  // finer than a microsecond
-      result += (c - '0') * place;
+      const Time add = (c - '0') * place;
+      if (result > kNever - add) return std::nullopt;  // the whole part was at the limit
+      result += add;
     }
     return result;
   }

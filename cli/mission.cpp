@@ -174,6 +174,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   if (auto v = r.duration(s, "scheduler", "housekeeping")) m.housekeeping = *v;
 
   std::set<std::string> names;
+  std::vector<std::string> work_keys;  // per task, e.g. onetime[0].work, for the notify check below
+  std::vector<int> work_lines;
   auto read_list = [&](const char* key, bool onetime) {
     const toml::node* n = root.get(key);
     if (!n) return;
@@ -183,26 +185,32 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
       MissionTask task;
-      read_task(r, *arr->get(i)->as_table(), where, onetime, m, task);
+      const toml::table& t = *arr->get(i)->as_table();
+      read_task(r, t, where, onetime, m, task);
+      const int name_line = line_of(*t.get("name"));
       if (task.name.rfind("os.", 0) == 0)
-        r.fail(task.line, where + ".name", "names starting with \"os.\" are reserved for the system's own tasks");
+        r.fail(name_line, where + ".name", "names starting with \"os.\" are reserved for the system's own tasks");
       if (!names.insert(task.name).second)
-        r.fail(task.line, where + ".name", "duplicate task name \"" + task.name + "\"");
+        r.fail(name_line, where + ".name", "duplicate task name \"" + task.name + "\"");
+      work_keys.push_back(where + ".work");
+      work_lines.push_back(line_of(*t.get("work")));
       m.tasks.push_back(std::move(task));
     }
   };
   read_list("task", false);
   read_list("onetime", true);
   if (m.tasks.empty()) r.fail(0, "task", "the mission declares no [[task]] or [[onetime]]");
-  if (m.tasks.size() + 1 > m.max_tasks)
-    r.fail(line_of(s), "scheduler.max_tasks",
-           "the mission has " + std::to_string(m.tasks.size()) + " tasks plus os.housekeeping but max_tasks is " +
-               std::to_string(m.max_tasks));
+  // os.housekeeping takes a slot only when it runs (housekeeping > 0).
+  const std::size_t system_tasks = m.housekeeping > 0 ? 1 : 0;
+  if (m.tasks.size() + system_tasks > m.max_tasks)
+    r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
+           "the mission has " + std::to_string(m.tasks.size()) + " tasks" +
+               (system_tasks ? " plus os.housekeeping" : "") + " but max_tasks is " + std::to_string(m.max_tasks));
   // Notification targets must exist.
   for (std::size_t i = 0; i < m.tasks.size(); ++i)
     for (const WorkStep& st : m.tasks[i].steps)
       if (st.kind == WorkStep::Kind::Notify && !names.count(st.target))
-        r.fail(m.tasks[i].line, (m.tasks[i].onetime ? "onetime" : "task") + std::string(".work"),
+        r.fail(work_lines[i], work_keys[i],
                "task \"" + m.tasks[i].name + "\" notifies unknown task \"" + st.target + "\"");
   return m;
 }

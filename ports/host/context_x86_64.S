@@ -21,9 +21,15 @@ dyn_host_switch:
     stmxcsr (%rsp)
     fnstcw  4(%rsp)
     movq    %rsp, (%rdi)
+    // ldmxcsr and fldcw are slow and tasks rarely change either register:
+    // reload them only when the incoming context's values differ.
+    movq    (%rsp), %rax            // outgoing: mxcsr | cw << 32
     movq    %rsi, %rsp
+    cmpq    (%rsp), %rax
+    je      1f
     ldmxcsr (%rsp)
     fldcw   4(%rsp)
+1:
     addq    $8, %rsp
     popq    %r15
     popq    %r14

@@ -168,9 +168,22 @@ void idle_until(Time t) noexcept {
   }
 }
 
-void kernel_enter() noexcept { g_kernel_depth.fetch_add(1); }
+// The depth is only ever raced by the tick handler on this same thread, and
+// a signal lands between two instructions, never inside one: a relaxed load
+// and store (plain moves) plus compiler fences suffice, no locked RMW. If a
+// tick lands between the load and the store of kernel_enter it sees the old
+// depth, i.e. user code, which is exactly where the task still is; when the
+// task resumes, the handler has restored the depth it had read.
+void kernel_enter() noexcept {
+  g_kernel_depth.store(g_kernel_depth.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+}
 void kernel_exit() noexcept {
-  if (g_kernel_depth.fetch_sub(1) == 1) g_user_stretch.fetch_add(1, std::memory_order_relaxed);
+  std::atomic_signal_fence(std::memory_order_seq_cst);
+  const int depth = g_kernel_depth.load(std::memory_order_relaxed) - 1;
+  if (depth == 0)
+    g_user_stretch.store(g_user_stretch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
+  g_kernel_depth.store(depth, std::memory_order_relaxed);
 }
 
 void tick_start(Time tick, Time real_period, bool virtual_time) noexcept {

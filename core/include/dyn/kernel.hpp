@@ -125,6 +125,7 @@ class Kernel {
   void wake_timers() noexcept;
   Time next_event() const noexcept;
   void dispatch(Task& t) noexcept;
+  void start_activation(Task& t, Time start) noexcept;
   void after_switch(Task& t) noexcept;
   void finish_activation(Task& t, bool killed) noexcept;
   void make_dead(Task& t, ExitReason why) noexcept;

@@ -86,7 +86,7 @@ struct TaskStats {
 };
 
 // Why the task last handed the CPU back to the dispatcher.
-enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, JobDone, Exit, Killed };
+enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed };
 
 struct SchedTag;
 struct TimerTag;

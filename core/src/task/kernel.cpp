@@ -179,18 +179,20 @@ void Kernel::run_until(Time end) noexcept {
   port::kernel_exit();
 }
 
+void Kernel::start_activation(Task& t, Time start) noexcept {
+  t.activation_pending = false;
+  t.last_start = start;
+  t.run_cpu = 0;
+  ++t.stats.runs;
+  const Time late = start > t.due ? start - t.due : 0;
+  t.stats.lateness_sum += late;
+  if (late > t.stats.lateness_max) t.stats.lateness_max = late;
+}
+
 void Kernel::dispatch(Task& t) noexcept {
   const Time start = now();
   const bool activation_start = t.activation_pending;
-  if (activation_start) {
-    t.activation_pending = false;
-    t.last_start = start;
-    t.run_cpu = 0;
-    ++t.stats.runs;
-    const Time late = start > t.due ? start - t.due : 0;
-    t.stats.lateness_sum += late;
-    if (late > t.stats.lateness_max) t.stats.lateness_max = late;
-  }
+  if (activation_start) start_activation(t, start);
   t.state = TaskState::Running;
   t.switch_reason = SwitchReason::None;
   t.slice_start = start;
@@ -200,19 +202,19 @@ void Kernel::dispatch(Task& t) noexcept {
   port::context_switch(&kernel_sp_, t.sp, t.stack, false);
   current_ = nullptr;
   const Time end = now();
-  t.run_cpu += end - start;
-  t.stats.cpu_total += end - start;
-  const bool activation_end = t.switch_reason == SwitchReason::JobDone ||
-                              t.switch_reason == SwitchReason::Killed ||
-                              t.switch_reason == SwitchReason::Exit;
-  emit({EventKind::RunSegment, &t, start, end, t.stats.runs, activation_start, activation_end});
-  if (end == start && config_.clock == ClockMode::Virtual) {
-    if (++stalled_dispatches_ >= kStallLimit) {
-      stalled_dispatches_ = 0;
-      advance_to(end + config_.tick);
-    }
-  } else {
+  const Time used = end - start;
+  t.run_cpu += used;
+  t.stats.cpu_total += used;
+  if (sink_) {
+    const bool activation_end = t.switch_reason == SwitchReason::JobDone ||
+                                t.switch_reason == SwitchReason::Killed || t.switch_reason == SwitchReason::Exit;
+    sink_->on_event({EventKind::RunSegment, &t, start, end, t.stats.runs, activation_start, activation_end});
+  }
+  if (used != 0) {
     stalled_dispatches_ = 0;
+  } else if (config_.clock == ClockMode::Virtual && ++stalled_dispatches_ >= kStallLimit) {
+    stalled_dispatches_ = 0;
+    advance_to(end + config_.tick);
   }
   after_switch(t);
 }
@@ -227,6 +229,10 @@ void Kernel::after_switch(Task& t) noexcept {
       t.state = TaskState::Ready;
       ++t.stats.preemptions;
       policy_.make_ready(t, t.preempted_by_higher ? ReadyReason::PreemptedByHigher : ReadyReason::SliceExpired);
+      break;
+    case SwitchReason::RunEnd:  // run_until reached its end mid-run: resume first next time
+      t.state = TaskState::Ready;
+      policy_.make_ready(t, ReadyReason::PreemptedByHigher);
       break;
     case SwitchReason::Sleep:
       t.state = TaskState::Sleeping;
@@ -468,8 +474,7 @@ void Kernel::on_tick() noexcept {
     switch_to_kernel(SwitchReason::Killed);  // never returns: the context is reset
   }
   if (n >= end_) {
-    t.preempted_by_higher = true;  // it did not use its turn up
-    switch_to_kernel(SwitchReason::Preempt);
+    switch_to_kernel(SwitchReason::RunEnd);
     return;
   }
   const bool slice_expired = config_.time_slice > 0 && n - t.slice_start >= config_.time_slice;

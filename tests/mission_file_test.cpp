@@ -1,0 +1,521 @@
+// mission_file_test.cpp — the mission file parser (cli/mission.cpp), one test
+// per error it reports and the values a good file produces.
+//
+// Every error must name the line and the dotted key of the fault (see
+// docs/mission-file.md, "Errors"); the files are written here, line by line,
+// so the expected line numbers can be counted in the text.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <string>
+#include <string_view>
+
+#include "mission.hpp"
+
+namespace dyn::cli {
+namespace {
+
+// Checks that `text` is rejected with exactly this line and key, and a
+// message that contains `needle`.
+::testing::AssertionResult rejects(std::string_view text, int line, const std::string& key,
+                                   const std::string& needle) {
+  const MissionResult r = parse_mission(text, "m.toml");
+  if (r.mission) return ::testing::AssertionFailure() << "the mission was accepted";
+  if (!r.error) return ::testing::AssertionFailure() << "neither a mission nor an error";
+  const MissionError& e = *r.error;
+  if (e.file != "m.toml" || e.line != line || e.key != key || e.message.find(needle) == std::string::npos)
+    return ::testing::AssertionFailure() << "got " << e.to_string() << " (line " << e.line << ", key '" << e.key
+                                         << "'), expected line " << line << ", key '" << key << "', message with '"
+                                         << needle << "'";
+  return ::testing::AssertionSuccess();
+}
+
+Mission accepts(std::string_view text) {
+  MissionResult r = parse_mission(text, "m.toml");
+  EXPECT_FALSE(r.error) << r.error->to_string();
+  if (!r.mission) {
+    ADD_FAILURE() << "no mission";
+    return {};
+  }
+  return *r.mission;
+}
+
+// Two lines; the tests below count from line 3.
+constexpr std::string_view kPriority = "[scheduler]\npolicy = \"priority\"\n";
+
+std::string with_priority(std::string_view rest) { return std::string(kPriority) + std::string(rest); }
+
+// --- TOML and the top level ------------------------------------------------------
+
+TEST(MissionFile, TomlSyntaxErrorNamesItsLine) {
+  const MissionResult r = parse_mission(with_priority("[[task]]\nname = \"a\"\nwork = busy:2ms\n"), "m.toml");
+  ASSERT_TRUE(r.error);
+  EXPECT_FALSE(r.mission);
+  EXPECT_EQ(r.error->line, 5);
+  EXPECT_EQ(r.error->key, "");
+  EXPECT_FALSE(r.error->message.empty());
+  EXPECT_EQ(r.error->to_string().rfind("m.toml:5: ", 0), 0u) << r.error->to_string();
+}
+
+TEST(MissionFile, DuplicateTomlKeyIsASyntaxError) {
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = \"priority\"\npolicy = \"lottery\"\n", 3, "", ""));
+}
+
+TEST(MissionFile, UnknownTopLevelKey) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n[missoin]\nname = \"x\"\n"), 6,
+                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime)"));
+}
+
+TEST(MissionFile, MissionMustBeATable) {
+  EXPECT_TRUE(rejects("mission = \"smoke\"\n" + with_priority(""), 1, "mission", "expected a table [mission]"));
+}
+
+TEST(MissionFile, UnknownKeyInMission) {
+  EXPECT_TRUE(rejects("[mission]\nname = \"x\"\nlength = \"10s\"\n" + with_priority(""), 3, "mission.length",
+                      "unknown key"));
+}
+
+TEST(MissionFile, SeedMustNotBeNegative) {
+  EXPECT_TRUE(rejects("[mission]\nseed = -1\n" + with_priority(""), 2, "mission.seed", "out of range"));
+}
+
+TEST(MissionFile, MissionNameMustBeAString) {
+  EXPECT_TRUE(rejects("[mission]\nname = 5\n" + with_priority(""), 2, "mission.name", "expected a string"));
+}
+
+// --- [scheduler] -------------------------------------------------------------------
+
+TEST(MissionFile, MissingSchedulerIsAWholeFileError) {
+  EXPECT_TRUE(rejects("[mission]\nname = \"x\"\n[[task]]\nname = \"a\"\nwork = \"spin\"\n", 0, "scheduler",
+                      "missing [scheduler] table"));
+}
+
+TEST(MissionFile, SchedulerMustBeATable) {
+  EXPECT_TRUE(rejects("scheduler = \"priority\"\n", 1, "scheduler", "expected a table [scheduler]"));
+}
+
+TEST(MissionFile, UnknownKeyInScheduler) {
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = \"priority\"\nticks = \"1ms\"\n", 3, "scheduler.ticks",
+                      "unknown key (allowed here: policy, tick, time_slice, max_tasks, stack, housekeeping)"));
+}
+
+TEST(MissionFile, MissingPolicyPointsAtTheSchedulerTable) {
+  EXPECT_TRUE(rejects("[mission]\nname = \"x\"\n[scheduler]\ntick = \"1ms\"\n", 3, "scheduler.policy",
+                      "missing; choose multilevel"));
+}
+
+TEST(MissionFile, UnknownPolicy) {
+  EXPECT_TRUE(rejects("[scheduler]\ntick = \"1ms\"\npolicy = \"fifo\"\n", 3, "scheduler.policy",
+                      "unknown policy \"fifo\""));
+}
+
+TEST(MissionFile, PolicyMustBeAString) {
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = 2\n", 2, "scheduler.policy", "expected a string"));
+}
+
+TEST(MissionFile, TickOutOfRange) {
+  EXPECT_TRUE(rejects(with_priority("tick = \"99us\"\n"), 3, "scheduler.tick", "tick must be 100us..1s"));
+  EXPECT_TRUE(rejects(with_priority("tick = \"1001ms\"\n"), 3, "scheduler.tick", "tick must be 100us..1s"));
+  const std::string ends = "[[task]]\nname = \"a\"\nwork = \"spin\"\n";
+  EXPECT_EQ(accepts(with_priority("tick = \"100us\"\n" + ends)).tick, 100);
+  EXPECT_EQ(accepts(with_priority("tick = \"1s\"\n" + ends)).tick, kSecond);
+}
+
+TEST(MissionFile, DurationMustBeAString) {
+  EXPECT_TRUE(rejects(with_priority("time_slice = 10\n"), 3, "scheduler.time_slice",
+                      "expected a duration string such as \"10s\""));
+}
+
+TEST(MissionFile, MalformedDuration) {
+  EXPECT_TRUE(rejects(with_priority("housekeeping = \"ten\"\n"), 3, "scheduler.housekeeping",
+                      "bad duration \"ten\" (use a number and us, ms, s, m, h or d)"));
+  EXPECT_TRUE(rejects("[mission]\nduration = \"-1s\"\n" + with_priority(""), 2, "mission.duration",
+                      "bad duration \"-1s\""));
+  EXPECT_TRUE(rejects("[mission]\nduration = \"-0.5s\"\n" + with_priority(""), 2, "mission.duration",
+                      "bad duration \"-0.5s\""));
+}
+
+TEST(MissionFile, MaxTasksOutOfRange) {
+  EXPECT_TRUE(rejects(with_priority("max_tasks = 0\n"), 3, "scheduler.max_tasks", "value 0 out of range 1..65535"));
+  EXPECT_TRUE(rejects(with_priority("max_tasks = 65536\n"), 3, "scheduler.max_tasks", "out of range 1..65535"));
+}
+
+TEST(MissionFile, SchedulerStackTooSmallOrMalformed) {
+  EXPECT_TRUE(rejects(with_priority("stack = \"4KiB\"\n"), 3, "scheduler.stack", "at least 8192 bytes"));
+  EXPECT_TRUE(rejects(with_priority("stack = \"12kb\"\n"), 3, "scheduler.stack", "expected a size in bytes"));
+  EXPECT_TRUE(rejects(with_priority("stack = 0\n"), 3, "scheduler.stack", "expected a size in bytes"));
+  EXPECT_TRUE(rejects(with_priority("stack = 1.5\n"), 3, "scheduler.stack", "expected a size in bytes"));
+}
+
+// --- [[task]] and [[onetime]] ------------------------------------------------------
+
+TEST(MissionFile, UnknownKeyInTask) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\nperiod = \"1s\"\n"), 6,
+                      "task[0].period", "unknown key (allowed here: name, level, priority, tickets, interval"));
+}
+
+TEST(MissionFile, UnknownKeyNamesTheTaskIndex) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n"
+                                    "[[task]]\nname = \"b\"\nwork = \"spin\"\nlevle = 2\n"),
+                      9, "task[1].levle", "unknown key"));
+}
+
+TEST(MissionFile, OnetimeTaskTakesNoIntervalOrModel) {
+  EXPECT_TRUE(rejects(with_priority("[[onetime]]\nname = \"a\"\nwork = \"spin\"\ninterval = \"1s\"\n"), 6,
+                      "onetime[0].interval", "unknown key (allowed here: name, delay, work"));
+  EXPECT_TRUE(rejects(with_priority("[[onetime]]\nname = \"a\"\nmodel = \"job\"\nwork = \"spin\"\n"), 5,
+                      "onetime[0].model", "unknown key"));
+}
+
+TEST(MissionFile, TaskMustBeAnArrayOfTables) {
+  // Top-level keys must come before the first table header.
+  EXPECT_TRUE(rejects("\ntask = \"beacon\"\n" + std::string(kPriority), 2, "task", "expected [[task]] tables"));
+  EXPECT_TRUE(rejects(with_priority("[task]\nname = \"a\"\nwork = \"spin\"\n"), 3, "task",
+                      "expected [[task]] tables"));
+  EXPECT_TRUE(rejects("task = []\n" + std::string(kPriority), 1, "task", "expected [[task]] tables"));
+  EXPECT_TRUE(rejects("onetime = [1, 2]\n" + std::string(kPriority), 1, "onetime", "expected [[onetime]] tables"));
+  EXPECT_TRUE(rejects("onetime = [{ name = \"a\", work = \"spin\" }, 3]\n" + std::string(kPriority), 1, "onetime",
+                      "expected [[onetime]] tables"));
+}
+
+TEST(MissionFile, NoTasksAtAll) {
+  EXPECT_TRUE(rejects(kPriority, 0, "task", "declares no [[task]] or [[onetime]]"));
+}
+
+TEST(MissionFile, MissingTaskNamePointsAtTheTable) {
+  EXPECT_TRUE(rejects(with_priority("\n[[task]]\nwork = \"spin\"\n"), 4, "task[0].name", "every task needs a name"));
+}
+
+TEST(MissionFile, TaskNameMustBeAString) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = 7\nwork = \"spin\"\n"), 4, "task[0].name",
+                      "expected a string"));
+}
+
+TEST(MissionFile, TaskNameLength) {
+  const std::string n31(31, 'n');
+  const std::string n32(32, 'n');
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nwork = \"spin\"\nname = \"" + n32 + "\"\n"), 5, "task[0].name",
+                      "name must be 1..31 bytes, got 32"));
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nwork = \"spin\"\nname = \"\"\n"), 5, "task[0].name",
+                      "name must be 1..31 bytes, got 0"));
+  EXPECT_EQ(accepts(with_priority("[[task]]\nwork = \"spin\"\nname = \"" + n31 + "\"\n")).tasks.at(0).name, n31);
+}
+
+TEST(MissionFile, OsPrefixIsReserved) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nwork = \"spin\"\nname = \"os.housekeeping\"\n"), 5, "task[0].name",
+                      "reserved for the system's own tasks"));
+  EXPECT_TRUE(rejects(with_priority("[[onetime]]\nwork = \"spin\"\nname = \"os.x\"\n"), 5, "onetime[0].name",
+                      "reserved"));
+  // Only the prefix is reserved.
+  EXPECT_EQ(accepts(with_priority("[[task]]\nwork = \"spin\"\nname = \"pos.x\"\n")).tasks.at(0).name, "pos.x");
+}
+
+TEST(MissionFile, DuplicateTaskName) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n"
+                                    "[[task]]\nwork = \"spin\"\nname = \"a\"\n"),
+                      8, "task[1].name", "duplicate task name \"a\""));
+  // Names are shared between [[task]] and [[onetime]].
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n"
+                                    "[[onetime]]\nname = \"a\"\nwork = \"spin\"\n"),
+                      7, "onetime[0].name", "duplicate task name \"a\""));
+}
+
+TEST(MissionFile, MissingWorkPointsAtTheTable) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\n"), 3, "task[0].work", "every task needs a workload"));
+}
+
+TEST(MissionFile, WorkMustBeAString) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = [\"spin\"]\n"), 5, "task[0].work",
+                      "expected a string"));
+}
+
+TEST(MissionFile, BadWorkString) {
+  struct Case {
+    const char* work;
+    const char* needle;
+  };
+  const Case cases[] = {
+      {"jog:2ms", "unknown work step 'jog'"},
+      {"busy:2ms x0", "bad repeat count in 'busy:2ms x0'"},
+      {"notify:a:16777216", "notification message must be 0..16777215 (24 bits)"},
+      {"notify:a:1:256", "notification repeats must be 0..255 (8 bits)"},
+      {"spin:1ms", "'spin' takes no argument"},
+      {"busy", "'busy' needs a duration"},
+      {"busy:2ms,", "empty work step"},
+  };
+  for (const Case& c : cases)
+    EXPECT_TRUE(rejects(with_priority(std::string("[[task]]\nname = \"a\"\n\nwork = \"") + c.work + "\"\n"), 6,
+                        "task[0].work", c.needle))
+        << c.work;
+}
+
+TEST(MissionFile, ModelMustBeJobOrLoop) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nmodel = \"oneshot\"\nwork = \"spin\"\n"), 5,
+                      "task[0].model", "expected \"job\" or \"loop\", got \"oneshot\""));
+}
+
+TEST(MissionFile, LoopTaskTakesNoInterval) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nmodel = \"loop\"\nwork = \"spin\"\ninterval = \"1s\"\n"),
+                      7, "task[0].interval", "interval applies to jobs only"));
+}
+
+TEST(MissionFile, RecurringMultilevelJobNeedsAnInterval) {
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = \"multilevel\"\n[[task]]\nname = \"a\"\nmodel = \"job\"\nwork = \"spin\"\n",
+                      3, "task[0].interval", "needs an interval > 0"));
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = \"multilevel\"\n[[task]]\nname = \"a\"\nmodel = \"job\"\n"
+                      "interval = \"0s\"\nwork = \"spin\"\n",
+                      3, "task[0].interval", "needs an interval > 0"));
+  // Other policies run a job without an interval once.
+  const Mission m = accepts(with_priority("[[task]]\nname = \"a\"\nmodel = \"job\"\nwork = \"spin\"\n"));
+  ASSERT_EQ(m.tasks.size(), 1u);
+  EXPECT_EQ(m.tasks[0].model, RunModel::Job);
+  EXPECT_EQ(m.tasks[0].interval, 0);
+}
+
+TEST(MissionFile, NotifyToUnknownTaskNamesTheWorkKey) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n"
+                                    "[[onetime]]\nname = \"b\"\nwork = \"busy:1ms, notify:logger:1\"\n"),
+                      8, "onetime[0].work", "task \"b\" notifies unknown task \"logger\""));
+  // Targets may be declared later in the file, and onetime tasks may be targets.
+  const Mission m = accepts(with_priority("[[task]]\nname = \"a\"\nwork = \"notify:b:7:2\"\n"
+                                          "[[onetime]]\nname = \"b\"\nwork = \"wait\"\n"));
+  ASSERT_EQ(m.tasks.size(), 2u);
+  ASSERT_EQ(m.tasks[0].steps.size(), 1u);
+  EXPECT_EQ(m.tasks[0].steps[0].target, "b");
+}
+
+TEST(MissionFile, IntegersOutOfRange) {
+  const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n");
+  EXPECT_TRUE(rejects(head + "level = 7\n", 6, "task[0].level", "value 7 out of range 1..6"));
+  EXPECT_TRUE(rejects(head + "level = 0\n", 6, "task[0].level", "value 0 out of range 1..6"));
+  EXPECT_TRUE(rejects(head + "priority = 32\n", 6, "task[0].priority", "value 32 out of range 0..31"));
+  EXPECT_TRUE(rejects(head + "priority = -1\n", 6, "task[0].priority", "out of range 0..31"));
+  EXPECT_TRUE(rejects(head + "tickets = 0\n", 6, "task[0].tickets", "value 0 out of range 1..1000000"));
+  EXPECT_TRUE(rejects(head + "tickets = 1000001\n", 6, "task[0].tickets", "out of range 1..1000000"));
+  EXPECT_TRUE(rejects(head + "level = \"2\"\n", 6, "task[0].level", "expected an integer"));
+  EXPECT_TRUE(rejects(head + "priority = 1.0\n", 6, "task[0].priority", "expected an integer"));
+}
+
+TEST(MissionFile, TaskDurationsAreChecked) {
+  const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n");
+  EXPECT_TRUE(rejects(head + "watchdog = 50\n", 6, "task[0].watchdog", "expected a duration string"));
+  EXPECT_TRUE(rejects(head + "delay = \"ten\"\n", 6, "task[0].delay", "bad duration \"ten\""));
+  EXPECT_TRUE(rejects(head + "interval = \"1.s\"\n", 6, "task[0].interval", "bad duration"));
+}
+
+TEST(MissionFile, TooManyTasksForMaxTasks) {
+  const std::string tasks = "[[task]]\nname = \"a\"\nwork = \"spin\"\n[[onetime]]\nname = \"b\"\nwork = \"spin\"\n";
+  // Two tasks plus os.housekeeping do not fit in two slots.
+  EXPECT_TRUE(rejects(with_priority("max_tasks = 2\n" + tasks), 3, "scheduler.max_tasks",
+                      "the mission has 2 tasks plus os.housekeeping but max_tasks is 2"));
+  EXPECT_EQ(accepts(with_priority("max_tasks = 3\n" + tasks)).max_tasks, 3u);
+  // Without housekeeping there is no system task to make room for.
+  EXPECT_EQ(accepts(with_priority("max_tasks = 2\nhousekeeping = \"0s\"\n" + tasks)).max_tasks, 2u);
+  EXPECT_TRUE(rejects(with_priority("housekeeping = \"0s\"\nmax_tasks = 1\n" + tasks), 4, "scheduler.max_tasks",
+                      "the mission has 2 tasks but max_tasks is 1"));
+}
+
+TEST(MissionFile, TaskStackTooSmallOrMalformed) {
+  const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n");
+  EXPECT_TRUE(rejects(head + "stack = 8191\n", 6, "task[0].stack", "stack must be at least 8192 bytes"));
+  EXPECT_TRUE(rejects(head + "stack = \"4KiB\"\n", 6, "task[0].stack", "at least 8192 bytes"));
+  EXPECT_TRUE(rejects(head + "stack = -4096\n", 6, "task[0].stack", "expected a size in bytes"));
+  EXPECT_TRUE(rejects(head + "stack = \"8 KiB\"\n", 6, "task[0].stack", "expected a size in bytes"));
+  EXPECT_EQ(accepts(head + "stack = 8192\n").tasks.at(0).stack, 8192u);
+}
+
+// --- good files ----------------------------------------------------------------------
+
+constexpr std::string_view kFull = R"([mission]
+name = "full"
+duration = "1.5h"
+seed = 42
+
+[scheduler]
+policy = "lottery"
+tick = "500us"
+time_slice = "20ms"
+max_tasks = 16
+stack = "128KiB"
+housekeeping = "2s"
+
+[[onetime]]
+name = "deploy"
+delay = "3s"
+work = "busy:20ms"
+level = 2
+priority = 4
+tickets = 9
+watchdog = "100ms"
+stack = 16384
+
+[[task]]
+name = "beacon"
+level = 3
+priority = 31
+tickets = 500
+interval = "1s"
+watchdog = "50ms"
+delay = "250ms"
+work = "busy:2ms, notify:logger:42:3"
+model = "job"
+stack = "32KiB"
+
+[[task]]
+name = "logger"
+work = "wait:1s x3, yield"
+)";
+
+TEST(MissionFile, FullMissionLandsInTheStruct) {
+  const Mission m = accepts(kFull);
+  EXPECT_EQ(m.file, "m.toml");
+  EXPECT_EQ(m.name, "full");
+  EXPECT_EQ(m.duration, 5'400'000'000);
+  EXPECT_EQ(m.seed, 42u);
+  EXPECT_EQ(m.policy, PolicyKind::Lottery);
+  EXPECT_EQ(m.tick, 500);
+  EXPECT_EQ(m.time_slice, 20'000);
+  EXPECT_EQ(m.max_tasks, 16u);
+  EXPECT_EQ(m.stack, 128u * 1024);
+  EXPECT_EQ(m.housekeeping, 2'000'000);
+  ASSERT_EQ(m.tasks.size(), 3u);
+
+  // [[task]]s first in file order, then [[onetime]]s, although deploy is written first.
+  const MissionTask& beacon = m.tasks[0];
+  EXPECT_EQ(beacon.name, "beacon");
+  EXPECT_EQ(beacon.line, 24);
+  EXPECT_EQ(beacon.model, RunModel::Job);
+  EXPECT_FALSE(beacon.onetime);
+  EXPECT_EQ(beacon.level, 3);
+  EXPECT_EQ(beacon.priority, 31);
+  EXPECT_EQ(beacon.tickets, 500u);
+  EXPECT_EQ(beacon.interval, 1'000'000);
+  EXPECT_EQ(beacon.watchdog, 50'000);
+  EXPECT_EQ(beacon.delay, 250'000);
+  EXPECT_EQ(beacon.stack, 32u * 1024);
+  EXPECT_EQ(beacon.work, "busy:2ms, notify:logger:42:3");
+  ASSERT_EQ(beacon.steps.size(), 2u);
+  EXPECT_EQ(beacon.steps[0].kind, WorkStep::Kind::Busy);
+  EXPECT_EQ(beacon.steps[0].duration, 2'000);
+  EXPECT_EQ(beacon.steps[1].kind, WorkStep::Kind::Notify);
+  EXPECT_EQ(beacon.steps[1].target, "logger");
+  EXPECT_EQ(beacon.steps[1].message, 42u);
+  EXPECT_EQ(beacon.steps[1].repeats, 3);
+
+  const MissionTask& logger = m.tasks[1];
+  EXPECT_EQ(logger.name, "logger");
+  EXPECT_EQ(logger.line, 36);
+  EXPECT_EQ(logger.model, RunModel::Loop);  // no interval
+  EXPECT_FALSE(logger.onetime);
+  EXPECT_EQ(logger.level, 1);
+  EXPECT_EQ(logger.priority, 1);
+  EXPECT_EQ(logger.tickets, 0u);  // 0 = the kernel uses the priority
+  EXPECT_EQ(logger.interval, 0);
+  EXPECT_EQ(logger.watchdog, 0);
+  EXPECT_EQ(logger.delay, 0);
+  EXPECT_EQ(logger.stack, 0u);  // 0 = [scheduler].stack
+  ASSERT_EQ(logger.steps.size(), 2u);
+  EXPECT_EQ(logger.steps[0].kind, WorkStep::Kind::Wait);
+  EXPECT_EQ(logger.steps[0].repeat, 3u);
+  EXPECT_EQ(logger.steps[1].kind, WorkStep::Kind::Yield);
+
+  const MissionTask& deploy = m.tasks[2];
+  EXPECT_EQ(deploy.name, "deploy");
+  EXPECT_EQ(deploy.line, 14);
+  EXPECT_EQ(deploy.model, RunModel::Job);
+  EXPECT_TRUE(deploy.onetime);
+  EXPECT_EQ(deploy.delay, 3'000'000);
+  EXPECT_EQ(deploy.level, 2);
+  EXPECT_EQ(deploy.priority, 4);
+  EXPECT_EQ(deploy.tickets, 9u);
+  EXPECT_EQ(deploy.watchdog, 100'000);
+  EXPECT_EQ(deploy.stack, 16384u);
+  EXPECT_EQ(deploy.interval, 0);
+}
+
+TEST(MissionFile, DefaultsOfAMinimalMission) {
+  const Mission m = accepts("[scheduler]\npolicy = \"multilevel\"\n[[task]]\nname = \"a\"\nwork = \"spin\"\n");
+  EXPECT_EQ(m.name, "");
+  EXPECT_EQ(m.duration, 0);
+  EXPECT_EQ(m.seed, 1u);
+  EXPECT_EQ(m.policy, PolicyKind::Multilevel);
+  EXPECT_EQ(m.tick, kMillisecond);
+  EXPECT_EQ(m.time_slice, 10 * kMillisecond);
+  EXPECT_EQ(m.max_tasks, 64u);
+  EXPECT_EQ(m.stack, 64u * 1024);
+  EXPECT_EQ(m.housekeeping, kSecond);
+  ASSERT_EQ(m.tasks.size(), 1u);
+  EXPECT_EQ(m.tasks[0].model, RunModel::Loop);  // a multilevel loop task needs no interval
+}
+
+TEST(MissionFile, ModelDefaultsToJobWithAnIntervalElseLoop) {
+  const Mission m = accepts(with_priority("[[task]]\nname = \"j\"\ninterval = \"1ms\"\nwork = \"busy:1ms\"\n"
+                                          "[[task]]\nname = \"l\"\nwork = \"yield\"\n"
+                                          "[[task]]\nname = \"explicit\"\nmodel = \"loop\"\nwork = \"yield\"\n"
+                                          "[[onetime]]\nname = \"o\"\nwork = \"busy:1ms\"\n"));
+  ASSERT_EQ(m.tasks.size(), 4u);
+  EXPECT_EQ(m.tasks[0].model, RunModel::Job);
+  EXPECT_FALSE(m.tasks[0].onetime);
+  EXPECT_EQ(m.tasks[1].model, RunModel::Loop);
+  EXPECT_EQ(m.tasks[2].model, RunModel::Loop);
+  EXPECT_EQ(m.tasks[3].model, RunModel::Job);
+  EXPECT_TRUE(m.tasks[3].onetime);
+}
+
+TEST(MissionFile, TasksKeepFileOrderOnetimeLast) {
+  const Mission m = accepts(with_priority("[[onetime]]\nname = \"o1\"\nwork = \"spin\"\n"
+                                          "[[task]]\nname = \"t1\"\nwork = \"spin\"\n"
+                                          "[[onetime]]\nname = \"o2\"\nwork = \"spin\"\n"
+                                          "[[task]]\nname = \"t2\"\nwork = \"spin\"\n"));
+  ASSERT_EQ(m.tasks.size(), 4u);
+  EXPECT_EQ(m.tasks[0].name, "t1");
+  EXPECT_EQ(m.tasks[1].name, "t2");
+  EXPECT_EQ(m.tasks[2].name, "o1");
+  EXPECT_EQ(m.tasks[3].name, "o2");
+}
+
+TEST(MissionFile, EveryPolicyName) {
+  const std::string tasks = "[[task]]\nname = \"a\"\ninterval = \"1s\"\nwork = \"spin\"\n";
+  EXPECT_EQ(accepts("[scheduler]\npolicy = \"multilevel\"\n" + tasks).policy, PolicyKind::Multilevel);
+  EXPECT_EQ(accepts("[scheduler]\npolicy = \"round_robin\"\n" + tasks).policy, PolicyKind::RoundRobin);
+  EXPECT_EQ(accepts("[scheduler]\npolicy = \"lottery\"\n" + tasks).policy, PolicyKind::Lottery);
+  EXPECT_EQ(accepts("[scheduler]\npolicy = \"priority\"\n" + tasks).policy, PolicyKind::Priority);
+  EXPECT_STREQ(to_string(PolicyKind::RoundRobin), "round_robin");
+  EXPECT_STREQ(to_string(PolicyKind::Multilevel), "multilevel");
+}
+
+// --- errors as the operator sees them ---------------------------------------------
+
+TEST(MissionFile, ErrorText) {
+  EXPECT_EQ((MissionError{"m.toml", 6, "task[0].level", "value 7 out of range 1..6"}.to_string()),
+            "m.toml:6: task[0].level: value 7 out of range 1..6");
+  EXPECT_EQ((MissionError{"m.toml", 0, "scheduler", "missing"}.to_string()), "m.toml: scheduler: missing");
+  EXPECT_EQ((MissionError{"m.toml", 3, "", "syntax"}.to_string()), "m.toml:3: syntax");
+}
+
+TEST(MissionFile, LoadMissingFile) {
+  const MissionResult r = load_mission("/nonexistent/dir/m.toml");
+  EXPECT_FALSE(r.mission);
+  ASSERT_TRUE(r.error);
+  EXPECT_EQ(r.error->file, "/nonexistent/dir/m.toml");
+  EXPECT_EQ(r.error->line, 0);
+  EXPECT_EQ(r.error->key, "");
+  EXPECT_NE(r.error->message.find("cannot open"), std::string::npos);
+}
+
+TEST(MissionFile, LoadFileFromDisk) {
+  const std::string path = ::testing::TempDir() + "mission_file_test.toml";
+  {
+    std::ofstream out(path, std::ios::binary);
+    out << kFull;
+  }
+  const MissionResult r = load_mission(path);
+  std::remove(path.c_str());
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  EXPECT_EQ(r.mission->file, path);
+  EXPECT_EQ(r.mission->tasks.size(), 3u);
+}
+
+}  // namespace
+}  // namespace dyn::cli
