@@ -67,12 +67,26 @@ std::optional<std::size_t> parse_size(std::string_view text) {
 std::string format_duration(Time t) {
   if (t == kNever) return "never";
   if (t == 0) return "0";
+  // Whole days, hours or minutes read best as such; otherwise seconds or
+  // milliseconds with up to three decimals; always exact, so it parses back.
   for (auto it = std::rbegin(kUnits); it != std::rend(kUnits); ++it) {
+    const bool fractional_ok = it->scale == kSecond || it->scale == kMillisecond;
     if (t % it->scale == 0) return std::to_string(t / it->scale) + std::string(it->suffix);
+    if (!fractional_ok || t < it->scale || t % (it->scale / 1000) != 0) continue;
+    std::string frac = std::to_string(1000 + (t % it->scale) / (it->scale / 1000)).substr(1);
+    while (frac.back() == '0') frac.pop_back();
+    return std::to_string(t / it->scale) + "." + frac + std::string(it->suffix);
   }
+  return std::to_string(t) + "us";
+}
+
+std::string format_clock(Time t) {
   char buf[48];
-  if (t >= kSecond) std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(t) / kSecond);
-  else std::snprintf(buf, sizeof buf, "%.3fms", static_cast<double>(t) / kMillisecond);
+  const Time ms = t / kMillisecond;
+  const long long days = ms / 86'400'000, h = ms / 3'600'000 % 24, m = ms / 60'000 % 60, sec = ms / 1000 % 60,
+                  milli = ms % 1000;
+  if (days) std::snprintf(buf, sizeof buf, "%lldd%02lld:%02lld:%02lld.%03lld", days, h, m, sec, milli);
+  else std::snprintf(buf, sizeof buf, "%02lld:%02lld:%02lld.%03lld", h, m, sec, milli);
   return buf;
 }
 

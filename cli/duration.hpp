@@ -16,7 +16,12 @@ std::optional<Time> parse_duration(std::string_view text);
 // Parses a byte size: plain bytes or with KiB / MiB suffix.
 std::optional<std::size_t> parse_size(std::string_view text);
 
-// Shortest exact rendering, e.g. 1500 -> "1.5ms", 7200000000 -> "2h".
+// Exact rendering that parse_duration reads back: whole d/h/m when exact,
+// else seconds or milliseconds with up to three decimals, else microseconds.
+// e.g. 1500 -> "1.5ms", 345600000 -> "345.6s", 7200000000 -> "2h".
 std::string format_duration(Time t);
+
+// Mission clock for logs: "02:00:00.737", "1d02:00:00.737" (milliseconds).
+std::string format_clock(Time t);
 
 }  // namespace dyn::cli

@@ -31,13 +31,13 @@ class EventLog final : public EventSink {
     if (!enabled || !e.task) return;
     if (e.kind == EventKind::Watchdog) {
       if (++shown_[e.task->name] <= kPerTask)
-        std::fprintf(stderr, "[%12s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
-                     format_duration(e.end).c_str(), e.task->name,
+        std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
+                     format_clock(e.end).c_str(), e.task->name,
                      format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
     } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
-      std::fprintf(stderr, "[%12s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
-                   format_duration(e.end).c_str(), e.task->name, kStackGuardMargin);
+      std::fprintf(stderr, "[%s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
+                   format_clock(e.end).c_str(), e.task->name, kStackGuardMargin);
     }
   }
   bool enabled = true;
@@ -190,15 +190,17 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
 
 std::string format_summary(const RunReport& r) {
   std::ostringstream o;
-  char line[512];
+  char line[640];
   const double speed = r.real_seconds > 0 ? static_cast<double>(r.mission_time) / 1e6 / r.real_seconds : 0;
-  std::snprintf(line, sizeof line, "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n\n",
+  std::snprintf(line, sizeof line,
+                "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n"
+                "runs = activations (job runs; 1 for a loop task), switches = dispatches onto the CPU\n\n",
                 r.mission.c_str(), r.policy.c_str(), format_duration(r.mission_time).c_str(), r.real_seconds,
                 r.realtime ? "real-time" : "virtual", speed);
   o << line;
-  std::snprintf(line, sizeof line, "%-18s %-7s %9s %9s %8s %6s %8s %11s %7s %10s %10s %8s  %s\n", "task", "where",
-                "interval", "watchdog", "runs", "kills", "preempt", "cpu", "cpu%", "late max", "late avg", "stack",
-                "state");
+  std::snprintf(line, sizeof line, "%-22s %-7s %9s %9s %8s %9s %6s %8s %11s %7s %10s %10s %8s  %s\n", "task",
+                "where", "interval", "watchdog", "runs", "switches", "kills", "preempt", "cpu", "cpu%", "late max",
+                "late avg", "stack", "state");
   o << line;
   for (const TaskRow& t : r.rows) {
     const double cpu_pct =
@@ -208,9 +210,11 @@ std::string format_summary(const RunReport& r) {
     if (t.state == TaskState::Dead) state += std::string(" (") + to_string(t.exit) + ")";
     char stack[64];
     std::snprintf(stack, sizeof stack, "%zuK/%zuK", (t.stats.stack_used + 1023) / 1024, t.stack_size / 1024);
-    std::snprintf(line, sizeof line, "%-18s %-7s %9s %9s %8" PRIu64 " %6" PRIu64 " %8" PRIu64 " %11s %6.2f%% %10s %10s %8s  %s\n",
+    std::snprintf(line, sizeof line,
+                  "%-22s %-7s %9s %9s %8" PRIu64 " %9" PRIu64 " %6" PRIu64 " %8" PRIu64 " %11s %6.2f%% %10s %10s %8s  %s\n",
                   t.name.c_str(), t.placement.c_str(), t.interval ? format_duration(t.interval).c_str() : "-",
-                  t.watchdog ? format_duration(t.watchdog).c_str() : "-", t.stats.runs, t.stats.watchdog_kills,
+                  t.watchdog ? format_duration(t.watchdog).c_str() : "-", t.stats.runs, t.stats.dispatches,
+                  t.stats.watchdog_kills,
                   t.stats.preemptions, format_duration(t.stats.cpu_total).c_str(), cpu_pct,
                   format_duration(t.stats.lateness_max).c_str(), format_duration(late_avg).c_str(), stack,
                   state.c_str());

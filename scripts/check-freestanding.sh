@@ -9,7 +9,9 @@ cmake -S . -B "$build" -G Ninja --toolchain cmake/toolchain-arm-none-eabi.cmake 
   -DCMAKE_BUILD_TYPE=MinSizeRel -DDYN_CORE_ONLY=ON -DBUILD_TESTING=OFF >/dev/null
 cmake --build "$build" --target dyn_core
 lib="$build/core/libdyn_core.a"
-arm-none-eabi-readelf -h "$lib" | grep -q "Machine:.*ARM" || { echo "not an ARM library: $lib"; exit 1; }
+# Capture first: `readelf | grep -q` under pipefail fails when grep exits early (SIGPIPE).
+header=$(arm-none-eabi-readelf -h "$lib")
+grep -q "Machine:.*ARM" <<<"$header" || { echo "not an ARM library: $lib"; exit 1; }
 forbidden='^(malloc|calloc|realloc|free|_Znw|_Zna|_Zdl|_Zda|__cxa_allocate_exception|__cxa_throw|__cxa_begin_catch|__gxx_personality|_Unwind_|__cxa_pure_virtual|_ZTI|_ZTS)'
 defined=$(arm-none-eabi-nm --defined-only --format=just-symbols "$lib" | sort -u)
 undefined=$(arm-none-eabi-nm -u --format=just-symbols "$lib" | sort -u | comm -23 - <(echo "$defined"))

@@ -20,7 +20,8 @@ void* context_init(std::span<std::byte> stack, ContextEntry entry, void* arg) no
 
 // Saves the current context, stores its stack pointer in *save_sp and resumes
 // the context whose stack pointer is to_sp, which runs on `to_stack` (empty
-// for the kernel's own context). Returns when something switches back.
+// for the kernel's own context). Returns when something switches back: the
+// kernel, or another task switching to this one directly.
 // `from_dies` tells the port the current context will never be resumed (a
 // killed task), so it may drop bookkeeping about it.
 void context_switch(void** save_sp, void* to_sp, std::span<std::byte> to_stack,

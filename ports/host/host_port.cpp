@@ -17,6 +17,7 @@
 // out of kernel code. Design notes: docs/host-port.md.
 #include "host_port.hpp"
 
+#include <pthread.h>
 #include <sys/mman.h>
 #include <sys/time.h>
 #include <unistd.h>
@@ -65,10 +66,21 @@ std::atomic<unsigned long> g_ticks_dropped{0};
 int g_tick_signal = 0;
 
 #if DYN_HOST_ASAN
-// Bounds of the kernel's own stack, learnt from the sanitizer whenever a task
-// is resumed by the kernel.
+// Bounds of the kernel's own stack (the stack of the thread running the
+// kernel), which the sanitizer needs whenever we switch to the kernel.
 const void* g_kernel_stack_bottom = nullptr;
 std::size_t g_kernel_stack_size = 0;
+
+void learn_kernel_stack() {
+  pthread_attr_t attr;
+  if (pthread_getattr_np(pthread_self(), &attr) != 0) return;
+  void* addr = nullptr;
+  std::size_t size = 0;
+  pthread_attr_getstack(&attr, &addr, &size);
+  pthread_attr_destroy(&attr);
+  g_kernel_stack_bottom = addr;
+  g_kernel_stack_size = size;
+}
 #endif
 
 void on_tick_signal(int) {
@@ -102,7 +114,7 @@ timeval to_timeval(dyn::Time us) {
 // Called by dyn_host_context_thunk on a new context's first run.
 extern "C" [[noreturn]] void dyn_host_context_start(dyn::port::ContextEntry entry, void* arg) {
 #if DYN_HOST_ASAN
-  __sanitizer_finish_switch_fiber(nullptr, &g_kernel_stack_bottom, &g_kernel_stack_size);
+  __sanitizer_finish_switch_fiber(nullptr, nullptr, nullptr);
 #endif
   entry(arg);
   std::fputs("dynsched: a task context returned from its entry\n", stderr);
@@ -136,17 +148,12 @@ void* context_init(std::span<std::byte> stack, ContextEntry entry, void* arg) no
 void context_switch(void** save_sp, void* to_sp, std::span<std::byte> to_stack, bool from_dies) noexcept {
 #if DYN_HOST_ASAN
   void* fake_stack = nullptr;
+  if (to_stack.empty() && !g_kernel_stack_bottom) learn_kernel_stack();
   const void* bottom = to_stack.empty() ? g_kernel_stack_bottom : to_stack.data();
   const std::size_t size = to_stack.empty() ? g_kernel_stack_size : to_stack.size();
   __sanitizer_start_switch_fiber(from_dies ? nullptr : &fake_stack, bottom, size);
   dyn_host_switch(save_sp, to_sp);
-  const void* old_bottom = nullptr;
-  std::size_t old_size = 0;
-  __sanitizer_finish_switch_fiber(fake_stack, &old_bottom, &old_size);
-  if (to_stack.empty()) {  // a task resumed: the kernel resumed it
-    g_kernel_stack_bottom = old_bottom;
-    g_kernel_stack_size = old_size;
-  }
+  __sanitizer_finish_switch_fiber(fake_stack, nullptr, nullptr);
 #else
   (void)to_stack;
   (void)from_dies;

@@ -125,6 +125,8 @@ class Kernel {
   void wake_timers() noexcept;
   Time next_event() const noexcept;
   void dispatch(Task& t) noexcept;
+  void begin_segment(Task& t) noexcept;   // t goes on the CPU now
+  void end_segment(Task& t) noexcept;     // t handed the CPU back (t.switch_reason says why)
   void start_activation(Task& t, Time start) noexcept;
   void after_switch(Task& t) noexcept;
   void finish_activation(Task& t, bool killed) noexcept;

@@ -108,6 +108,7 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   bool onetime = false;
   bool preempted_by_higher = false;  // priority policy: resume at the front of its list
   bool activation_pending = true;    // next dispatch starts a new activation (a "run")
+  bool segment_starts_activation = false;  // the current dispatch started an activation
   std::uint32_t tickets = 1;
 
   TaskEntry entry = nullptr;

@@ -189,26 +189,29 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
   if (late > t.stats.lateness_max) t.stats.lateness_max = late;
 }
 
-void Kernel::dispatch(Task& t) noexcept {
+void Kernel::begin_segment(Task& t) noexcept {
   const Time start = now();
-  const bool activation_start = t.activation_pending;
-  if (activation_start) start_activation(t, start);
+  t.segment_starts_activation = t.activation_pending;
+  if (t.activation_pending) start_activation(t, start);
   t.state = TaskState::Running;
   t.switch_reason = SwitchReason::None;
   t.slice_start = start;
   ++t.stats.dispatches;
   ++dispatches_;
   current_ = &t;
-  port::context_switch(&kernel_sp_, t.sp, t.stack, false);
+}
+
+void Kernel::end_segment(Task& t) noexcept {
   current_ = nullptr;
   const Time end = now();
-  const Time used = end - start;
+  const Time used = end - t.slice_start;
   t.run_cpu += used;
   t.stats.cpu_total += used;
   if (sink_) {
     const bool activation_end = t.switch_reason == SwitchReason::JobDone ||
                                 t.switch_reason == SwitchReason::Killed || t.switch_reason == SwitchReason::Exit;
-    sink_->on_event({EventKind::RunSegment, &t, start, end, t.stats.runs, activation_start, activation_end});
+    sink_->on_event({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation,
+                     activation_end});
   }
   if (used != 0) {
     stalled_dispatches_ = 0;
@@ -217,6 +220,14 @@ void Kernel::dispatch(Task& t) noexcept {
     advance_to(end + config_.tick);
   }
   after_switch(t);
+}
+
+void Kernel::dispatch(Task& t) noexcept {
+  begin_segment(t);
+  port::context_switch(&kernel_sp_, t.sp, t.stack, false);
+  // Control comes back from whichever task ended the chain of direct
+  // switches; a task that yielded straight back here has ended its segment.
+  if (current_) end_segment(*current_);
 }
 
 void Kernel::after_switch(Task& t) noexcept {
@@ -293,9 +304,34 @@ void Kernel::switch_to_kernel(SwitchReason why) noexcept {
 
 // --- task-facing API ----------------------------------------------------------
 
+// A yield switches straight to the next task when the dispatcher would do
+// nothing but pick it: one context switch instead of two. Same decisions,
+// same accounting, same events as the path through the dispatcher.
 void Kernel::yield() noexcept {
   port::kernel_enter();
-  switch_to_kernel(SwitchReason::Yield);
+  Task& self = *current_;
+  self.switch_reason = SwitchReason::Yield;
+  if (now() >= end_) {
+    switch_to_kernel(SwitchReason::Yield);
+    port::kernel_exit();
+    return;
+  }
+  end_segment(self);  // self is ready again
+  wake_timers();
+  const Time n = now();
+  Task* next = nullptr;
+  if (n < end_) {
+    policy_.poll(n);
+    next = policy_.pick(n);
+  }
+  if (!next) {
+    // The run ended (the stall guard advanced time) or the policy chose to
+    // idle: let the dispatcher decide. Our segment is already closed.
+    port::context_switch(&self.sp, kernel_sp_, {}, false);
+  } else {
+    begin_segment(*next);
+    if (next != &self) port::context_switch(&self.sp, next->sp, next->stack, false);
+  }
   port::kernel_exit();
 }
 
