@@ -77,37 +77,29 @@ void kernel_yield(benchmark::State& state, P& policy, TaskTable& table) {
       benchmark::Counter(static_cast<double>(yields), benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 
-void BM_KernelYield_Priority(benchmark::State& state) {
-  std::vector<Task> slots(4);
-  TaskTable table(slots);
-  PriorityPolicy policy;
-  kernel_yield(state, policy, table);
-}
-BENCHMARK(BM_KernelYield_Priority);
+// Owns the policy and the storage it needs, for each kind.
+template <typename P>
+struct PolicyFor {
+  explicit PolicyFor(TaskTable&, std::size_t) {}
+  P policy;
+};
+template <>
+struct PolicyFor<LotteryPolicy> {
+  PolicyFor(TaskTable& table, std::size_t capacity) : tree(capacity, 0), policy(table, tree, 1) {}
+  std::vector<std::uint64_t> tree;
+  LotteryPolicy policy;
+};
 
-void BM_KernelYield_RoundRobin(benchmark::State& state) {
+template <typename P>
+void BM_KernelYield(benchmark::State& state) {
   std::vector<Task> slots(4);
   TaskTable table(slots);
-  RoundRobinPolicy policy;
-  kernel_yield(state, policy, table);
+  PolicyFor<P> p(table, slots.size());
+  kernel_yield(state, p.policy, table);
 }
-BENCHMARK(BM_KernelYield_RoundRobin);
-
-void BM_KernelYield_Multilevel(benchmark::State& state) {
-  std::vector<Task> slots(4);
-  TaskTable table(slots);
-  MultilevelPolicy policy;
-  kernel_yield(state, policy, table);
-}
-BENCHMARK(BM_KernelYield_Multilevel);
-
-void BM_KernelYield_Lottery(benchmark::State& state) {
-  std::vector<Task> slots(4);
-  TaskTable table(slots);
-  std::vector<std::uint64_t> tree(4, 0);
-  LotteryPolicy policy(table, tree, 1);
-  kernel_yield(state, policy, table);
-}
-BENCHMARK(BM_KernelYield_Lottery);
+BENCHMARK(BM_KernelYield<PriorityPolicy>)->Name("BM_KernelYield_Priority");
+BENCHMARK(BM_KernelYield<RoundRobinPolicy>)->Name("BM_KernelYield_RoundRobin");
+BENCHMARK(BM_KernelYield<MultilevelPolicy>)->Name("BM_KernelYield_Multilevel");
+BENCHMARK(BM_KernelYield<LotteryPolicy>)->Name("BM_KernelYield_Lottery");
 
 }  // namespace

@@ -66,7 +66,7 @@ std::optional<std::size_t> parse_size(std::string_view text) {
 
 std::string format_duration(Time t) {
   if (t == kNever) return "never";
-  if (t == 0) return "0";
+  if (t == 0) return "0s";
   // Whole days, hours or minutes read best as such; otherwise seconds or
   // milliseconds with up to three decimals; always exact, so it parses back.
   for (auto it = std::rbegin(kUnits); it != std::rend(kUnits); ++it) {

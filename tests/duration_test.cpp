@@ -78,7 +78,7 @@ TEST(ParseSize, RejectsOverflow) {
 }
 
 TEST(FormatDuration, WholeUnits) {
-  EXPECT_EQ(format_duration(0), "0");
+  EXPECT_EQ(format_duration(0), "0s");  // parseable, like every other output
   EXPECT_EQ(format_duration(kNever), "never");
   EXPECT_EQ(format_duration(7), "7us");
   EXPECT_EQ(format_duration(2'000), "2ms");

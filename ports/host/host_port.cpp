@@ -5,10 +5,12 @@
 //
 // Virtual-time mode must stay deterministic, so task code between two kernel
 // calls costs no mission time, however long it really takes... unless it is a
-// runaway: a tick is charged only when two signals in a row find the same task
-// in the same stretch of user code (no kernel call in between). Ordinary code
-// that returns to the kernel within one real tick period is never charged;
-// a spinning task is charged one mission tick per real period. The handler runs on the task's own stack; if the
+// runaway: a tick is charged only once the same uninterrupted stretch of task
+// code (no kernel call in between) has used a whole real period of this
+// thread's CPU time since the last charge or since a signal first found it.
+// Ordinary code that returns to the kernel within one real period of CPU is
+// never charged, however the host schedules us (time spent descheduled is not
+// CPU time); a spinning task is charged one mission tick per real period. The handler runs on the task's own stack; if the
 // kernel decides to preempt or stop the task, it switches to the kernel context
 // from inside the handler, and the handler's frame stays on the task stack
 // until the task is resumed (or is discarded with the stack if the task was
@@ -60,7 +62,15 @@ std::atomic<int> g_kernel_depth{0};
 // whether two signals fell into the same uninterrupted stretch of task code.
 std::atomic<unsigned long> g_user_stretch{0};
 unsigned long g_last_signalled_stretch = ~0ul;
+long long g_stretch_cpu_mark = 0;  // thread CPU (ns) when the stretch was last seen or charged
+long long g_real_period_ns = 250'000;
 bool g_virtual_time = true;
+
+long long thread_cpu_ns() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);  // async-signal-safe
+  return static_cast<long long>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
 std::atomic<unsigned long> g_ticks_delivered{0};
 std::atomic<unsigned long> g_ticks_dropped{0};
 int g_tick_signal = 0;
@@ -87,12 +97,22 @@ void on_tick_signal(int) {
   const int saved_errno = errno;
   int expected = 0;
   if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
-    const unsigned long stretch = g_user_stretch.load(std::memory_order_relaxed);
-    if (!g_virtual_time || stretch == g_last_signalled_stretch) {
+    bool deliver = !g_virtual_time;
+    if (g_virtual_time) {
+      const unsigned long stretch = g_user_stretch.load(std::memory_order_relaxed);
+      const long long cpu = thread_cpu_ns();
+      if (stretch != g_last_signalled_stretch) {
+        g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
+        g_stretch_cpu_mark = cpu;
+      } else if (cpu - g_stretch_cpu_mark >= g_real_period_ns) {
+        g_stretch_cpu_mark = cpu;  // a runaway: charge one tick per period of CPU
+        deliver = true;
+      }
+    }
+    if (deliver) {
       g_ticks_delivered.fetch_add(1, std::memory_order_relaxed);
       if (dyn::Kernel* k = dyn::Kernel::current()) k->tick_from_port();
     } else {
-      g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
       g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
     }
     g_kernel_depth.store(0);
@@ -196,6 +216,8 @@ void kernel_exit() noexcept {
 void tick_start(Time tick, Time real_period, bool virtual_time) noexcept {
   g_tick_signal = SIGALRM;
   g_virtual_time = virtual_time;
+  g_real_period_ns = static_cast<long long>(real_period) * 1000;
+  g_last_signalled_stretch = ~0ul;
   struct sigaction sa {};
   sa.sa_handler = on_tick_signal;
   sa.sa_flags = SA_NODEFER | SA_RESTART;

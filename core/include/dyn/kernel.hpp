@@ -121,6 +121,8 @@ class Kernel {
   friend void task_trampoline(void* arg) noexcept;
 
   Result<Task*, TaskError> lookup(TaskId id) noexcept;
+  template <typename Op>
+  Result<void, TaskError> with_task(TaskId id, Op op) noexcept;
   void release(Task& t, Time due) noexcept;
   void wake_timers() noexcept;
   Time next_event() const noexcept;
@@ -157,13 +159,11 @@ class Kernel {
   Time virtual_now_ = 0;
   Time real_origin_ = 0;
   Time end_ = 0;
-  Time next_tick_ = 0;
   Time idle_total_ = 0;
   std::uint64_t dispatches_ = 0;
   std::uint64_t next_seq_ = 0;
   std::uint64_t stalled_dispatches_ = 0;  // dispatches in a row without time advancing
   bool running_ = false;
-  bool stop_requested_ = false;
 };
 
 }  // namespace dyn

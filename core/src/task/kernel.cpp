@@ -405,84 +405,67 @@ void Kernel::notify_locked(Task& t, Notification value) noexcept {
   }
 }
 
-Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
+namespace {
+Unexpected<TaskError> bad_state(const Task& t) noexcept {
+  return Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
+}
+}  // namespace
+
+// Looks the task up and runs `op` on it, all inside one critical section.
+template <typename Op>
+Result<void, TaskError> Kernel::with_task(TaskId id, Op op) noexcept {
   port::kernel_enter();
-  auto t = lookup(to);
-  if (!t || t.value()->state == TaskState::Dead) {
-    port::kernel_exit();
-    return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
-  }
-  notify_locked(*t.value(), value);
+  auto found = lookup(id);
+  Result<void, TaskError> r = found ? op(*found.value()) : Result<void, TaskError>{Unexpected{found.error()}};
   port::kernel_exit();
-  return {};
+  return r;
+}
+
+Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
+  return with_task(to, [&](Task& t) -> Result<void, TaskError> {
+    if (t.state == TaskState::Dead) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
+    notify_locked(t, value);
+    return {};
+  });
 }
 
 Result<void, TaskError> Kernel::remove(TaskId id) noexcept {
-  port::kernel_enter();
-  auto found = lookup(id);
-  if (!found) {
-    port::kernel_exit();
-    return Unexpected{found.error()};
-  }
-  Task& t = *found.value();
-  if (&t == current_) {
-    port::kernel_exit();
-    return Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
-  }
-  if (t.state != TaskState::Dead) make_dead(t, ExitReason::Removed);
-  table_.release(t);
-  port::kernel_exit();
-  return {};
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (&t == current_) return bad_state(t);
+    if (t.state != TaskState::Dead) make_dead(t, ExitReason::Removed);
+    table_.release(t);
+    return {};
+  });
 }
 
 Result<void, TaskError> Kernel::kill(TaskId id, ExitReason why) noexcept {
-  port::kernel_enter();
-  auto found = lookup(id);
-  Result<void, TaskError> r{};
-  if (!found) {
-    r = Unexpected{found.error()};
-  } else if (Task& t = *found.value(); &t == current_ || t.state == TaskState::Dead) {
-    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
-  } else {
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (&t == current_ || t.state == TaskState::Dead) return bad_state(t);
     make_dead(t, why);
-  }
-  port::kernel_exit();
-  return r;
+    return {};
+  });
 }
 
 Result<void, TaskError> Kernel::suspend(TaskId id) noexcept {
-  port::kernel_enter();
-  auto found = lookup(id);
-  Result<void, TaskError> r{};
-  if (!found) {
-    r = Unexpected{found.error()};
-  } else if (Task& t = *found.value(); &t == current_ || t.state == TaskState::Dead ||
-                                       t.state == TaskState::Suspended) {
-    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
-  } else {
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (&t == current_ || t.state == TaskState::Dead || t.state == TaskState::Suspended) return bad_state(t);
     unlink_everywhere(t);
     t.state = TaskState::Suspended;
-  }
-  port::kernel_exit();
-  return r;
+    return {};
+  });
 }
 
 Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
-  port::kernel_enter();
-  auto found = lookup(id);
-  Result<void, TaskError> r{};
-  if (!found) {
-    r = Unexpected{found.error()};
-  } else if (Task& t = *found.value(); t.state != TaskState::Suspended) {
-    r = Unexpected{TaskError{TaskErrc::BadState, static_cast<std::int64_t>(t.state)}};
-  } else if (t.activation_pending) {
-    release(t, t.due);
-  } else {
-    t.state = TaskState::Ready;
-    policy_.make_ready(t, ReadyReason::Woken);
-  }
-  port::kernel_exit();
-  return r;
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (t.state != TaskState::Suspended) return bad_state(t);
+    if (t.activation_pending) {
+      release(t, t.due);  // keeps its schedule
+    } else {
+      t.state = TaskState::Ready;
+      policy_.make_ready(t, ReadyReason::Woken);
+    }
+    return {};
+  });
 }
 
 std::size_t Kernel::reap_dead() noexcept {

@@ -1,0 +1,23 @@
+// mission_fuzz.cpp — libFuzzer target: mission files are untrusted text.
+//
+// Whatever the bytes, the parser returns exactly one of a mission or an error
+// (never both, never neither), never crashes, never leaks, and an error always
+// names the file.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "mission.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);
+  const auto r = dyn::cli::parse_mission(text, "fuzz.toml");
+  if (r.mission.has_value() == r.error.has_value()) __builtin_trap();
+  if (r.error && r.error->to_string().rfind("fuzz.toml", 0) != 0) __builtin_trap();
+  if (r.mission) {
+    if (r.mission->tasks.empty() || r.mission->tasks.size() + 1 > r.mission->max_tasks + 1) __builtin_trap();
+    for (const auto& t : r.mission->tasks)
+      if (t.name.empty() || t.name.size() > dyn::kTaskNameMax || t.steps.empty() || t.interval < 0) __builtin_trap();
+  }
+  return 0;
+}
