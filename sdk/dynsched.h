@@ -1,0 +1,102 @@
+/* dynsched.h — the module SDK: what a module may call and how it declares itself.
+ *
+ * A module is a relocatable ELF object (built with dynsched_add_module() from
+ * dynsched_module.cmake). It reaches the kernel only through the functions
+ * below, which the kernel exports by name; anything else it needs must come
+ * from another module's exports. C and C++ alike.
+ *
+ * Two run models:
+ *   - a job (run to completion): `entry` runs once per release and returns;
+ *     the mission gives it an interval (seed 001's recurring task) or makes
+ *     it a onetime task;
+ *   - a loop: `entry` never returns; it yields, sleeps or waits (seed 002).
+ *
+ * Every module declares exactly one descriptor with DYN_MODULE(...).
+ */
+#ifndef DYNSCHED_H
+#define DYNSCHED_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef int64_t dyn_time_t; /* microseconds of mission time */
+
+#define DYN_US(x) ((dyn_time_t)(x))
+#define DYN_MS(x) ((dyn_time_t)(x) * 1000)
+#define DYN_S(x) ((dyn_time_t)(x) * 1000000)
+
+/* ---- kernel API --------------------------------------------------------- */
+
+void dyn_yield(void);                     /* give the CPU to the next ready task */
+void dyn_sleep(dyn_time_t duration);      /* block for at least `duration` */
+void dyn_busy(dyn_time_t duration);       /* use `duration` of CPU (simulated work on the host) */
+dyn_time_t dyn_now(void);                 /* mission time */
+
+/* Notifications (seed 003): 24-bit message, 8-bit repeat count. */
+int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats); /* 1 if one arrived; timeout < 0: forever */
+int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats);     /* 0 on success, -1 no such task / bad value */
+
+/* Logging: severity 0 = debug, 1 = info, 2 = warning, 3 = error. */
+void dyn_log(int severity, const char* message);
+
+/* Per-task heap: every block is tracked by the task register and returned
+ * when the task is unloaded or replaced, even if the module forgets. */
+void* dyn_malloc(size_t size);
+void dyn_free(void* block);
+
+/* The few C library routines compilers emit calls to on their own. */
+void* memcpy(void* dst, const void* src, size_t n);
+void* memmove(void* dst, const void* src, size_t n);
+void* memset(void* dst, int c, size_t n);
+int memcmp(const void* a, const void* b, size_t n);
+size_t strlen(const char* s);
+
+/* ---- module descriptor -------------------------------------------------- */
+
+/* Turns the module's state into a self-describing checkpoint (live update):
+ * writes at most `capacity` bytes to `out`, returns the length or -1. */
+typedef int32_t (*dyn_checkpoint_fn)(const void* state, void* out, uint32_t capacity);
+/* Restores state from a checkpoint written by version `from_version` of this
+ * module (it may transform older layouts); returns 0, or -1 to refuse. */
+typedef int32_t (*dyn_restore_fn)(void* state, const void* in, uint32_t length, uint32_t from_version);
+
+struct dyn_module {
+  uint32_t magic;      /* DYN_MODULE_MAGIC */
+  uint32_t abi;        /* DYN_MODULE_ABI */
+  const char* name;    /* at most 31 bytes */
+  uint32_t version;
+  uint32_t state_size; /* bytes of state the kernel allocates and hands to entry */
+  void (*entry)(void* state);
+  dyn_checkpoint_fn checkpoint; /* may be NULL: state is copied as is */
+  dyn_restore_fn restore;       /* may be NULL: state is copied as is if the size matches */
+};
+
+#define DYN_MODULE_MAGIC 0x4d4e5944u /* "DYNM" */
+#define DYN_MODULE_ABI 1u
+
+/* C++ gives a namespace-scope const internal linkage: the descriptor must be
+ * extern "C" to be found by name. */
+#ifdef __cplusplus
+#define DYN_MODULE_LINKAGE extern "C"
+#else
+#define DYN_MODULE_LINKAGE
+#endif
+
+/* DYN_MODULE(name, version, entry, state_size, checkpoint, restore) */
+#define DYN_MODULE(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE)                                   \
+  DYN_MODULE_LINKAGE const struct dyn_module dyn_module_descriptor = {                                     \
+      DYN_MODULE_MAGIC, DYN_MODULE_ABI, #NAME, (VERSION), (uint32_t)(STATE_SIZE), (ENTRY), (CHECKPOINT), (RESTORE)}
+
+/* Marks a function or object as exported to other modules. Everything
+ * else non-static is exported too (ELF global binding); this just documents it. */
+#define DYN_EXPORT __attribute__((visibility("default")))
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* DYNSCHED_H */
