@@ -7,11 +7,22 @@
 #include "duration.hpp"
 #include "mission.hpp"
 #include "mission_runner.hpp"
+#include "module_report.hpp"
+
+#include <filesystem>
 
 namespace {
 
+// Modules built with the project sit next to the binary: build/<preset>/modules/.
+std::vector<std::string> default_module_path(std::vector<std::string> given) {
+  std::error_code ec;
+  const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  if (!ec) given.push_back((exe.parent_path().parent_path() / "modules").string());
+  return given;
+}
+
 int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
-            const std::optional<std::uint64_t>& seed, bool realtime) {
+            const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path) {
   using namespace dyn::cli;
   auto loaded = load_mission(path);
   if (loaded.error) {
@@ -22,6 +33,7 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   options.seed = seed;
   options.realtime = realtime;
   options.trace_path = trace;
+  options.module_path = default_module_path(module_path);
   if (!for_text.empty()) {
     auto d = parse_duration(for_text);
     if (!d || *d <= 0) {
@@ -59,7 +71,22 @@ int main(int argc, char** argv) {
   run->add_option("--seed", seed, "random seed (lottery); overrides [mission].seed");
   run->add_flag("--realtime", realtime, "run against the wall clock instead of virtual time");
 
+  std::vector<std::string> module_path;
+  run->add_option("--module-path", module_path, "directory to search for modules named in the mission (repeatable)");
+
+  std::string object;
+  std::vector<std::string> with;
+  CLI::App* inspect = app.add_subcommand("inspect", "say what the runtime will do with a module object, before uplinking it");
+  inspect->add_option("object", object, "relocatable ELF object (.o) built with dynsched_add_module")->required();
+  inspect->add_option("--with", with, "modules it imports from (repeatable)");
+
   CLI11_PARSE(app, argc, argv);
-  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path);
+  if (*inspect) {
+    std::string out;
+    const int status = dyn::cli::inspect_module(object, with, &out);
+    std::fputs(out.c_str(), status ? stderr : stdout);
+    return status;
+  }
   return 2;
 }

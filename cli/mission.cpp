@@ -89,10 +89,11 @@ class Reader {
 
 void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, const Mission& m,
                MissionTask& task) {
-  if (onetime) r.only_keys(t, where, {"name", "delay", "work", "level", "priority", "tickets", "watchdog", "stack"});
+  if (onetime)
+    r.only_keys(t, where, {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack"});
   else
-    r.only_keys(t, where,
-                {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "model", "stack"});
+    r.only_keys(t, where, {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "module",
+                           "model", "stack"});
   task.line = line_of(t);
   task.onetime = onetime;
   auto name = r.string(t, where, "name");
@@ -112,12 +113,22 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   }
   if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
   auto work = r.string(t, where, "work");
-  if (!work) r.fail(task.line, where + ".work", "every task needs a workload, e.g. work = \"busy:2ms\"");
-  task.work = *work;
-  std::string why;
-  auto steps = parse_work(*work, &why);
-  if (!steps) r.fail(line_of(*t.get("work")), where + ".work", why);
-  task.steps = std::move(*steps);
+  auto module = r.string(t, where, "module");
+  if (work && module)
+    r.fail(line_of(*t.get("module")), where + ".module", "a task runs either a module or a built-in work, not both");
+  if (!work && !module)
+    r.fail(task.line, where + ".work",
+           "every task needs a module (module = \"beacon\") or a built-in workload (work = \"busy:2ms\")");
+  if (module) {
+    if (module->empty()) r.fail(line_of(*t.get("module")), where + ".module", "empty module name");
+    task.module = *module;
+  } else {
+    task.work = *work;
+    std::string why;
+    auto steps = parse_work(*work, &why);
+    if (!steps) r.fail(line_of(*t.get("work")), where + ".work", why);
+    task.steps = std::move(*steps);
+  }
   if (onetime) {
     task.model = RunModel::Job;
   } else if (auto model = r.string(t, where, "model")) {
@@ -192,8 +203,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
         r.fail(name_line, where + ".name", "names starting with \"os.\" are reserved for the system's own tasks");
       if (!names.insert(task.name).second)
         r.fail(name_line, where + ".name", "duplicate task name \"" + task.name + "\"");
-      work_keys.push_back(where + ".work");
-      work_lines.push_back(line_of(*t.get("work")));
+      work_keys.push_back(where + (t.get("work") ? ".work" : ".module"));
+      work_lines.push_back(line_of(*(t.get("work") ? t.get("work") : t.get("module"))));
       m.tasks.push_back(std::move(task));
     }
   };

@@ -28,7 +28,8 @@ struct MissionTask {
   Time delay = 0;
   bool onetime = false;
   std::size_t stack = 0;         // 0 = mission default
-  std::string work;
+  std::string work;              // built-in workload, or
+  std::string module;            // a module: a path ending in .o (relative to the mission file) or a name
   std::vector<WorkStep> steps;
 };
 

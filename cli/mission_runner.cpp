@@ -14,8 +14,14 @@
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/sched_priority.hpp"
 #include "dyn/sched_round_robin.hpp"
+#include "dyn/task_manager.hpp"
+#include "dynsched.h"
+#include "host_module_memory.hpp"
 #include "host_port.hpp"
+#include "module_report.hpp"
 #include "trace_writer.hpp"
+
+#include <filesystem>
 
 namespace dyn::cli {
 
@@ -28,13 +34,18 @@ class EventLog final : public EventSink {
   explicit EventLog(EventSink* next) : next_(next) {}
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);
-    if (!enabled || !e.task) return;
+    if (!enabled || (!e.task && e.kind != EventKind::Log)) return;
     if (e.kind == EventKind::Watchdog) {
       if (++shown_[e.task->name] <= kPerTask)
         std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
                      format_clock(e.end).c_str(), e.task->name,
                      format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
+    } else if (e.kind == EventKind::Log && e.text) {
+      static const char* const kSeverity[] = {"debug", "info", "warning", "error"};
+      if (e.value >= 1)
+        std::fprintf(stderr, "[%s] %s %s: %s\n", format_clock(e.end).c_str(), e.task ? e.task->name : "system",
+                     kSeverity[e.value > 3 ? 3 : e.value], e.text);
     } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
       std::fprintf(stderr, "[%s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
                    format_clock(e.end).c_str(), e.task->name, kStackGuardMargin);
@@ -102,18 +113,20 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
 
   std::vector<host::TaskStack> stacks;
   stacks.reserve(m.tasks.size() + 1);
-  std::vector<std::unique_ptr<Workload>> workloads;
+  std::vector<std::unique_ptr<Workload>> workloads(m.tasks.size());
   std::map<std::string, TaskId> ids;
-  for (const MissionTask& mt : m.tasks) {
-    auto w = std::make_unique<Workload>();
-    w->steps = mt.steps;
-    w->loop = mt.model == RunModel::Loop;
-    w->kernel = &kernel;
-    stacks.emplace_back(mt.stack ? mt.stack : m.stack);
+  host::HostModuleMemory module_memory;
+  std::vector<RegisterEntry> register_storage(m.max_tasks);
+  TaskRegister task_register(register_storage, module_memory);
+  TaskManager manager(kernel, task_register, TargetArch::X86_64);
+  std::vector<std::string> installed;  // in install order, for uninstall in reverse
+  auto uninstall_all = [&] {
+    for (auto it = installed.rbegin(); it != installed.rend(); ++it) (void)manager.uninstall(*it);
+  };
+  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+    const MissionTask& mt = m.tasks[i];
     TaskSpec spec;
     spec.name = mt.name.c_str();
-    spec.entry = run_workload;
-    spec.arg = w.get();
     spec.model = mt.model;
     spec.level = mt.level;
     spec.priority = mt.priority;
@@ -122,17 +135,51 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.watchdog = mt.watchdog;
     spec.delay = mt.delay;
     spec.onetime = mt.onetime;
+    const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
+    if (!mt.module.empty()) {
+      std::string why;
+      const std::string path = resolve_module(mt.module, m.file, o.module_path, &why);
+      std::vector<std::byte> image;
+      if (path.empty() || !read_file(path, &image, &why)) {
+        uninstall_all();
+        report.error = where + why;
+        return report;
+      }
+      ModuleTaskSpec ms;
+      ms.task = spec;
+      ms.stack_size = mt.stack ? mt.stack : m.stack;
+      auto view = ElfView::open(image);
+      std::vector<SymbolSlot> syms(view ? view.value().symbol_count() : 0);
+      std::vector<SectionSlot> secs(view ? view.value().section_count() : 0);
+      auto entry = manager.install(image, ms, LoaderScratch{syms, secs});
+      if (!entry) {
+        uninstall_all();
+        report.error = where + "module " + path + ": " + describe(entry.error(), image);
+        return report;
+      }
+      installed.push_back(mt.name);
+      if (entry.value()->task.valid()) ids[mt.name] = entry.value()->task;
+      continue;
+    }
+    auto w = std::make_unique<Workload>();
+    w->steps = mt.steps;
+    w->loop = mt.model == RunModel::Loop;
+    w->kernel = &kernel;
+    stacks.emplace_back(mt.stack ? mt.stack : m.stack);
+    spec.entry = run_workload;
+    spec.arg = w.get();
     spec.stack = stacks.back().span();
     auto id = kernel.create(spec);
     if (!id) {
-      report.error = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name +
-                     "\": " + to_string(id.error().code) + " (" + std::to_string(id.error().detail) + ")";
+      uninstall_all();
+      report.error = where + to_string(id.error().code) + " (" + std::to_string(id.error().detail) + ")";
       return report;
     }
     ids[mt.name] = id.value();
-    workloads.push_back(std::move(w));
+    workloads[i] = std::move(w);
   }
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+    if (!workloads[i]) continue;  // a module task
     Workload& w = *workloads[i];
     w.targets.assign(w.steps.size(), TaskId{});
     for (std::size_t s = 0; s < w.steps.size(); ++s)
@@ -155,6 +202,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.stack = stacks.back().span();
     auto id = kernel.create(spec);
     if (!id) {
+      uninstall_all();
       report.error = std::string("cannot start os.housekeeping: ") + to_string(id.error().code);
       return report;
     }
@@ -182,10 +230,39 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     row.stats.stack_used = stack_high_water(t);
     row.state = t.state;
     row.exit = t.exit_reason;
-    if (i < workloads.size()) row.notifications = workloads[i]->notifications_received;
+    if (i < workloads.size() && workloads[i]) row.notifications = workloads[i]->notifications_received;
+    if (t.owner) {
+      const auto& e = *static_cast<const RegisterEntry*>(t.owner);
+      row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
+    }
     report.rows.push_back(std::move(row));
   }
+  uninstall_all();
   return report;
+}
+
+std::string resolve_module(const std::string& module, const std::string& mission_file,
+                           const std::vector<std::string>& search, std::string* why) {
+  namespace fs = std::filesystem;
+  std::vector<fs::path> tried;
+  if (module.size() > 2 && module.ends_with(".o")) {
+    fs::path p = fs::path(module);
+    if (p.is_relative()) p = fs::path(mission_file).parent_path() / p;
+    tried.push_back(p);
+  } else {
+    for (const std::string& dir : search) {
+      tried.push_back(fs::path(dir) / module / (module + ".o"));
+      tried.push_back(fs::path(dir) / (module + ".o"));
+    }
+  }
+  for (const fs::path& p : tried) {
+    std::error_code ec;
+    if (fs::is_regular_file(p, ec)) return p.string();
+  }
+  *why = "module \"" + module + "\" not found; looked for";
+  for (const fs::path& p : tried) *why += " " + p.string();
+  if (tried.empty()) *why += " nothing (no module search path: use --module-path DIR)";
+  return {};
 }
 
 std::string format_summary(const RunReport& r) {

@@ -16,7 +16,14 @@ struct RunOptions {
   bool realtime = false;
   std::string trace_path;              // empty: no trace
   bool log_events = true;              // watchdog stops etc. printed to stderr as they happen
+  std::vector<std::string> module_path;  // directories searched for module = "name" (name/name.o or name.o)
 };
+
+// Where `module` (from a mission file) is: a path ending in ".o" is taken
+// relative to the mission file; a bare name is looked up as DIR/name/name.o
+// and DIR/name.o in each search directory. Empty with *why when not found.
+std::string resolve_module(const std::string& module, const std::string& mission_file,
+                           const std::vector<std::string>& search, std::string* why);
 
 struct TaskRow {
   std::string name;
@@ -28,6 +35,7 @@ struct TaskRow {
   TaskState state = TaskState::Free;
   ExitReason exit = ExitReason::None;
   std::uint64_t notifications = 0;
+  std::string module;     // module name and version, for module tasks
 };
 
 struct RunReport {

@@ -56,7 +56,16 @@ void TraceWriter::begin_event() {
 }
 
 void TraceWriter::on_event(const KernelEvent& e) noexcept {
-  if (!file_ || !e.task) return;
+  if (!file_) return;
+  if (!e.task) {
+    if (e.kind == EventKind::Log && e.text) {
+      begin_event();
+      std::fprintf(file_, R"({"name":"log","cat":"log","ph":"i","s":"p","ts":%)" PRId64
+                          R"(,"pid":1,"tid":0,"args":{"severity":%)" PRIu64 R"(,"text":"%s"}})",
+                   e.end, e.value, json_escape(e.text).c_str());
+    }
+    return;
+  }
   const Task& t = *e.task;
   const unsigned tid = t.id.slot() + 1u;
   const std::string name = json_escape(t.name);
@@ -101,6 +110,13 @@ void TraceWriter::on_event(const KernelEvent& e) noexcept {
                    R"(,"pid":1,"tid":%u,"args":{"task":"%s","message":%u,"repeats":%u}})",
                    e.end, tid, name.c_str(), static_cast<unsigned>(e.value & 0xFFFFFF),
                    static_cast<unsigned>(e.value >> 24));
+      break;
+    case EventKind::Log:
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"log","cat":"log","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","severity":%)" PRIu64 R"(,"text":"%s"}})",
+                   e.end, tid, name.c_str(), e.value, json_escape(e.text ? e.text : "").c_str());
       break;
     case EventKind::TaskCreated:
     case EventKind::Idle:

@@ -17,7 +17,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (r.mission) {
     if (r.mission->tasks.empty() || r.mission->tasks.size() + 1 > r.mission->max_tasks + 1) __builtin_trap();
     for (const auto& t : r.mission->tasks)
-      if (t.name.empty() || t.name.size() > dyn::kTaskNameMax || t.steps.empty() || t.interval < 0) __builtin_trap();
+      if (t.name.empty() || t.name.size() > dyn::kTaskNameMax || t.steps.empty() != !t.module.empty() || t.interval < 0)
+        __builtin_trap();
   }
   return 0;
 }

@@ -18,6 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <string.h> /* memcpy, memmove, memset, memcmp, strlen: the kernel exports these five */
 
 #ifdef __cplusplus
 extern "C" {
@@ -48,12 +49,10 @@ void dyn_log(int severity, const char* message);
 void* dyn_malloc(size_t size);
 void dyn_free(void* block);
 
-/* The few C library routines compilers emit calls to on their own. */
-void* memcpy(void* dst, const void* src, size_t n);
-void* memmove(void* dst, const void* src, size_t n);
-void* memset(void* dst, int c, size_t n);
-int memcmp(const void* a, const void* b, size_t n);
-size_t strlen(const char* s);
+/* Of the C library, only memcpy, memmove, memset, memcmp and strlen (from
+ * <string.h>, the routines compilers emit calls to on their own) are
+ * exported; a module that calls anything else is refused at load time with
+ * the name of the missing symbol. */
 
 /* ---- module descriptor -------------------------------------------------- */
 

@@ -32,6 +32,7 @@ enum class EventKind : std::uint8_t {
   TaskExited,    // task is dead; value = ExitReason
   Notified,      // task received `value`
   Idle,          // system idle from start to end
+  Log,           // task (may be null) logged `text` with severity `value`
 };
 
 struct KernelEvent {
@@ -42,6 +43,7 @@ struct KernelEvent {
   std::uint64_t value;
   bool activation_start;  // RunSegment: first segment of a run
   bool activation_end;    // RunSegment: last segment of a run (completed or killed)
+  const char* text = nullptr;  // Log: the message (valid during the callback only)
 };
 
 // Receives what happens, for traces, logs and summaries. Implemented outside
@@ -108,6 +110,8 @@ class Kernel {
   // timeout). Returns true with *out set if one arrived.
   bool wait_notification(Time timeout, Notification* out) noexcept;
   void exit_task() noexcept;  // ends the calling task now
+  // Reports a message from the running task (or the system) to the event sink.
+  void log(int severity, const char* text) noexcept;
 
   // --- called by the port ----------------------------------------------------
   // A tick arrived while task code ran outside the kernel. May not return to

@@ -33,6 +33,9 @@ enum class LinkErrc : std::uint8_t {
   InUse,                  // unload refused: other modules import from this one; value = how many
   NameTaken,              // a module of that name is loaded
   TooManyModules,
+  TooManyDependencies,    // value = limit (kModuleMaxDependencies)
+  UnsupportedSection,     // section = index (e.g. thread-local storage)
+  ScratchTooSmall,        // value = entries needed
 };
 
 struct LinkError {

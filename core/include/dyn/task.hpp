@@ -130,6 +130,9 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   std::uint64_t seq = 0;    // creation order, breaks ties between equal keys
   std::uint64_t ready_mark = 0;  // policy-private ordering stamp
 
+  // The Task Register entry that owns this task's memory (module tasks), or nullptr.
+  void* owner = nullptr;
+
   // Notifications.
   Notification notify_value;
   bool notify_pending = false;

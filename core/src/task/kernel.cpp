@@ -392,6 +392,14 @@ void Kernel::exit_task() noexcept {
   // A dead context is never resumed.
 }
 
+void Kernel::log(int severity, const char* text) noexcept {
+  if (!sink_) return;
+  const Time n = now();
+  KernelEvent e{EventKind::Log, current_, n, n, static_cast<std::uint64_t>(severity < 0 ? 0 : severity), false, false};
+  e.text = text;
+  sink_->on_event(e);
+}
+
 // --- system-facing API --------------------------------------------------------
 
 void Kernel::notify_locked(Task& t, Notification value) noexcept {

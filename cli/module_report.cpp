@@ -1,0 +1,279 @@
+// module_report.cpp — load errors in words and `dynsched inspect`.
+#include "module_report.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+#include <map>
+#include <sstream>
+
+#include "dynsched.h"
+#include "host_module_memory.hpp"
+
+namespace dyn::cli {
+
+namespace {
+
+std::string hex(std::uint64_t v) {
+  char b[24];
+  std::snprintf(b, sizeof b, "0x%" PRIx64, v);
+  return b;
+}
+
+const char* relocation_name(std::uint16_t machine, std::uint32_t type) {
+  return machine == elf::kMachineArm ? relocation_needs_arm(type).name : relocation_needs_x86_64(type).name;
+}
+
+std::string symbol_name(const ElfView* v, std::uint32_t index) {
+  if (!v || index >= v->symbol_count()) return "#" + std::to_string(index);
+  const ElfSymbol s = v->symbol(index);
+  if (!s.name.empty()) return "'" + std::string(s.name) + "'";
+  if (s.type == elf::kSttSection && s.shndx < v->section_count())
+    return "section symbol of " + std::string(v->section(s.shndx).name);
+  return "#" + std::to_string(index);
+}
+
+std::string section_name(const ElfView* v, std::uint32_t index) {
+  if (!v || index >= v->section_count()) return "section " + std::to_string(index);
+  return "section " + std::to_string(index) + " (" + std::string(v->section(index).name) + ")";
+}
+
+const char* describe_register(RegisterErrc e) {
+  switch (e) {
+    case RegisterErrc::Full: return "the task register is full (max_tasks, fixed at first deploy)";
+    case RegisterErrc::NameTaken: return "a task with this name is already installed";
+    case RegisterErrc::NameTooLong: return "task name must be 1..31 bytes";
+    case RegisterErrc::NoSuchEntry: return "no task with this name is installed";
+  }
+  return "?";
+}
+
+std::string describe_link(const LinkError& e, const ElfView* v) {
+  const std::uint16_t machine = v ? v->machine() : elf::kMachineX86_64;
+  std::string where;
+  if (v && e.section < v->section_count()) {
+    const ElfSection rs = v->section(e.section);
+    if (rs.type == elf::kShtRel || rs.type == elf::kShtRela)
+      where = " at " + std::string(v->section(rs.info).name) + "+" + hex(e.value) + " (entry " +
+              std::to_string(e.entry) + " of " + std::string(rs.name) + ")";
+  }
+  switch (e.code) {
+    case LinkErrc::UnsupportedRelocation:
+      return std::string("unsupported relocation ") + relocation_name(machine, static_cast<std::uint32_t>(e.detail)) +
+             " (type " + std::to_string(e.detail) + ") against " + symbol_name(v, e.symbol) + where +
+             ": rebuild the module with the SDK's flags (dynsched_add_module)";
+    case LinkErrc::RelocationOutOfRange:
+      return std::string("relocation ") + relocation_name(machine, static_cast<std::uint32_t>(e.detail)) +
+             " against " + symbol_name(v, e.symbol) + where + " is out of range (value " + hex(e.value) +
+             "): the target is too far for this instruction; build with -fPIC";
+    case LinkErrc::PlaceOutsideSection:
+      return std::string("relocation ") + relocation_name(machine, static_cast<std::uint32_t>(e.detail)) + where +
+             " patches bytes past the end of its section: the object is corrupt";
+    case LinkErrc::UnresolvedSymbol:
+      return "unresolved symbol " + symbol_name(v, e.symbol) +
+             ": neither the kernel nor an installed module exports it (install the module that exports it first, "
+             "or do not call it; the kernel exports the dyn_* API and memcpy, memmove, memset, memcmp, strlen)";
+    case LinkErrc::DuplicateExport:
+      return "symbol " + symbol_name(v, e.symbol) +
+             " is already exported by an installed module: rename it or make it static";
+    case LinkErrc::BadSymbolValue:
+      return "relocation against " + symbol_name(v, e.symbol) + where +
+             " refers to a section that is not loaded: the object is malformed";
+    case LinkErrc::MisalignedPlace: return "misaligned relocation" + where;
+    case LinkErrc::OutOfMemory: return "not enough module memory (" + std::to_string(e.value) + " bytes asked)";
+    case LinkErrc::NotAModule:
+      return "the object has no module descriptor: declare one with DYN_MODULE(...) from sdk/dynsched.h";
+    case LinkErrc::BadDescriptor:
+      return "the module descriptor is malformed (" +
+             std::string(e.value == 1 ? "bad magic or ABI version" : e.value == 2 ? "name missing or longer than 31 bytes"
+                                                                                  : "entry outside the module's code") +
+             "): rebuild against this SDK";
+    case LinkErrc::InUse:
+      return std::to_string(e.value) + " installed module(s) import from it: uninstall them first";
+    case LinkErrc::NameTaken: return "a module of that name is installed";
+    case LinkErrc::TooManyModules: return "too many modules";
+    case LinkErrc::TooManyDependencies:
+      return "the module imports from more than " + std::to_string(e.value) + " other modules";
+    case LinkErrc::UnsupportedSection:
+      return section_name(v, e.section) + " is thread-local storage, which modules cannot use";
+    case LinkErrc::ScratchTooSmall: return "loader scratch too small";
+  }
+  return "link error";
+}
+
+}  // namespace
+
+bool read_file(const std::string& path, std::vector<std::byte>* out, std::string* why) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) {
+    *why = path + ": cannot open";
+    return false;
+  }
+  std::ostringstream buf;
+  buf << in.rdbuf();
+  const std::string s = buf.str();
+  out->resize(s.size());
+  std::memcpy(out->data(), s.data(), s.size());
+  return true;
+}
+
+std::string describe(const InstallError& e, std::span<const std::byte> image) {
+  auto view = ElfView::open(image);
+  const ElfView* v = view ? &view.value() : nullptr;
+  switch (e.stage) {
+    case InstallError::Stage::Elf: {
+      std::string s = std::string("not a loadable object: ") + dyn::describe(e.elf.code);
+      s += " (index " + std::to_string(e.elf.index) + ", value " + hex(e.elf.detail);
+      if (e.elf.offset) s += ", " + hex(e.elf.offset);
+      return s + ")";
+    }
+    case InstallError::Stage::Link: return describe_link(e.link, v);
+    case InstallError::Stage::Register: return describe_register(e.reg);
+    case InstallError::Stage::Task:
+      return std::string("cannot start the task: ") + to_string(e.task.code) + " (" + std::to_string(e.task.detail) +
+             ")";
+    case InstallError::Stage::Memory: return "not enough memory for the task's stack or state";
+  }
+  return "install failed";
+}
+
+int inspect_module(const std::string& path, const std::vector<std::string>& with, std::string* out) {
+  std::ostringstream o;
+  std::vector<std::byte> image;
+  std::string why;
+  if (!read_file(path, &image, &why)) {
+    *out = why + "\n";
+    return 1;
+  }
+  auto view = ElfView::open(image);
+  if (!view) {
+    *out = path + ": refused: " + describe(InstallError{InstallError::Stage::Elf, view.error()}, image) + "\n";
+    return 1;
+  }
+  const ElfView& v = view.value();
+  const bool arm = v.machine() == elf::kMachineArm;
+  o << path << ": ELF" << (v.is64() ? "64" : "32") << " relocatable, " << (arm ? "ARM (Thumb-2)" : "x86-64") << ", "
+    << image.size() << " bytes\n\nsections loaded:\n";
+  std::uint64_t code = 0, data = 0;
+  char line[256];
+  for (std::size_t i = 0; i < v.section_count(); ++i) {
+    const ElfSection s = v.section(i);
+    if (!s.alloc()) continue;
+    const char* kind = s.write() ? "data" : s.exec() ? "code" : "rodata";
+    std::snprintf(line, sizeof line, "  %-28s %-6s %8" PRIu64 " B  align %" PRIu64 "%s\n", std::string(s.name).c_str(),
+                  kind, s.size, s.align, s.type == elf::kShtNobits ? "  (zero-filled)" : "");
+    o << line;
+    (s.write() ? data : code) += s.size;
+  }
+  // Imports, exports, relocations.
+  std::map<std::string, std::size_t> relocs;
+  std::size_t unsupported = 0;
+  for (std::size_t r = 0; r < v.section_count(); ++r) {
+    const ElfSection rs = v.section(r);
+    if ((rs.type != elf::kShtRel && rs.type != elf::kShtRela) || !v.section(rs.info).alloc()) continue;
+    for (std::size_t j = 0; j < v.relocation_count(r); ++j) {
+      const std::uint32_t type = v.relocation(r, j).type;
+      const RelocationNeeds n = arm ? relocation_needs_arm(type) : relocation_needs_x86_64(type);
+      if (!n.known) ++unsupported;
+      ++relocs[n.known ? n.name : "unsupported type " + std::to_string(type)];
+    }
+  }
+  o << "\nrelocations:\n";
+  for (const auto& [name, count] : relocs) o << "  " << name << ": " << count << "\n";
+
+  // Link it for real (constructors not run) against the kernel and the --with modules.
+  host::HostModuleMemory memory;
+  std::vector<RegisterEntry> entries(with.size() + 1);
+  TaskRegister reg(entries, memory);
+  std::vector<std::vector<std::byte>> images(with.size());
+  std::vector<SymbolSlot> syms;
+  std::vector<SectionSlot> secs;
+  ModuleLoader loader(memory, reg);
+  LoadOptions opts;
+  opts.arch = arm ? TargetArch::Arm : TargetArch::X86_64;
+  opts.run_constructors = false;
+  auto load_into = [&](const ElfView& ev, RegisterEntry& e) {
+    syms.assign(ev.symbol_count(), SymbolSlot{});
+    secs.assign(ev.section_count(), SectionSlot{});
+    return loader.load(ev, opts, LoaderScratch{syms, secs}, e.module);
+  };
+  int status = 0;
+  for (std::size_t i = 0; i < with.size(); ++i) {
+    std::string err;
+    if (!read_file(with[i], &images[i], &err)) {
+      o << "--with " << err << "\n";
+      status = 1;
+      continue;
+    }
+    auto wv = ElfView::open(images[i]);
+    RegisterErrc rwhy{};
+    RegisterEntry* e = reg.add("with" + std::to_string(i), &rwhy);
+    if (!wv || !e || !load_into(wv.value(), *e)) {
+      o << "--with " << with[i] << ": cannot be linked itself\n";
+      status = 1;
+      if (e) reg.remove(*e);
+      continue;
+    }
+    e->has_module = true;
+  }
+  o << "\nimports:\n";
+  for (std::size_t i = 1; i < v.symbol_count(); ++i) {
+    const ElfSymbol s = v.symbol(i);
+    if (s.defined() || s.name.empty()) continue;
+    LoadedModule* owner = nullptr;
+    const ExportedSymbol* found = reg.find(s.name, &owner);
+    const char* from = found ? (owner ? "an installed module (--with)" : "the kernel") :
+                       s.bind == elf::kStbWeak ? "nobody (weak: resolves to null)" : "NOBODY: the runtime would refuse it";
+    o << "  " << s.name << "  <- " << from << "\n";
+  }
+  o << "\nexports:\n";
+  for (std::size_t i = 1; i < v.symbol_count(); ++i) {
+    const ElfSymbol s = v.symbol(i);
+    if (!s.defined() || s.bind == elf::kStbLocal || s.name.empty() || s.type == elf::kSttSection) continue;
+    o << "  " << s.name << (s.type == elf::kSttFunc ? " (function)" : s.type == elf::kSttObject ? " (object)" : "")
+      << (s.bind == elf::kStbWeak ? " weak" : "") << "\n";
+  }
+  RegisterErrc rwhy{};
+  RegisterEntry* self = reg.add("inspected", &rwhy);
+  auto linked = load_into(v, *self);
+  if (!linked) {
+    const LoadError& le = linked.error();
+    o << "\nverdict: REFUSED: "
+      << describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
+                               le.elf, le.link},
+                  image)
+      << "\n";
+    status = 1;
+  } else {
+    const LoadedModule& m = self->module;
+    o << "\nmemory on board: " << m.code.size << " B code+rodata (incl. " << m.got_slots << " GOT slots, "
+      << m.trampolines << " call trampolines), " << m.data.size << " B data+bss, " << m.meta.size
+      << " B export table\n";
+    if (m.descriptor && !arm)
+      o << "module: " << m.descriptor->name << " version " << m.descriptor->version << ", state "
+        << m.descriptor->state_size << " B, " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
+        << ", checkpoint hook " << (m.descriptor->checkpoint ? "yes" : "no") << ", restore hook "
+        << (m.descriptor->restore ? "yes" : "no") << "\n";
+    else if (m.descriptor)
+      o << "module descriptor: present\n";
+    else
+      o << "module descriptor: NONE (DYN_MODULE missing): the runtime would refuse to run it as a task\n", status = 1;
+    o << "verdict: accepted (" << m.relocations_applied << " relocations applied"
+      << (unsupported ? ", some unsupported" : "") << ")\n";
+    (void)loader.unload(self->module, false);
+  }
+  reg.remove(*self);
+  for (std::size_t i = with.size(); i-- > 0;) {
+    if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
+      if (e->has_module) (void)loader.unload(e->module, false);
+      reg.remove(*e);
+    }
+  }
+  (void)code;
+  (void)data;
+  *out = o.str();
+  return status;
+}
+
+}  // namespace dyn::cli

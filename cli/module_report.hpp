@@ -1,0 +1,24 @@
+// module_report.hpp — what the host says about modules: load errors in words, `dynsched inspect`.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "dyn/task_manager.hpp"
+
+namespace dyn::cli {
+
+// Reads a whole file; empty optional-like result with *why on failure.
+bool read_file(const std::string& path, std::vector<std::byte>* out, std::string* why);
+
+// An install error in words, naming the symbol, section, relocation type and
+// offset it is about (looked up in `image`), and what the user can do.
+std::string describe(const InstallError& e, std::span<const std::byte> image);
+
+// `dynsched inspect`: what the runtime will do with an object. Returns the
+// process exit code (0: the runtime would accept it).
+int inspect_module(const std::string& path, const std::vector<std::string>& with, std::string* out);
+
+}  // namespace dyn::cli

@@ -1,0 +1,118 @@
+// module_loader.hpp — Task Alloc + linker: an ELF relocatable object becomes runnable code.
+//
+// Phases (one explicit sequence, one cleanup path): check the object is for
+// this machine → lay out every SHF_ALLOC section (and COMMON symbols) by kind
+// and alignment → scan relocations (unsupported types are refused here,
+// before anything is allocated) → allocate code, data and bookkeeping regions
+// → copy/zero sections → resolve symbols (this module, modules already
+// loaded, then the kernel's exports) → build GOT and call trampolines → apply
+// relocations → seal code read+execute → publish the module's exports → run
+// .preinit_array/.init_array. Any failure releases whatever was allocated and
+// leaves every loaded module as it was.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dyn/elf_view.hpp"
+#include "dyn/module_memory.hpp"
+#include "dyn/relocation.hpp"
+#include "dyn/result.hpp"
+#include "dyn/symbol_table.hpp"
+
+struct dyn_module;  // sdk/dynsched.h
+
+namespace dyn {
+
+inline constexpr std::size_t kModuleMaxDependencies = 8;
+
+// Every module defines this symbol (DYN_MODULE); it is the module's own, never
+// linked against by another module and never a clash between two.
+inline constexpr std::string_view kDescriptorSymbol = "dyn_module_descriptor";
+
+enum class TargetArch : std::uint8_t { X86_64, Arm };
+
+struct LoadedModule;
+
+// Where to look up names this object does not define.
+class SymbolResolver {
+ public:
+  // The module exporting `name` (nullptr if none) and its symbol.
+  virtual const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept = 0;
+
+ protected:
+  ~SymbolResolver() = default;
+};
+
+// A module in memory. Invariant: while loaded, its regions are owned by it,
+// every module in `deps` counts it among its `dependents`, and `exports`
+// (in meta) is sorted by name.
+struct LoadedModule {
+  Region code, data, meta;
+  std::span<const ExportedSymbol> exports;
+  LoadedModule* deps[kModuleMaxDependencies] = {};
+  std::size_t dep_count = 0;
+  std::size_t dependents = 0;
+  struct FiniArray {
+    std::uint64_t address;  // where the function pointers are
+    std::size_t count;
+  };
+  FiniArray fini[4] = {};  // .fini_array sections, run in reverse on unload
+  std::size_t fini_sections = 0;
+  const ::dyn_module* descriptor = nullptr;  // nullptr for a plain object (no DYN_MODULE)
+  std::size_t relocations_applied = 0;
+  std::size_t got_slots = 0;
+  std::size_t trampolines = 0;
+};
+
+struct LoadOptions {
+  TargetArch arch = TargetArch::X86_64;
+  bool run_constructors = true;     // false when the code cannot run here (ARM on the host)
+  bool require_descriptor = false;  // refuse objects without dyn_module_descriptor
+};
+
+// Scratch the loader needs per symbol and per section; the caller hands it
+// in (no heap), sized view.symbol_count() and view.section_count().
+struct SymbolSlot {
+  std::uint64_t address;
+  std::uint32_t got_index;    // UINT32_MAX: none
+  std::uint32_t tramp_index;  // UINT32_MAX: none
+  bool loaded;                // defined in a section that is loaded (or ABS/COMMON/imported)
+};
+struct SectionSlot {
+  std::uint8_t region;        // 0 not loaded, 1 code, 2 data
+  std::uint64_t offset;       // within its region
+};
+struct LoaderScratch {
+  std::span<SymbolSlot> symbols;
+  std::span<SectionSlot> sections;
+};
+
+struct LoadError {
+  enum class Phase : std::uint8_t { Elf, Link } phase;
+  ElfError elf;
+  LinkError link;
+};
+
+class ModuleLoader {
+ public:
+  ModuleLoader(ModuleMemory& memory, const SymbolResolver& resolver) noexcept
+      : memory_(memory), resolver_(resolver) {}
+
+  // Loads `view` into `out` (which must be empty).
+  [[nodiscard]] Result<void, LoadError> load(const ElfView& view, const LoadOptions& options,
+                                             LoaderScratch scratch, LoadedModule& out) noexcept;
+  // Runs .fini_array (reverse order) and returns every region. Refused while
+  // other modules depend on it.
+  [[nodiscard]] Result<void, LinkError> unload(LoadedModule& m, bool run_destructors = true) noexcept;
+
+  // Address of a symbol the module exports, or 0.
+  static std::uint64_t exported(const LoadedModule& m, std::string_view name) noexcept;
+
+ private:
+  ModuleMemory& memory_;
+  const SymbolResolver& resolver_;
+};
+
+}  // namespace dyn

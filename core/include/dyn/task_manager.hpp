@@ -1,0 +1,61 @@
+// task_manager.hpp — seed 000's Task Manager: run-time loadable modules as tasks.
+//
+// install() takes an ELF image (untrusted bytes), validates it, loads and
+// links it into a new Task Register entry, and starts it as a task (unless it
+// is a library module, with no entry); uninstall() stops the task and returns
+// every byte. A failure at any step leaves the system as it was: the running
+// tasks keep running, nothing already installed changes, nothing leaks.
+#pragma once
+
+#include <cstddef>
+#include <span>
+#include <string_view>
+
+#include "dyn/kernel.hpp"
+#include "dyn/module_loader.hpp"
+#include "dyn/task_register.hpp"
+
+namespace dyn {
+
+struct InstallError {
+  enum class Stage : std::uint8_t { Elf, Link, Register, Task, Memory } stage;
+  ElfError elf{};
+  LinkError link{};
+  RegisterErrc reg{};
+  TaskError task{};
+};
+
+// How the mission wants the module's task run; entry/arg/stack are filled in.
+struct ModuleTaskSpec {
+  TaskSpec task;                  // name, model, level, priority, tickets, interval, watchdog, delay, onetime
+  std::size_t stack_size = 16 * 1024;
+  std::size_t heap_limit = 0;     // bytes of dyn_malloc the task may hold; 0 = no limit
+};
+
+class TaskManager {
+ public:
+  TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept;
+
+  [[nodiscard]] Result<RegisterEntry*, InstallError> install(std::span<const std::byte> image,
+                                                            const ModuleTaskSpec& spec,
+                                                            LoaderScratch scratch) noexcept;
+  [[nodiscard]] Result<void, InstallError> uninstall(std::string_view name) noexcept;
+
+  Kernel& kernel() noexcept { return kernel_; }
+  TaskRegister& task_register() noexcept { return register_; }
+  ModuleLoader& loader() noexcept { return loader_; }
+
+  // The entry whose task is running, or the one whose constructors are
+  // running during install; nullptr otherwise. The kernel API uses it.
+  RegisterEntry* current_entry() noexcept;
+  static TaskManager* current() noexcept;
+
+ private:
+  Kernel& kernel_;
+  TaskRegister& register_;
+  ModuleLoader loader_;
+  TargetArch arch_;
+  RegisterEntry* loading_ = nullptr;
+};
+
+}  // namespace dyn

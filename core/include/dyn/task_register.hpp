@@ -1,0 +1,93 @@
+// task_register.hpp — seed 000's Task Register: everything a task owns, by name.
+//
+// Every entry is an item in a red-black tree keyed by the task's name and
+// owns the task's loaded module (its SHF_ALLOC sections), its stack, its state
+// block and every heap block it allocated with dyn_malloc (a splay tree keyed
+// by address, so recently used blocks are found fastest). Releasing an entry
+// returns all of it, whatever the module forgot to free. Entries come from a
+// fixed array handed in (capacity = the task table's, fixed at first deploy).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "dyn/module_loader.hpp"
+#include "dyn/module_memory.hpp"
+#include "dyn/rb_tree.hpp"
+#include "dyn/splay_tree.hpp"
+#include "dyn/task.hpp"
+
+namespace dyn {
+
+struct ByNameTag;
+struct HeapTag;
+
+// Header in front of every dyn_malloc block; the block's user bytes follow it.
+struct HeapBlock : SplayHook<HeapTag> {
+  Region region;        // the whole allocation, header included
+  std::size_t size;     // bytes the task asked for
+};
+
+struct HeapKey {
+  std::uintptr_t operator()(const HeapBlock& b) const noexcept { return reinterpret_cast<std::uintptr_t>(&b); }
+};
+struct HeapSize {
+  std::size_t operator()(const HeapBlock& b) const noexcept { return b.region.size; }
+};
+
+struct RegisterEntry : RbHook<ByNameTag> {
+  char name[kTaskNameMax + 1] = {};
+  bool used = false;
+  LoadedModule module;
+  bool has_module = false;
+  Region stack;
+  Region state;
+  TaskId task;
+  SplayTree<HeapBlock, HeapTag, HeapKey, HeapSize> heap;
+  std::size_t heap_bytes = 0;   // bytes the task asked for and has not freed
+  std::size_t heap_limit = 0;   // 0 = no limit
+};
+
+enum class RegisterErrc : std::uint8_t { Full, NameTaken, NameTooLong, NoSuchEntry };
+
+class TaskRegister final : public SymbolResolver {
+ public:
+  TaskRegister(std::span<RegisterEntry> storage, ModuleMemory& memory) noexcept
+      : storage_(storage), memory_(memory) {}
+
+  // A fresh entry for `name` (unique), or nullptr with *why set.
+  RegisterEntry* add(std::string_view name, RegisterErrc* why) noexcept;
+  RegisterEntry* find(std::string_view name) noexcept;
+  // Returns the stack, state and every heap block; the entry is then free.
+  // The module must have been unloaded first (ModuleLoader::unload).
+  void remove(RegisterEntry& e) noexcept;
+  // Frees every heap block of the entry (e.g. before a restart).
+  void release_heap(RegisterEntry& e) noexcept;
+
+  void* heap_allocate(RegisterEntry& e, std::size_t size) noexcept;
+  // False (and nothing freed) if `block` is not a live block of this entry.
+  bool heap_free(RegisterEntry& e, void* block) noexcept;
+
+  std::size_t size() const noexcept { return by_name_.size(); }
+  ModuleMemory& memory() noexcept { return memory_; }
+
+  // SymbolResolver: modules' exports first, then the kernel's.
+  const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept override;
+
+  template <typename F>
+  void for_each(F&& f) {
+    for (RegisterEntry* e = by_name_.first(); e; e = by_name_.next(*e)) f(*e);
+  }
+
+ private:
+  struct NameOrder {
+    bool operator()(const RegisterEntry& a, const RegisterEntry& b) const noexcept;
+  };
+  std::span<RegisterEntry> storage_;
+  ModuleMemory& memory_;
+  RbTree<RegisterEntry, ByNameTag, NameOrder> by_name_;
+};
+
+}  // namespace dyn

@@ -1,0 +1,96 @@
+// kernel_api.cpp — the C API modules call (sdk/dynsched.h) and the kernel's export table.
+//
+// Every function checks it is called from a task (or, for the heap, from a
+// module's constructors during install) and otherwise does nothing harmful:
+// a module's bug must not become the kernel's.
+#include <cstring>
+
+#include "dyn/kernel.hpp"
+#include "dyn/symbol_table.hpp"
+#include "dyn/task_manager.hpp"
+#include "dynsched.h"
+
+namespace {
+
+dyn::Kernel* kernel_for_task() noexcept {
+  dyn::Kernel* k = dyn::Kernel::current();
+  return k && k->running() ? k : nullptr;
+}
+
+}  // namespace
+
+extern "C" {
+
+void dyn_yield(void) {
+  if (dyn::Kernel* k = kernel_for_task()) k->yield();
+}
+
+void dyn_sleep(dyn_time_t duration) {
+  if (dyn::Kernel* k = kernel_for_task()) k->sleep(duration < 0 ? 0 : duration);
+}
+
+void dyn_busy(dyn_time_t duration) {
+  if (dyn::Kernel* k = kernel_for_task()) k->consume(duration);
+}
+
+dyn_time_t dyn_now(void) {
+  dyn::Kernel* k = dyn::Kernel::current();
+  return k ? k->now() : 0;
+}
+
+int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats) {
+  dyn::Kernel* k = kernel_for_task();
+  if (!k) return 0;
+  dyn::Notification n;
+  if (!k->wait_notification(timeout < 0 ? dyn::kNever : timeout, &n)) return 0;
+  if (message) *message = n.message();
+  if (repeats) *repeats = n.repeats();
+  return 1;
+}
+
+int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats) {
+  dyn::Kernel* k = dyn::Kernel::current();
+  dyn::Notification n;
+  if (!k || !task || !dyn::Notification::pack(message, repeats, &n)) return -1;
+  dyn::Task* t = k->table().find_by_name(task);
+  if (!t) return -1;
+  return k->notify(t->id, n) ? 0 : -1;
+}
+
+void dyn_log(int severity, const char* message) {
+  if (dyn::Kernel* k = dyn::Kernel::current(); k && message) k->log(severity, message);
+}
+
+void* dyn_malloc(size_t size) {
+  dyn::TaskManager* m = dyn::TaskManager::current();
+  dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
+  return e ? m->task_register().heap_allocate(*e, size) : nullptr;
+}
+
+void dyn_free(void* block) {
+  dyn::TaskManager* m = dyn::TaskManager::current();
+  dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
+  if (e && !m->task_register().heap_free(*e, block) && dyn::Kernel::current())
+    dyn::Kernel::current()->log(3, "dyn_free: not a live block of this task (double free?); ignored");
+}
+
+}  // extern "C"
+
+namespace dyn {
+
+namespace {
+#define DYN_EXPORT_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::name), true}
+// Sorted by name (checked by a test): lookups are binary searches.
+const ExportedSymbol kKernelExports[] = {
+    DYN_EXPORT_FN(dyn_busy),        DYN_EXPORT_FN(dyn_free),        DYN_EXPORT_FN(dyn_log),
+    DYN_EXPORT_FN(dyn_malloc),      DYN_EXPORT_FN(dyn_notify_send), DYN_EXPORT_FN(dyn_notify_wait),
+    DYN_EXPORT_FN(dyn_now),         DYN_EXPORT_FN(dyn_sleep),       DYN_EXPORT_FN(dyn_yield),
+    DYN_EXPORT_FN(memcmp),          DYN_EXPORT_FN(memcpy),          DYN_EXPORT_FN(memmove),
+    DYN_EXPORT_FN(memset),          DYN_EXPORT_FN(strlen),
+};
+#undef DYN_EXPORT_FN
+}  // namespace
+
+std::span<const ExportedSymbol> kernel_exports() noexcept { return kKernelExports; }
+
+}  // namespace dyn

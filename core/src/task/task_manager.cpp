@@ -1,0 +1,99 @@
+// task_manager.cpp — install and uninstall modules as tasks, all-or-nothing.
+#include "dyn/task_manager.hpp"
+
+#include "dynsched.h"
+
+namespace dyn {
+
+namespace {
+TaskManager* g_manager = nullptr;
+
+// Every module task starts here: the module's entry gets its state block.
+void module_task_entry(void* arg) noexcept {
+  auto& e = *static_cast<RegisterEntry*>(arg);
+  e.module.descriptor->entry(e.state.host);
+}
+
+Unexpected<InstallError> memory_error() noexcept { return Unexpected{InstallError{InstallError::Stage::Memory}}; }
+}  // namespace
+
+TaskManager::TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept
+    : kernel_(kernel), register_(reg), loader_(reg.memory(), reg), arch_(arch) {
+  g_manager = this;
+}
+
+TaskManager* TaskManager::current() noexcept { return g_manager; }
+
+RegisterEntry* TaskManager::current_entry() noexcept {
+  if (Task* t = kernel_.running(); t && t->owner) return static_cast<RegisterEntry*>(t->owner);
+  return loading_;
+}
+
+Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::byte> image, const ModuleTaskSpec& spec,
+                                                          LoaderScratch scratch) noexcept {
+  auto view = ElfView::open(image);
+  if (!view) return Unexpected{InstallError{InstallError::Stage::Elf, view.error()}};
+  const std::string_view name = spec.task.name ? std::string_view(spec.task.name) : std::string_view{};
+  RegisterErrc why{};
+  RegisterEntry* e = register_.add(name, &why);
+  if (!e) return Unexpected{InstallError{InstallError::Stage::Register, {}, {}, why}};
+  e->heap_limit = spec.heap_limit;
+
+  LoadOptions options;
+  options.arch = arch_;
+  options.require_descriptor = true;
+  loading_ = e;  // constructors that allocate are charged to this entry
+  auto loaded = loader_.load(view.value(), options, scratch, e->module);
+  loading_ = nullptr;
+  if (!loaded) {
+    register_.remove(*e);
+    const LoadError& le = loaded.error();
+    return Unexpected{InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf
+                                                                     : InstallError::Stage::Link,
+                                   le.elf, le.link}};
+  }
+  e->has_module = true;
+  auto undo = [&] {
+    (void)loader_.unload(e->module);  // nothing depends on a module that just arrived
+    e->has_module = false;
+    register_.remove(*e);
+  };
+
+  const ::dyn_module& d = *e->module.descriptor;
+  if (!d.entry) return e;  // a library module: exports only, no task
+  ModuleMemory& memory = register_.memory();
+  e->state = memory.allocate(RegionKind::Data, d.state_size ? d.state_size : 1, 16);
+  e->stack = memory.allocate(RegionKind::Stack, spec.stack_size, 16);
+  if (!e->state || !e->stack) {
+    undo();
+    return memory_error();
+  }
+  TaskSpec t = spec.task;
+  t.entry = module_task_entry;
+  t.arg = e;
+  t.stack = {e->stack.host, e->stack.size};
+  auto id = kernel_.create(t);
+  if (!id) {
+    undo();
+    return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, id.error()}};
+  }
+  e->task = id.value();
+  kernel_.table().find(e->task)->owner = e;
+  return e;
+}
+
+Result<void, InstallError> TaskManager::uninstall(std::string_view name) noexcept {
+  RegisterEntry* e = register_.find(name);
+  if (!e) return Unexpected{InstallError{InstallError::Stage::Register, {}, {}, RegisterErrc::NoSuchEntry}};
+  if (e->has_module && e->module.dependents)
+    return Unexpected{InstallError{InstallError::Stage::Link, {}, {LinkErrc::InUse, 0, 0, 0, 0, e->module.dependents}}};
+  if (e->task.valid()) {
+    if (auto r = kernel_.remove(e->task); !r) return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, r.error()}};
+  }
+  if (e->has_module) (void)loader_.unload(e->module);  // dependents checked above
+  e->has_module = false;
+  register_.remove(*e);
+  return {};
+}
+
+}  // namespace dyn
