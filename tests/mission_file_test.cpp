@@ -222,7 +222,7 @@ TEST(MissionFile, DuplicateTaskName) {
 }
 
 TEST(MissionFile, MissingWorkPointsAtTheTable) {
-  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\n"), 3, "task[0].work", "every task needs a workload"));
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\n"), 3, "task[0].work", "every task needs a module"));
 }
 
 TEST(MissionFile, WorkMustBeAString) {

@@ -180,7 +180,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     return Unexpected{e};
   };
   auto fail_link = [&](LinkError e) { return fail(LoadError{LoadError::Phase::Link, {}, e}); };
-  m.code = memory_.allocate(RegionKind::Code, static_cast<std::size_t>(size[1] ? size[1] : 1), align[1] > 16 ? align[1] : 16);
+  m.code = memory_.allocate(RegionKind::Code, static_cast<std::size_t>(size[1] ? size[1] : 1), static_cast<std::size_t>(align[1] > 16 ? align[1] : 16));
   if (!m.code) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, size[1]});
   m.data = memory_.allocate(RegionKind::Data, static_cast<std::size_t>(size[2] ? size[2] : 1), static_cast<std::size_t>(align[2]));
   if (!m.data) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, size[2]});
@@ -211,6 +211,9 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       const SectionSlot& sec = scratch.sections[s.shndx];
       slot.loaded = sec.region != 0;
       slot.address = slot.loaded ? regions[sec.region]->address + sec.offset + s.value : 0;
+    } else if (s.name == "_GLOBAL_OFFSET_TABLE_") {
+      slot.address = m.code.address + got_off;  // PIC code's own GOT: ours, per module
+      slot.loaded = true;
     } else if (!s.name.empty()) {
       LoadedModule* owner = nullptr;
       const ExportedSymbol* e = resolver_.find(s.name, &owner);

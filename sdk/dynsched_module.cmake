@@ -1,0 +1,249 @@
+# dynsched_module.cmake — builds loadable modules: one relocatable ELF object
+# (ET_REL) per module, which the kernel's loader links against the API in
+# dynsched.h at run time.
+#
+#   include(<repo>/sdk/dynsched_module.cmake)
+#   dynsched_add_module(<name> SOURCES <files...>
+#                       [TARGET host|cortex-m3]   # default host
+#                       [PIC ON|OFF]              # default ON for host, OFF for cortex-m3
+#                       [OUTPUT_DIR <dir>]        # default CMAKE_CURRENT_BINARY_DIR
+#                       [COMPILE_OPTIONS <opts...>])
+#
+# Produces <OUTPUT_DIR>/<name>.o and a custom target <name> (part of ALL) that
+# builds it. The path is returned as ${<name>_MODULE_PATH} in the caller's
+# scope and as the target property DYN_MODULE_PATH.
+#
+# Why custom commands and not add_library(OBJECT): a module must be built with
+# exactly the flags below, whatever the project adds with add_compile_options
+# (-fsanitize=address would make every module import __asan_* symbols that the
+# kernel does not export) and whatever the build type adds (-g would put debug
+# sections into a file that is uplinked at 9600 bit/s). The Cortex-M3 variant
+# needs a second compiler, and CMake allows one per language per project.
+#
+# Sources ending in .c are C (C11); .cc, .cpp and .cxx are C++20. Several
+# sources are combined with `ld -r` into one object; a single source is
+# compiled straight to <name>.o.
+#
+# DYN_MODULE_CORTEX_M3_AVAILABLE is TRUE when arm-none-eabi-gcc, -g++ and -ld
+# were found; callers build their TARGET cortex-m3 variants only then.
+#
+# Requires CMake 3.25 (the project's minimum): DEPFILE for custom commands on
+# every generator (3.20), cmake_path (3.20).
+
+include_guard(GLOBAL)
+
+find_program(DYN_ARM_GCC arm-none-eabi-gcc)
+find_program(DYN_ARM_GXX arm-none-eabi-g++)
+find_program(DYN_ARM_LD arm-none-eabi-ld)
+# A cache entry, not a directory variable: the guard above skips a second
+# include(), and sibling directories must still see it.
+if(DYN_ARM_GCC AND DYN_ARM_GXX AND DYN_ARM_LD)
+  set(DYN_MODULE_CORTEX_M3_AVAILABLE TRUE CACHE INTERNAL "arm-none-eabi tools for cortex-m3 modules found")
+else()
+  set(DYN_MODULE_CORTEX_M3_AVAILABLE FALSE CACHE INTERNAL "arm-none-eabi tools for cortex-m3 modules found")
+endif()
+
+# The flag lists are set by this macro inside dynsched_add_module, not at
+# include time: directory variables would be missing in every directory that
+# did not include this file itself.
+macro(_dynsched_module_flags)
+  # Flags for every target. Each one is here because of what the loader accepts
+  # or what the module costs on the uplink.
+  set(DYN_MODULE_COMMON_FLAGS
+      # Size matters (uplink), but -O2 is what the loaded-vs-linked test compares
+      # against: the same code must behave the same loaded and linked.
+      -O2
+      # The stack protector reads a canary from TLS (%fs:0x28 on x86-64) or from
+      # __stack_chk_guard and calls __stack_chk_fail: neither is exported by the
+      # kernel, and the target has no TLS.
+      -fno-stack-protector
+      # No .eh_frame / .ARM.exidx: modules never throw or unwind (no exceptions,
+      # no backtraces through module code), and the tables cost about 10 % of the
+      # object size on the uplink plus a relocation per function.
+      -fno-asynchronous-unwind-tables
+      -fno-unwind-tables
+      # Tentative definitions become ordinary .bss definitions (the GCC >= 10
+      # default, spelled out for older compilers): COMMON symbols would make the
+      # loader allocate storage outside any section. A source can still ask for
+      # -fcommon in COMPILE_OPTIONS (the loader test does).
+      -fno-common
+      # No .comment section naming the compiler version: bytes on the uplink
+      # that nothing on board reads.
+      -fno-ident
+      # No -g: debug sections are not SHF_ALLOC and the loader ignores them, but
+      # they are uplinked. Add -g in COMPILE_OPTIONS for a ground-only build.
+      -Wall
+      -Wextra
+      "-I${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+
+  set(DYN_MODULE_C_FLAGS -std=c11)
+
+  set(DYN_MODULE_CXX_FLAGS
+      -std=c++20
+      # Exceptions need the unwinder and __cxa_throw/__gxx_personality_v0 from
+      # libstdc++/libgcc; none of it is exported.
+      -fno-exceptions
+      # RTTI makes every polymorphic class reference the typeinfo vtables of
+      # libstdc++ (_ZTVN10__cxxabiv117__class_type_infoE), which are not exported.
+      -fno-rtti
+      # Function-local statics would be guarded by __cxa_guard_acquire/release;
+      # a module's statics are initialised by its own task only.
+      -fno-threadsafe-statics
+      # Destructors of static objects go into .fini_array (run by the loader at
+      # unload) instead of being registered with __cxa_atexit(.., __dso_handle),
+      # which the kernel does not export.
+      -fno-use-cxa-atexit)
+
+  # Host (x86-64 Linux). PIC ON: -fPIC; OFF: -fno-pic. Both load: module memory
+  # is mapped in the low 2 GiB (MAP_32BIT), so the absolute 32-bit addresses of
+  # -fno-pic code (R_X86_64_32/32S) fit, and calls into the kernel go through
+  # trampolines, so PLT32/PC32 to kernel functions stay in range.
+  set(DYN_MODULE_HOST_PIC_FLAGS
+      -fPIC
+      # A module's references to its own globals are bound to its own definitions
+      # by the loader (an ET_REL has no interposition), so let GCC call and
+      # inline them directly instead of assuming another module could replace them.
+      -fno-semantic-interposition)
+  set(DYN_MODULE_HOST_NOPIC_FLAGS -fno-pic)
+  set(DYN_MODULE_HOST_FLAGS)
+  if(CMAKE_HOST_SYSTEM_PROCESSOR MATCHES "^(x86_64|AMD64|amd64)$")
+    # Distributions that turn on CET by default add endbr64 to every function and
+    # an SHF_ALLOC .note.gnu.property section the loader would have to map.
+    list(APPEND DYN_MODULE_HOST_FLAGS -fcf-protection=none)
+  endif()
+
+  # Cortex-M3 (Thumb-2, no FPU). PIC defaults to OFF: -fPIC on bare-metal ARM
+  # addresses data through a GOT (_GLOBAL_OFFSET_TABLE_, R_ARM_GOT_BREL,
+  # R_ARM_BASE_PREL) that the loader would have to build; -fno-pic needs only
+  # R_ARM_ABS32 and the Thumb branch relocations.
+  set(DYN_MODULE_CORTEX_M3_FLAGS
+      -mcpu=cortex-m3
+      -mthumb
+      # No hosted C library on the target; the module gets the five mem*/strlen
+      # routines from the kernel and nothing else. (This also implies -fno-builtin:
+      # GCC still emits memcpy/memset calls for large copies, it just no longer
+      # expands small ones inline.)
+      -ffreestanding)
+  set(DYN_MODULE_CORTEX_M3_PIC_FLAGS -fPIC)
+  set(DYN_MODULE_CORTEX_M3_NOPIC_FLAGS -fno-pic)
+endmacro()
+
+function(dynsched_add_module name)
+  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET;PIC;OUTPUT_DIR" "SOURCES;COMPILE_OPTIONS")
+  if(arg_UNPARSED_ARGUMENTS)
+    message(FATAL_ERROR "dynsched_add_module(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
+  endif()
+  if(NOT arg_SOURCES)
+    message(FATAL_ERROR "dynsched_add_module(${name}): SOURCES is empty; a module needs at least one source file")
+  endif()
+  if(NOT arg_TARGET)
+    set(arg_TARGET host)
+  endif()
+  if(NOT arg_OUTPUT_DIR)
+    set(arg_OUTPUT_DIR "${CMAKE_CURRENT_BINARY_DIR}")
+  endif()
+  cmake_path(ABSOLUTE_PATH arg_OUTPUT_DIR BASE_DIRECTORY "${CMAKE_CURRENT_BINARY_DIR}" NORMALIZE)
+  _dynsched_module_flags()
+
+  if(arg_TARGET STREQUAL "host")
+    if(CMAKE_CROSSCOMPILING)
+      message(FATAL_ERROR "dynsched_add_module(${name}): TARGET host needs a host compiler, "
+                          "but this project is cross-compiling; build host modules from a host configuration")
+    endif()
+    if(NOT DEFINED arg_PIC)
+      set(arg_PIC ON)
+    endif()
+    set(cc "${CMAKE_C_COMPILER}")
+    set(cxx "${CMAKE_CXX_COMPILER}")
+    set(ld "${CMAKE_LINKER}")
+    if(NOT ld)
+      find_program(DYN_HOST_LD ld REQUIRED)
+      set(ld "${DYN_HOST_LD}")
+    endif()
+    set(target_flags ${DYN_MODULE_HOST_FLAGS})
+    if(arg_PIC)
+      list(APPEND target_flags ${DYN_MODULE_HOST_PIC_FLAGS})
+    else()
+      list(APPEND target_flags ${DYN_MODULE_HOST_NOPIC_FLAGS})
+    endif()
+  elseif(arg_TARGET STREQUAL "cortex-m3")
+    if(NOT DYN_MODULE_CORTEX_M3_AVAILABLE)
+      message(FATAL_ERROR "dynsched_add_module(${name}): TARGET cortex-m3 needs arm-none-eabi-gcc, -g++ and -ld "
+                          "in PATH; check DYN_MODULE_CORTEX_M3_AVAILABLE before asking for it")
+    endif()
+    if(NOT DEFINED arg_PIC)
+      set(arg_PIC OFF)
+    endif()
+    set(cc "${DYN_ARM_GCC}")
+    set(cxx "${DYN_ARM_GXX}")
+    set(ld "${DYN_ARM_LD}")
+    set(target_flags ${DYN_MODULE_CORTEX_M3_FLAGS})
+    if(arg_PIC)
+      list(APPEND target_flags ${DYN_MODULE_CORTEX_M3_PIC_FLAGS})
+    else()
+      list(APPEND target_flags ${DYN_MODULE_CORTEX_M3_NOPIC_FLAGS})
+    endif()
+  else()
+    message(FATAL_ERROR "dynsched_add_module(${name}): TARGET must be host or cortex-m3, not '${arg_TARGET}'")
+  endif()
+
+  set(output "${arg_OUTPUT_DIR}/${name}.o")
+  set(work_dir "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${name}.dynmodule")
+  list(LENGTH arg_SOURCES source_count)
+
+  set(objects)
+  set(index 0)
+  foreach(source IN LISTS arg_SOURCES)
+    cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
+    cmake_path(GET source EXTENSION LAST_ONLY extension)
+    cmake_path(GET source STEM LAST_ONLY stem)
+    if(extension STREQUAL ".c")
+      set(compiler "${cc}")
+      set(language_flags ${DYN_MODULE_C_FLAGS})
+    elseif(extension MATCHES "^\\.(cc|cpp|cxx)$")
+      set(compiler "${cxx}")
+      if(NOT cxx)
+        message(FATAL_ERROR "dynsched_add_module(${name}): ${source} is C++ but the project did not enable CXX")
+      endif()
+      set(language_flags ${DYN_MODULE_CXX_FLAGS})
+    else()
+      message(FATAL_ERROR "dynsched_add_module(${name}): cannot tell the language of ${source} "
+                          "(expected .c, .cc, .cpp or .cxx)")
+    endif()
+
+    if(source_count EQUAL 1)
+      set(object "${output}")
+      set(depfile "${work_dir}/${name}.o.d")
+    else()
+      # The index keeps a.c and sub/a.c apart.
+      set(object "${work_dir}/${index}_${stem}.o")
+      set(depfile "${object}.d")
+    endif()
+    add_custom_command(
+      OUTPUT "${object}"
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${work_dir}" "${arg_OUTPUT_DIR}"
+      COMMAND "${compiler}" ${DYN_MODULE_COMMON_FLAGS} ${language_flags} ${target_flags} ${arg_COMPILE_OPTIONS}
+              -MD -MF "${depfile}" -c "${source}" -o "${object}"
+      DEPENDS "${source}"
+      DEPFILE "${depfile}"
+      COMMENT "Module ${name} (${arg_TARGET}): compiling ${source}"
+      COMMAND_EXPAND_LISTS VERBATIM)
+    list(APPEND objects "${object}")
+    math(EXPR index "${index} + 1")
+  endforeach()
+
+  if(source_count GREATER 1)
+    # `ld -r` keeps the input sections apart and the relocations unresolved:
+    # the result is still one ET_REL the loader relocates as a whole.
+    add_custom_command(
+      OUTPUT "${output}"
+      COMMAND "${ld}" -r -o "${output}" ${objects}
+      DEPENDS ${objects}
+      COMMENT "Module ${name} (${arg_TARGET}): combining ${source_count} objects"
+      VERBATIM)
+  endif()
+
+  add_custom_target(${name} ALL DEPENDS "${output}")
+  set_target_properties(${name} PROPERTIES DYN_MODULE_PATH "${output}" DYN_MODULE_TARGET "${arg_TARGET}")
+  set(${name}_MODULE_PATH "${output}" PARENT_SCOPE)
+endfunction()

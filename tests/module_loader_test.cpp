@@ -1,0 +1,207 @@
+// module_loader_test.cpp — relocatable objects loaded on the host behave as if linked.
+//
+// Every program of tests/modules/programs is built twice by the build: linked
+// into this test the ordinary way, and as an ET_REL object (-fPIC and
+// -fno-pic) that the loader links at run time. The checksums must agree; the
+// module memory must return to its starting figure after every unload and
+// after every refused load.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dyn/module_loader.hpp"
+#include "dyn/task_register.hpp"
+#include "host_module_memory.hpp"
+#include "programs.h"
+
+#ifndef DYN_TEST_PROGRAMS_DIR
+#error "DYN_TEST_PROGRAMS_DIR must name the directory of the program objects"
+#endif
+
+namespace dyn {
+namespace {
+
+std::vector<std::byte> read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  const std::string bytes = s.str();
+  std::vector<std::byte> out(bytes.size());
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
+}
+
+std::string object(const std::string& name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
+
+// A loader with host memory and a register to resolve against.
+struct Linker {
+  host::HostModuleMemory memory;
+  std::vector<RegisterEntry> entries{std::vector<RegisterEntry>(8)};
+  TaskRegister reg{entries, memory};
+  ModuleLoader loader{memory, reg};
+  std::vector<SymbolSlot> syms;
+  std::vector<SectionSlot> secs;
+
+  Result<void, LoadError> load(const std::vector<std::byte>& image, RegisterEntry& e) {
+    auto view = ElfView::open(image);
+    if (!view) return Unexpected{LoadError{LoadError::Phase::Elf, view.error(), {}}};
+    syms.assign(view.value().symbol_count(), {});
+    secs.assign(view.value().section_count(), {});
+    auto r = loader.load(view.value(), LoadOptions{}, LoaderScratch{syms, secs}, e.module);
+    if (r) e.has_module = true;
+    return r;
+  }
+  RegisterEntry& add(const char* name) {
+    RegisterErrc why{};
+    return *reg.add(name, &why);
+  }
+  void drop(RegisterEntry& e) {
+    if (e.has_module) {
+      EXPECT_TRUE(loader.unload(e.module));
+    }
+    e.has_module = false;
+    reg.remove(e);
+  }
+};
+
+struct Program {
+  const char* name;
+  std::uint64_t (*linked)();
+};
+
+const Program kPrograms[] = {
+#define DYN_TEST_PROGRAM_ENTRY(n) {#n, prog_##n},
+    DYN_TEST_PROGRAMS(DYN_TEST_PROGRAM_ENTRY)
+#undef DYN_TEST_PROGRAM_ENTRY
+};
+
+class LoadedVsLinked : public ::testing::TestWithParam<std::tuple<Program, const char*>> {};
+
+TEST_P(LoadedVsLinked, SameResult) {
+  const auto& [program, variant] = GetParam();
+  const std::string obj = object(std::string("prog_") + program.name + "_" + variant);
+  const auto image = read(obj);
+  ASSERT_FALSE(image.empty()) << obj;
+  Linker l;
+  const auto baseline = l.memory.stats();
+  RegisterEntry& e = l.add(program.name);
+  auto loaded = l.load(image, e);
+  ASSERT_TRUE(loaded) << obj << ": link error code " << static_cast<int>(loaded.error().link.code) << " type "
+                      << loaded.error().link.detail << " symbol " << loaded.error().link.symbol;
+  const std::uint64_t fn = ModuleLoader::exported(e.module, std::string("prog_") + program.name);
+  ASSERT_NE(fn, 0u);
+  auto* run = reinterpret_cast<std::uint64_t (*)()>(fn);
+  const std::uint64_t expected = program.linked();
+  EXPECT_EQ(run(), expected) << program.name << " (" << variant << ")";
+  EXPECT_EQ(run(), expected) << "a second call agrees too";
+  EXPECT_GT(e.module.relocations_applied, 0u);
+  l.drop(e);
+  EXPECT_EQ(l.memory.stats().total_bytes(), baseline.total_bytes()) << "every byte returned";
+  EXPECT_EQ(l.memory.stats().total_regions(), baseline.total_regions());
+}
+
+INSTANTIATE_TEST_SUITE_P(Programs, LoadedVsLinked,
+                         ::testing::Combine(::testing::ValuesIn(kPrograms), ::testing::Values("pic", "nopic")),
+                         [](const auto& param_info) {
+                           return std::string(std::get<0>(param_info.param).name) + "_" +
+                                  std::get<1>(param_info.param);
+                         });
+
+TEST(ModuleLoader, KernelExportTableIsSortedForBinarySearch) {
+  const auto table = kernel_exports();
+  for (std::size_t i = 1; i < table.size(); ++i) EXPECT_LT(std::strcmp(table[i - 1].name, table[i].name), 0);
+  EXPECT_NE(find_symbol(table, "dyn_yield"), nullptr);
+  EXPECT_EQ(find_symbol(table, "printf"), nullptr);
+}
+
+TEST(ModuleLoader, UnresolvedSymbolIsRefusedAndNothingLeaks) {
+  Linker l;
+  const auto baseline = l.memory.stats();
+  RegisterEntry& e = l.add("bad");
+  const auto image = read(object("bad_import"));
+  auto r = l.load(image, e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().phase, LoadError::Phase::Link);
+  EXPECT_EQ(r.error().link.code, LinkErrc::UnresolvedSymbol);
+  auto view = ElfView::open(image);
+  ASSERT_TRUE(view);
+  const ElfSymbol missing = view.value().symbol(r.error().link.symbol);
+  EXPECT_FALSE(missing.defined());
+  EXPECT_FALSE(missing.name.empty());
+  l.reg.remove(e);
+  EXPECT_EQ(l.memory.stats().total_bytes(), baseline.total_bytes());
+}
+
+TEST(ModuleLoader, UnknownRelocationTypeIsRefusedBeforeAnythingIsAllocated) {
+  auto image = read(object("prog_fnptr_pic"));
+  auto view = ElfView::open(image);
+  ASSERT_TRUE(view);
+  // Find the first RELA entry of an allocated section and give it type 0x7f.
+  std::size_t patched = 0;
+  for (std::size_t r = 0; r < view.value().section_count() && !patched; ++r) {
+    const ElfSection s = view.value().section(r);
+    if (s.type != elf::kShtRela || !view.value().section(s.info).alloc() || s.size == 0) continue;
+    const std::size_t info_at = s.offset + 8;  // r_info of entry 0
+    image[info_at] = std::byte{0x7f};          // low byte of the type
+    patched = r;
+  }
+  ASSERT_NE(patched, 0u);
+  Linker l;
+  const auto baseline = l.memory.stats();
+  RegisterEntry& e = l.add("p");
+  auto r = l.load(image, e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().link.code, LinkErrc::UnsupportedRelocation);
+  EXPECT_EQ(r.error().link.detail, 0x7fu);
+  EXPECT_EQ(r.error().link.section, patched);
+  EXPECT_EQ(r.error().link.entry, 0u);
+  EXPECT_EQ(l.memory.stats().total_regions(), baseline.total_regions()) << "refused before allocating";
+  l.reg.remove(e);
+}
+
+TEST(ModuleLoader, AnExportingModuleCannotBeUnloadedWhileOthersImportFromIt) {
+  Linker l;
+  RegisterEntry& lib = l.add("lib");
+  // prog_fnptr exports prog_fnptr; a second copy exporting the same strong
+  // symbol is refused as a duplicate export.
+  ASSERT_TRUE(l.load(read(object("prog_fnptr_pic")), lib));
+  RegisterEntry& dup = l.add("dup");
+  auto r = l.load(read(object("prog_fnptr_nopic")), dup);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().link.code, LinkErrc::DuplicateExport);
+  l.reg.remove(dup);
+  l.drop(lib);
+  EXPECT_EQ(l.memory.stats().total_bytes(), 0u);
+}
+
+TEST(ModuleLoader, CallsToTheKernelGoThroughTrampolinesWhenOutOfRange) {
+  Linker l;
+  RegisterEntry& e = l.add("s");
+  ASSERT_TRUE(l.load(read(object("prog_strings_nopic")), e));
+  // The kernel (this executable, a PIE) is far above the low 2 GiB where
+  // modules live, so each imported function got a trampoline.
+  EXPECT_GT(e.module.trampolines, 0u);
+  EXPECT_LT(e.module.code.address, 1ull << 31);
+  l.drop(e);
+}
+
+TEST(ModuleLoader, StaticDestructorsRunOnUnload) {
+  Linker l;
+  RegisterEntry& e = l.add("cxx");
+  ASSERT_TRUE(l.load(read(object("prog_cxx_virtual_pic")), e));
+  std::uint32_t destroyed = 0;
+  const std::uint64_t hook = ModuleLoader::exported(e.module, "prog_cxx_virtual_on_destroy");
+  ASSERT_NE(hook, 0u);
+  std::uint32_t* where = &destroyed;
+  std::memcpy(reinterpret_cast<void*>(hook), &where, sizeof where);  // the module's pointer variable
+  EXPECT_EQ(destroyed, 0u);
+  l.drop(e);
+  EXPECT_EQ(destroyed, PROG_CXX_VIRTUAL_DESTROYED);
+}
+
+}  // namespace
+}  // namespace dyn
