@@ -55,7 +55,7 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
   if (v && e.section < v->section_count()) {
     const ElfSection rs = v->section(e.section);
     if (rs.type == elf::kShtRel || rs.type == elf::kShtRela)
-      where = " at " + std::string(v->section(rs.info).name) + "+" + hex(e.value) + " (entry " +
+      where = " at " + std::string(v->section(rs.info).name) + "+" + hex(e.offset) + " (entry " +
               std::to_string(e.entry) + " of " + std::string(rs.name) + ")";
   }
   switch (e.code) {
@@ -79,7 +79,8 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
              " is already exported by an installed module: rename it or make it static";
     case LinkErrc::BadSymbolValue:
       return "relocation against " + symbol_name(v, e.symbol) + where +
-             " refers to a section that is not loaded: the object is malformed";
+             " cannot use that symbol's value (a section that is not loaded, or a Thumb call to an address "
+             "without the Thumb bit): the object is malformed or mixes instruction sets";
     case LinkErrc::MisalignedPlace: return "misaligned relocation" + where;
     case LinkErrc::OutOfMemory: return "not enough module memory (" + std::to_string(e.value) + " bytes asked)";
     case LinkErrc::NotAModule:
@@ -101,6 +102,29 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
   }
   return "link error";
 }
+
+// Inspecting a Cortex-M object on the host: the kernel's functions are
+// placed at stand-in Thumb addresses in flash (0x08000001 + 16 i), as they
+// would be on the target, so relocations to them are computed for real.
+class ArmInspectResolver final : public SymbolResolver {
+ public:
+  explicit ArmInspectResolver(const TaskRegister& reg) : reg_(reg) {
+    std::uint64_t at = 0x0800'0001;
+    for (const ExportedSymbol& e : kernel_exports()) {
+      stand_ins_.push_back({e.name, at, true});
+      at += 16;
+    }
+  }
+  const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept override {
+    if (const ExportedSymbol* s = reg_.find(name, owner); s && owner && *owner) return s;
+    if (owner) *owner = nullptr;
+    return find_symbol(stand_ins_, name);
+  }
+
+ private:
+  const TaskRegister& reg_;
+  std::vector<ExportedSymbol> stand_ins_;
+};
 
 }  // namespace
 
@@ -189,7 +213,8 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
   std::vector<std::vector<std::byte>> images(with.size());
   std::vector<SymbolSlot> syms;
   std::vector<SectionSlot> secs;
-  ModuleLoader loader(memory, reg);
+  ArmInspectResolver arm_resolver(reg);
+  ModuleLoader loader(memory, arm ? static_cast<const SymbolResolver&>(arm_resolver) : reg);
   LoadOptions opts;
   opts.arch = arm ? TargetArch::Arm : TargetArch::X86_64;
   opts.run_constructors = false;
@@ -255,8 +280,8 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
         << m.descriptor->state_size << " B, " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
         << ", checkpoint hook " << (m.descriptor->checkpoint ? "yes" : "no") << ", restore hook "
         << (m.descriptor->restore ? "yes" : "no") << "\n";
-    else if (m.descriptor)
-      o << "module descriptor: present\n";
+    else if (m.descriptor_address)
+      o << "module descriptor: present (magic and ABI version checked; the rest is read on the target)\n";
     else
       o << "module descriptor: NONE (DYN_MODULE missing): the runtime would refuse to run it as a task\n", status = 1;
     o << "verdict: accepted (" << m.relocations_applied << " relocations applied"

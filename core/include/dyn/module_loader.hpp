@@ -60,7 +60,8 @@ struct LoadedModule {
   };
   FiniArray fini[4] = {};  // .fini_array sections, run in reverse on unload
   std::size_t fini_sections = 0;
-  const ::dyn_module* descriptor = nullptr;  // nullptr for a plain object (no DYN_MODULE)
+  std::uint64_t descriptor_address = 0;      // 0 for a plain object (no DYN_MODULE)
+  const ::dyn_module* descriptor = nullptr;  // readable here only when the code runs here (host)
   std::size_t relocations_applied = 0;
   std::size_t got_slots = 0;
   std::size_t trampolines = 0;

@@ -45,9 +45,8 @@ struct LinkError {
   std::uint32_t symbol = 0;    // symbol table index
   std::uint64_t detail = 0;
   std::uint64_t value = 0;
+  std::uint64_t offset = 0;    // relocation errors: the place, relative to its section
 };
-
-const char* describe(LinkErrc e) noexcept;
 
 // What a relocation type needs from the loader before values are computed.
 struct RelocationNeeds {

@@ -145,7 +145,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       const ElfRelocation rel = v.relocation(r, j);
       const RelocationNeeds needs = needs_for(o.arch, rel.type);
       LinkError where{LinkErrc::UnsupportedRelocation, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(j),
-                      rel.symbol, rel.type, rel.offset};
+                      rel.symbol, rel.type, 0, rel.offset};
       if (!needs.known) return link_error(where);
       if (rel.offset > target.size || target.size - rel.offset < needs.width) {
         where.code = LinkErrc::PlaceOutsideSection;
@@ -268,7 +268,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       const ElfRelocation rel = v.relocation(r, j);
       const SymbolSlot& slot = scratch.symbols[rel.symbol];
       LinkError where{LinkErrc::BadSymbolValue, static_cast<std::uint32_t>(r), static_cast<std::uint32_t>(j),
-                      rel.symbol, rel.type, rel.offset};
+                      rel.symbol, rel.type, 0, rel.offset};
       if (rel.symbol != 0 && !slot.loaded) return fail_link(where);  // refers to a section we do not load
       RelocationSite site;
       site.place = region.host + tslot.offset + rel.offset;
@@ -286,6 +286,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
         e.section = static_cast<std::uint32_t>(r);
         e.entry = static_cast<std::uint32_t>(j);
         e.symbol = rel.symbol;
+        e.offset = rel.offset;
         return fail_link(e);
       }
       ++m.relocations_applied;
@@ -317,11 +318,23 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
 
   // --- 9. the module descriptor -------------------------------------------------
   if (const std::uint64_t d = exported(m, kDescriptorSymbol)) {
-    const auto* desc = reinterpret_cast<const ::dyn_module*>(host_of(m, d, sizeof(::dyn_module)));
-    // Safety: host_of checked the descriptor lies inside the module's memory.
-    if (!desc || desc->magic != DYN_MODULE_MAGIC || desc->abi != DYN_MODULE_ABI)
+    // magic and abi are the first two 32-bit fields in every ABI's layout;
+    // the rest (pointers) is only read where the code will run: on the host.
+    const std::byte* head = host_of(m, d, 8);
+    std::uint32_t magic = 0, abi = 0;
+    if (head) {
+      std::memcpy(&magic, head, 4);
+      std::memcpy(&abi, head + 4, 4);
+    }
+    if (!head || magic != DYN_MODULE_MAGIC || abi != DYN_MODULE_ABI)
       return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 1});
-    if (x86) {  // only on the host can we follow its pointers
+    m.descriptor_address = d;
+    if (x86) {
+      const std::byte* at = host_of(m, d, sizeof(::dyn_module));
+      if (!at || reinterpret_cast<std::uintptr_t>(at) % alignof(::dyn_module) != 0)
+        return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 1});
+      // Safety: inside the module's memory and aligned for the type (checked above).
+      const auto* desc = reinterpret_cast<const ::dyn_module*>(at);
       const auto name_at = reinterpret_cast<std::uint64_t>(desc->name);
       const char* name = reinterpret_cast<const char*>(host_of(m, name_at, 1));
       std::size_t len = 0;
@@ -331,8 +344,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       const auto entry = reinterpret_cast<std::uint64_t>(desc->entry);
       if (entry && !(entry >= m.code.address && entry < m.code.address + m.code.size))
         return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 3});
+      m.descriptor = desc;
     }
-    m.descriptor = desc;
   } else if (o.require_descriptor) {
     return fail_link({LinkErrc::NotAModule, 0, 0, 0, 0, 0});
   }
