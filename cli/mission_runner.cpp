@@ -41,11 +41,14 @@ class EventLog final : public EventSink {
                      format_clock(e.end).c_str(), e.task->name,
                      format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
-    } else if (e.kind == EventKind::Log && e.text) {
+    } else if (e.kind == EventKind::Log && e.text && e.value >= 1) {
       static const char* const kSeverity[] = {"debug", "info", "warning", "error"};
-      if (e.value >= 1)
-        std::fprintf(stderr, "[%s] %s %s: %s\n", format_clock(e.end).c_str(), e.task ? e.task->name : "system",
-                     kSeverity[e.value > 3 ? 3 : e.value], e.text);
+      const std::string who = e.task ? e.task->name : "system";
+      const int shown = ++logged_[who];
+      if (shown <= kLogLinesPerTask)
+        std::fprintf(stderr, "[%s] %s %s: %s%s\n", format_clock(e.end).c_str(), who.c_str(),
+                     kSeverity[e.value > 3 ? 3 : e.value], e.text,
+                     shown == kLogLinesPerTask ? " (further log lines of this task: in the trace)" : "");
     } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
       std::fprintf(stderr, "[%s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
                    format_clock(e.end).c_str(), e.task->name, kStackGuardMargin);
@@ -55,6 +58,8 @@ class EventLog final : public EventSink {
 
  private:
   static constexpr int kPerTask = 5;
+  static constexpr int kLogLinesPerTask = 10;
+  std::map<std::string, int> logged_;
   EventSink* next_;
   std::map<std::string, int> shown_;
 };
@@ -119,10 +124,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   std::vector<RegisterEntry> register_storage(m.max_tasks);
   TaskRegister task_register(register_storage, module_memory);
   TaskManager manager(kernel, task_register, TargetArch::X86_64);
-  std::vector<std::string> installed;  // in install order, for uninstall in reverse
-  auto uninstall_all = [&] {
-    for (auto it = installed.rbegin(); it != installed.rend(); ++it) (void)manager.uninstall(*it);
-  };
+  auto uninstall_all = [&] { manager.uninstall_all(); };
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
     const MissionTask& mt = m.tasks[i];
     TaskSpec spec;
@@ -157,7 +159,6 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         report.error = where + "module " + path + ": " + describe(entry.error(), image);
         return report;
       }
-      installed.push_back(mt.name);
       if (entry.value()->task.valid()) ids[mt.name] = entry.value()->task;
       continue;
     }
@@ -267,7 +268,7 @@ std::string resolve_module(const std::string& module, const std::string& mission
 
 std::string format_summary(const RunReport& r) {
   std::ostringstream o;
-  char line[640];
+  char line[768];
   const double speed = r.real_seconds > 0 ? static_cast<double>(r.mission_time) / 1e6 / r.real_seconds : 0;
   std::snprintf(line, sizeof line,
                 "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n"
@@ -275,8 +276,8 @@ std::string format_summary(const RunReport& r) {
                 r.mission.c_str(), r.policy.c_str(), format_duration(r.mission_time).c_str(), r.real_seconds,
                 r.realtime ? "real-time" : "virtual", speed);
   o << line;
-  std::snprintf(line, sizeof line, "%-22s %-7s %9s %9s %8s %9s %6s %8s %11s %7s %10s %10s %8s  %s\n", "task",
-                "where", "interval", "watchdog", "runs", "switches", "kills", "preempt", "cpu", "cpu%", "late max",
+  std::snprintf(line, sizeof line, "%-22s %-14s %-7s %9s %9s %8s %9s %6s %8s %11s %7s %10s %10s %8s  %s\n",
+                "task", "module", "where", "interval", "watchdog", "runs", "switches", "kills", "preempt", "cpu", "cpu%", "late max",
                 "late avg", "stack", "state");
   o << line;
   for (const TaskRow& t : r.rows) {
@@ -288,8 +289,9 @@ std::string format_summary(const RunReport& r) {
     char stack[64];
     std::snprintf(stack, sizeof stack, "%zuK/%zuK", (t.stats.stack_used + 1023) / 1024, t.stack_size / 1024);
     std::snprintf(line, sizeof line,
-                  "%-22s %-7s %9s %9s %8" PRIu64 " %9" PRIu64 " %6" PRIu64 " %8" PRIu64 " %11s %6.2f%% %10s %10s %8s  %s\n",
-                  t.name.c_str(), t.placement.c_str(), t.interval ? format_duration(t.interval).c_str() : "-",
+                  "%-22s %-14s %-7s %9s %9s %8" PRIu64 " %9" PRIu64 " %6" PRIu64 " %8" PRIu64
+                  " %11s %6.2f%% %10s %10s %8s  %s\n",
+                  t.name.c_str(), t.module.empty() ? "-" : t.module.c_str(), t.placement.c_str(), t.interval ? format_duration(t.interval).c_str() : "-",
                   t.watchdog ? format_duration(t.watchdog).c_str() : "-", t.stats.runs, t.stats.dispatches,
                   t.stats.watchdog_kills,
                   t.stats.preemptions, format_duration(t.stats.cpu_total).c_str(), cpu_pct,

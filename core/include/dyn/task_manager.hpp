@@ -40,6 +40,9 @@ class TaskManager {
                                                             const ModuleTaskSpec& spec,
                                                             LoaderScratch scratch) noexcept;
   [[nodiscard]] Result<void, InstallError> uninstall(std::string_view name) noexcept;
+  // Uninstalls everything, importers before the modules they import from.
+  // Returns how many entries were removed.
+  std::size_t uninstall_all() noexcept;
 
   Kernel& kernel() noexcept { return kernel_; }
   TaskRegister& task_register() noexcept { return register_; }

@@ -1,6 +1,8 @@
 // task_manager.cpp — install and uninstall modules as tasks, all-or-nothing.
 #include "dyn/task_manager.hpp"
 
+#include <cstring>
+
 #include "dynsched.h"
 
 namespace dyn {
@@ -94,6 +96,26 @@ Result<void, InstallError> TaskManager::uninstall(std::string_view name) noexcep
   e->has_module = false;
   register_.remove(*e);
   return {};
+}
+
+std::size_t TaskManager::uninstall_all() noexcept {
+  std::size_t removed = 0;
+  for (bool progress = true; progress;) {
+    progress = false;
+    RegisterEntry* next = nullptr;
+    register_.for_each([&](RegisterEntry& e) {
+      if (!next && !(e.has_module && e.module.dependents)) next = &e;
+    });
+    if (next) {
+      char name[kTaskNameMax + 1];
+      std::memcpy(name, next->name, sizeof name);
+      if (uninstall(name)) {
+        ++removed;
+        progress = true;
+      }
+    }
+  }
+  return removed;
 }
 
 }  // namespace dyn

@@ -1,0 +1,193 @@
+// task_manager_test.cpp — modules installed and uninstalled as tasks, all or nothing.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+#include "dyn/sched_multilevel.hpp"
+#include "dyn/task_manager.hpp"
+#include "host_module_memory.hpp"
+#include "host_port.hpp"
+
+#ifndef DYN_TEST_PROGRAMS_DIR
+#error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
+#endif
+#ifndef DYN_MODULES_DIR
+#error "DYN_MODULES_DIR must name the directory of the example modules"
+#endif
+
+namespace dyn {
+namespace {
+
+std::vector<std::byte> read(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream s;
+  s << in.rdbuf();
+  const std::string bytes = s.str();
+  std::vector<std::byte> out(bytes.size());
+  std::memcpy(out.data(), bytes.data(), bytes.size());
+  return out;
+}
+
+std::string example(const char* name) { return std::string(DYN_MODULES_DIR) + "/" + name + "/" + name + ".o"; }
+std::string test_module(const char* name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
+
+class Counter final : public EventSink {
+ public:
+  void on_event(const KernelEvent& e) noexcept override {
+    if (e.kind == EventKind::RunSegment && e.task && e.activation_start) runs[e.task->name]++;
+    if (e.kind == EventKind::Log && e.value >= 3) errors++;
+  }
+  std::map<std::string, int> runs;
+  int errors = 0;
+};
+
+struct System {
+  System() {
+    KernelConfig c;
+    c.preemption_ticks = false;
+    c.time_slice = 0;
+    kernel.emplace(table, policy, c, &events);
+    manager.emplace(*kernel, reg, TargetArch::X86_64);
+  }
+  ~System() { manager->uninstall_all(); }
+  Result<RegisterEntry*, InstallError> install(const std::string& path, const char* name, Time interval,
+                                               std::vector<std::byte>* keep = nullptr) {
+    std::vector<std::byte> image = read(path);
+    auto view = ElfView::open(image);
+    syms.assign(view ? view.value().symbol_count() : 0, {});
+    secs.assign(view ? view.value().section_count() : 0, {});
+    ModuleTaskSpec spec;
+    spec.task.name = name;
+    spec.task.level = 2;
+    spec.task.interval = interval;
+    auto r = manager->install(image, spec, LoaderScratch{syms, secs});
+    if (keep) *keep = std::move(image);
+    return r;
+  }
+  std::vector<Task> slots{std::vector<Task>(8)};
+  TaskTable table{slots};
+  MultilevelPolicy policy;
+  Counter events;
+  std::optional<Kernel> kernel;
+  host::HostModuleMemory memory;
+  std::vector<RegisterEntry> entries{std::vector<RegisterEntry>(8)};
+  TaskRegister reg{entries, memory};
+  std::optional<TaskManager> manager;
+  std::vector<SymbolSlot> syms;
+  std::vector<SectionSlot> secs;
+};
+
+TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {
+  System s;
+  const auto baseline = s.memory.stats();
+  auto e = s.install(test_module("leaky"), "leaky", 10 * kMillisecond);
+  ASSERT_TRUE(e);
+  s.kernel->run_until(100 * kMillisecond);
+  EXPECT_EQ(s.events.runs["leaky"], 10);
+  EXPECT_EQ(e.value()->heap.size(), 10u) << "ten leaked blocks, all tracked";
+  EXPECT_EQ(s.events.errors, 10) << "every foreign dyn_free was refused and logged";
+  EXPECT_GT(s.memory.stats().bytes[static_cast<int>(RegionKind::Heap)], 1000u);
+  ASSERT_TRUE(s.manager->uninstall("leaky"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), baseline.total_bytes());
+  EXPECT_EQ(s.memory.stats().total_regions(), baseline.total_regions());
+  EXPECT_EQ(s.table.used(), 0u);
+  EXPECT_EQ(s.reg.size(), 0u);
+}
+
+TEST(TaskManager, AFailedInstallChangesNothing) {
+  System s;
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));
+  s.kernel->run_until(10 * kMillisecond);
+  const auto before = s.memory.stats();
+  const std::size_t tasks = s.table.used();
+  auto bad = s.install(test_module("bad_import"), "bad", kSecond);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().stage, InstallError::Stage::Link);
+  EXPECT_EQ(bad.error().link.code, LinkErrc::UnresolvedSymbol);
+  // Garbage is refused by the ELF view before anything is allocated.
+  std::vector<std::byte> garbage(4096, std::byte{0x5a});
+  ModuleTaskSpec spec;
+  spec.task.name = "garbage";
+  auto g = s.manager->install(garbage, spec, LoaderScratch{s.syms, s.secs});
+  ASSERT_FALSE(g);
+  EXPECT_EQ(g.error().stage, InstallError::Stage::Elf);
+  EXPECT_EQ(g.error().elf.code, ElfErrc::BadMagic);
+  // A plain object without DYN_MODULE is not a module.
+  auto plain = s.install(test_module("prog_fnptr_pic"), "plain", kSecond);
+  ASSERT_FALSE(plain);
+  EXPECT_EQ(plain.error().link.code, LinkErrc::NotAModule);
+  // The same name twice.
+  auto twice = s.install(example("mathlib"), "mathlib", kSecond);
+  ASSERT_FALSE(twice);
+  EXPECT_EQ(twice.error().stage, InstallError::Stage::Register);
+  EXPECT_EQ(twice.error().reg, RegisterErrc::NameTaken);
+
+  EXPECT_EQ(s.memory.stats().total_bytes(), before.total_bytes());
+  EXPECT_EQ(s.memory.stats().total_regions(), before.total_regions());
+  EXPECT_EQ(s.table.used(), tasks);
+  s.kernel->run_until(2 * kSecond);
+  EXPECT_EQ(s.events.runs["mathlib"], 2) << "the installed module kept its schedule";
+}
+
+TEST(TaskManager, AModuleOthersImportFromCannotBeUninstalled) {
+  System s;
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));
+  auto beacon = s.install(example("beacon"), "beacon", kSecond);
+  ASSERT_TRUE(beacon);
+  ASSERT_EQ(beacon.value()->module.dep_count, 1u);
+  auto refused = s.manager->uninstall("mathlib");
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().link.code, LinkErrc::InUse);
+  EXPECT_EQ(refused.error().link.value, 1u);
+  s.kernel->run_until(3 * kSecond);
+  EXPECT_EQ(s.events.runs["beacon"], 3);
+  ASSERT_TRUE(s.manager->uninstall("beacon"));
+  ASSERT_TRUE(s.manager->uninstall("mathlib"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), 0u);
+}
+
+TEST(TaskManager, UninstallAllRemovesImportersBeforeTheirExporters) {
+  System s;
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));
+  ASSERT_TRUE(s.install(example("beacon"), "beacon", kSecond));
+  ASSERT_TRUE(s.install(example("attitude"), "attitude", kSecond));
+  EXPECT_EQ(s.manager->uninstall_all(), 3u);
+  EXPECT_EQ(s.reg.size(), 0u);
+  EXPECT_EQ(s.memory.stats().total_bytes(), 0u);
+}
+
+TEST(TaskRegister, HeapFreeRefusesBlocksThatAreNotTheEntrysOwn) {
+  host::HostModuleMemory memory;
+  std::vector<RegisterEntry> entries(2);
+  TaskRegister reg(entries, memory);
+  RegisterErrc why{};
+  RegisterEntry* a = reg.add("a", &why);
+  RegisterEntry* b = reg.add("b", &why);
+  ASSERT_TRUE(a && b);
+  EXPECT_EQ(reg.add("a", &why), nullptr);
+  EXPECT_EQ(why, RegisterErrc::NameTaken);
+  EXPECT_EQ(reg.add("c", &why), nullptr);
+  EXPECT_EQ(why, RegisterErrc::Full);
+  void* pa = reg.heap_allocate(*a, 64);
+  void* pb = reg.heap_allocate(*b, 64);
+  ASSERT_TRUE(pa && pb);
+  EXPECT_FALSE(reg.heap_free(*a, pb)) << "b's block is not a's to free";
+  EXPECT_FALSE(reg.heap_free(*a, static_cast<char*>(pa) + 1)) << "an interior pointer is not a block";
+  EXPECT_TRUE(reg.heap_free(*a, pa));
+  EXPECT_FALSE(reg.heap_free(*a, pa)) << "double free refused";
+  a->heap_limit = 100;
+  EXPECT_NE(reg.heap_allocate(*a, 60), nullptr);
+  EXPECT_EQ(reg.heap_allocate(*a, 60), nullptr) << "over the task's heap limit";
+  EXPECT_EQ(reg.find("b"), b);
+  reg.remove(*a);
+  reg.remove(*b);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+  EXPECT_EQ(reg.find("b"), nullptr);
+}
+
+}  // namespace
+}  // namespace dyn
