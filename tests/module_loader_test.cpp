@@ -163,7 +163,30 @@ TEST(ModuleLoader, UnknownRelocationTypeIsRefusedBeforeAnythingIsAllocated) {
   l.reg.remove(e);
 }
 
-TEST(ModuleLoader, AnExportingModuleCannotBeUnloadedWhileOthersImportFromIt) {
+TEST(ModuleLoader, ARelocationPlacedOutsideItsSectionIsRefusedBeforeAllocating) {
+  auto image = read(object("prog_jumptable_pic"));
+  auto view = ElfView::open(image);
+  ASSERT_TRUE(view);
+  std::size_t patched = 0;
+  for (std::size_t r = 0; r < view.value().section_count() && !patched; ++r) {
+    const ElfSection s = view.value().section(r);
+    if (s.type != elf::kShtRela || !view.value().section(s.info).alloc() || s.size == 0) continue;
+    const std::uint64_t past_end = view.value().section(s.info).size - 2;  // a 4-byte field cannot fit
+    std::memcpy(image.data() + s.offset, &past_end, 8);                    // r_offset of entry 0
+    patched = r;
+  }
+  ASSERT_NE(patched, 0u);
+  Linker l;
+  RegisterEntry& e = l.add("p");
+  auto r = l.load(image, e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().link.code, LinkErrc::PlaceOutsideSection);
+  EXPECT_EQ(r.error().link.section, patched);
+  EXPECT_EQ(l.memory.stats().total_regions(), 0u);
+  l.reg.remove(e);
+}
+
+TEST(ModuleLoader, ASecondModuleExportingTheSameStrongSymbolIsRefused) {
   Linker l;
   RegisterEntry& lib = l.add("lib");
   // prog_fnptr exports prog_fnptr; a second copy exporting the same strong

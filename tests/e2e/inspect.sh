@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# `dynsched inspect` accepts a good module (exit 0) and refuses a bad one with the reason (exit 1).
+set -u
+dynsched=$1 modules=$2 programs=$3
+fail() { echo "FAIL: $*"; exit 1; }
+
+out=$("$dynsched" inspect "$modules/beacon/beacon.o" --with "$modules/mathlib/mathlib.o" 2>&1) || fail "beacon refused: $out"
+grep -q "mathlib_crc16  <- an installed module" <<<"$out" || fail "import of mathlib_crc16 not attributed: $out"
+grep -q "dyn_log  <- the kernel" <<<"$out" || fail "kernel import not shown: $out"
+grep -q "R_X86_64_PLT32" <<<"$out" || fail "relocation counts missing: $out"
+grep -q "verdict: accepted" <<<"$out" || fail "no verdict: $out"
+grep -q "module: beacon version 1" <<<"$out" || fail "descriptor not shown: $out"
+
+out=$("$dynsched" inspect "$modules/beacon/beacon.o" 2>&1) && fail "beacon without mathlib accepted"
+grep -q "unresolved symbol 'mathlib_crc16'" <<<"$out" || fail "reason missing: $out"
+
+out=$("$dynsched" inspect "$programs/bad_import.o" 2>&1) && fail "bad_import accepted"
+grep -q "qsort  <- NOBODY" <<<"$out" || fail "missing import not flagged: $out"
+
+out=$("$dynsched" inspect "$modules/beacon/beacon_m3.o" --with "$modules/mathlib/mathlib_m3.o" 2>&1) ||
+  fail "Cortex-M3 beacon refused: $out"
+grep -q "R_ARM_THM_CALL" <<<"$out" || fail "ARM relocations missing: $out"
+
+head -c 100 /dev/urandom >"${TMPDIR:-/tmp}/not-elf.$$"
+out=$("$dynsched" inspect "${TMPDIR:-/tmp}/not-elf.$$" 2>&1) && fail "random bytes accepted"
+rm -f "${TMPDIR:-/tmp}/not-elf.$$"
+grep -q "refused" <<<"$out" || fail "random bytes: $out"
+echo "ok: inspect accepts good modules and says why it refuses bad ones"
