@@ -16,6 +16,7 @@
 #include "dyn/module_loader.hpp"
 #include "dyn/task_register.hpp"
 #include "host_module_memory.hpp"
+#include "module_report.hpp"
 #include "programs.h"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
@@ -26,13 +27,10 @@ namespace dyn {
 namespace {
 
 std::vector<std::byte> read(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream s;
-  s << in.rdbuf();
-  const std::string bytes = s.str();
-  std::vector<std::byte> out(bytes.size());
-  std::memcpy(out.data(), bytes.data(), bytes.size());
-  return out;
+  std::vector<std::byte> bytes;
+  std::string why;
+  (void)cli::read_file(path, &bytes, &why);  // a missing file reads as empty: the tests say so
+  return bytes;
 }
 
 std::string object(const std::string& name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
