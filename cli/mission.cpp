@@ -149,7 +149,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   Reader r(file);
   Mission m;
   m.file = file;
-  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime"});
+  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update"});
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
@@ -212,11 +212,45 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   read_list("onetime", true);
   if (m.tasks.empty()) r.fail(0, "task", "the mission declares no [[task]] or [[onetime]]");
   // os.housekeeping takes a slot only when it runs (housekeeping > 0).
-  const std::size_t system_tasks = m.housekeeping > 0 ? 1 : 0;
+  const std::size_t system_tasks = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") ? 1 : 0);
   if (m.tasks.size() + system_tasks > m.max_tasks)
     r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
            "the mission has " + std::to_string(m.tasks.size()) + " tasks" +
-               (system_tasks ? " plus os.housekeeping" : "") + " but max_tasks is " + std::to_string(m.max_tasks));
+               (system_tasks ? " plus " + std::to_string(system_tasks) + " system task(s)" : "") +
+               " but max_tasks is " + std::to_string(m.max_tasks));
+  if (const toml::node* n = root.get("update")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables()) r.fail(line_of(*n), "update", "expected [[update]] tables");
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string where = "update[" + std::to_string(i) + "]";
+      const toml::table& t = *arr->get(i)->as_table();
+      r.only_keys(t, where, {"at", "task", "module", "quiesce_timeout", "probation_points", "probation"});
+      MissionUpdate u;
+      u.line = line_of(t);
+      auto at = r.duration(t, where, "at");
+      if (!at) r.fail(u.line, where + ".at", "when to update, e.g. at = \"2h\"");
+      u.at = *at;
+      auto task = r.string(t, where, "task");
+      if (!task) r.fail(u.line, where + ".task", "which task to update");
+      const MissionTask* target = nullptr;
+      for (const MissionTask& mt : m.tasks)
+        if (mt.name == *task) target = &mt;
+      if (!target) r.fail(line_of(*t.get("task")), where + ".task", "no task named \"" + *task + "\"");
+      if (target->module.empty())
+        r.fail(line_of(*t.get("task")), where + ".task",
+               "task \"" + *task + "\" runs a built-in workload; only module tasks can be updated");
+      u.task = *task;
+      auto module = r.string(t, where, "module");
+      if (!module || module->empty()) r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\"");
+      u.module = *module;
+      if (auto v = r.duration(t, where, "quiesce_timeout")) u.quiesce_timeout = *v;
+      if (auto v = r.integer(t, where, "probation_points", 0, 1'000'000)) u.probation_points = static_cast<std::uint32_t>(*v);
+      if (auto v = r.duration(t, where, "probation")) u.probation = *v;
+      if (!m.updates.empty() && u.at < m.updates.back().at)
+        r.fail(line_of(*t.get("at")), where + ".at", "updates must be listed in the order of their times");
+      m.updates.push_back(std::move(u));
+    }
+  }
   // Notification targets must exist.
   for (std::size_t i = 0; i < m.tasks.size(); ++i)
     for (const WorkStep& st : m.tasks[i].steps)

@@ -33,6 +33,17 @@ struct MissionTask {
   std::vector<WorkStep> steps;
 };
 
+// A live update commanded at a mission time (until the uplink brings them).
+struct MissionUpdate {
+  int line = 0;
+  Time at = 0;
+  std::string task;
+  std::string module;            // as MissionTask::module
+  Time quiesce_timeout = 10 * kSecond;
+  std::uint32_t probation_points = 3;
+  Time probation = kMinute;
+};
+
 struct Mission {
   std::string file;
   std::string name;
@@ -45,6 +56,7 @@ struct Mission {
   std::size_t stack = 64 * 1024;
   Time housekeeping = kSecond;   // interval of the os.housekeeping task; 0 = none
   std::vector<MissionTask> tasks;  // recurring and long-lived tasks, then onetime tasks
+  std::vector<MissionUpdate> updates;  // by mission time
 };
 
 struct MissionError {

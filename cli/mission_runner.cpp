@@ -27,6 +27,24 @@ namespace dyn::cli {
 
 namespace {
 
+// os.update: the system task that watches a live update (timeouts, probation).
+struct UpdateWorker {
+  UpdateManager* manager;
+  Time period;
+};
+void update_worker(void* arg) noexcept {
+  auto& w = *static_cast<UpdateWorker*>(arg);
+  Kernel& k = *Kernel::current();
+  for (;;) {
+    if (w.manager->busy()) {
+      w.manager->poll();
+      k.sleep(w.period);
+    } else {
+      (void)k.wait_notification(kNever, nullptr);
+    }
+  }
+}
+
 // Prints faults as they happen; after a few per task it only counts them, so a
 // day of a misbehaving task does not flood the terminal.
 class EventLog final : public EventSink {
@@ -209,8 +227,71 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     }
   }
 
+  std::optional<UpdateManager> updates;
+  UpdateWorker worker{nullptr, 10 * m.tick};
+  if (!m.updates.empty()) {
+    updates.emplace(manager);
+    worker.manager = &*updates;
+    stacks.emplace_back(m.stack);
+    TaskSpec spec;
+    spec.name = "os.update";
+    spec.entry = update_worker;
+    spec.arg = &worker;
+    spec.model = RunModel::Loop;
+    spec.level = 1;
+    spec.priority = kPriorityCount - 1;
+    spec.tickets = 100;
+    spec.stack = stacks.back().span();
+    auto id = kernel.create(spec);
+    if (!id) {
+      uninstall_all();
+      report.error = std::string("cannot start os.update: ") + to_string(id.error().code);
+      return report;
+    }
+    updates->set_worker(id.value());
+  }
+
   const Time duration = o.duration.value_or(m.duration);
   const auto t0 = std::chrono::steady_clock::now();
+  for (const MissionUpdate& u : m.updates) {
+    if (u.at >= duration) break;
+    kernel.run_until(u.at);
+    UpdateRow row{u.at, u.task, u.module, {}, {}};
+    std::string why;
+    const std::string path = resolve_module(u.module, m.file, o.module_path, &why);
+    std::vector<std::byte> image;
+    if (path.empty() || !read_file(path, &image, &why)) {
+      row.result = "refused: " + why;
+    } else {
+      auto view = ElfView::open(image);
+      std::vector<SymbolSlot> syms(view ? view.value().symbol_count() : 0);
+      std::vector<SectionSlot> secs(view ? view.value().section_count() : 0);
+      UpdateRequest req;
+      req.task = u.task.c_str();
+      req.image = image;
+      req.quiesce_timeout = u.quiesce_timeout;
+      req.probation_points = u.probation_points;
+      req.probation_time = u.probation;
+      auto requested = updates->request(req, LoaderScratch{syms, secs});
+      if (!requested) {
+        const UpdateError& e = requested.error();
+        row.result = e.code == UpdateErrc::Stage ? "refused: " + describe(e.install, image)
+                     : e.code == UpdateErrc::Busy ? "refused: another update is in flight"
+                     : e.code == UpdateErrc::HasImporters
+                         ? "refused: " + std::to_string(e.detail) + " module(s) import from it"
+                         : "refused: no such module task";
+      }
+    }
+    report.updates.push_back(std::move(row));
+    if (report.updates.back().result.empty()) {
+      // Let the update run its course before the next command (or the end).
+      const std::size_t before = updates->completed();
+      while (updates->completed() == before && kernel.now() < duration)
+        kernel.run_until(std::min(duration, kernel.now() + kSecond));
+      report.updates.back().record = updates->last();
+      report.updates.back().result = to_string(updates->last().outcome);
+    }
+  }
   kernel.run_until(duration);
   report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.mission_time = kernel.now();
@@ -302,6 +383,21 @@ std::string format_summary(const RunReport& r) {
   const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
   std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);
   o << line;
+  if (!r.updates.empty()) o << "\nlive updates:\n";
+  for (const UpdateRow& u : r.updates) {
+    o << "  [" << format_clock(u.at) << "] " << u.task << " <- " << u.module << ": " << u.result;
+    const bool swapped = u.record.outcome == UpdateOutcome::Committed ||
+                         u.record.outcome == UpdateOutcome::WatchdogInProbation ||
+                         u.record.outcome == UpdateOutcome::ProbationTimeout;
+    if (swapped) {
+      std::snprintf(line, sizeof line, " (v%u -> v%u; consistent point after %s, checkpoint %zu B, task unavailable %lld us real)",
+                    u.record.from_version, u.record.to_version,
+                    format_duration(u.record.quiescent_at - u.record.requested_at).c_str(), u.record.checkpoint_bytes,
+                    static_cast<long long>(u.record.unavailable_real_us));
+      o << line;
+    }
+    o << "\n";
+  }
   return o.str();
 }
 

@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "dyn/kernel.hpp"
+#include "dyn/update_manager.hpp"
 #include "mission.hpp"
 
 namespace dyn::cli {
@@ -38,6 +39,14 @@ struct TaskRow {
   std::string module;     // module name and version, for module tasks
 };
 
+struct UpdateRow {
+  Time at = 0;
+  std::string task;
+  std::string module;
+  std::string result;   // outcome, or why the request was refused
+  UpdateRecord record;
+};
+
 struct RunReport {
   std::string mission;
   std::string policy;
@@ -47,6 +56,7 @@ struct RunReport {
   std::uint64_t dispatches = 0;
   Time idle = 0;
   std::vector<TaskRow> rows;
+  std::vector<UpdateRow> updates;
   std::string error;  // set when the run could not start (e.g. trace file)
 };
 

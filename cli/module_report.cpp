@@ -115,8 +115,9 @@ class ArmInspectResolver final : public SymbolResolver {
       at += 16;
     }
   }
-  const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept override {
-    if (const ExportedSymbol* s = reg_.find(name, owner); s && owner && *owner) return s;
+  const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
+                             const LoadedModule* skip) const noexcept override {
+    if (const ExportedSymbol* s = reg_.find(name, owner, skip); s && owner && *owner) return s;
     if (owner) *owner = nullptr;
     return find_symbol(stand_ins_, name);
   }

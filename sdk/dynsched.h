@@ -37,6 +37,14 @@ void dyn_sleep(dyn_time_t duration);      /* block for at least `duration` */
 void dyn_busy(dyn_time_t duration);       /* use `duration` of CPU (simulated work on the host) */
 dyn_time_t dyn_now(void);                 /* mission time */
 
+/* A consistent point: the task has no external dependency and no transaction
+ * in flight (seed 000, step 3). A live update waiting for this task happens
+ * here: the state is checkpointed, the new version restores it, and this call
+ * does not return — the new version starts from its entry. If no update
+ * waits, or the new version refused the state, it returns at once. Every
+ * return of a job's entry is a consistent point too. */
+void dyn_checkpoint(void);
+
 /* Notifications (seed 003): 24-bit message, 8-bit repeat count. */
 int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats); /* 1 if one arrived; timeout < 0: forever */
 int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats);     /* 0 on success, -1 no such task / bad value */

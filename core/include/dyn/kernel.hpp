@@ -56,6 +56,17 @@ class EventSink {
   ~EventSink() = default;
 };
 
+// Told when a task with update_pending reaches a consistent point; runs in
+// the task's own context (outside the kernel), so module code it calls (the
+// checkpoint and restore hooks) runs under the task's watchdog.
+class UpdateAgent {
+ public:
+  virtual void at_consistent_point(Task& t) noexcept = 0;
+
+ protected:
+  ~UpdateAgent() = default;
+};
+
 struct KernelConfig {
   ClockMode clock = ClockMode::Virtual;
   Time tick = kMillisecond;          // kernel tick: preemption and watchdog granularity
@@ -112,6 +123,20 @@ class Kernel {
   void exit_task() noexcept;  // ends the calling task now
   // Reports a message from the running task (or the system) to the event sink.
   void log(int severity, const char* text) noexcept;
+  // A consistent point (dyn_checkpoint): no external dependency, no
+  // transaction in flight. Cheap when no update waits for this task.
+  void consistent_point() noexcept;
+  // From task context: abandon the current stack and start the task's entry
+  // afresh (after its code was swapped); it is ready again at once.
+  [[noreturn]] void restart_current() noexcept;
+
+  // --- live update support (system side) ---------------------------------------
+  void set_update_agent(UpdateAgent* agent) noexcept { agent_ = agent; }
+  // Points a task that is not running at another entry argument and owner,
+  // rebuilding its context so it starts from its entry next time; its
+  // schedule and statistics are kept. A dead task is brought back (released
+  // at once) — the way a rollback revives a version that was stopped.
+  Result<void, TaskError> rebind(TaskId id, void* arg, void* owner) noexcept;
 
   // --- called by the port ----------------------------------------------------
   // A tick arrived while task code ran outside the kernel. May not return to
@@ -168,6 +193,7 @@ class Kernel {
   std::uint64_t next_seq_ = 0;
   std::uint64_t stalled_dispatches_ = 0;  // dispatches in a row without time advancing
   bool running_ = false;
+  UpdateAgent* agent_ = nullptr;
 };
 
 }  // namespace dyn

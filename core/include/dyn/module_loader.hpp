@@ -38,8 +38,10 @@ struct LoadedModule;
 // Where to look up names this object does not define.
 class SymbolResolver {
  public:
-  // The module exporting `name` (nullptr if none) and its symbol.
-  virtual const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept = 0;
+  // The module exporting `name` (nullptr if none) and its symbol; `skip`
+  // (may be null) is left out of the search: the version being replaced.
+  virtual const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
+                                     const LoadedModule* skip = nullptr) const noexcept = 0;
 
  protected:
   ~SymbolResolver() = default;
@@ -71,6 +73,9 @@ struct LoadOptions {
   TargetArch arch = TargetArch::X86_64;
   bool run_constructors = true;     // false when the code cannot run here (ARM on the host)
   bool require_descriptor = false;  // refuse objects without dyn_module_descriptor
+  // Live update: the version this object replaces. Its exports are neither
+  // linked against nor counted as clashes.
+  const LoadedModule* replacing = nullptr;
 };
 
 // Scratch the loader needs per symbol and per section; the caller hands it

@@ -83,10 +83,11 @@ struct TaskStats {
   Time lateness_max = 0;             // start of an activation minus when it became due
   Time lateness_sum = 0;
   std::size_t stack_used = 0;        // high-water mark, bytes (updated by housekeeping)
+  std::uint64_t checkpoints = 0;     // consistent points reached (dyn_checkpoint, end of a job run)
 };
 
 // Why the task last handed the CPU back to the dispatcher.
-enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed };
+enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed, Restart };
 
 struct SchedTag;
 struct TimerTag;
@@ -132,6 +133,8 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
 
   // The Task Register entry that owns this task's memory (module tasks), or nullptr.
   void* owner = nullptr;
+  // An update waits for this task's next consistent point (live update).
+  bool update_pending = false;
 
   // Notifications.
   Notification notify_value;

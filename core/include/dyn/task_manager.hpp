@@ -40,6 +40,14 @@ class TaskManager {
                                                             const ModuleTaskSpec& spec,
                                                             LoaderScratch scratch) noexcept;
   [[nodiscard]] Result<void, InstallError> uninstall(std::string_view name) noexcept;
+  // Loads and links an object into a new entry `name` with its state
+  // allocated, but starts no task (live update stages the new version this
+  // way, beside the old one, which keeps running).
+  [[nodiscard]] Result<RegisterEntry*, InstallError> stage(std::span<const std::byte> image, std::string_view name,
+                                                          LoaderScratch scratch,
+                                                          const LoadedModule* replacing) noexcept;
+  // Unloads and frees an entry that has no task (a staged version).
+  void discard(RegisterEntry& e) noexcept;
   // Uninstalls everything, importers before the modules they import from.
   // Returns how many entries were removed.
   std::size_t uninstall_all() noexcept;

@@ -74,7 +74,13 @@ class TaskRegister final : public SymbolResolver {
   ModuleMemory& memory() noexcept { return memory_; }
 
   // SymbolResolver: modules' exports first, then the kernel's.
-  const ExportedSymbol* find(std::string_view name, LoadedModule** owner) const noexcept override;
+  const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
+                             const LoadedModule* skip = nullptr) const noexcept override;
+
+  // Live update: `to` takes over every heap block of `from` (state carried
+  // over may point at them), and an entry changes its name.
+  void adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept;
+  void rename(RegisterEntry& e, std::string_view name) noexcept;
 
   template <typename F>
   void for_each(F&& f) {

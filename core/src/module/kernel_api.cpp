@@ -33,6 +33,10 @@ void dyn_busy(dyn_time_t duration) {
   if (dyn::Kernel* k = kernel_for_task()) k->consume(duration);
 }
 
+void dyn_checkpoint(void) {
+  if (dyn::Kernel* k = kernel_for_task()) k->consistent_point();
+}
+
 dyn_time_t dyn_now(void) {
   dyn::Kernel* k = dyn::Kernel::current();
   return k ? k->now() : 0;
@@ -82,7 +86,8 @@ namespace {
 #define DYN_EXPORT_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::name), true}
 // Sorted by name (checked by a test): lookups are binary searches.
 const ExportedSymbol kKernelExports[] = {
-    DYN_EXPORT_FN(dyn_busy),        DYN_EXPORT_FN(dyn_free),        DYN_EXPORT_FN(dyn_log),
+    DYN_EXPORT_FN(dyn_busy),        DYN_EXPORT_FN(dyn_checkpoint),  DYN_EXPORT_FN(dyn_free),
+    DYN_EXPORT_FN(dyn_log),
     DYN_EXPORT_FN(dyn_malloc),      DYN_EXPORT_FN(dyn_notify_send), DYN_EXPORT_FN(dyn_notify_wait),
     DYN_EXPORT_FN(dyn_now),         DYN_EXPORT_FN(dyn_sleep),       DYN_EXPORT_FN(dyn_yield),
     DYN_EXPORT_FN(memcmp),          DYN_EXPORT_FN(memcpy),          DYN_EXPORT_FN(memmove),

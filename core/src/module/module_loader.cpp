@@ -216,7 +216,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       slot.loaded = true;
     } else if (!s.name.empty()) {
       LoadedModule* owner = nullptr;
-      const ExportedSymbol* e = resolver_.find(s.name, &owner);
+      const ExportedSymbol* e = resolver_.find(s.name, &owner, o.replacing);
       if (e) {
         slot.address = e->address;
         slot.loaded = true;
@@ -306,7 +306,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     names += s.name.size() + 1;
     if (s.bind == elf::kStbGlobal && s.name != kDescriptorSymbol) {
       LoadedModule* owner = nullptr;
-      if (const ExportedSymbol* clash = resolver_.find(s.name, &owner); clash && owner)
+      if (const ExportedSymbol* clash = resolver_.find(s.name, &owner, o.replacing); clash && owner)
         return fail_link({LinkErrc::DuplicateExport, 0, 0, static_cast<std::uint32_t>(i), 0, 0});
     }
   }

@@ -25,6 +25,7 @@ void task_trampoline(void* arg) noexcept {
   for (;;) {
     port::kernel_exit();
     t.entry(t.arg);
+    if (t.model == RunModel::Job) k.consistent_point();  // every return of a job is one
     port::kernel_enter();
     k.switch_to_kernel(t.model == RunModel::Loop ? SwitchReason::Exit : SwitchReason::JobDone);
   }
@@ -208,8 +209,8 @@ void Kernel::end_segment(Task& t) noexcept {
   t.run_cpu += used;
   t.stats.cpu_total += used;
   if (sink_) {
-    const bool activation_end = t.switch_reason == SwitchReason::JobDone ||
-                                t.switch_reason == SwitchReason::Killed || t.switch_reason == SwitchReason::Exit;
+    const bool activation_end = t.switch_reason == SwitchReason::JobDone || t.switch_reason == SwitchReason::Killed ||
+                                t.switch_reason == SwitchReason::Exit || t.switch_reason == SwitchReason::Restart;
     sink_->on_event({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation,
                      activation_end});
   }
@@ -270,6 +271,11 @@ void Kernel::after_switch(Task& t) noexcept {
       reset_context(t);
       finish_activation(t, true);
       break;
+    case SwitchReason::Restart:  // new code in place: start from the entry, right away
+      reset_context(t);
+      t.state = TaskState::Ready;
+      policy_.make_ready(t, ReadyReason::PreemptedByHigher);
+      break;
     case SwitchReason::None:
       break;
   }
@@ -298,7 +304,7 @@ void Kernel::reset_context(Task& t) noexcept {
 void Kernel::switch_to_kernel(SwitchReason why) noexcept {
   Task& t = *current_;
   t.switch_reason = why;
-  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Exit;
+  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Exit || why == SwitchReason::Restart;
   port::context_switch(&t.sp, kernel_sp_, {}, dies);
 }
 
@@ -392,6 +398,19 @@ void Kernel::exit_task() noexcept {
   // A dead context is never resumed.
 }
 
+void Kernel::consistent_point() noexcept {
+  Task* t = current_;
+  if (!t) return;
+  ++t->stats.checkpoints;
+  if (t->update_pending && agent_) agent_->at_consistent_point(*t);
+}
+
+void Kernel::restart_current() noexcept {
+  port::kernel_enter();
+  switch_to_kernel(SwitchReason::Restart);
+  __builtin_unreachable();  // the abandoned context is never resumed
+}
+
 void Kernel::log(int severity, const char* text) noexcept {
   if (!sink_) return;
   const Time n = now();
@@ -471,6 +490,24 @@ Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
     } else {
       t.state = TaskState::Ready;
       policy_.make_ready(t, ReadyReason::Woken);
+    }
+    return {};
+  });
+}
+
+Result<void, TaskError> Kernel::rebind(TaskId id, void* arg, void* owner) noexcept {
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (&t == current_) return bad_state(t);
+    t.arg = arg;
+    t.owner = owner;
+    reset_context(t);
+    if (t.state == TaskState::Dead) {
+      t.exit_reason = ExitReason::None;
+      release(t, now());
+    } else if (!t.activation_pending && t.state != TaskState::Suspended) {
+      // It was mid-run or parked: its old stack is gone, so it starts a fresh run now.
+      unlink_everywhere(t);
+      release(t, now());
     }
     return {};
   });

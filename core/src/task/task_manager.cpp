@@ -31,19 +31,17 @@ RegisterEntry* TaskManager::current_entry() noexcept {
   return loading_;
 }
 
-Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::byte> image, const ModuleTaskSpec& spec,
-                                                          LoaderScratch scratch) noexcept {
+Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byte> image, std::string_view name,
+                                                        LoaderScratch scratch, const LoadedModule* replacing) noexcept {
   auto view = ElfView::open(image);
   if (!view) return Unexpected{InstallError{InstallError::Stage::Elf, view.error()}};
-  const std::string_view name = spec.task.name ? std::string_view(spec.task.name) : std::string_view{};
   RegisterErrc why{};
   RegisterEntry* e = register_.add(name, &why);
   if (!e) return Unexpected{InstallError{InstallError::Stage::Register, {}, {}, why}};
-  e->heap_limit = spec.heap_limit;
-
   LoadOptions options;
   options.arch = arch_;
   options.require_descriptor = true;
+  options.replacing = replacing;
   loading_ = e;  // constructors that allocate are charged to this entry
   auto loaded = loader_.load(view.value(), options, scratch, e->module);
   loading_ = nullptr;
@@ -55,18 +53,35 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
                                    le.elf, le.link}};
   }
   e->has_module = true;
-  auto undo = [&] {
-    (void)loader_.unload(e->module);  // nothing depends on a module that just arrived
-    e->has_module = false;
-    register_.remove(*e);
-  };
+  const ::dyn_module& d = *e->module.descriptor;
+  if (d.entry) {
+    e->state = register_.memory().allocate(RegionKind::Data, d.state_size ? d.state_size : 1, 16);
+    if (!e->state) {
+      discard(*e);
+      return memory_error();
+    }
+  }
+  return e;
+}
 
+void TaskManager::discard(RegisterEntry& e) noexcept {
+  if (e.has_module) (void)loader_.unload(e.module);  // a staged version has no importers
+  e.has_module = false;
+  register_.remove(e);
+}
+
+Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::byte> image, const ModuleTaskSpec& spec,
+                                                          LoaderScratch scratch) noexcept {
+  const std::string_view name = spec.task.name ? std::string_view(spec.task.name) : std::string_view{};
+  auto staged = stage(image, name, scratch, nullptr);
+  if (!staged) return Unexpected{staged.error()};
+  RegisterEntry* e = staged.value();
+  e->heap_limit = spec.heap_limit;
+  auto undo = [&] { discard(*e); };
   const ::dyn_module& d = *e->module.descriptor;
   if (!d.entry) return e;  // a library module: exports only, no task
-  ModuleMemory& memory = register_.memory();
-  e->state = memory.allocate(RegionKind::Data, d.state_size ? d.state_size : 1, 16);
-  e->stack = memory.allocate(RegionKind::Stack, spec.stack_size, 16);
-  if (!e->state || !e->stack) {
+  e->stack = register_.memory().allocate(RegionKind::Stack, spec.stack_size, 16);
+  if (!e->stack) {
     undo();
     return memory_error();
   }

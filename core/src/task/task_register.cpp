@@ -80,11 +80,25 @@ bool TaskRegister::heap_free(RegisterEntry& e, void* block) noexcept {
   return true;
 }
 
-const ExportedSymbol* TaskRegister::find(std::string_view name, LoadedModule** owner) const noexcept {
+void TaskRegister::adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept {
+  while (HeapBlock* b = from.heap.pop_first()) (void)to.heap.insert(*b);
+  to.heap_bytes += from.heap_bytes;
+  from.heap_bytes = 0;
+}
+
+void TaskRegister::rename(RegisterEntry& e, std::string_view name) noexcept {
+  by_name_.erase(e);
+  std::memset(e.name, 0, sizeof e.name);
+  std::memcpy(e.name, name.data(), name.size() < kTaskNameMax ? name.size() : kTaskNameMax);
+  by_name_.insert(e);
+}
+
+const ExportedSymbol* TaskRegister::find(std::string_view name, LoadedModule** owner,
+                                         const LoadedModule* skip) const noexcept {
   if (owner) *owner = nullptr;
   if (name == kDescriptorSymbol) return nullptr;  // each module's own
   for (RegisterEntry* e = by_name_.first(); e; e = by_name_.next(*e)) {
-    if (!e->has_module) continue;
+    if (!e->has_module || &e->module == skip) continue;
     if (const ExportedSymbol* s = find_symbol(e->module.exports, name)) {
       if (owner) *owner = &e->module;
       return s;

@@ -1,0 +1,122 @@
+// update_manager.hpp — live update of one task's module, without restarting anything.
+//
+// Seed 000's runtime update process as an explicit state machine:
+//
+//   request ─ stage ─> Quiescing ──(task reaches a consistent point)──┐
+//      │  (load + link the new version      │ timeout: Aborted        │
+//      │   beside the old, which runs on)   │ (nothing changed)       v
+//      │                                    checkpoint (old hook) ─ swap ─ restore (new hook)
+//      │                                          │ fails: RolledBack     │ refused: RolledBack
+//      │                                          │ (old code continues)  │ (swap undone)
+//      v                                                                  v
+//   refused with a reason                                   Probation: N consistent points
+//                                                           within T, no watchdog stop
+//                                                             │ yes: Committed (old freed)
+//                                                             │ no:  RolledBack (old version
+//                                                             │      resumes from its checkpoint)
+//
+// The checkpoint and restore hooks are module code: they run in the task's
+// own context at its consistent point, under its watchdog, never in the
+// kernel. Only one update is in flight at a time.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dyn/checkpoint.hpp"
+#include "dyn/kernel.hpp"
+#include "dyn/task_manager.hpp"
+
+namespace dyn {
+
+struct UpdateRequest {
+  const char* task = nullptr;             // the task whose module is replaced
+  std::span<const std::byte> image;       // the new version (ELF relocatable object)
+  Time quiesce_timeout = kSecond;         // abort if no consistent point comes in time
+  std::uint32_t probation_points = 3;     // consistent points the new version must reach...
+  Time probation_time = 10 * kSecond;     // ...within this long after the swap
+  std::size_t checkpoint_capacity = 0;    // bytes the checkpoint hook may write; 0: old state size + 1 KiB
+};
+
+enum class UpdatePhase : std::uint8_t { Idle, Quiescing, Probation };
+
+enum class UpdateErrc : std::uint8_t {
+  Busy,              // another update is in flight
+  NoSuchTask,
+  NotAModuleTask,    // the task runs no module
+  HasImporters,      // detail = how many modules import from it (relinking them is not done yet)
+  Stage,             // the new version cannot be loaded: see `install`
+  NoMemory,          // detail = bytes for the checkpoint buffer
+};
+
+struct UpdateError {
+  UpdateErrc code;
+  InstallError install{};
+  std::uint64_t detail = 0;
+};
+
+enum class UpdateOutcome : std::uint8_t {
+  None,
+  Committed,
+  QuiesceTimeout,      // aborted: nothing changed
+  CheckpointFailed,    // the old version's hook failed: old continues
+  RestoreRefused,      // the new version refused the state: swap undone, old continues
+  WatchdogInProbation, // rolled back: the old version resumes from its checkpoint
+  ProbationTimeout,    // rolled back: too few consistent points in time
+  TaskGone,            // the task was removed meanwhile: update dropped
+};
+
+const char* to_string(UpdateOutcome o) noexcept;
+
+struct UpdateRecord {
+  UpdateOutcome outcome = UpdateOutcome::None;
+  std::uint32_t from_version = 0;
+  std::uint32_t to_version = 0;
+  Time requested_at = 0;        // mission time
+  Time quiescent_at = 0;        // mission time of the consistent point
+  Time finished_at = 0;         // mission time of commit / rollback / abort
+  std::size_t checkpoint_bytes = 0;
+  Time unavailable_real_us = 0; // real time from the consistent point to the new code being in place
+};
+
+class UpdateManager final : public UpdateAgent {
+ public:
+  explicit UpdateManager(TaskManager& tasks) noexcept;
+
+  [[nodiscard]] Result<void, UpdateError> request(const UpdateRequest& r, LoaderScratch scratch) noexcept;
+  // Timeouts and the probation verdict; call it from a system task (os.update).
+  void poll() noexcept;
+  UpdatePhase phase() const noexcept { return phase_; }
+  bool busy() const noexcept { return phase_ != UpdatePhase::Idle; }
+  const UpdateRecord& last() const noexcept { return record_; }
+  std::uint64_t completed() const noexcept { return completed_; }
+  // The task woken when a request arrives (os.update), or an invalid id.
+  void set_worker(TaskId worker) noexcept { worker_ = worker; }
+
+  void at_consistent_point(Task& t) noexcept override;
+
+ private:
+  void finish(UpdateOutcome outcome) noexcept;
+  void roll_back(UpdateOutcome why) noexcept;
+  void commit() noexcept;
+  void say(const char* what) noexcept;
+
+  TaskManager& tasks_;
+  UpdatePhase phase_ = UpdatePhase::Idle;
+  UpdateRecord record_;
+  TaskId task_;
+  TaskId worker_;
+  RegisterEntry* old_ = nullptr;
+  RegisterEntry* new_ = nullptr;
+  Region checkpoint_;
+  Time quiesce_timeout_ = 0;
+  Time probation_time_ = 0;
+  std::uint32_t probation_points_ = 0;
+  std::uint64_t baseline_kills_ = 0;
+  std::uint64_t baseline_points_ = 0;
+  std::uint64_t completed_ = 0;
+  char task_name_[kTaskNameMax + 1] = {};
+};
+
+}  // namespace dyn

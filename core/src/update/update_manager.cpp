@@ -1,0 +1,206 @@
+// update_manager.cpp — stage, quiesce, checkpoint, swap, restore, probation, commit or roll back.
+#include "dyn/update_manager.hpp"
+
+#include <cstring>
+
+#include "dynsched.h"
+#include "port.hpp"
+
+namespace dyn {
+
+namespace {
+constexpr char kStagingPrefix = '~';  // a staged version's register name: "~" + task name
+}
+
+const char* to_string(UpdateOutcome o) noexcept {
+  switch (o) {
+    case UpdateOutcome::None: return "none";
+    case UpdateOutcome::Committed: return "committed";
+    case UpdateOutcome::QuiesceTimeout: return "aborted: no consistent point before the timeout";
+    case UpdateOutcome::CheckpointFailed: return "aborted: the old version's checkpoint hook failed";
+    case UpdateOutcome::RestoreRefused: return "rolled back: the new version refused the state";
+    case UpdateOutcome::WatchdogInProbation: return "rolled back: watchdog stop during probation";
+    case UpdateOutcome::ProbationTimeout: return "rolled back: too few consistent points during probation";
+    case UpdateOutcome::TaskGone: return "dropped: the task was removed";
+  }
+  return "?";
+}
+
+UpdateManager::UpdateManager(TaskManager& tasks) noexcept : tasks_(tasks) {
+  tasks_.kernel().set_update_agent(this);
+}
+
+void UpdateManager::say(const char* what) noexcept { tasks_.kernel().log(1, what); }
+
+Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderScratch scratch) noexcept {
+  if (busy()) return Unexpected{UpdateError{UpdateErrc::Busy}};
+  Kernel& k = tasks_.kernel();
+  Task* t = r.task ? k.table().find_by_name(r.task) : nullptr;
+  if (!t || t->state == TaskState::Dead) return Unexpected{UpdateError{UpdateErrc::NoSuchTask}};
+  auto* old = static_cast<RegisterEntry*>(t->owner);
+  if (!old || !old->has_module) return Unexpected{UpdateError{UpdateErrc::NotAModuleTask}};
+  if (old->module.dependents)
+    return Unexpected{UpdateError{UpdateErrc::HasImporters, {}, old->module.dependents}};
+
+  char staging[kTaskNameMax + 1] = {kStagingPrefix};
+  const std::size_t n = std::strlen(r.task);
+  std::memcpy(staging + 1, r.task, n < kTaskNameMax - 1 ? n : kTaskNameMax - 1);
+  auto staged = tasks_.stage(r.image, staging, scratch, &old->module);
+  if (!staged) return Unexpected{UpdateError{UpdateErrc::Stage, staged.error()}};
+  RegisterEntry* fresh = staged.value();
+
+  const ::dyn_module& od = *old->module.descriptor;
+  const std::size_t capacity = r.checkpoint_capacity ? r.checkpoint_capacity : od.state_size + 1024;
+  checkpoint_ = tasks_.task_register().memory().allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  if (!checkpoint_) {
+    tasks_.discard(*fresh);
+    return Unexpected{UpdateError{UpdateErrc::NoMemory, {}, kCheckpointHeaderSize + capacity}};
+  }
+  old_ = old;
+  new_ = fresh;
+  task_ = t->id;
+  std::memcpy(task_name_, t->name, sizeof task_name_);
+  quiesce_timeout_ = r.quiesce_timeout;
+  probation_time_ = r.probation_time;
+  probation_points_ = r.probation_points;
+  record_ = UpdateRecord{};
+  record_.from_version = od.version;
+  record_.to_version = fresh->module.descriptor->version;
+  record_.requested_at = k.now();
+  phase_ = UpdatePhase::Quiescing;
+  port::kernel_enter();
+  t->update_pending = true;  // the task's next consistent point does the rest
+  port::kernel_exit();
+  say("update: new version staged beside the running one; waiting for a consistent point");
+  if (worker_.valid()) (void)k.notify(worker_, Notification{1});
+  return {};
+}
+
+void UpdateManager::at_consistent_point(Task& t) noexcept {
+  if (phase_ != UpdatePhase::Quiescing || t.id != task_) return;
+  Kernel& k = tasks_.kernel();
+  const Time real_start = port::clock_now();
+  t.update_pending = false;
+  record_.quiescent_at = k.now();
+
+  // Checkpoint: the old version turns its state into a checkpoint object.
+  const ::dyn_module& od = *old_->module.descriptor;
+  const ::dyn_module& nd = *new_->module.descriptor;
+  const std::span<std::byte> buffer{checkpoint_.host, checkpoint_.size};
+  std::byte* payload = buffer.data() + kCheckpointHeaderSize;
+  const std::size_t capacity = buffer.size() - kCheckpointHeaderSize;
+  std::int64_t length = -1;
+  if (od.checkpoint) {
+    length = od.checkpoint(old_->state.host, payload, static_cast<std::uint32_t>(capacity));
+  } else if (od.state_size <= capacity) {
+    std::memcpy(payload, old_->state.host, od.state_size);  // no hook: the state as it is
+    length = od.state_size;
+  }
+  if (length < 0 || static_cast<std::size_t>(length) > capacity ||
+      !seal_checkpoint(buffer, od.name, od.version, static_cast<std::size_t>(length))) {
+    finish(UpdateOutcome::CheckpointFailed);
+    return;  // the old version simply goes on
+  }
+  record_.checkpoint_bytes = kCheckpointHeaderSize + static_cast<std::size_t>(length);
+
+  // Swap: from here the task belongs to the new version.
+  port::kernel_enter();
+  t.arg = new_;
+  t.owner = new_;
+  port::kernel_exit();
+
+  // Restore: the decheckpointer is the new version's hook, fed through the validating view.
+  int restored = -1;
+  if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes))) {
+    const CheckpointView& c = view.value();
+    if (nd.restore) {
+      restored = nd.restore(new_->state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()),
+                            c.version);
+    } else if (c.payload.size() == nd.state_size) {
+      std::memcpy(new_->state.host, c.payload.data(), c.payload.size());
+      restored = 0;
+    }
+  }
+  if (restored != 0) {
+    port::kernel_enter();
+    t.arg = old_;
+    t.owner = old_;
+    port::kernel_exit();
+    finish(UpdateOutcome::RestoreRefused);
+    return;  // the old code continues where it was, its state untouched
+  }
+
+  record_.unavailable_real_us = port::clock_now() - real_start;
+  baseline_kills_ = t.stats.watchdog_kills;
+  baseline_points_ = t.stats.checkpoints;
+  record_.finished_at = k.now();  // probation starts here
+  phase_ = UpdatePhase::Probation;
+  say("update: state checkpointed and restored into the new version; on probation");
+  if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
+  // A job returns to the kernel; its next release runs the new version.
+}
+
+void UpdateManager::poll() noexcept {
+  Kernel& k = tasks_.kernel();
+  const Time now = k.now();
+  Task* t = k.table().find(task_);
+  if (phase_ == UpdatePhase::Quiescing) {
+    if (!t) {
+      finish(UpdateOutcome::TaskGone);
+    } else if (now - record_.requested_at > quiesce_timeout_) {
+      port::kernel_enter();
+      t->update_pending = false;
+      port::kernel_exit();
+      finish(UpdateOutcome::QuiesceTimeout);
+    }
+  } else if (phase_ == UpdatePhase::Probation) {
+    if (!t) {
+      finish(UpdateOutcome::TaskGone);
+    } else if (t->stats.watchdog_kills > baseline_kills_ ||
+               (t->state == TaskState::Dead && t->exit_reason != ExitReason::Completed)) {
+      roll_back(UpdateOutcome::WatchdogInProbation);
+    } else if (t->stats.checkpoints - baseline_points_ >= probation_points_) {
+      commit();
+    } else if (now - record_.finished_at > probation_time_) {
+      roll_back(UpdateOutcome::ProbationTimeout);
+    }
+  }
+}
+
+void UpdateManager::roll_back(UpdateOutcome why) noexcept {
+  // The old version's state has not been touched since its checkpoint; its
+  // code and memory were kept. Point the task back at it and start it afresh.
+  (void)tasks_.kernel().rebind(task_, old_, old_);
+  finish(why);
+}
+
+void UpdateManager::commit() noexcept {
+  TaskRegister& reg = tasks_.task_register();
+  // The new version inherits the task's stack and the heap blocks the old
+  // one allocated (restored state may refer to them); the rest of the old
+  // version is freed.
+  new_->stack = old_->stack;
+  old_->stack = Region{};
+  new_->task = old_->task;
+  old_->task = TaskId{};
+  reg.adopt_heap(*old_, *new_);
+  tasks_.discard(*old_);
+  reg.rename(*new_, task_name_);
+  old_ = nullptr;
+  finish(UpdateOutcome::Committed);
+}
+
+void UpdateManager::finish(UpdateOutcome outcome) noexcept {
+  record_.outcome = outcome;
+  record_.finished_at = tasks_.kernel().now();
+  if (new_ && outcome != UpdateOutcome::Committed) tasks_.discard(*new_);
+  new_ = nullptr;
+  old_ = nullptr;
+  if (checkpoint_) tasks_.task_register().memory().release(checkpoint_);
+  checkpoint_ = Region{};
+  phase_ = UpdatePhase::Idle;
+  ++completed_;
+  say(outcome == UpdateOutcome::Committed ? "update: committed; the old version is freed" : to_string(outcome));
+}
+
+}  // namespace dyn
