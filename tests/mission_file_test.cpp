@@ -64,7 +64,7 @@ TEST(MissionFile, DuplicateTomlKeyIsASyntaxError) {
 
 TEST(MissionFile, UnknownTopLevelKey) {
   EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n[missoin]\nname = \"x\"\n"), 6,
-                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime)"));
+                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update)"));
 }
 
 TEST(MissionFile, MissionMustBeATable) {
@@ -308,7 +308,7 @@ TEST(MissionFile, TooManyTasksForMaxTasks) {
   const std::string tasks = "[[task]]\nname = \"a\"\nwork = \"spin\"\n[[onetime]]\nname = \"b\"\nwork = \"spin\"\n";
   // Two tasks plus os.housekeeping do not fit in two slots.
   EXPECT_TRUE(rejects(with_priority("max_tasks = 2\n" + tasks), 3, "scheduler.max_tasks",
-                      "the mission has 2 tasks plus os.housekeeping but max_tasks is 2"));
+                      "the mission has 2 tasks plus 1 system task(s) but max_tasks is 2"));
   EXPECT_EQ(accepts(with_priority("max_tasks = 3\n" + tasks)).max_tasks, 3u);
   // Without housekeeping there is no system task to make room for.
   EXPECT_EQ(accepts(with_priority("max_tasks = 2\nhousekeeping = \"0s\"\n" + tasks)).max_tasks, 2u);
@@ -515,6 +515,54 @@ TEST(MissionFile, LoadFileFromDisk) {
   ASSERT_TRUE(r.mission) << r.error->to_string();
   EXPECT_EQ(r.mission->file, path);
   EXPECT_EQ(r.mission->tasks.size(), 3u);
+}
+
+}  // namespace
+}  // namespace dyn::cli
+
+namespace dyn::cli {
+namespace {
+
+constexpr const char* kModuleTask =
+    "[scheduler]\npolicy = \"multilevel\"\n"           // 1-2
+    "[[task]]\nname = \"beacon\"\nmodule = \"beacon\"\ninterval = \"10s\"\n"  // 3-6
+    "[[task]]\nname = \"busy\"\nwork = \"busy:1ms\"\ninterval = \"1s\"\n";    // 7-10
+
+TEST(MissionFileUpdate, AnUpdateIsParsedWithItsDefaults) {
+  const MissionResult r = parse_mission(std::string(kModuleTask) +
+                                            "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"beacon_v2\"\n"
+                                            "probation = \"5m\"\n",
+                                        "m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  ASSERT_EQ(r.mission->updates.size(), 1u);
+  const MissionUpdate& u = r.mission->updates[0];
+  EXPECT_EQ(u.at, 2 * kHour);
+  EXPECT_EQ(u.task, "beacon");
+  EXPECT_EQ(u.module, "beacon_v2");
+  EXPECT_EQ(u.probation, 5 * kMinute);
+  EXPECT_EQ(u.probation_points, 3u);
+  EXPECT_EQ(u.quiesce_timeout, 10 * kSecond);
+}
+
+TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
+  auto err = [](const std::string& update) {
+    const MissionResult r = parse_mission(std::string(kModuleTask) + update, "m.toml");
+    return r.error ? r.error->to_string() : std::string("accepted");
+  };
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"nobody\"\nmodule = \"x\"\n"),
+            "m.toml:13: update[0].task: no task named \"nobody\"");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"busy\"\nmodule = \"x\"\n"),
+            "m.toml:13: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated");
+  EXPECT_EQ(err("[[update]]\ntask = \"beacon\"\nmodule = \"x\"\n"), "m.toml:11: update[0].at: when to update, e.g. at = \"2h\"");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\n"),
+            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\"");
+  EXPECT_EQ(err("[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"x\"\n"
+                "[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"y\"\n"),
+            "m.toml:16: update[1].at: updates must be listed in the order of their times");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nwhen = 3\n"),
+            "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, quiesce_timeout, "
+            "probation_points, probation)");
+  EXPECT_EQ(err("[update]\nat = \"1h\"\n"), "m.toml:11: update: expected [[update]] tables");
 }
 
 }  // namespace
