@@ -336,13 +336,20 @@ std::string resolve_module(const std::string& module, const std::string& mission
       tried.push_back(fs::path(dir) / module / (module + ".o"));
       tried.push_back(fs::path(dir) / (module + ".o"));
     }
+    // Versions of a module usually sit in its folder: DIR/*/NAME.o.
+    for (const std::string& dir : search) {
+      std::error_code ec;
+      for (const auto& sub : fs::directory_iterator(dir, ec))
+        if (sub.is_directory(ec) && sub.path().filename() != module) tried.push_back(sub.path() / (module + ".o"));
+    }
   }
   for (const fs::path& p : tried) {
     std::error_code ec;
     if (fs::is_regular_file(p, ec)) return p.string();
   }
   *why = "module \"" + module + "\" not found; looked for";
-  for (const fs::path& p : tried) *why += " " + p.string();
+  for (std::size_t i = 0; i < tried.size() && i < 6; ++i) *why += " " + tried[i].string();
+  if (tried.size() > 6) *why += " and " + std::to_string(tried.size() - 6) + " more";
   if (tried.empty()) *why += " nothing (no module search path: use --module-path DIR)";
   return {};
 }

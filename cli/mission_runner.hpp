@@ -21,8 +21,9 @@ struct RunOptions {
 };
 
 // Where `module` (from a mission file) is: a path ending in ".o" is taken
-// relative to the mission file; a bare name is looked up as DIR/name/name.o
-// and DIR/name.o in each search directory. Empty with *why when not found.
+// relative to the mission file; a bare name is looked up as DIR/name/name.o,
+// DIR/name.o, then DIR/*/name.o in each search directory. Empty with *why
+// when not found.
 std::string resolve_module(const std::string& module, const std::string& mission_file,
                            const std::vector<std::string>& search, std::string* why);
 
