@@ -25,6 +25,9 @@
 #include "host_port.hpp"
 #include "module_report.hpp"
 
+#ifndef DYN_TEST_PROGRAMS_DIR
+#error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
+#endif
 #ifndef DYN_MODULES_DIR
 #error "DYN_MODULES_DIR must name the directory of the example modules"
 #endif
@@ -217,6 +220,59 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
       ASSERT_GE(st[k], static_cast<Time>(k) * interval) << name << " run " << k << " ran early";
     }
   }
+}
+
+TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
+  UpdatableSystem s;
+  std::vector<std::byte> v1;
+  std::string why;
+  ASSERT_TRUE(cli::read_file(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o", &v1, &why)) << why;
+  auto view = ElfView::open(v1);
+  s.syms.assign(view.value().symbol_count(), {});
+  s.secs.assign(view.value().section_count(), {});
+  ModuleTaskSpec spec;
+  spec.task.name = "counter";
+  spec.task.model = RunModel::Loop;
+  spec.task.priority = 2;
+  spec.task.watchdog = 5 * kMillisecond;
+  ASSERT_TRUE(s.tasks->install(v1, spec, LoaderScratch{s.syms, s.secs}));
+  Worker w{&*s.updates};
+  s.stacks.emplace_back(64 * 1024);
+  TaskSpec ws;
+  ws.name = "os.update";
+  ws.model = RunModel::Loop;
+  ws.priority = 31;
+  ws.entry = worker_entry;
+  ws.arg = &w;
+  ws.stack = s.stacks.back().span();
+  s.updates->set_worker(s.kernel->create(ws).value());
+  s.kernel->run_until(105 * kMillisecond);
+  auto word = [&](std::size_t i) {
+    const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
+    std::uint32_t v;
+    std::memcpy(&v, e->state.host + 4 * i, 4);
+    return v;
+  };
+  const std::uint32_t before = word(0);
+  EXPECT_EQ(before, 10u) << "v1: one per 11 ms cycle";
+  std::vector<std::byte> v2;
+  ASSERT_TRUE(cli::read_file(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v2.o", &v2, &why)) << why;
+  auto view2 = ElfView::open(v2);
+  s.syms.assign(view2.value().symbol_count(), {});
+  s.secs.assign(view2.value().section_count(), {});
+  UpdateRequest r;
+  r.task = "counter";
+  r.image = v2;
+  r.probation_points = 3;
+  r.probation_time = kSecond;
+  ASSERT_TRUE(s.updates->request(r, LoaderScratch{s.syms, s.secs}));
+  s.kernel->run_until(kSecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::Committed);
+  EXPECT_EQ(word(1), 2u) << "the new version runs";
+  // The count went on from where v1 left it, in v2's steps.
+  const std::uint32_t after = word(0);
+  EXPECT_GT(after, before);
+  EXPECT_EQ((after - (before + 1)) % 10, 0u) << "v1's last cycle, then only v2's steps of ten: " << after;
 }
 
 TEST(LiveUpdate, AnUpdateThatFindsNoConsistentPointIsAbortedAndChangesNothing) {

@@ -80,6 +80,25 @@ TEST(Watchdog, AJobThatOverrunsInBusyWorkIsStoppedAtItsLimitDeterministically) {
   EXPECT_EQ(sys.recorder.kills[2].end, 207 * kMillisecond);
 }
 
+TEST(Watchdog, ALoopTaskThatGivesTheCpuBackIsNeverStoppedByItsTotal) {
+  // 1 ms of CPU per cycle, a 5 ms limit: the limit bounds CPU between two
+  // points where the task gives the CPU back, not its lifetime total.
+  System sys(PolicyChoice::RoundRobin);
+  Kernel* k = &sys.kernel();
+  TaskSpec spec = loop("cycler");
+  spec.watchdog = 5 * kMillisecond;
+  auto t = sys.add(spec, [k] {
+    for (;;) {
+      k->consume(kMillisecond);
+      k->sleep(10 * kMillisecond);
+    }
+  });
+  ASSERT_TRUE(t);
+  sys.kernel().run_until(kSecond);
+  EXPECT_TRUE(sys.recorder.kills.empty());
+  EXPECT_EQ(sys.task(t.value()).stats.cpu_total, 91 * kMillisecond);
+}
+
 TEST(Watchdog, ATaskWithoutAWatchdogIsNeverStopped) {
   System sys(PolicyChoice::Multilevel);
   ASSERT_TRUE(sys.add(job("long", 2, kSecond), sys.busy(300 * kMillisecond)));

@@ -232,6 +232,13 @@ void Kernel::dispatch(Task& t) noexcept {
 }
 
 void Kernel::after_switch(Task& t) noexcept {
+  // A loop task has one activation for its whole life: its watchdog bounds
+  // the CPU it uses without giving the CPU back, so giving it back restarts
+  // the count. (Preemption does not: that was not the task's choice.)
+  if (t.model == RunModel::Loop &&
+      (t.switch_reason == SwitchReason::Yield || t.switch_reason == SwitchReason::Sleep ||
+       t.switch_reason == SwitchReason::Wait || t.switch_reason == SwitchReason::Suspend))
+    t.run_cpu = 0;
   switch (t.switch_reason) {
     case SwitchReason::Yield:
       t.state = TaskState::Ready;

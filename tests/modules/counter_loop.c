@@ -1,0 +1,26 @@
+/* counter_loop.c — a loop module for live-update tests: it counts cycles,
+ * marks a consistent point in every cycle with dyn_checkpoint(), and sleeps.
+ * Version 2 counts in steps of ten, so the test can tell which code runs. */
+#include "dynsched.h"
+
+#ifndef COUNTER_VERSION
+#define COUNTER_VERSION 1
+#endif
+
+struct state {
+  uint32_t count;
+  uint32_t version_seen; /* the version that last ran */
+};
+
+static void run(void* s) {
+  struct state* st = (struct state*)s;
+  for (;;) {
+    st->count += COUNTER_VERSION == 1 ? 1 : 10;
+    st->version_seen = COUNTER_VERSION;
+    dyn_busy(DYN_MS(1));
+    dyn_checkpoint(); /* consistent: nothing in flight */
+    dyn_sleep(DYN_MS(10));
+  }
+}
+
+DYN_MODULE(counter, COUNTER_VERSION, run, sizeof(struct state), 0, 0);
