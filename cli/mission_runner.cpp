@@ -27,24 +27,6 @@ namespace dyn::cli {
 
 namespace {
 
-// os.update: the system task that watches a live update (timeouts, probation).
-struct UpdateWorker {
-  UpdateManager* manager;
-  Time period;
-};
-void update_worker(void* arg) noexcept {
-  auto& w = *static_cast<UpdateWorker*>(arg);
-  Kernel& k = *Kernel::current();
-  for (;;) {
-    if (w.manager->busy()) {
-      w.manager->poll();
-      k.sleep(w.period);
-    } else {
-      (void)k.wait_notification(kNever, nullptr);
-    }
-  }
-}
-
 // Prints faults as they happen; after a few per task it only counts them, so a
 // day of a misbehaving task does not flood the terminal.
 class EventLog final : public EventSink {
@@ -228,15 +210,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
 
   std::optional<UpdateManager> updates;
-  UpdateWorker worker{nullptr, 10 * m.tick};
   if (!m.updates.empty()) {
     updates.emplace(manager);
-    worker.manager = &*updates;
     stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.update";
-    spec.entry = update_worker;
-    spec.arg = &worker;
+    spec.entry = UpdateManager::worker_entry;
+    spec.arg = &*updates;
     spec.model = RunModel::Loop;
     spec.level = 1;
     spec.priority = kPriorityCount - 1;
@@ -248,7 +228,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       report.error = std::string("cannot start os.update: ") + to_string(id.error().code);
       return report;
     }
-    updates->set_worker(id.value());
+    updates->set_worker(id.value(), 10 * m.tick);
   }
 
   const Time duration = o.duration.value_or(m.duration);
@@ -397,10 +377,10 @@ std::string format_summary(const RunReport& r) {
                          u.record.outcome == UpdateOutcome::WatchdogInProbation ||
                          u.record.outcome == UpdateOutcome::ProbationTimeout;
     if (swapped) {
-      std::snprintf(line, sizeof line, " (v%u -> v%u; consistent point after %s, checkpoint %zu B, task unavailable %lld us real)",
+      std::snprintf(line, sizeof line, " (v%u -> v%u; consistent point after %s, checkpoint %zu B, task unavailable %.1f us real)",
                     u.record.from_version, u.record.to_version,
                     format_duration(u.record.quiescent_at - u.record.requested_at).c_str(), u.record.checkpoint_bytes,
-                    static_cast<long long>(u.record.unavailable_real_us));
+                    static_cast<double>(u.record.unavailable_real_ns) / 1000.0);
       o << line;
     }
     o << "\n";

@@ -50,22 +50,6 @@ class Starts final : public EventSink {
   std::map<std::string, std::vector<Time>> starts;
 };
 
-struct Worker {
-  UpdateManager* manager;
-};
-void worker_entry(void* arg) noexcept {
-  auto& w = *static_cast<Worker*>(arg);
-  Kernel& k = *Kernel::current();
-  for (;;) {
-    if (w.manager->busy()) {
-      w.manager->poll();
-      k.sleep(10 * kMillisecond);
-    } else {
-      (void)k.wait_notification(kNever, nullptr);
-    }
-  }
-}
-
 struct UpdatableSystem {
   UpdatableSystem() {
     KernelConfig c;
@@ -76,6 +60,19 @@ struct UpdatableSystem {
     updates.emplace(*tasks);
   }
   ~UpdatableSystem() { tasks->uninstall_all(); }
+
+  // The os.update system task, at the highest priority.
+  void start_worker() {
+    stacks.emplace_back(64 * 1024);
+    TaskSpec ws;
+    ws.name = "os.update";
+    ws.model = RunModel::Loop;
+    ws.priority = 31;
+    ws.entry = UpdateManager::worker_entry;
+    ws.arg = &*updates;
+    ws.stack = stacks.back().span();
+    updates->set_worker(kernel->create(ws).value());
+  }
 
   TaskId periodic(const char* name, std::uint8_t priority, Time interval) {
     bodies.push_back([this] { kernel->consume(kMillisecond); });
@@ -153,16 +150,7 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
   s.periodic("telemetry", 5, 500 * kMillisecond);
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
   ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
-  Worker w{&*s.updates};
-  s.stacks.emplace_back(64 * 1024);
-  TaskSpec ws;
-  ws.name = "os.update";
-  ws.model = RunModel::Loop;
-  ws.priority = 31;
-  ws.entry = worker_entry;
-  ws.arg = &w;
-  ws.stack = s.stacks.back().span();
-  s.updates->set_worker(s.kernel->create(ws).value());
+  s.start_worker();
 
   s.kernel->run_until(10 * kSecond);
   EXPECT_EQ(s.beacon_word(0), 10u) << "v1 ran at 0, 1, ..., 9 s";
@@ -236,16 +224,7 @@ TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   spec.task.priority = 2;
   spec.task.watchdog = 5 * kMillisecond;
   ASSERT_TRUE(s.tasks->install(v1, spec, LoaderScratch{s.syms, s.secs}));
-  Worker w{&*s.updates};
-  s.stacks.emplace_back(64 * 1024);
-  TaskSpec ws;
-  ws.name = "os.update";
-  ws.model = RunModel::Loop;
-  ws.priority = 31;
-  ws.entry = worker_entry;
-  ws.arg = &w;
-  ws.stack = s.stacks.back().span();
-  s.updates->set_worker(s.kernel->create(ws).value());
+  s.start_worker();
   s.kernel->run_until(105 * kMillisecond);
   auto word = [&](std::size_t i) {
     const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
@@ -279,16 +258,7 @@ TEST(LiveUpdate, AnUpdateThatFindsNoConsistentPointIsAbortedAndChangesNothing) {
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
   ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kMinute, 50 * kMillisecond), nullptr);
-  Worker w{&*s.updates};
-  s.stacks.emplace_back(64 * 1024);
-  TaskSpec ws;
-  ws.name = "os.update";
-  ws.model = RunModel::Loop;
-  ws.priority = 31;
-  ws.entry = worker_entry;
-  ws.arg = &w;
-  ws.stack = s.stacks.back().span();
-  s.updates->set_worker(s.kernel->create(ws).value());
+  s.start_worker();
   s.kernel->run_until(kSecond);  // the beacon ran at 0; next release at 60 s
   const std::size_t before = s.memory.stats().total_bytes();
   const auto image = module_image("beacon", "beacon_v2");

@@ -29,6 +29,9 @@ void context_switch(void** save_sp, void* to_sp, std::span<std::byte> to_stack,
 
 // Monotonic real time in microseconds since an arbitrary origin.
 Time clock_now() noexcept;
+// The same clock in nanoseconds, for measuring short intervals (update
+// unavailability); ports without one may return clock_now() * 1000.
+std::int64_t clock_now_ns() noexcept;
 
 // Real-time mode: sleep until clock_now() >= t or an interrupt arrives.
 void idle_until(Time t) noexcept;

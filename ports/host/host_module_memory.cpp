@@ -35,7 +35,10 @@ Region HostModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
     if (align > page) return {};  // sections asking for more than a page of alignment are refused
     const std::size_t guard = kind == RegionKind::Stack ? page : 0;
     const std::size_t length = round_up(size, page) + guard;
-    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | (kind == RegionKind::Stack ? MAP_STACK : MAP_32BIT);
+    // MAP_POPULATE: fault the pages in now, not inside a live update's
+    // unavailability window (the new version's state is allocated when the
+    // update is staged, written when the task is swapped).
+    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (kind == RegionKind::Stack ? MAP_STACK : MAP_32BIT);
     void* m = mmap(nullptr, length, PROT_READ | PROT_WRITE, flags, -1, 0);
     if (m == MAP_FAILED) return {};
     auto* base = static_cast<std::byte*>(m);

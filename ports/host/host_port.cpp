@@ -187,6 +187,12 @@ Time clock_now() noexcept {
   return static_cast<Time>(ts.tv_sec) * 1'000'000 + ts.tv_nsec / 1000;
 }
 
+std::int64_t clock_now_ns() noexcept {
+  timespec ts{};
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000 + ts.tv_nsec;
+}
+
 void idle_until(Time t) noexcept {
   timespec ts{};
   ts.tv_sec = static_cast<time_t>(t / 1'000'000);

@@ -51,7 +51,14 @@ struct CheckpointView {
   std::uint32_t version;
   std::span<const std::byte> payload;
 
-  [[nodiscard]] static Result<CheckpointView, CheckpointError> open(std::span<const std::byte> bytes) noexcept;
+  enum class Verify : std::uint8_t {
+    Everything,  // bytes from storage or a link: header and payload CRCs
+    Header,      // an object sealed a moment ago in this RAM (live update's
+                 // handoff): the payload CRC was just computed over these
+                 // very bytes, recomputing it would only add unavailability
+  };
+  [[nodiscard]] static Result<CheckpointView, CheckpointError> open(std::span<const std::byte> bytes,
+                                                                    Verify verify = Verify::Everything) noexcept;
 };
 
 }  // namespace dyn

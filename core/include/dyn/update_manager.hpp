@@ -77,7 +77,7 @@ struct UpdateRecord {
   Time quiescent_at = 0;        // mission time of the consistent point
   Time finished_at = 0;         // mission time of commit / rollback / abort
   std::size_t checkpoint_bytes = 0;
-  Time unavailable_real_us = 0; // real time from the consistent point to the new code being in place
+  std::int64_t unavailable_real_ns = 0;  // real time from the consistent point to the new code in place
 };
 
 class UpdateManager final : public UpdateAgent {
@@ -92,7 +92,13 @@ class UpdateManager final : public UpdateAgent {
   const UpdateRecord& last() const noexcept { return record_; }
   std::uint64_t completed() const noexcept { return completed_; }
   // The task woken when a request arrives (os.update), or an invalid id.
-  void set_worker(TaskId worker) noexcept { worker_ = worker; }
+  void set_worker(TaskId worker, Time poll_period = 10 * kMillisecond) noexcept {
+    worker_ = worker;
+    poll_period_ = poll_period;
+  }
+  // Entry of the os.update system task (a loop; arg = the UpdateManager):
+  // polls while an update is in flight, waits for a request otherwise.
+  static void worker_entry(void* manager) noexcept;
 
   void at_consistent_point(Task& t) noexcept override;
 
@@ -107,6 +113,7 @@ class UpdateManager final : public UpdateAgent {
   UpdateRecord record_;
   TaskId task_;
   TaskId worker_;
+  Time poll_period_ = 10 * kMillisecond;
   RegisterEntry* old_ = nullptr;
   RegisterEntry* new_ = nullptr;
   Region checkpoint_;

@@ -30,6 +30,19 @@ UpdateManager::UpdateManager(TaskManager& tasks) noexcept : tasks_(tasks) {
   tasks_.kernel().set_update_agent(this);
 }
 
+void UpdateManager::worker_entry(void* manager) noexcept {
+  auto& m = *static_cast<UpdateManager*>(manager);
+  Kernel& k = m.tasks_.kernel();
+  for (;;) {
+    if (m.busy()) {
+      m.poll();
+      k.sleep(m.poll_period_);
+    } else {
+      (void)k.wait_notification(kNever, nullptr);
+    }
+  }
+}
+
 void UpdateManager::say(const char* what) noexcept { tasks_.kernel().log(1, what); }
 
 Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderScratch scratch) noexcept {
@@ -79,7 +92,7 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
 void UpdateManager::at_consistent_point(Task& t) noexcept {
   if (phase_ != UpdatePhase::Quiescing || t.id != task_) return;
   Kernel& k = tasks_.kernel();
-  const Time real_start = port::clock_now();
+  const std::int64_t real_start = port::clock_now_ns();
   t.update_pending = false;
   record_.quiescent_at = k.now();
 
@@ -111,7 +124,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
 
   // Restore: the decheckpointer is the new version's hook, fed through the validating view.
   int restored = -1;
-  if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes))) {
+  if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes), CheckpointView::Verify::Header)) {
     const CheckpointView& c = view.value();
     if (nd.restore) {
       restored = nd.restore(new_->state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()),
@@ -130,7 +143,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     return;  // the old code continues where it was, its state untouched
   }
 
-  record_.unavailable_real_us = port::clock_now() - real_start;
+  record_.unavailable_real_ns = port::clock_now_ns() - real_start;
   baseline_kills_ = t.stats.watchdog_kills;
   baseline_points_ = t.stats.checkpoints;
   record_.finished_at = k.now();  // probation starts here
