@@ -218,9 +218,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.entry = UpdateManager::worker_entry;
     spec.arg = &*updates;
     spec.model = RunModel::Loop;
-    spec.level = 1;
-    spec.priority = kPriorityCount - 1;
-    spec.tickets = 100;
+    // Update work is not urgent: below the tasks whose schedule matters.
+    spec.level = kLevelCount;
+    spec.priority = 1;
+    spec.tickets = 10;
     spec.stack = stacks.back().span();
     auto id = kernel.create(spec);
     if (!id) {
