@@ -124,6 +124,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   std::vector<RegisterEntry> register_storage(m.max_tasks);
   TaskRegister task_register(register_storage, module_memory);
   TaskManager manager(kernel, task_register, TargetArch::X86_64);
+  // Seed 004's kernel tables, sized at first deploy: every module task's
+  // descriptor and MPU regions, kept consistent on install/update/uninstall.
+  std::vector<TaskDesc> table_tasks(m.max_tasks);
+  std::vector<RegionEntry> table_regions(4 * m.max_tasks + 1);
+  std::vector<IrqEntry> table_irqs(16);
+  auto tables = KernelTables::create(table_tasks, table_regions, table_irqs);
+  if (tables) manager.set_tables(&tables.value());
   auto uninstall_all = [&] { manager.uninstall_all(); };
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
     const MissionTask& mt = m.tasks[i];

@@ -159,6 +159,9 @@ std::string describe(const InstallError& e, std::span<const std::byte> image) {
       return std::string("cannot start the task: ") + to_string(e.task.code) + " (" + std::to_string(e.task.detail) +
              ")";
     case InstallError::Stage::Memory: return "not enough memory for the task's stack or state";
+    case InstallError::Stage::Tables:
+      return std::string("the kernel tables cannot describe the task: ") + to_string(e.tables.code) + " (value " +
+             std::to_string(e.tables.value) + ")";
   }
   return "install failed";
 }

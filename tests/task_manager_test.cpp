@@ -50,6 +50,14 @@ struct System {
     c.time_slice = 0;
     kernel.emplace(table, policy, c, &events);
     manager.emplace(*kernel, reg, TargetArch::X86_64);
+    manager->set_tables(&tables.value());
+  }
+  // Seed 004: the kernel tables hold every invariant after every operation.
+  ::testing::AssertionResult tables_consistent() {
+    if (auto v = tables.value().verify(); !v)
+      return ::testing::AssertionFailure() << "verify: " << to_string(v.error().code) << " index " << v.error().index
+                                           << " value " << v.error().value;
+    return ::testing::AssertionSuccess();
   }
   ~System() { manager->uninstall_all(); }
   Result<RegisterEntry*, InstallError> install(const std::string& path, const char* name, Time interval,
@@ -77,7 +85,36 @@ struct System {
   std::optional<TaskManager> manager;
   std::vector<SymbolSlot> syms;
   std::vector<SectionSlot> secs;
+  std::vector<TaskDesc> table_tasks{std::vector<TaskDesc>(8)};
+  std::vector<RegionEntry> table_regions{std::vector<RegionEntry>(33)};
+  std::vector<IrqEntry> table_irqs{std::vector<IrqEntry>(4)};
+  Result<KernelTables, TablesError> tables{KernelTables::create(table_tasks, table_regions, table_irqs)};
 };
+
+TEST(TaskManager, KernelTablesDescribeEveryModuleTaskAndStayConsistent) {
+  System s;
+  ASSERT_TRUE(s.tables_consistent());
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));
+  ASSERT_TRUE(s.tables_consistent());
+  auto beacon = s.install(example("beacon"), "beacon", kSecond);
+  ASSERT_TRUE(beacon);
+  ASSERT_TRUE(s.tables_consistent());
+  EXPECT_EQ(s.tables.value().tasks_used(), 2u);
+  auto regions = s.tables.value().regions_of(beacon.value()->task);
+  ASSERT_TRUE(regions);
+  EXPECT_EQ(regions.value().count, 4u) << "code, data, state, stack";
+  // A failed install leaves the tables as they were.
+  EXPECT_FALSE(s.install(test_module("bad_import"), "bad", kSecond));
+  ASSERT_TRUE(s.tables_consistent());
+  EXPECT_EQ(s.tables.value().tasks_used(), 2u);
+  s.kernel->run_until(3 * kSecond);
+  ASSERT_TRUE(s.manager->uninstall("beacon"));
+  ASSERT_TRUE(s.tables_consistent());
+  ASSERT_TRUE(s.manager->uninstall("mathlib"));
+  ASSERT_TRUE(s.tables_consistent());
+  EXPECT_EQ(s.tables.value().tasks_used(), 0u);
+  EXPECT_EQ(s.tables.value().regions_used(), 1u) << "only the null region is left";
+}
 
 TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {
   System s;

@@ -57,7 +57,14 @@ struct UpdatableSystem {
     c.preemption_ticks = true;  // v3 really hangs; a real tick must stop it
     kernel.emplace(table, policy, c, &events);
     tasks.emplace(*kernel, reg, TargetArch::X86_64);
+    tasks->set_tables(&tables.value());
     updates.emplace(*tasks);
+  }
+  ::testing::AssertionResult tables_consistent() {
+    if (auto v = tables.value().verify(); !v)
+      return ::testing::AssertionFailure() << "verify: " << to_string(v.error().code) << " index " << v.error().index
+                                           << " value " << v.error().value;
+    return ::testing::AssertionSuccess();
   }
   ~UpdatableSystem() { tasks->uninstall_all(); }
 
@@ -142,6 +149,10 @@ struct UpdatableSystem {
   std::deque<host::TaskStack> stacks;
   std::vector<SymbolSlot> syms;
   std::vector<SectionSlot> secs;
+  std::vector<TaskDesc> table_tasks{std::vector<TaskDesc>(16)};
+  std::vector<RegionEntry> table_regions{std::vector<RegionEntry>(65)};
+  std::vector<IrqEntry> table_irqs{std::vector<IrqEntry>(4)};
+  Result<KernelTables, TablesError> tables{KernelTables::create(table_tasks, table_regions, table_irqs)};
 };
 
 TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
@@ -175,6 +186,14 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
     const std::size_t runs_before = s.events.starts["beacon"].size();
     ASSERT_EQ(s.update(step.module), step.expected) << "update " << i << " to " << step.module;
     EXPECT_EQ(s.beacon_version(), step.version_after) << "update " << i;
+    EXPECT_TRUE(s.tables_consistent()) << "update " << i;
+    // The tables describe the version that runs: its entry point is in its code.
+    const auto* running = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("beacon")->owner);
+    const auto slot = s.tables.value().slot_of(running->task);
+    ASSERT_TRUE(slot) << "update " << i;
+    const std::uint32_t entry = s.tables.value().task(slot.value()).entry_point & ~1u;
+    EXPECT_GE(entry, running->module.code.address) << "update " << i;
+    EXPECT_LT(entry, running->module.code.address + running->module.code.size) << "update " << i;
     if (step.expected == UpdateOutcome::Committed) ++survived;
     // v2 layout: [sequence][updates_survived][runs_this_version][frame]
     EXPECT_EQ(s.beacon_word(1), survived) << "update " << i << ": the update counter came through every commit";

@@ -23,6 +23,12 @@ std::size_t page_size() {
 }
 std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
 bool mapped_kind(RegionKind k) { return k == RegionKind::Code || k == RegionKind::Data || k == RegionKind::Stack; }
+// Smallest power of two >= size and >= one page.
+std::size_t mpu_size(std::size_t size, std::size_t page) {
+  std::size_t s = page;
+  while (s < size) s <<= 1;
+  return s;
+}
 }  // namespace
 
 Region HostModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept {
@@ -33,17 +39,27 @@ Region HostModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
   if (mapped_kind(kind)) {
     const std::size_t page = page_size();
     if (align > page) return {};  // sections asking for more than a page of alignment are refused
+    // MPU-shaped, as the kernel tables require on the target (ARMv7-M: size a
+    // power of two, base aligned to it): the region is mapped at a multiple
+    // of its rounded size, so its MPU cover is exactly itself and never
+    // overlaps a neighbour. Over-map twice the size, keep the aligned part.
+    const std::size_t shaped = mpu_size(size, page);
     const std::size_t guard = kind == RegionKind::Stack ? page : 0;
-    const std::size_t length = round_up(size, page) + guard;
-    // MAP_POPULATE: fault the pages in now, not inside a live update's
-    // unavailability window (the new version's state is allocated when the
-    // update is staged, written when the task is swapped).
-    const int flags = MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE | (kind == RegionKind::Stack ? MAP_STACK : MAP_32BIT);
-    void* m = mmap(nullptr, length, PROT_READ | PROT_WRITE, flags, -1, 0);
+    const std::size_t length = 2 * shaped + guard;
+    // MAP_32BIT for every kind: the kernel tables hold 32-bit addresses, as on the target.
+    void* m = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_32BIT, -1, 0);
     if (m == MAP_FAILED) return {};
-    auto* base = static_cast<std::byte*>(m);
-    if (guard) mprotect(base, guard, PROT_NONE);
-    r.host = base + guard;
+    const auto start = reinterpret_cast<std::uintptr_t>(m);
+    const std::uintptr_t aligned = (start + guard + shaped - 1) & ~(shaped - 1);
+    if (aligned - guard > start) munmap(m, aligned - guard - start);
+    if (aligned + shaped < start + length)
+      munmap(reinterpret_cast<void*>(aligned + shaped), start + length - (aligned + shaped));
+    r.host = reinterpret_cast<std::byte*>(aligned);
+    mprotect(r.host, shaped, PROT_READ | PROT_WRITE);
+    // Fault the pages in now, not inside a live update's unavailability
+    // window (the new version's state is allocated when the update is
+    // staged, written when the task is swapped).
+    for (std::size_t off = 0; off < shaped; off += page) r.host[off] = std::byte{0};
   } else {
     const std::size_t a = align < alignof(std::max_align_t) ? alignof(std::max_align_t) : align;
     void* p = std::aligned_alloc(a, round_up(size, a));
@@ -65,14 +81,14 @@ void HostModuleMemory::release(const Region& r) noexcept {
     const std::size_t page = page_size();
     const std::size_t guard = r.kind == RegionKind::Stack ? page : 0;
     DYN_UNPOISON(r.host, r.size);  // a task stack may carry redzones of abandoned frames
-    munmap(r.host - guard, round_up(r.size, page) + guard);
+    munmap(r.host - guard, mpu_size(r.size, page) + guard);
   } else {
     std::free(r.host);
   }
 }
 
 bool HostModuleMemory::seal_code(const Region& r) noexcept {
-  return mprotect(r.host, round_up(r.size, page_size()), PROT_READ | PROT_EXEC) == 0;
+  return mprotect(r.host, mpu_size(r.size, page_size()), PROT_READ | PROT_EXEC) == 0;
 }
 
 }  // namespace dyn::host

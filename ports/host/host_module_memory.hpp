@@ -5,12 +5,14 @@
 
 namespace dyn::host {
 
-// Code and data regions are private anonymous mappings below 2 GiB
+// Code, data and stack regions are private anonymous mappings below 2 GiB
 // (MAP_32BIT), so x86-64 objects built with -fno-pic (32-bit absolute
-// relocations) and -fPIC alike fit; code is mapped read+write while it is
-// linked and sealed read+execute after, never both writable and executable.
-// Stacks get a guard page below them. Heap blocks and bookkeeping come from
-// the C library's aligned allocator.
+// relocations) and -fPIC alike fit, and the kernel tables hold 32-bit
+// addresses as on the target; each is MPU-shaped (a power of two, aligned to
+// its size). Code is mapped read+write while it is linked and sealed
+// read+execute after, never both writable and executable. Stacks get a
+// guard page below them. Heap blocks and bookkeeping come from the C
+// library's aligned allocator.
 class HostModuleMemory final : public ModuleMemory {
  public:
   Region allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept override;

@@ -213,6 +213,11 @@ class KernelTables {
   [[nodiscard]] static Result<KernelTables, TablesError> create(std::span<TaskDesc> tasks,
                                                                 std::span<RegionEntry> regions,
                                                                 std::span<IrqEntry> irqs) noexcept;
+  // One object owns the storage: movable (out of create()), never copied.
+  KernelTables(KernelTables&&) noexcept = default;
+  KernelTables(const KernelTables&) = delete;
+  KernelTables& operator=(const KernelTables&) = delete;
+  KernelTables& operator=(KernelTables&&) = delete;
 
   [[nodiscard]] Result<void, TablesError> add_task(TaskId id, const TaskDescSpec& spec) noexcept;
   // Replaces the descriptor, regions and IRQs of `id` as one step; the slot is kept.
@@ -243,7 +248,7 @@ class KernelTables {
 
   std::size_t find_task(TaskId id) const noexcept;  // slot, or tasks_.size()
   std::size_t find_irq(std::uint32_t irq) const noexcept;  // entry, or irqs_used_
-  Result<void, TablesError> plan(const TaskDescSpec& spec, const TaskDesc* old, Plan& out) const noexcept;
+  Result<Plan, TablesError> plan(const TaskDescSpec& spec, const TaskDesc* old) const noexcept;
   void apply(std::size_t slot, TaskId id, const TaskDescSpec& spec, const Plan& plan) noexcept;
   void release_regions(const TaskDesc& t) noexcept;
   void release_irqs(std::size_t slot) noexcept;

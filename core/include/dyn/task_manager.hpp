@@ -12,17 +12,19 @@
 #include <string_view>
 
 #include "dyn/kernel.hpp"
+#include "dyn/kernel_tables.hpp"
 #include "dyn/module_loader.hpp"
 #include "dyn/task_register.hpp"
 
 namespace dyn {
 
 struct InstallError {
-  enum class Stage : std::uint8_t { Elf, Link, Register, Task, Memory } stage;
+  enum class Stage : std::uint8_t { Elf, Link, Register, Task, Memory, Tables } stage;
   ElfError elf{};
   LinkError link{};
   RegisterErrc reg{};
   TaskError task{};
+  TablesError tables{};
 };
 
 // How the mission wants the module's task run; entry/arg/stack are filled in.
@@ -56,6 +58,16 @@ class TaskManager {
   TaskRegister& task_register() noexcept { return register_; }
   ModuleLoader& loader() noexcept { return loader_; }
 
+  // Seed 004's kernel tables: when set, every module task is described in
+  // them (task descriptor with entry point and initial stack, MPU regions
+  // covering its code, data, state and stack) and they are kept consistent
+  // on install, update and uninstall.
+  void set_tables(KernelTables* tables) noexcept { tables_ = tables; }
+  KernelTables* tables() noexcept { return tables_; }
+  // The descriptor of `e`'s task as the tables hold it: its module's entry
+  // point and regions, with `stack` (the task's, whoever owns it now).
+  [[nodiscard]] Result<void, TablesError> describe_task(const RegisterEntry& e, const Region& stack, bool update) noexcept;
+
   // The entry whose task is running, or the one whose constructors are
   // running during install; nullptr otherwise. The kernel API uses it.
   RegisterEntry* current_entry() noexcept;
@@ -67,6 +79,7 @@ class TaskManager {
   ModuleLoader loader_;
   TargetArch arch_;
   RegisterEntry* loading_ = nullptr;
+  KernelTables* tables_ = nullptr;
 };
 
 }  // namespace dyn

@@ -65,6 +65,7 @@ enum class UpdateOutcome : std::uint8_t {
   WatchdogInProbation, // rolled back: the old version resumes from its checkpoint
   ProbationTimeout,    // rolled back: too few consistent points in time
   TaskGone,            // the task was removed meanwhile: update dropped
+  TablesRefused,       // aborted: the kernel tables have no room for the new version's regions
 };
 
 const char* to_string(UpdateOutcome o) noexcept;

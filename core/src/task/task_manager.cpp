@@ -96,7 +96,35 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
   }
   e->task = id.value();
   kernel_.table().find(e->task)->owner = e;
+  if (auto described = describe_task(*e, e->stack, false); !described) {
+    (void)kernel_.remove(e->task);
+    e->task = TaskId{};
+    undo();
+    return Unexpected{InstallError{InstallError::Stage::Tables, {}, {}, {}, {}, described.error()}};
+  }
   return e;
+}
+
+Result<void, TablesError> TaskManager::describe_task(const RegisterEntry& e, const Region& stack, bool update) noexcept {
+  if (!tables_) return {};
+  // The tables are the Cortex-M layout: 32-bit addresses, Thumb entry points.
+  // On the host the same layout is kept (modules live in the low 2 GiB), so
+  // their invariants are checked on every run, not only on the target.
+  RegionDesc regions[4];
+  std::size_t n = 0;
+  for (const Region* r : {&e.module.code, &e.module.data, &e.state, &stack}) {
+    if (!*r) continue;
+    auto cover = mpu_cover(*r, attributes_for(r->kind));
+    if (!cover) return Unexpected{cover.error()};
+    regions[n++] = cover.value().region;
+  }
+  const auto entry = static_cast<std::uint32_t>(reinterpret_cast<std::uintptr_t>(e.module.descriptor->entry)) | 1u;
+  TaskDescSpec spec;
+  spec.entry_point = entry;
+  spec.initial_stack = static_cast<std::uint32_t>(stack.address + stack.size);
+  spec.priority = kernel_.table().find(e.task)->priority;
+  spec.regions = {regions, n};
+  return update ? tables_->update_task(e.task, spec) : tables_->add_task(e.task, spec);
 }
 
 Result<void, InstallError> TaskManager::uninstall(std::string_view name) noexcept {
@@ -106,6 +134,7 @@ Result<void, InstallError> TaskManager::uninstall(std::string_view name) noexcep
     return Unexpected{InstallError{InstallError::Stage::Link, {}, {LinkErrc::InUse, 0, 0, 0, 0, e->module.dependents}}};
   if (e->task.valid()) {
     if (auto r = kernel_.remove(e->task); !r) return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, r.error()}};
+    if (tables_) (void)tables_->remove_task(e->task);  // described at install: present
   }
   if (e->has_module) (void)loader_.unload(e->module);  // dependents checked above
   e->has_module = false;

@@ -63,9 +63,9 @@ Result<void, FlashError> RamFlash::erase(std::uint32_t block) noexcept {
   const bool was_powered = powered_;
   const bool whole = begin_operation();
   ++erases_;
-  const std::uint32_t start = block * geometry_.block_size;
-  if (!was_powered) return Unexpected{FlashError{FlashErrc::PowerLost, start, 0}};
+  if (!was_powered) return Unexpected{FlashError{FlashErrc::PowerLost, 0, block}};
   if (auto r = check_erase(geometry_, block); !r) return r;
+  const std::uint32_t start = block * geometry_.block_size;  // < 4 GiB: check_geometry
   std::byte* base = storage_.data() + start;
   if (whole) {
     std::memset(base, 0xFF, geometry_.block_size);

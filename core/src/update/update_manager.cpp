@@ -22,6 +22,7 @@ const char* to_string(UpdateOutcome o) noexcept {
     case UpdateOutcome::WatchdogInProbation: return "rolled back: watchdog stop during probation";
     case UpdateOutcome::ProbationTimeout: return "rolled back: too few consistent points during probation";
     case UpdateOutcome::TaskGone: return "dropped: the task was removed";
+    case UpdateOutcome::TablesRefused: return "aborted: the kernel tables cannot describe the new version";
   }
   return "?";
 }
@@ -116,7 +117,14 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   record_.checkpoint_bytes = kCheckpointHeaderSize + static_cast<std::size_t>(length);
 
-  // Swap: from here the task belongs to the new version.
+  // Swap: from here the task belongs to the new version — kernel binding
+  // and kernel tables (seed 004) in one step.
+  new_->task = t.id;
+  if (!tasks_.describe_task(*new_, old_->stack, true)) {
+    new_->task = TaskId{};
+    finish(UpdateOutcome::TablesRefused);
+    return;  // nothing was swapped: the old version goes on
+  }
   port::kernel_enter();
   t.arg = new_;
   t.owner = new_;
@@ -139,6 +147,8 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     t.arg = old_;
     t.owner = old_;
     port::kernel_exit();
+    (void)tasks_.describe_task(*old_, old_->stack, true);  // it held before: it holds again
+    new_->task = TaskId{};
     finish(UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
   }
@@ -184,6 +194,8 @@ void UpdateManager::roll_back(UpdateOutcome why) noexcept {
   // The old version's state has not been touched since its checkpoint; its
   // code and memory were kept. Point the task back at it and start it afresh.
   (void)tasks_.kernel().rebind(task_, old_, old_);
+  (void)tasks_.describe_task(*old_, old_->stack, true);
+  new_->task = TaskId{};
   finish(why);
 }
 
@@ -194,8 +206,7 @@ void UpdateManager::commit() noexcept {
   // version is freed.
   new_->stack = old_->stack;
   old_->stack = Region{};
-  new_->task = old_->task;
-  old_->task = TaskId{};
+  old_->task = TaskId{};  // new_->task was set at the swap
   reg.adopt_heap(*old_, *new_);
   tasks_.discard(*old_);
   reg.rename(*new_, task_name_);

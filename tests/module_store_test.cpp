@@ -1,0 +1,941 @@
+// module_store_test.cpp — flash rules, the module store, and the power-cut
+// sweeps that hold the store's one promise (issue 4, part 5): an update
+// interrupted at any single flash operation boots into the old or the new
+// committed version — never neither, never a mix.
+//
+// The sweep follows MCUboot's simulator: run the scenario once and count its
+// flash operations N; then for every k in 0..N start from the same flash,
+// let k operations complete, tear operation k+1 (RamFlash models a torn
+// write and a torn erase), power on, mount, and check the state. It runs over
+// several geometries (write granules 4..32, a roomy flash and a small one
+// where garbage collection runs inside the update) and tear shapes.
+#include "dyn/module_store.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dyn/crc32.hpp"
+#include "dyn/flash.hpp"
+#include "file_flash.hpp"
+
+namespace {
+
+using dyn::FlashErrc;
+using dyn::FlashGeometry;
+using dyn::ModuleStore;
+using dyn::RamFlash;
+using dyn::StoreEntry;
+using dyn::StoreErrc;
+using Bytes = std::vector<std::byte>;
+namespace fmt = dyn::store_format;
+
+Bytes pattern(std::size_t size, std::uint32_t seed) {
+  Bytes b(size);
+  std::uint32_t x = seed * 2654435761u + 1;
+  for (auto& v : b) {
+    x = x * 1103515245u + 12345u;
+    v = static_cast<std::byte>(x >> 23);
+  }
+  return b;
+}
+
+// A flash device whose bytes the test can inspect and bend.
+struct Device {
+  explicit Device(FlashGeometry g, Bytes initial = {})
+      : mem(initial.empty() ? Bytes(g.size(), std::byte{0xFF}) : std::move(initial)), flash(mem, g) {}
+  Bytes mem;
+  RamFlash flash;
+};
+
+struct Store {
+  explicit Store(dyn::Flash& flash, std::size_t entries = 64) : index(entries), store(flash, index) {}
+  std::vector<StoreEntry> index;
+  ModuleStore store;
+};
+
+constexpr FlashGeometry kRoomy{4096, 8, 8};
+constexpr FlashGeometry kSmall{512, 7, 8};
+
+std::string committed_of(ModuleStore& s, std::string_view task) {
+  auto c = s.committed(task);
+  if (!c) return c.error().code == StoreErrc::NotFound ? "none" : "error";
+  return std::string(c->name()) + "@" + std::to_string(c->version);
+}
+
+Bytes read_image(ModuleStore& s, std::string_view name, std::uint32_t version, StoreErrc* error = nullptr) {
+  Bytes out(64 * 1024);
+  auto n = s.read_image(name, version, out);
+  if (!n) {
+    if (error) *error = n.error().code;
+    return {};
+  }
+  out.resize(*n);
+  return out;
+}
+
+Bytes checkpoint_of(ModuleStore& s, std::string_view task) {
+  Bytes out(4096);
+  auto n = s.last_checkpoint(task, out);
+  if (!n) return {};
+  out.resize(*n);
+  return out;
+}
+
+// ===========================================================================
+// CRC-32
+
+TEST(Crc32, CheckValueAndIncremental) {
+  const char* text = "123456789";
+  std::span<const std::byte> b{reinterpret_cast<const std::byte*>(text), 9};
+  EXPECT_EQ(dyn::crc32(b), 0xCBF43926u);
+  EXPECT_EQ(dyn::crc32_final(dyn::crc32_update(dyn::crc32_update(dyn::kCrc32Init, b.first(4)), b.subspan(4))),
+            0xCBF43926u);
+  EXPECT_EQ(dyn::crc32({}), 0u);
+}
+
+// ===========================================================================
+// Flash rules (RamFlash; FileFlash reruns them further down)
+
+template <typename F>
+void check_flash_rules(F& flash) {
+  const FlashGeometry g = flash.geometry();
+  Bytes granule(g.write_size, std::byte{0x5A});
+  ASSERT_TRUE(flash.write(0, granule));
+  // Programming twice is refused: flash can only clear bits, and the refusal names the byte.
+  auto again = flash.write(0, granule);
+  ASSERT_FALSE(again);
+  EXPECT_EQ(again.error().code, FlashErrc::NotErased);
+  EXPECT_EQ(again.error().offset, 0u);
+  // Misaligned start, length not a multiple of the granule.
+  auto misaligned = flash.write(g.write_size / 2, granule);
+  ASSERT_FALSE(misaligned);
+  EXPECT_EQ(misaligned.error().code, FlashErrc::Misaligned);
+  auto short_write = flash.write(g.write_size, std::span<const std::byte>(granule).first(g.write_size / 2));
+  ASSERT_FALSE(short_write);
+  EXPECT_EQ(short_write.error().code, FlashErrc::Misaligned);
+  // Outside the device.
+  const auto end = static_cast<std::uint32_t>(g.size());
+  EXPECT_EQ(flash.write(end, granule).error().code, FlashErrc::OutOfRange);
+  std::byte one[1];
+  EXPECT_EQ(flash.read(end, one).error().code, FlashErrc::OutOfRange);
+  Bytes huge(16);
+  EXPECT_EQ(flash.read(end - 8, huge).error().code, FlashErrc::OutOfRange);
+  EXPECT_EQ(flash.erase(g.block_count).error().code, FlashErrc::OutOfRange);
+  // A write over partly programmed bytes changes nothing.
+  Bytes two(2 * g.write_size, std::byte{0x11});
+  auto partly = flash.write(0, two);
+  ASSERT_FALSE(partly);
+  Bytes back(2 * g.write_size);
+  ASSERT_TRUE(flash.read(0, back));
+  EXPECT_EQ(back[0], std::byte{0x5A});
+  EXPECT_EQ(back[g.write_size], std::byte{0xFF});
+  // Erase brings the block back.
+  ASSERT_TRUE(flash.erase(0));
+  ASSERT_TRUE(flash.read(0, back));
+  for (std::byte b : back) EXPECT_EQ(b, std::byte{0xFF});
+  ASSERT_TRUE(flash.write(0, granule));
+}
+
+TEST(RamFlash, EnforcesFlashRules) {
+  Device d({1024, 4, 8});
+  check_flash_rules(d.flash);
+}
+
+TEST(RamFlash, GeometryChecks) {
+  EXPECT_EQ(dyn::check_geometry({1024, 4, 3}).error().code, FlashErrc::BadGeometry);
+  EXPECT_EQ(dyn::check_geometry({1024, 4, 128}).error().code, FlashErrc::BadGeometry);
+  EXPECT_EQ(dyn::check_geometry({1028, 4, 8}).error().code, FlashErrc::BadGeometry);
+  EXPECT_EQ(dyn::check_geometry({1024, 0, 8}).error().code, FlashErrc::BadGeometry);
+  EXPECT_EQ(dyn::check_geometry({0x10000, 0x10000, 8}).error().code, FlashErrc::BadGeometry);  // 4 GiB
+  EXPECT_TRUE(dyn::check_geometry({1024, 4, 1}));
+}
+
+TEST(RamFlash, TornWriteKeepsPrefixAndGarblesOneGranule) {
+  Device d({1024, 4, 8});
+  d.flash.set_tear(128, 7);
+  d.flash.cut_power_after(1);
+  const Bytes first = pattern(64, 1), data(64, std::byte{0x00});
+  ASSERT_TRUE(d.flash.write(0, first));
+  auto torn = d.flash.write(128, data);
+  ASSERT_FALSE(torn);
+  EXPECT_EQ(torn.error().code, FlashErrc::PowerLost);
+  EXPECT_FALSE(d.flash.powered());
+  // Every operation fails until power comes back, reads included.
+  std::byte one[1];
+  EXPECT_EQ(d.flash.read(0, one).error().code, FlashErrc::PowerLost);
+  EXPECT_EQ(d.flash.erase(1).error().code, FlashErrc::PowerLost);
+  EXPECT_EQ(d.flash.write(512, std::span<const std::byte>(data).first(8)).error().code, FlashErrc::PowerLost);
+  d.flash.power_on();
+  // 4 of 8 granules written; the 5th half-programmed (neither erased nor the data); the rest erased.
+  for (std::size_t i = 0; i < 32; ++i) EXPECT_EQ(d.mem[128 + i], std::byte{0x00});
+  bool all_old = true, all_new = true;
+  for (std::size_t i = 32; i < 40; ++i) {
+    all_old = all_old && d.mem[128 + i] == std::byte{0xFF};
+    all_new = all_new && d.mem[128 + i] == std::byte{0x00};
+  }
+  EXPECT_FALSE(all_old);
+  EXPECT_FALSE(all_new);
+  for (std::size_t i = 40; i < 64; ++i) EXPECT_EQ(d.mem[128 + i], std::byte{0xFF});
+  EXPECT_TRUE(std::equal(first.begin(), first.end(), d.mem.begin()));
+  // The device works again after power_on; the counter saw every write and erase attempted (reads don't count).
+  EXPECT_TRUE(d.flash.write(512, std::span<const std::byte>(data).first(8)));
+  EXPECT_EQ(d.flash.operations(), 5u);
+}
+
+TEST(RamFlash, TornEraseLeavesHalfErasedGarbage) {
+  Device d({1024, 4, 8});
+  Bytes zeros(1024, std::byte{0});
+  ASSERT_TRUE(d.flash.write(1024, zeros));
+  d.flash.set_tear(64, 3);
+  d.flash.cut_power_after(0);
+  ASSERT_EQ(d.flash.erase(1).error().code, FlashErrc::PowerLost);
+  d.flash.power_on();
+  for (std::size_t i = 0; i < 256; ++i) ASSERT_EQ(d.mem[1024 + i], std::byte{0xFF});
+  std::size_t erased = 0, zero = 0;
+  for (std::size_t i = 256; i < 1024; ++i) {
+    erased += d.mem[1024 + i] == std::byte{0xFF};
+    zero += d.mem[1024 + i] == std::byte{0x00};
+  }
+  EXPECT_LT(erased, 100u);  // neither erased ...
+  EXPECT_LT(zero, 100u);    // ... nor the old contents
+}
+
+TEST(RamFlash, TearAtZeroWritesNothingWhole) {
+  Device d({1024, 4, 8});
+  d.flash.set_tear(0, 11);
+  d.flash.cut_power_after(0);
+  ASSERT_FALSE(d.flash.write(0, Bytes(32, std::byte{0})));
+  for (std::size_t i = 8; i < 32; ++i) EXPECT_EQ(d.mem[i], std::byte{0xFF});
+}
+
+// ===========================================================================
+// Store basics
+
+TEST(ModuleStore, FreshFlashMountsEmpty) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(s.store.committed("nav").error().code, StoreErrc::NotFound);
+  EXPECT_EQ(s.store.trial("nav").error().code, StoreErrc::NotFound);
+  EXPECT_EQ(s.store.image_size("nav", 1).error().code, StoreErrc::NotFound);
+  Bytes out(16);
+  EXPECT_EQ(s.store.last_checkpoint("nav", out).error().code, StoreErrc::NotFound);
+  EXPECT_EQ(d.flash.operations(), 0u);  // mount never writes
+}
+
+TEST(ModuleStore, RefusesBeforeMountAndBadGeometry) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  EXPECT_EQ(s.store.put_image("a", 1, Bytes(4)).error().code, StoreErrc::NotMounted);
+  EXPECT_EQ(s.store.committed("a").error().code, StoreErrc::NotMounted);
+  EXPECT_EQ(s.store.compact().error().code, StoreErrc::NotMounted);
+  Device two({4096, 2, 8});
+  Store t(two.flash);
+  EXPECT_EQ(t.store.mount().error().code, StoreErrc::BadGeometry);
+  Device tiny({256, 8, 8});
+  Store u(tiny.flash);
+  EXPECT_EQ(u.store.mount().error().code, StoreErrc::BadGeometry);
+}
+
+TEST(ModuleStore, ImageRoundTripAcrossChunksAndRemount) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  const Bytes img = pattern(1000, 5);  // three chunks on 512-byte blocks
+  ASSERT_GT(img.size(), 2 * s.store.max_record_data());
+  ASSERT_TRUE(s.store.put_image("beacon", 7, img));
+  EXPECT_EQ(*s.store.image_size("beacon", 7), 1000u);
+  EXPECT_EQ(read_image(s.store, "beacon", 7), img);
+  Bytes small(999);
+  auto too_small = s.store.read_image("beacon", 7, small);
+  ASSERT_FALSE(too_small);
+  EXPECT_EQ(too_small.error().code, StoreErrc::OutputTooSmall);
+  EXPECT_EQ(too_small.error().detail, 1000u);
+  EXPECT_EQ(s.store.put_image("beacon", 7, img).error().code, StoreErrc::AlreadyExists);
+  ASSERT_TRUE(s.store.put_image("empty", 1, {}));
+  EXPECT_EQ(*s.store.image_size("empty", 1), 0u);
+
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(read_image(again.store, "beacon", 7), img);
+  EXPECT_EQ(*again.store.image_size("empty", 1), 0u);
+}
+
+TEST(ModuleStore, NamesAreChecked) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  const std::string long_name(33, 'x');
+  EXPECT_EQ(s.store.put_image("", 1, Bytes(4)).error().code, StoreErrc::BadName);
+  auto e = s.store.put_image(long_name, 1, Bytes(4));
+  EXPECT_EQ(e.error().code, StoreErrc::BadName);
+  EXPECT_EQ(e.error().detail, 33u);
+  EXPECT_EQ(s.store.put_checkpoint(long_name, Bytes(4)).error().code, StoreErrc::BadName);
+  EXPECT_EQ(s.store.committed("").error().code, StoreErrc::BadName);
+  ASSERT_TRUE(s.store.put_image(std::string(32, 'y'), 1, Bytes(4)));
+  ASSERT_TRUE(s.store.set_trial(std::string(32, 't'), std::string(32, 'y'), 1));
+  EXPECT_EQ(s.store.trial(std::string(32, 't'))->name(), std::string(32, 'y'));
+}
+
+TEST(ModuleStore, TrialCommitRevert) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("nav", 1, pattern(100, 1)));
+  ASSERT_TRUE(s.store.put_image("nav", 2, pattern(120, 2)));
+  EXPECT_EQ(s.store.commit("t").error().code, StoreErrc::NoTrial);
+  EXPECT_EQ(s.store.revert("t").error().code, StoreErrc::NoTrial);
+  EXPECT_EQ(s.store.set_trial("t", "nav", 9).error().code, StoreErrc::NotFound);
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 1));
+  EXPECT_EQ(committed_of(s.store, "t"), "none");
+  ASSERT_TRUE(s.store.commit("t"));
+  EXPECT_EQ(committed_of(s.store, "t"), "nav@1");
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 2));
+  EXPECT_EQ(s.store.trial("t")->version, 2u);
+  ASSERT_TRUE(s.store.revert("t"));
+  EXPECT_EQ(committed_of(s.store, "t"), "nav@1");
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 2));
+  // Neither the committed nor the trial version can be removed.
+  EXPECT_EQ(s.store.remove_image("nav", 1).error().code, StoreErrc::InUse);
+  EXPECT_EQ(s.store.remove_image("nav", 2).error().code, StoreErrc::InUse);
+  ASSERT_TRUE(s.store.commit("t"));
+  ASSERT_TRUE(s.store.remove_image("nav", 1));
+  EXPECT_EQ(s.store.remove_image("nav", 1).error().code, StoreErrc::NotFound);
+  StoreErrc why{};
+  EXPECT_TRUE(read_image(s.store, "nav", 1, &why).empty());
+  EXPECT_EQ(why, StoreErrc::NotFound);
+
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(committed_of(again.store, "t"), "nav@2");
+  EXPECT_EQ(again.store.image_size("nav", 1).error().code, StoreErrc::NotFound);
+  // A removed version may be uploaded again (e.g. after a bad transfer), with new content.
+  ASSERT_TRUE(again.store.put_image("nav", 1, pattern(90, 9)));
+  Store third(d.flash);
+  ASSERT_TRUE(third.store.mount());
+  EXPECT_EQ(read_image(third.store, "nav", 1), pattern(90, 9));
+}
+
+TEST(ModuleStore, CheckpointsReplaceAndAreBounded) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(40, 1)));
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(50, 2)));
+  ASSERT_TRUE(s.store.put_checkpoint("u", {}));
+  EXPECT_EQ(checkpoint_of(s.store, "t"), pattern(50, 2));
+  Bytes small(49);
+  EXPECT_EQ(s.store.last_checkpoint("t", small).error().code, StoreErrc::OutputTooSmall);
+  auto big = s.store.put_checkpoint("t", Bytes(s.store.max_record_data() + 1));
+  ASSERT_FALSE(big);
+  EXPECT_EQ(big.error().code, StoreErrc::TooLarge);
+  EXPECT_EQ(big.error().detail, s.store.max_record_data());
+  ASSERT_TRUE(s.store.put_checkpoint("t", Bytes(s.store.max_record_data(), std::byte{3})));
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(checkpoint_of(again.store, "t"), Bytes(again.store.max_record_data(), std::byte{3}));
+  EXPECT_TRUE(checkpoint_of(again.store, "u").empty());
+}
+
+// Finds the record whose header has this type and sequence number; returns its offset.
+std::size_t find_record(const Bytes& mem, fmt::RecordType type, std::uint32_t nth) {
+  for (std::size_t at = 0; at + 64 <= mem.size(); at += 8) {
+    std::uint32_t magic;
+    std::memcpy(&magic, &mem[at], 4);
+    if (magic != fmt::kRecordMagic || mem[at + fmt::kHdrType] != static_cast<std::byte>(type)) continue;
+    if (nth-- == 0) return at;
+  }
+  ADD_FAILURE() << "record not found";
+  return 0;
+}
+
+// Sets up nav@1 committed and nav@2 on trial; returns the offset of the second slot record.
+std::size_t committed_then_trial(Device& d) {
+  Store s(d.flash);
+  EXPECT_TRUE(s.store.mount());
+  EXPECT_TRUE(s.store.put_image("nav", 1, pattern(100, 1)));
+  EXPECT_TRUE(s.store.put_image("nav", 2, pattern(100, 2)));
+  EXPECT_TRUE(s.store.set_trial("t", "nav", 1));
+  EXPECT_TRUE(s.store.commit("t"));
+  EXPECT_TRUE(s.store.set_trial("t", "nav", 2));
+  return find_record(d.mem, fmt::RecordType::Slot, 2);
+}
+
+TEST(ModuleStore, RecordWithBadDataCrcIsIgnoredOnMount) {
+  Device d(kRoomy);
+  const std::size_t slot = committed_then_trial(d);
+  d.mem[slot + 64 + 10] ^= std::byte{0x01};  // one bit of the slot's data
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(committed_of(s.store, "t"), "nav@1");
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+}
+
+TEST(ModuleStore, RecordWithoutCommitMarkerIsIgnored) {
+  Device d(kRoomy);
+  const std::size_t slot = committed_then_trial(d);
+  const std::size_t marker = slot + 64 + 80;  // 76 data bytes padded to 80
+  std::uint32_t magic;
+  std::memcpy(&magic, &d.mem[marker], 4);
+  ASSERT_EQ(magic, fmt::kCommitMagic);
+  std::memset(&d.mem[marker], 0xFF, 8);  // as if power went before the marker
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+  // The half-written record is skipped, and the store appends after it.
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 2));
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(again.store.trial("t")->version, 2u);
+}
+
+TEST(ModuleStore, RecordWithBadHeaderCrcEndsTheBlockScan) {
+  Device d(kRoomy);
+  const std::size_t slot = committed_then_trial(d);
+  d.mem[slot + fmt::kHdrVersion] ^= std::byte{0x80};
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(committed_of(s.store, "t"), "nav@1");
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+  // Nothing is appended after a damaged header: the next record opens a new block.
+  const auto live_before = s.store.stats().live_blocks;
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 2));
+  EXPECT_EQ(s.store.stats().live_blocks, live_before + 1);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(again.store.trial("t")->version, 2u);
+}
+
+TEST(ModuleStore, DecayAfterMountIsReportedOnRead) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("nav", 1, pattern(300, 1)));
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(30, 1)));
+  d.mem[find_record(d.mem, fmt::RecordType::Chunk, 0) + 64 + 5] ^= std::byte{0x04};
+  d.mem[find_record(d.mem, fmt::RecordType::Checkpoint, 0) + 64 + 5] ^= std::byte{0x04};
+  StoreErrc why{};
+  EXPECT_TRUE(read_image(s.store, "nav", 1, &why).empty());
+  EXPECT_EQ(why, StoreErrc::Corrupt);
+  Bytes out(64);
+  EXPECT_EQ(s.store.last_checkpoint("t", out).error().code, StoreErrc::Corrupt);
+}
+
+TEST(ModuleStore, MountLeavesFlashUntouched) {
+  Device d(kSmall);
+  committed_then_trial(d);
+  const Bytes before = d.mem;
+  const auto ops = d.flash.operations();
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(d.mem, before);
+  EXPECT_EQ(d.flash.operations(), ops);
+}
+
+TEST(ModuleStore, CompactionPreservesEverythingLive) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("nav", 1, pattern(500, 1)));
+  ASSERT_TRUE(s.store.put_image("nav", 2, pattern(200, 2)));
+  ASSERT_TRUE(s.store.put_image("old", 1, pattern(200, 3)));
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 1));
+  ASSERT_TRUE(s.store.commit("t"));
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 2));
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(60, 4)));
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(60, 5)));
+  ASSERT_TRUE(s.store.remove_image("old", 1));
+  const auto before = s.store.stats();
+  ASSERT_TRUE(s.store.compact());
+  const auto after = s.store.stats();
+  EXPECT_GT(after.collections, before.collections);
+  EXPECT_LE(after.live_blocks, before.live_blocks);
+  EXPECT_EQ(after.live_records, before.live_records);
+  for (ModuleStore* st : {&s.store}) {
+    EXPECT_EQ(read_image(*st, "nav", 1), pattern(500, 1));
+    EXPECT_EQ(read_image(*st, "nav", 2), pattern(200, 2));
+    EXPECT_EQ(committed_of(*st, "t"), "nav@1");
+    EXPECT_EQ(st->trial("t")->version, 2u);
+    EXPECT_EQ(checkpoint_of(*st, "t"), pattern(60, 5));
+  }
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(read_image(again.store, "nav", 1), pattern(500, 1));
+  EXPECT_EQ(read_image(again.store, "nav", 2), pattern(200, 2));
+  EXPECT_EQ(committed_of(again.store, "t"), "nav@1");
+  EXPECT_EQ(again.store.trial("t")->version, 2u);
+  EXPECT_EQ(checkpoint_of(again.store, "t"), pattern(60, 5));
+  EXPECT_EQ(again.store.image_size("old", 1).error().code, StoreErrc::NotFound);  // stays removed
+  EXPECT_EQ(again.store.stats().live_records, after.live_records);
+}
+
+TEST(ModuleStore, GarbageIsCollectedWhenSpaceRunsOut) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("nav", 1, pattern(600, 1)));
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 1));
+  ASSERT_TRUE(s.store.commit("t"));
+  // Far more checkpoint bytes than the flash holds: older ones are garbage.
+  for (std::uint32_t i = 0; i < 300; ++i) ASSERT_TRUE(s.store.put_checkpoint("t", pattern(100, i))) << i;
+  EXPECT_GT(s.store.stats().collections, 20u);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(checkpoint_of(again.store, "t"), pattern(100, 299));
+  EXPECT_EQ(read_image(again.store, "nav", 1), pattern(600, 1));
+  EXPECT_EQ(committed_of(again.store, "t"), "nav@1");
+}
+
+TEST(ModuleStore, NoSpaceWhenLiveDataDoesNotFit) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  std::uint32_t stored = 0;
+  for (;; ++stored) {
+    auto r = s.store.put_image("img", stored, pattern(300, stored));
+    if (!r) {
+      EXPECT_EQ(r.error().code, StoreErrc::NoSpace);
+      break;
+    }
+    ASSERT_LT(stored, 100u);
+  }
+  EXPECT_GE(stored, 3u);
+  // What was stored stays intact, and freeing an image makes room again.
+  for (std::uint32_t v = 0; v < stored; ++v) EXPECT_EQ(read_image(s.store, "img", v), pattern(300, v));
+  ASSERT_TRUE(s.store.remove_image("img", 0));
+  ASSERT_TRUE(s.store.put_image("img", 100, pattern(300, 100)));
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  for (std::uint32_t v = 1; v < stored; ++v) EXPECT_EQ(read_image(again.store, "img", v), pattern(300, v));
+  EXPECT_EQ(read_image(again.store, "img", 100), pattern(300, 100));
+}
+
+TEST(ModuleStore, IndexFullIsRefusedBeforeWriting) {
+  Device d(kRoomy);
+  Store s(d.flash, 4);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("a", 1, pattern(10, 1)));  // chunk + manifest
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(10, 1)));
+  const auto ops = d.flash.operations();
+  auto full = s.store.put_image("b", 1, pattern(10, 2));
+  ASSERT_FALSE(full);
+  EXPECT_EQ(full.error().code, StoreErrc::IndexFull);
+  EXPECT_EQ(full.error().detail, 4u);
+  EXPECT_EQ(d.flash.operations(), ops);
+  ASSERT_TRUE(s.store.put_checkpoint("t", pattern(10, 2)));  // same key: fits
+  // Removed images still hold index entries on flash (a mount would see them) until collected:
+  // the store collects to make room rather than writing what a later mount could not index.
+  ASSERT_TRUE(s.store.remove_image("a", 1));
+  const auto collections = s.store.stats().collections;
+  ASSERT_TRUE(s.store.put_image("b", 1, pattern(10, 2)));
+  EXPECT_GT(s.store.stats().collections, collections);
+  Store again(d.flash, 4);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(checkpoint_of(again.store, "t"), pattern(10, 2));
+  EXPECT_EQ(read_image(again.store, "b", 1), pattern(10, 2));
+  EXPECT_EQ(again.store.image_size("a", 1).error().code, StoreErrc::NotFound);
+}
+
+// Rewrites a record's sequence number (header CRC and marker included), as a
+// store that had used up its numbers would have left it.
+void set_sequence(Bytes& mem, std::size_t record, std::uint32_t data_bytes_padded, std::uint32_t seq) {
+  std::memcpy(&mem[record + fmt::kHdrSeq], &seq, 4);
+  const std::uint32_t crc = dyn::crc32({&mem[record], fmt::kHdrCrc});
+  std::memcpy(&mem[record + fmt::kHdrCrc], &crc, 4);
+  std::memcpy(&mem[record + 64 + data_bytes_padded + 4], &seq, 4);
+}
+
+TEST(ModuleStore, SequenceNumbersNeverWrap) {
+  Device d(kRoomy);
+  {
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_checkpoint("t", pattern(16, 1)));
+  }
+  set_sequence(d.mem, find_record(d.mem, fmt::RecordType::Checkpoint, 0), 16, fmt::kSeqMax);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(checkpoint_of(s.store, "t"), pattern(16, 1));  // still readable ...
+  const auto ops = d.flash.operations();
+  EXPECT_EQ(s.store.put_checkpoint("t", pattern(16, 2)).error().code, StoreErrc::SequenceExhausted);  // ... not writable
+  EXPECT_EQ(s.store.put_image("a", 1, Bytes(8)).error().code, StoreErrc::SequenceExhausted);
+  EXPECT_EQ(d.flash.operations(), ops);
+  EXPECT_EQ(s.store.stats().next_seq, 0xFFFFFFFFu);
+}
+
+TEST(ModuleStore, ErrorsAreDescribed) {
+  for (int e = 0; e <= static_cast<int>(StoreErrc::Corrupt); ++e)
+    EXPECT_GT(std::strlen(dyn::describe(static_cast<StoreErrc>(e))), 20u);
+  for (int e = 0; e <= static_cast<int>(FlashErrc::Io); ++e)
+    EXPECT_GT(std::strlen(dyn::describe(static_cast<FlashErrc>(e))), 20u);
+}
+
+// ===========================================================================
+// Power-cut sweeps
+
+struct SweepCase {
+  const char* name;
+  FlashGeometry geometry;
+  std::size_t image1, image2;
+  std::uint8_t tear;        // fraction/256 of the torn operation that completes
+  int filler_checkpoints;   // dead records written before the update, so that it has to collect
+};
+
+void PrintTo(const SweepCase& c, std::ostream* os) { *os << c.name; }
+
+constexpr std::string_view kTask = "beacon-task";
+
+// First install: nav@1 committed, with a checkpoint.
+void install_v1(ModuleStore& s, const SweepCase& c) {
+  ASSERT_TRUE(s.put_image("beacon", 1, pattern(c.image1, 1)));
+  ASSERT_TRUE(s.put_checkpoint(kTask, pattern(48, 100)));
+  ASSERT_TRUE(s.set_trial(kTask, "beacon", 1));
+  ASSERT_TRUE(s.commit(kTask));
+  for (int i = 0; i < c.filler_checkpoints; ++i) ASSERT_TRUE(s.put_checkpoint(kTask, pattern(48, 100)));
+}
+
+// The update; stops at the first failure (the power cut).
+bool update_to_v2(ModuleStore& s, const SweepCase& c) {
+  return s.put_image("beacon", 2, pattern(c.image2, 2)) && s.put_checkpoint(kTask, pattern(64, 200)) &&
+         s.set_trial(kTask, "beacon", 2) && s.commit(kTask) && s.remove_image("beacon", 1);
+}
+
+struct Outcome {
+  std::uint32_t committed = 0;
+  bool v1_present = false, v2_present = false;
+  Bytes checkpoint;
+  std::string trial;
+  friend bool operator==(const Outcome&, const Outcome&) = default;
+};
+
+// The boot-time check after a power cut. Returns the state seen.
+Outcome check_boot(RamFlash& flash, const SweepCase& c, const std::string& where) {
+  Outcome o;
+  Store s(flash);
+  auto m = s.store.mount();
+  EXPECT_TRUE(m) << where;
+  if (!m) return o;
+  auto committed = s.store.committed(kTask);
+  EXPECT_TRUE(committed) << where << ": no committed version";
+  if (!committed) return o;
+  EXPECT_EQ(committed->name(), "beacon") << where;
+  o.committed = committed->version;
+  EXPECT_TRUE(o.committed == 1 || o.committed == 2) << where << ": committed " << o.committed;
+  // The committed image is complete and byte-identical.
+  EXPECT_EQ(read_image(s.store, "beacon", o.committed), pattern(o.committed == 1 ? c.image1 : c.image2, o.committed))
+      << where;
+  // Any other version present is complete too (never half an image).
+  for (std::uint32_t v : {1u, 2u}) {
+    StoreErrc why{};
+    const Bytes img = read_image(s.store, "beacon", v, &why);
+    const bool present = !img.empty();
+    if (present) { EXPECT_EQ(img, pattern(v == 1 ? c.image1 : c.image2, v)) << where << " v" << v; }
+    else EXPECT_EQ(why, StoreErrc::NotFound) << where << " v" << v;
+    (v == 1 ? o.v1_present : o.v2_present) = present;
+  }
+  // The checkpoint is the old one or the new one, whole; v2 is never committed without the new one.
+  o.checkpoint = checkpoint_of(s.store, kTask);
+  const bool old_ck = o.checkpoint == pattern(48, 100), new_ck = o.checkpoint == pattern(64, 200);
+  EXPECT_TRUE(old_ck || new_ck) << where << ": checkpoint of " << o.checkpoint.size() << " bytes";
+  if (o.committed == 2) { EXPECT_TRUE(new_ck) << where; }
+  if (o.committed == 1) { EXPECT_TRUE(o.v1_present) << where; }
+  auto trial = s.store.trial(kTask);
+  o.trial = trial ? std::string(trial->name()) + "@" + std::to_string(trial->version) : "none";
+  if (trial) { EXPECT_TRUE(o.committed == 1 && trial->version == 2) << where; }
+  return o;
+}
+
+// Finishes the update from whatever state power left; stops at the first failure.
+bool resume_update(ModuleStore& s, const SweepCase& c, const Outcome& from) {
+  if (!from.v2_present && !s.put_image("beacon", 2, pattern(c.image2, 2))) return false;
+  if (from.checkpoint != pattern(64, 200) && !s.put_checkpoint(kTask, pattern(64, 200))) return false;
+  if (from.committed != 2 && !(s.set_trial(kTask, "beacon", 2) && s.commit(kTask))) return false;
+  return !from.v1_present || static_cast<bool>(s.remove_image("beacon", 1));
+}
+
+// After the check: the same answer from a second mount, and the update can be
+// finished from whatever state power left.
+void check_second_mount_and_resume(RamFlash& flash, const SweepCase& c, const Outcome& first, const std::string& where) {
+  Store s(flash);
+  ASSERT_TRUE(s.store.mount()) << where;
+  EXPECT_EQ(committed_of(s.store, kTask), "beacon@" + std::to_string(first.committed)) << where;
+  EXPECT_EQ(checkpoint_of(s.store, kTask), first.checkpoint) << where;
+  ASSERT_TRUE(resume_update(s.store, c, first)) << where;
+  Store after(flash);
+  ASSERT_TRUE(after.store.mount()) << where;
+  EXPECT_EQ(committed_of(after.store, kTask), "beacon@2") << where;
+  EXPECT_EQ(read_image(after.store, "beacon", 2), pattern(c.image2, 2)) << where;
+  EXPECT_EQ(after.store.image_size("beacon", 1).error().code, StoreErrc::NotFound) << where;
+}
+
+Bytes installed_state(const SweepCase& c) {
+  Device d(c.geometry);
+  Store s(d.flash);
+  EXPECT_TRUE(s.store.mount());
+  install_v1(s.store, c);
+  return d.mem;
+}
+
+struct SweepResult {
+  std::uint64_t operations = 0;      // N
+  std::uint32_t collections = 0;     // in the uninterrupted run
+  std::uint32_t booted_v1 = 0, booted_v2 = 0;
+};
+
+SweepResult sweep_update(const SweepCase& c) {
+  SweepResult result;
+  const Bytes base = installed_state(c);
+  {
+    Device d(c.geometry, base);
+    Store s(d.flash);
+    EXPECT_TRUE(s.store.mount());
+    EXPECT_TRUE(update_to_v2(s.store, c));
+    result.operations = d.flash.operations();
+    result.collections = s.store.stats().collections;
+  }
+  for (std::uint64_t k = 0; k <= result.operations; ++k) {
+    const std::string where = std::string(c.name) + " cut after " + std::to_string(k) + " of " +
+                              std::to_string(result.operations);
+    Device d(c.geometry, base);
+    d.flash.set_tear(c.tear, static_cast<std::uint32_t>(k * 7919 + 1));
+    Store s(d.flash);
+    EXPECT_TRUE(s.store.mount()) << where;
+    d.flash.cut_power_after(static_cast<std::uint32_t>(k));
+    const bool finished = update_to_v2(s.store, c);
+    EXPECT_EQ(finished, k == result.operations) << where;
+    d.flash.power_on();
+    const Outcome o = check_boot(d.flash, c, where);
+    (o.committed == 2 ? result.booted_v2 : result.booted_v1)++;
+    check_second_mount_and_resume(d.flash, c, o, where);
+    if (::testing::Test::HasFailure()) break;  // one report, not hundreds
+  }
+  return result;
+}
+
+class UpdatePowerCut : public ::testing::TestWithParam<SweepCase> {};
+
+TEST_P(UpdatePowerCut, EveryCutBootsOldOrNewNeverNeither) {
+  const SweepCase& c = GetParam();
+  const SweepResult r = sweep_update(c);
+  EXPECT_GT(r.booted_v1, 0u);
+  EXPECT_GT(r.booted_v2, 0u);
+  if (c.filler_checkpoints > 0) { EXPECT_GT(r.collections, 0u) << "the update was meant to collect garbage"; }
+  RecordProperty("operations", static_cast<int>(r.operations));
+  std::printf("[ sweep    ] %-24s N=%3llu collections=%u booted v1=%u v2=%u\n", c.name,
+              static_cast<unsigned long long>(r.operations), r.collections, r.booted_v1, r.booted_v2);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Geometries, UpdatePowerCut,
+    ::testing::Values(SweepCase{"roomy_g8_half", {4096, 8, 8}, 3000, 3500, 128, 0},
+                      SweepCase{"roomy_g4_nothing", {4096, 8, 4}, 3000, 3500, 0, 0},
+                      SweepCase{"roomy_g16_most", {4096, 8, 16}, 3000, 3500, 250, 0},
+                      SweepCase{"small_g8_collects", {512, 7, 8}, 500, 600, 128, 6},
+                      SweepCase{"small_g16_collects", {512, 8, 16}, 500, 600, 40, 9},
+                      SweepCase{"small_g32_collects", {1024, 6, 32}, 1200, 900, 200, 8}),
+    [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// An interrupted compact(): the state after the update (v1 removed, old slot
+// and checkpoint records dead) is compacted with a cut at every operation.
+class CompactPowerCut : public ::testing::TestWithParam<SweepCase> {};
+
+TEST_P(CompactPowerCut, EveryCutKeepsTheCommittedStateAndNothingResurrects) {
+  const SweepCase& c = GetParam();
+  Bytes base;
+  {
+    Device d(c.geometry, installed_state(c));
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(update_to_v2(s.store, c));
+    base = d.mem;
+  }
+  std::uint64_t n = 0;
+  {
+    Device d(c.geometry, base);
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.compact());
+    n = d.flash.operations();
+    EXPECT_GT(s.store.stats().collections, 0u);
+  }
+  for (std::uint64_t k = 0; k <= n; ++k) {
+    const std::string where = std::string(c.name) + " compact cut after " + std::to_string(k) + " of " + std::to_string(n);
+    Device d(c.geometry, base);
+    d.flash.set_tear(c.tear, static_cast<std::uint32_t>(k * 104729 + 3));
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    d.flash.cut_power_after(static_cast<std::uint32_t>(k));
+    EXPECT_EQ(static_cast<bool>(s.store.compact()), k == n) << where;
+    d.flash.power_on();
+    const Outcome o = check_boot(d.flash, c, where);
+    EXPECT_EQ(o.committed, 2u) << where;
+    EXPECT_FALSE(o.v1_present) << where << ": removed image came back";
+    EXPECT_EQ(o.checkpoint, pattern(64, 200)) << where;
+    Store again(d.flash);
+    ASSERT_TRUE(again.store.mount());
+    ASSERT_TRUE(again.store.compact()) << where;  // and a later compaction completes
+    const Outcome o2 = check_boot(d.flash, c, where + " (recompacted)");
+    EXPECT_EQ(o2, o) << where;
+    if (::testing::Test::HasFailure()) break;
+  }
+  std::printf("[ sweep    ] %-24s compact N=%llu\n", c.name, static_cast<unsigned long long>(n));
+}
+
+INSTANTIATE_TEST_SUITE_P(Geometries, CompactPowerCut,
+                         ::testing::Values(SweepCase{"small_g8", {512, 7, 8}, 500, 600, 128, 6},
+                                           SweepCase{"small_g16", {512, 8, 16}, 500, 600, 250, 9},
+                                           SweepCase{"roomy_g8", {4096, 8, 8}, 3000, 3500, 0, 20}),
+                         [](const auto& param_info) { return std::string(param_info.param.name); });
+
+// Two faults: power is cut during the update, and again, at every operation,
+// while the next boot finishes it. The committed version never goes back.
+TEST(UpdatePowerCutTwice, CutAgainWhileResuming) {
+  const SweepCase c{"twice", {512, 7, 8}, 500, 600, 128, 6};
+  const Bytes base = installed_state(c);
+  std::uint64_t n = 0;
+  {
+    Device d(c.geometry, base);
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(update_to_v2(s.store, c));
+    n = d.flash.operations();
+  }
+  std::uint64_t cases = 0;
+  for (std::uint64_t k = 0; k < n; ++k) {
+    Device first(c.geometry, base);
+    first.flash.set_tear(128, static_cast<std::uint32_t>(k + 5));
+    {
+      Store s(first.flash);
+      ASSERT_TRUE(s.store.mount());
+      first.flash.cut_power_after(static_cast<std::uint32_t>(k));
+      (void)update_to_v2(s.store, c);  // fails: the cut
+    }
+    first.flash.power_on();
+    const Outcome o1 = check_boot(first.flash, c, "first cut " + std::to_string(k));
+    std::uint64_t m = 0;
+    {
+      Device d(c.geometry, first.mem);
+      Store s(d.flash);
+      ASSERT_TRUE(s.store.mount());
+      ASSERT_TRUE(resume_update(s.store, c, o1));
+      m = d.flash.operations();
+    }
+    for (std::uint64_t j = 0; j <= m; ++j, ++cases) {
+      const std::string where = "cut after " + std::to_string(k) + ", then after " + std::to_string(j);
+      Device d(c.geometry, first.mem);
+      d.flash.set_tear(static_cast<std::uint8_t>(j * 37), static_cast<std::uint32_t>(j + 11));
+      Store s(d.flash);
+      ASSERT_TRUE(s.store.mount());
+      d.flash.cut_power_after(static_cast<std::uint32_t>(j));
+      EXPECT_EQ(resume_update(s.store, c, o1), j == m) << where;
+      d.flash.power_on();
+      const Outcome o2 = check_boot(d.flash, c, where);
+      EXPECT_GE(o2.committed, o1.committed) << where;
+      if (::testing::Test::HasFailure()) return;
+    }
+  }
+  std::printf("[ sweep    ] twice: N=%llu first cuts, %llu second cuts\n", static_cast<unsigned long long>(n),
+              static_cast<unsigned long long>(cases));
+}
+
+// A first install interrupted anywhere: nothing committed, or v1 complete.
+TEST(InstallPowerCut, FirstInstallIsAllOrNothing) {
+  const SweepCase c{"install", {512, 7, 8}, 700, 0, 128, 0};
+  std::uint64_t n = 0;
+  {
+    Device d(c.geometry);
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    install_v1(s.store, c);
+    n = d.flash.operations();
+  }
+  for (std::uint64_t k = 0; k <= n; ++k) {
+    Device d(c.geometry);
+    d.flash.set_tear(c.tear, static_cast<std::uint32_t>(k + 1));
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    d.flash.cut_power_after(static_cast<std::uint32_t>(k));
+    const bool done = s.store.put_image("beacon", 1, pattern(c.image1, 1)) &&
+                      s.store.put_checkpoint(kTask, pattern(48, 100)) && s.store.set_trial(kTask, "beacon", 1) &&
+                      s.store.commit(kTask);
+    EXPECT_EQ(done, k == n);
+    d.flash.power_on();
+    Store b(d.flash);
+    ASSERT_TRUE(b.store.mount());
+    const std::string committed = committed_of(b.store, kTask);
+    EXPECT_TRUE(committed == "none" || committed == "beacon@1") << k;
+    if (committed == "beacon@1") { EXPECT_EQ(read_image(b.store, "beacon", 1), pattern(c.image1, 1)) << k; }
+    StoreErrc why{};
+    if (read_image(b.store, "beacon", 1, &why).empty()) { EXPECT_EQ(why, StoreErrc::NotFound) << k; }
+  }
+}
+
+// ===========================================================================
+// FileFlash (host port)
+
+std::string temp_path(const char* tag) {
+  return ::testing::TempDir() + "dyn_store_" + tag + "_" + std::to_string(::getpid()) + ".flash";
+}
+
+TEST(FileFlash, EnforcesFlashRules) {
+  const std::string path = temp_path("rules");
+  ::unlink(path.c_str());
+  dyn::host::FileFlash f;
+  ASSERT_TRUE(f.open(path.c_str(), {1024, 4, 8}));
+  check_flash_rules(f);
+  f.close();
+  ::unlink(path.c_str());
+}
+
+TEST(FileFlash, StorePersistsAcrossCloseAndReopen) {
+  const std::string path = temp_path("persist");
+  ::unlink(path.c_str());
+  const FlashGeometry g{4096, 8, 8};
+  {
+    dyn::host::FileFlash f;
+    ASSERT_TRUE(f.open(path.c_str(), g, dyn::host::Durability::Sync));
+    Bytes block(4096);
+    ASSERT_TRUE(f.read(0, block));
+    for (std::byte b : block) ASSERT_EQ(b, std::byte{0xFF});  // created erased
+    Store s(f);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_image("beacon", 3, pattern(5000, 3)));
+    ASSERT_TRUE(s.store.set_trial(kTask, "beacon", 3));
+    ASSERT_TRUE(s.store.commit(kTask));
+    ASSERT_TRUE(s.store.put_checkpoint(kTask, pattern(77, 3)));
+  }
+  {
+    dyn::host::FileFlash f;
+    ASSERT_TRUE(f.open(path.c_str(), g));
+    Store s(f);
+    ASSERT_TRUE(s.store.mount());
+    EXPECT_EQ(committed_of(s.store, kTask), "beacon@3");
+    EXPECT_EQ(read_image(s.store, "beacon", 3), pattern(5000, 3));
+    EXPECT_EQ(checkpoint_of(s.store, kTask), pattern(77, 3));
+  }
+  {
+    dyn::host::FileFlash f;  // same file, other geometry: refused, not reformatted
+    auto r = f.open(path.c_str(), {4096, 16, 8});
+    ASSERT_FALSE(r);
+    EXPECT_EQ(r.error().code, FlashErrc::BadGeometry);
+    EXPECT_EQ(r.error().detail, 8u * 4096u);
+  }
+  dyn::host::FileFlash f;
+  auto bad = f.open("/nonexistent-dir/x.flash", g);
+  ASSERT_FALSE(bad);
+  EXPECT_EQ(bad.error().code, FlashErrc::Io);
+  std::byte one[1];
+  EXPECT_EQ(f.read(0, one).error().code, FlashErrc::Io);
+  ::unlink(path.c_str());
+}
+
+}  // namespace
