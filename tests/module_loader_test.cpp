@@ -17,6 +17,7 @@
 #include "dyn/task_register.hpp"
 #include "host_module_memory.hpp"
 #include "module_report.hpp"
+#include "module_test_support.hpp"
 #include "programs.h"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
@@ -26,12 +27,7 @@
 namespace dyn {
 namespace {
 
-std::vector<std::byte> read(const std::string& path) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(path, &bytes, &why);  // a missing file reads as empty: the tests say so
-  return bytes;
-}
+std::vector<std::byte> read(const std::string& path) { return test::read_bytes(path); }
 
 std::string object(const std::string& name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
 

@@ -12,6 +12,7 @@
 #include "host_module_memory.hpp"
 #include "module_report.hpp"
 #include "host_port.hpp"
+#include "module_test_support.hpp"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
 #error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
@@ -23,12 +24,7 @@
 namespace dyn {
 namespace {
 
-std::vector<std::byte> read(const std::string& path) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(path, &bytes, &why);  // a missing file reads as empty: the tests say so
-  return bytes;
-}
+using test::read_bytes;
 
 std::string example(const char* name) { return std::string(DYN_MODULES_DIR) + "/" + name + "/" + name + ".o"; }
 std::string test_module(const char* name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
@@ -50,19 +46,14 @@ struct System {
     c.time_slice = 0;
     kernel.emplace(table, policy, c, &events);
     manager.emplace(*kernel, reg, TargetArch::X86_64);
-    manager->set_tables(&tables.value());
+    manager->set_tables(&tables.get());
   }
   // Seed 004: the kernel tables hold every invariant after every operation.
-  ::testing::AssertionResult tables_consistent() {
-    if (auto v = tables.value().verify(); !v)
-      return ::testing::AssertionFailure() << "verify: " << to_string(v.error().code) << " index " << v.error().index
-                                           << " value " << v.error().value;
-    return ::testing::AssertionSuccess();
-  }
+  ::testing::AssertionResult tables_consistent() { return tables.consistent(); }
   ~System() { manager->uninstall_all(); }
   Result<RegisterEntry*, InstallError> install(const std::string& path, const char* name, Time interval,
                                                std::vector<std::byte>* keep = nullptr) {
-    std::vector<std::byte> image = read(path);
+    std::vector<std::byte> image = read_bytes(path);
     auto view = ElfView::open(image);
     syms.assign(view ? view.value().symbol_count() : 0, {});
     secs.assign(view ? view.value().section_count() : 0, {});
@@ -85,10 +76,7 @@ struct System {
   std::optional<TaskManager> manager;
   std::vector<SymbolSlot> syms;
   std::vector<SectionSlot> secs;
-  std::vector<TaskDesc> table_tasks{std::vector<TaskDesc>(8)};
-  std::vector<RegionEntry> table_regions{std::vector<RegionEntry>(33)};
-  std::vector<IrqEntry> table_irqs{std::vector<IrqEntry>(4)};
-  Result<KernelTables, TablesError> tables{KernelTables::create(table_tasks, table_regions, table_irqs)};
+  test::Tables tables{8};
 };
 
 TEST(TaskManager, KernelTablesDescribeEveryModuleTaskAndStayConsistent) {
@@ -99,21 +87,21 @@ TEST(TaskManager, KernelTablesDescribeEveryModuleTaskAndStayConsistent) {
   auto beacon = s.install(example("beacon"), "beacon", kSecond);
   ASSERT_TRUE(beacon);
   ASSERT_TRUE(s.tables_consistent());
-  EXPECT_EQ(s.tables.value().tasks_used(), 2u);
-  auto regions = s.tables.value().regions_of(beacon.value()->task);
+  EXPECT_EQ(s.tables.get().tasks_used(), 2u);
+  auto regions = s.tables.get().regions_of(beacon.value()->task);
   ASSERT_TRUE(regions);
   EXPECT_EQ(regions.value().count, 4u) << "code, data, state, stack";
   // A failed install leaves the tables as they were.
   EXPECT_FALSE(s.install(test_module("bad_import"), "bad", kSecond));
   ASSERT_TRUE(s.tables_consistent());
-  EXPECT_EQ(s.tables.value().tasks_used(), 2u);
+  EXPECT_EQ(s.tables.get().tasks_used(), 2u);
   s.kernel->run_until(3 * kSecond);
   ASSERT_TRUE(s.manager->uninstall("beacon"));
   ASSERT_TRUE(s.tables_consistent());
   ASSERT_TRUE(s.manager->uninstall("mathlib"));
   ASSERT_TRUE(s.tables_consistent());
-  EXPECT_EQ(s.tables.value().tasks_used(), 0u);
-  EXPECT_EQ(s.tables.value().regions_used(), 1u) << "only the null region is left";
+  EXPECT_EQ(s.tables.get().tasks_used(), 0u);
+  EXPECT_EQ(s.tables.get().regions_used(), 1u) << "only the null region is left";
 }
 
 TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {

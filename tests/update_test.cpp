@@ -24,6 +24,7 @@
 #include "host_module_memory.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
+#include "module_test_support.hpp"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
 #error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
@@ -36,10 +37,7 @@ namespace dyn {
 namespace {
 
 std::vector<std::byte> module_image(const std::string& dir, const std::string& name) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o", &bytes, &why);
-  return bytes;
+  return test::read_bytes(std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o");
 }
 
 class Starts final : public EventSink {
@@ -57,15 +55,10 @@ struct UpdatableSystem {
     c.preemption_ticks = true;  // v3 really hangs; a real tick must stop it
     kernel.emplace(table, policy, c, &events);
     tasks.emplace(*kernel, reg, TargetArch::X86_64);
-    tasks->set_tables(&tables.value());
+    tasks->set_tables(&tables.get());
     updates.emplace(*tasks);
   }
-  ::testing::AssertionResult tables_consistent() {
-    if (auto v = tables.value().verify(); !v)
-      return ::testing::AssertionFailure() << "verify: " << to_string(v.error().code) << " index " << v.error().index
-                                           << " value " << v.error().value;
-    return ::testing::AssertionSuccess();
-  }
+  ::testing::AssertionResult tables_consistent() { return tables.consistent(); }
   ~UpdatableSystem() { tasks->uninstall_all(); }
 
   // The os.update system task, at the highest priority.
@@ -149,10 +142,7 @@ struct UpdatableSystem {
   std::deque<host::TaskStack> stacks;
   std::vector<SymbolSlot> syms;
   std::vector<SectionSlot> secs;
-  std::vector<TaskDesc> table_tasks{std::vector<TaskDesc>(16)};
-  std::vector<RegionEntry> table_regions{std::vector<RegionEntry>(65)};
-  std::vector<IrqEntry> table_irqs{std::vector<IrqEntry>(4)};
-  Result<KernelTables, TablesError> tables{KernelTables::create(table_tasks, table_regions, table_irqs)};
+  test::Tables tables{16};
 };
 
 TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
@@ -189,9 +179,9 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
     EXPECT_TRUE(s.tables_consistent()) << "update " << i;
     // The tables describe the version that runs: its entry point is in its code.
     const auto* running = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("beacon")->owner);
-    const auto slot = s.tables.value().slot_of(running->task);
+    const auto slot = s.tables.get().slot_of(running->task);
     ASSERT_TRUE(slot) << "update " << i;
-    const std::uint32_t entry = s.tables.value().task(slot.value()).entry_point & ~1u;
+    const std::uint32_t entry = s.tables.get().task(slot.value()).entry_point & ~1u;
     EXPECT_GE(entry, running->module.code.address) << "update " << i;
     EXPECT_LT(entry, running->module.code.address + running->module.code.size) << "update " << i;
     if (step.expected == UpdateOutcome::Committed) ++survived;
