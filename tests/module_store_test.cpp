@@ -509,6 +509,12 @@ TEST(ModuleStore, NoSpaceWhenLiveDataDoesNotFit) {
     ASSERT_LT(stored, 100u);
   }
   EXPECT_GE(stored, 3u);
+  // An image larger than the whole store is refused without touching the flash.
+  const auto ops = d.flash.operations();
+  auto huge = s.store.put_image("huge", 1, Bytes(kSmall.size()));
+  ASSERT_FALSE(huge);
+  EXPECT_EQ(huge.error().code, StoreErrc::NoSpace);
+  EXPECT_EQ(d.flash.operations(), ops);
   // What was stored stays intact, and freeing an image makes room again.
   for (std::uint32_t v = 0; v < stored; ++v) EXPECT_EQ(read_image(s.store, "img", v), pattern(300, v));
   ASSERT_TRUE(s.store.remove_image("img", 0));

@@ -8,11 +8,11 @@
 // record of a key wins. A record counts only once its final commit-marker
 // granule is on flash (header and data first, marker last), and its header
 // and data CRC-32s match, so an interrupted write leaves an invalid record
-// that mount() skips. Space is recovered oldest block first: the live records
-// of the oldest block are copied (unchanged, same sequence number) to the
-// head, then a "retire" record declares every block older than a threshold
-// dead; only then may the block be erased, which happens when it is next
-// allocated. mount() never writes.
+// that mount() skips. Space is recovered oldest blocks first: their live
+// records are copied (unchanged, same sequence number) into a freshly erased
+// "collect" block, then a Retire record there declares every block below a
+// sequence threshold dead; a collect block counts only once that record does.
+// Dead blocks are erased when next used. mount() never writes.
 //
 // Invariants the code keeps (and the power-cut tests check):
 //  - after mount(), every query answers from records that were complete when
@@ -103,7 +103,7 @@ struct ModuleVersion {
 // One index element: where the newest live record of a key is. The caller
 // provides an array of these (the store has no heap); it needs one per
 // distinct key on flash: per image (chunks + 1), per task (2), plus removed
-// images not yet collected and one for the retire record.
+// images not yet collected (their keys and a tombstone).
 struct StoreEntry {
   std::uint32_t offset;     // record start on flash
   std::uint32_t seq;

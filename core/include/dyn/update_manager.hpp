@@ -26,6 +26,7 @@
 
 #include "dyn/checkpoint.hpp"
 #include "dyn/kernel.hpp"
+#include "dyn/module_store.hpp"
 #include "dyn/task_manager.hpp"
 
 namespace dyn {
@@ -48,6 +49,7 @@ enum class UpdateErrc : std::uint8_t {
   HasImporters,      // detail = how many modules import from it (relinking them is not done yet)
   Stage,             // the new version cannot be loaded: see `install`
   NoMemory,          // detail = bytes for the checkpoint buffer
+  Store,             // the persistent store could not record the new version; detail = StoreErrc
 };
 
 struct UpdateError {
@@ -97,6 +99,13 @@ class UpdateManager final : public UpdateAgent {
     worker_ = worker;
     poll_period_ = poll_period;
   }
+  // The persistent store (power-fail safe), or nullptr. With one, the new
+  // image is stored and marked as the task's trial version before anything
+  // changes; commit stores the checkpoint, commits and drops the old image;
+  // a rollback reverts. A power cut at any write boots the old or the new
+  // committed version (docs/store.md).
+  void set_store(ModuleStore* store) noexcept { store_ = store; }
+
   // Entry of the os.update system task (a loop; arg = the UpdateManager):
   // polls while an update is in flight, waits for a request otherwise.
   static void worker_entry(void* manager) noexcept;
@@ -105,11 +114,13 @@ class UpdateManager final : public UpdateAgent {
 
  private:
   void finish(UpdateOutcome outcome) noexcept;
+  void journal_end(bool committed) noexcept;
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;
   void say(const char* what) noexcept;
 
   TaskManager& tasks_;
+  ModuleStore* store_ = nullptr;
   UpdatePhase phase_ = UpdatePhase::Idle;
   UpdateRecord record_;
   TaskId task_;

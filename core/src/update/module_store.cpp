@@ -421,6 +421,12 @@ Result<void, StoreError> ModuleStore::make_room(const Plan& plan) noexcept {
   if (next_seq_ + plan.repeat + 2 > std::uint64_t{fmt::kSeqMax} + 1) return fail(StoreErrc::SequenceExhausted);
   // Collection drops dead keys, never live ones: if the live ones alone do not fit, say so before writing.
   if (count_ + plan.new_keys > index_.size()) return fail(StoreErrc::IndexFull, static_cast<std::uint32_t>(index_.size()));
+  // Nor can it make room beyond what all blocks but the reserve hold: then don't churn the flash trying.
+  const std::uint64_t asked = std::uint64_t{plan.repeat} * plan.repeat_size + plan.last_size + plan.final_size;
+  std::uint64_t live = 0;
+  for (std::size_t i = 0; i < count_; ++i) live += record_size(index_[i].data_length);
+  const std::uint64_t usable = std::uint64_t{geometry_.block_count - 1} * (block_capacity() - record_size(0));
+  if (live + asked > usable) return fail(StoreErrc::NoSpace, asked > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(asked));
   for (std::uint32_t round = 0; round <= geometry_.block_count; ++round) {
     const bool space = plan_fits(plan);
     const bool keys = footprint_ + plan.new_keys <= index_.size();
@@ -430,7 +436,6 @@ Result<void, StoreError> ModuleStore::make_room(const Plan& plan) noexcept {
     if (!*collected) break;
   }
   if (footprint_ + plan.new_keys > index_.size()) return fail(StoreErrc::IndexFull, static_cast<std::uint32_t>(index_.size()));
-  const std::uint64_t asked = std::uint64_t{plan.repeat} * plan.repeat_size + plan.last_size + plan.final_size;
   return fail(StoreErrc::NoSpace, asked > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(asked));
 }
 
@@ -473,7 +478,9 @@ Result<void, StoreError> ModuleStore::open_block(bool collect_target) noexcept {
 Result<void, StoreError> ModuleStore::place(std::uint32_t size, Use use) noexcept {
   const std::uint32_t reserve = use == Use::Retire ? 0 : record_size(0);
   if (has_head_ && head_open_ && (head_block_ + 1) * geometry_.block_size - cursor_ >= size + reserve) return {};
-  if (use == Use::Normal && free_blocks_ < 2) return fail(StoreErrc::NoSpace, size);  // make_room prevents this
+  // A collection's copies and Retire record always fit its fresh block (collect() sizes the batch so),
+  // and make_room() keeps a normal append from taking the last free block: either failing is a bug.
+  if (use != Use::Normal || free_blocks_ < 2) return fail(StoreErrc::NoSpace, size);
   return open_block(false);
 }
 

@@ -64,6 +64,20 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   RegisterEntry* fresh = staged.value();
 
   const ::dyn_module& od = *old->module.descriptor;
+  if (store_) {
+    // Journal first: the new image and its trial status reach the store
+    // before anything in the running system changes.
+    const ::dyn_module& nd = *fresh->module.descriptor;
+    auto stored = store_->put_image(nd.name, nd.version, r.image);
+    if (!stored && stored.error().code != StoreErrc::AlreadyExists) {  // versions are immutable: same bytes
+      tasks_.discard(*fresh);
+      return Unexpected{UpdateError{UpdateErrc::Store, {}, static_cast<std::uint64_t>(stored.error().code)}};
+    }
+    if (auto trial = store_->set_trial(r.task, nd.name, nd.version); !trial) {
+      tasks_.discard(*fresh);
+      return Unexpected{UpdateError{UpdateErrc::Store, {}, static_cast<std::uint64_t>(trial.error().code)}};
+    }
+  }
   const std::size_t capacity = r.checkpoint_capacity ? r.checkpoint_capacity : od.state_size + 1024;
   checkpoint_ = tasks_.task_register().memory().allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
   if (!checkpoint_) {
@@ -190,16 +204,37 @@ void UpdateManager::poll() noexcept {
   }
 }
 
+void UpdateManager::journal_end(bool committed) noexcept {
+  if (!store_ || !old_ || !new_) return;
+  const ::dyn_module& od = *old_->module.descriptor;
+  const ::dyn_module& nd = *new_->module.descriptor;
+  const bool same = od.version == nd.version && std::strcmp(od.name, nd.name) == 0;
+  if (committed) {
+    // The checkpoint the new version was restored from, then the commit,
+    // then the old image (no longer anyone's).
+    (void)store_->put_checkpoint(task_name_, {checkpoint_.host, record_.checkpoint_bytes});
+    (void)store_->commit(task_name_);
+    if (!same) (void)store_->remove_image(od.name, od.version);
+  } else {
+    (void)store_->revert(task_name_);
+    if (!same) (void)store_->remove_image(nd.name, nd.version);
+  }
+  // A failed write here leaves the trial marked: the next boot resolves it
+  // like a power cut would (the store's recovery rule, docs/store.md).
+}
+
 void UpdateManager::roll_back(UpdateOutcome why) noexcept {
   // The old version's state has not been touched since its checkpoint; its
   // code and memory were kept. Point the task back at it and start it afresh.
   (void)tasks_.kernel().rebind(task_, old_, old_);
   (void)tasks_.describe_task(*old_, old_->stack, true);
   new_->task = TaskId{};
+  journal_end(false);
   finish(why);
 }
 
 void UpdateManager::commit() noexcept {
+  journal_end(true);
   TaskRegister& reg = tasks_.task_register();
   // The new version inherits the task's stack and the heap blocks the old
   // one allocated (restored state may refer to them); the rest of the old
@@ -215,6 +250,9 @@ void UpdateManager::commit() noexcept {
 }
 
 void UpdateManager::finish(UpdateOutcome outcome) noexcept {
+  const bool journaled = outcome == UpdateOutcome::Committed || outcome == UpdateOutcome::WatchdogInProbation ||
+                         outcome == UpdateOutcome::ProbationTimeout;
+  if (!journaled) journal_end(false);  // aborted or refused: the trial is dropped
   record_.outcome = outcome;
   record_.finished_at = tasks_.kernel().now();
   if (new_ && outcome != UpdateOutcome::Committed) tasks_.discard(*new_);
