@@ -22,7 +22,8 @@ std::vector<std::string> default_module_path(std::vector<std::string> given) {
 }
 
 int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
-            const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path) {
+            const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path,
+            const std::string& store) {
   using namespace dyn::cli;
   auto loaded = load_mission(path);
   if (loaded.error) {
@@ -34,6 +35,7 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   options.realtime = realtime;
   options.trace_path = trace;
   options.module_path = default_module_path(module_path);
+  options.store_path = store;
   if (!for_text.empty()) {
     auto d = parse_duration(for_text);
     if (!d || *d <= 0) {
@@ -73,6 +75,10 @@ int main(int argc, char** argv) {
 
   std::vector<std::string> module_path;
   run->add_option("--module-path", module_path, "directory to search for modules named in the mission (repeatable)");
+  std::string store;
+  run->add_option("--store", store,
+                  "persistent store (a file laid out like flash, created if absent): boot the committed module "
+                  "versions in it and journal live updates there");
 
   std::string object;
   std::vector<std::string> with;
@@ -81,7 +87,7 @@ int main(int argc, char** argv) {
   inspect->add_option("--with", with, "modules it imports from (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store);
   if (*inspect) {
     std::string out;
     const int status = dyn::cli::inspect_module(object, with, &out);

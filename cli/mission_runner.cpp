@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
+#include <cstring>
 #include <map>
 #include <memory>
 #include <sstream>
@@ -22,6 +23,9 @@
 #include "trace_writer.hpp"
 
 #include <filesystem>
+
+#include "dyn/module_store.hpp"
+#include "file_flash.hpp"
 
 namespace dyn::cli {
 
@@ -132,6 +136,23 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   auto tables = KernelTables::create(table_tasks, table_regions, table_irqs);
   if (tables) manager.set_tables(&tables.value());
   auto uninstall_all = [&] { manager.uninstall_all(); };
+
+  // The persistent store: 4 MiB of "flash" in 64 KiB erase blocks.
+  host::FileFlash flash;
+  std::vector<StoreEntry> store_index(1024);
+  std::optional<ModuleStore> store;
+  if (!o.store_path.empty()) {
+    if (auto opened = flash.open(o.store_path.c_str(), FlashGeometry{64 * 1024, 64, 8}); !opened) {
+      report.error = "cannot open the store " + o.store_path + ": " + describe(opened.error().code);
+      return report;
+    }
+    store.emplace(flash, store_index);
+    if (auto mounted = store->mount(); !mounted) {
+      report.error = "cannot mount the store " + o.store_path + ": " + describe(mounted.error().code);
+      return report;
+    }
+  }
+  std::map<std::string, std::string> booted;  // task -> how it booted
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
     const MissionTask& mt = m.tasks[i];
     TaskSpec spec;
@@ -147,12 +168,31 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
     if (!mt.module.empty()) {
       std::string why;
-      const std::string path = resolve_module(mt.module, m.file, o.module_path, &why);
       std::vector<std::byte> image;
-      if (path.empty() || !read_file(path, &image, &why)) {
-        uninstall_all();
-        report.error = where + why;
-        return report;
+      std::string source;
+      std::optional<ModuleVersion> committed;
+      if (store) {
+        if (auto c = store->committed(mt.name)) committed = c.value();
+      }
+      if (committed) {
+        // Boot what was last committed, not what the mission file names.
+        const ModuleVersion& v = *committed;
+        auto size = store->image_size(v.name(), v.version);
+        image.resize(size ? size.value() : 0);
+        if (!size || !store->read_image(v.name(), v.version, image)) {
+          uninstall_all();
+          report.error = where + "the store's committed " + std::string(v.name()) + " v" + std::to_string(v.version) +
+                         " cannot be read back";
+          return report;
+        }
+        source = "store: " + std::string(v.name()) + " v" + std::to_string(v.version);
+      } else {
+        source = resolve_module(mt.module, m.file, o.module_path, &why);
+        if (source.empty() || !read_file(source, &image, &why)) {
+          uninstall_all();
+          report.error = where + why;
+          return report;
+        }
       }
       ModuleTaskSpec ms;
       ms.task = spec;
@@ -163,10 +203,43 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       auto entry = manager.install(image, ms, LoaderScratch{syms, secs});
       if (!entry) {
         uninstall_all();
-        report.error = where + "module " + path + ": " + describe(entry.error(), image);
+        report.error = where + "module " + source + ": " + describe(entry.error(), image);
         return report;
       }
-      if (entry.value()->task.valid()) ids[mt.name] = entry.value()->task;
+      RegisterEntry& e = *entry.value();
+      if (e.task.valid()) ids[mt.name] = e.task;
+      const std::string version = std::string(e.module.descriptor->name) + " v" +
+                                  std::to_string(e.module.descriptor->version);
+      if (store && committed) {
+        // Its state as of the last stored checkpoint, through its restore hook.
+        booted[mt.name] = version + " from the store, fresh state (no checkpoint stored)";
+        std::vector<std::byte> checkpoint(kCheckpointHeaderSize + 1024 * 1024);
+        if (auto n = store->last_checkpoint(mt.name, checkpoint); n && e.state) {
+          auto cp = CheckpointView::open({checkpoint.data(), n.value()});
+          const ::dyn_module& d = *e.module.descriptor;
+          int restored = -1;
+          if (cp && d.restore) {
+            restored = d.restore(e.state.host, cp.value().payload.data(),
+                                 static_cast<std::uint32_t>(cp.value().payload.size()), cp.value().version);
+          } else if (cp && cp.value().payload.size() == d.state_size) {
+            std::memcpy(e.state.host, cp.value().payload.data(), d.state_size);
+            restored = 0;
+          }
+          booted[mt.name] = version + (restored == 0 ? " from the store, state from its last checkpoint"
+                                                     : " from the store, fresh state (its checkpoint was refused)");
+        }
+      } else if (store) {
+        // First deploy: the mission's version becomes the committed one.
+        const ::dyn_module& d = *e.module.descriptor;
+        auto put = store->put_image(d.name, d.version, image);
+        if ((!put && put.error().code != StoreErrc::AlreadyExists) || !store->set_trial(mt.name, d.name, d.version) ||
+            !store->commit(mt.name)) {
+          uninstall_all();
+          report.error = where + "cannot record the module in the store " + o.store_path;
+          return report;
+        }
+        booted[mt.name] = version + ": first deploy, recorded in the store as committed";
+      }
       continue;
     }
     auto w = std::make_unique<Workload>();
@@ -219,6 +292,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   std::optional<UpdateManager> updates;
   if (!m.updates.empty()) {
     updates.emplace(manager);
+    if (store) updates->set_store(&*store);
     stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.update";
@@ -304,6 +378,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (t.owner) {
       const auto& e = *static_cast<const RegisterEntry*>(t.owner);
       row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
+      if (auto b = booted.find(row.name); b != booted.end()) row.booted = b->second;
     }
     report.rows.push_back(std::move(row));
   }
@@ -378,6 +453,11 @@ std::string format_summary(const RunReport& r) {
   const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
   std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);
   o << line;
+  bool any_booted = false;
+  for (const TaskRow& t : r.rows) any_booted = any_booted || !t.booted.empty();
+  if (any_booted) o << "\nboot:\n";
+  for (const TaskRow& t : r.rows)
+    if (!t.booted.empty()) o << "  " << t.name << ": " << t.booted << "\n";
   if (!r.updates.empty()) o << "\nlive updates:\n";
   for (const UpdateRow& u : r.updates) {
     o << "  [" << format_clock(u.at) << "] " << u.task << " <- " << u.module << ": " << u.result;

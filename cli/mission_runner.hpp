@@ -18,6 +18,11 @@ struct RunOptions {
   std::string trace_path;              // empty: no trace
   bool log_events = true;              // watchdog stops etc. printed to stderr as they happen
   std::vector<std::string> module_path;  // directories searched for module = "name" (name/name.o or name.o)
+  // The spacecraft's persistent store (a file laid out like flash). With one,
+  // module tasks boot the version committed in it (and their last stored
+  // checkpoint); live updates are journalled in it. Without, every run is a
+  // first deploy from the mission's files.
+  std::string store_path;
 };
 
 // Where `module` (from a mission file) is: a path ending in ".o" is taken
@@ -38,6 +43,7 @@ struct TaskRow {
   ExitReason exit = ExitReason::None;
   std::uint64_t notifications = 0;
   std::string module;     // module name and version, for module tasks
+  std::string booted;     // "store (+ checkpoint)" when booted from the store
 };
 
 struct UpdateRow {
