@@ -153,6 +153,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     }
   }
   std::map<std::string, std::string> booted;  // task -> how it booted
+  std::map<std::string, std::string> booted_note;
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
     const MissionTask& mt = m.tasks[i];
     TaskSpec spec;
@@ -173,6 +174,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       std::optional<ModuleVersion> committed;
       if (store) {
         if (auto c = store->committed(mt.name)) committed = c.value();
+        // An update the power cut caught before its commit: its trial is
+        // dropped, as a rollback would have; the committed version boots.
+        if (auto t = store->trial(mt.name); t && committed) {
+          const ModuleVersion dropped = t.value();
+          if (store->revert(mt.name) && !(dropped == *committed))
+            (void)store->remove_image(dropped.name(), dropped.version);
+          booted_note[mt.name] = " (an interrupted update to " + std::string(dropped.name()) + " v" +
+                                 std::to_string(dropped.version) + " was dropped)";
+        }
       }
       if (committed) {
         // Boot what was last committed, not what the mission file names.
@@ -228,6 +238,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
           booted[mt.name] = version + (restored == 0 ? " from the store, state from its last checkpoint"
                                                      : " from the store, fresh state (its checkpoint was refused)");
         }
+        booted[mt.name] += booted_note[mt.name];
       } else if (store) {
         // First deploy: the mission's version becomes the committed one.
         const ::dyn_module& d = *e.module.descriptor;
@@ -350,11 +361,19 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const std::size_t before = updates->completed();
       while (updates->completed() == before && kernel.now() < duration)
         kernel.run_until(std::min(duration, kernel.now() + kSecond));
-      report.updates.back().record = updates->last();
-      report.updates.back().result = to_string(updates->last().outcome);
+      if (updates->completed() != before) {
+        report.updates.back().record = updates->last();
+        report.updates.back().result = to_string(updates->last().outcome);
+      }
     }
   }
   kernel.run_until(duration);
+  if (updates && updates->busy()) {  // the run ends mid-update, as a power cut would
+    updates->abandon();
+    report.updates.back().record = updates->last();
+    report.updates.back().result = std::string(to_string(UpdateOutcome::Abandoned)) +
+                                   " (the store keeps it unresolved until the next boot)";
+  }
   report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.mission_time = kernel.now();
   report.dispatches = kernel.dispatches();

@@ -68,6 +68,8 @@ enum class UpdateOutcome : std::uint8_t {
   ProbationTimeout,    // rolled back: too few consistent points in time
   TaskGone,            // the task was removed meanwhile: update dropped
   TablesRefused,       // aborted: the kernel tables have no room for the new version's regions
+  Abandoned,           // the system stopped with the update in flight: undone in memory, the
+                       // store left as a power cut would leave it (the next boot resolves it)
 };
 
 const char* to_string(UpdateOutcome o) noexcept;
@@ -86,6 +88,12 @@ struct UpdateRecord {
 class UpdateManager final : public UpdateAgent {
  public:
   explicit UpdateManager(TaskManager& tasks) noexcept;
+  ~UpdateManager() { abandon(); }
+  UpdateManager(const UpdateManager&) = delete;
+  UpdateManager& operator=(const UpdateManager&) = delete;
+  // Stops an update in flight (shutdown): the old version gets the task
+  // back, everything staged is freed, the store is not written.
+  void abandon() noexcept;
 
   [[nodiscard]] Result<void, UpdateError> request(const UpdateRequest& r, LoaderScratch scratch) noexcept;
   // Timeouts and the probation verdict; call it from a system task (os.update).

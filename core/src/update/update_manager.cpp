@@ -23,12 +23,26 @@ const char* to_string(UpdateOutcome o) noexcept {
     case UpdateOutcome::ProbationTimeout: return "rolled back: too few consistent points during probation";
     case UpdateOutcome::TaskGone: return "dropped: the task was removed";
     case UpdateOutcome::TablesRefused: return "aborted: the kernel tables cannot describe the new version";
+    case UpdateOutcome::Abandoned: return "abandoned: the system stopped with the update in flight";
   }
   return "?";
 }
 
 UpdateManager::UpdateManager(TaskManager& tasks) noexcept : tasks_(tasks) {
   tasks_.kernel().set_update_agent(this);
+}
+
+void UpdateManager::abandon() noexcept {
+  if (phase_ == UpdatePhase::Idle) return;
+  ModuleStore* store = store_;
+  store_ = nullptr;  // like a power cut: the journal stays as it is
+  if (phase_ == UpdatePhase::Probation) {
+    roll_back(UpdateOutcome::Abandoned);
+  } else {
+    if (Task* t = tasks_.kernel().table().find(task_)) t->update_pending = false;
+    finish(UpdateOutcome::Abandoned);
+  }
+  store_ = store;
 }
 
 void UpdateManager::worker_entry(void* manager) noexcept {
@@ -251,7 +265,7 @@ void UpdateManager::commit() noexcept {
 
 void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   const bool journaled = outcome == UpdateOutcome::Committed || outcome == UpdateOutcome::WatchdogInProbation ||
-                         outcome == UpdateOutcome::ProbationTimeout;
+                         outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
   if (!journaled) journal_end(false);  // aborted or refused: the trial is dropped
   record_.outcome = outcome;
   record_.finished_at = tasks_.kernel().now();
