@@ -27,8 +27,8 @@ static int32_t checkpoint(const void* state, void* out, uint32_t capacity) {
   return (int32_t)sizeof(struct state);
 }
 
-static int32_t restore(void* state, const void* in, uint32_t length, uint32_t from_version) {
-  (void)from_version;
+static int32_t restore(void* state, const void* in, uint32_t length, uint32_t from_schema) {
+  (void)from_schema;
   if (length != sizeof(struct state)) return -1;
   memcpy(state, in, length);
   return 0;

@@ -230,7 +230,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
           int restored = -1;
           if (cp && d.restore) {
             restored = d.restore(e.state.host, cp.value().payload.data(),
-                                 static_cast<std::uint32_t>(cp.value().payload.size()), cp.value().version);
+                                 static_cast<std::uint32_t>(cp.value().payload.size()), cp.value().schema);
           } else if (cp && cp.value().payload.size() == d.state_size) {
             std::memcpy(e.state.host, cp.value().payload.data(), d.state_size);
             restored = 0;

@@ -67,9 +67,10 @@ void dyn_free(void* block);
 /* Turns the module's state into a self-describing checkpoint (live update):
  * writes at most `capacity` bytes to `out`, returns the length or -1. */
 typedef int32_t (*dyn_checkpoint_fn)(const void* state, void* out, uint32_t capacity);
-/* Restores state from a checkpoint written by version `from_version` of this
- * module (it may transform older layouts); returns 0, or -1 to refuse. */
-typedef int32_t (*dyn_restore_fn)(void* state, const void* in, uint32_t length, uint32_t from_version);
+/* Restores state from a checkpoint whose state layout is `from_schema` (the
+ * writer's state_schema: by default its version); it may transform any older
+ * layout it knows. Returns 0, or -1 to refuse (the update then rolls back). */
+typedef int32_t (*dyn_restore_fn)(void* state, const void* in, uint32_t length, uint32_t from_schema);
 
 struct dyn_module {
   uint32_t magic;      /* DYN_MODULE_MAGIC */
@@ -80,10 +81,11 @@ struct dyn_module {
   void (*entry)(void* state);
   dyn_checkpoint_fn checkpoint; /* may be NULL: state is copied as is */
   dyn_restore_fn restore;       /* may be NULL: state is copied as is if the size matches */
+  uint32_t state_schema;        /* layout of the state; versions that keep the layout keep the schema */
 };
 
 #define DYN_MODULE_MAGIC 0x4d4e5944u /* "DYNM" */
-#define DYN_MODULE_ABI 1u
+#define DYN_MODULE_ABI 2u
 
 /* C++ gives a namespace-scope const internal linkage: the descriptor must be
  * extern "C" to be found by name. */
@@ -93,10 +95,15 @@ struct dyn_module {
 #define DYN_MODULE_LINKAGE
 #endif
 
-/* DYN_MODULE(name, version, entry, state_size, checkpoint, restore) */
-#define DYN_MODULE(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE)                                   \
-  DYN_MODULE_LINKAGE const struct dyn_module dyn_module_descriptor = {                                     \
-      DYN_MODULE_MAGIC, DYN_MODULE_ABI, #NAME, (VERSION), (uint32_t)(STATE_SIZE), (ENTRY), (CHECKPOINT), (RESTORE)}
+/* DYN_MODULE(name, version, entry, state_size, checkpoint, restore): the state
+ * schema is the version. DYN_MODULE_SCHEMA(..., schema) names it explicitly,
+ * for a version that changes the code but keeps the state layout. */
+#define DYN_MODULE(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE) \
+  DYN_MODULE_SCHEMA(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE, VERSION)
+#define DYN_MODULE_SCHEMA(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE, SCHEMA)                      \
+  DYN_MODULE_LINKAGE const struct dyn_module dyn_module_descriptor = {                                      \
+      DYN_MODULE_MAGIC, DYN_MODULE_ABI,  #NAME,     (VERSION), (uint32_t)(STATE_SIZE), (ENTRY), (CHECKPOINT), \
+      (RESTORE),        (uint32_t)(SCHEMA)}
 
 /* Marks a function or object as exported to other modules. Everything
  * else non-static is exported too (ELF global binding); this just documents it. */

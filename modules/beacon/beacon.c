@@ -54,18 +54,18 @@ static int32_t beacon_checkpoint(const void* state, void* out, uint32_t capacity
   return 8 + BEACON_FRAME_LENGTH;
 }
 
-static int32_t beacon_restore(void* state, const void* in, uint32_t length, uint32_t from_version) {
+static int32_t beacon_restore(void* state, const void* in, uint32_t length, uint32_t from_schema) {
   struct beacon_state* self = (struct beacon_state*)state;
 #if BEACON_VERSION == 4
-  (void)self, (void)in, (void)length, (void)from_version;
+  (void)self, (void)in, (void)length, (void)from_schema;
   return -1; /* this version cannot read any state */
 #else
-  if (from_version == 1 && length == sizeof(struct beacon_state_v1)) {
+  if (from_schema == 1 && length == sizeof(struct beacon_state_v1)) {
     const struct beacon_state_v1* old = (const struct beacon_state_v1*)in;
     self->sequence = old->sequence; /* code_change: the v1 layout, transformed */
     memcpy(self->frame, old->frame, BEACON_FRAME_LENGTH);
     self->updates_survived = 1;
-  } else if (from_version >= 2 && length == 8 + BEACON_FRAME_LENGTH) {
+  } else if (from_schema >= 2 && length == 8 + BEACON_FRAME_LENGTH) {
     memcpy(&self->sequence, in, 4);
     memcpy(&self->updates_survived, (const uint8_t*)in + 4, 4);
     memcpy(self->frame, (const uint8_t*)in + 8, BEACON_FRAME_LENGTH);

@@ -6,10 +6,11 @@
 // (Erlang's code_change). The object is untrusted bytes when it comes back
 // from the store, so it is read through one validating factory.
 //
-// Layout (little-endian), 56-byte header then the payload:
-//   0  magic "DYCK"     4  format (1)       6  header size (56)
+// Layout (little-endian), 60-byte header then the payload:
+//   0  magic "DYCK"     4  format (1)       6  header size (60)
 //   8  module name, 32 bytes, NUL-padded (at most 31 bytes of name)
-//  40  module version  44  payload length  48  payload CRC-32  52  header CRC-32 (bytes 0..51)
+//  40  module version  44  state schema    48  payload length
+//  52  payload CRC-32  56  header CRC-32 (bytes 0..55)
 #pragma once
 
 #include <cstddef>
@@ -22,7 +23,7 @@
 namespace dyn {
 
 inline constexpr std::uint32_t kCheckpointMagic = 0x4B435944;  // "DYCK"
-inline constexpr std::size_t kCheckpointHeaderSize = 56;
+inline constexpr std::size_t kCheckpointHeaderSize = 60;
 
 enum class CheckpointErrc : std::uint8_t {
   TooSmall,        // detail = size
@@ -42,13 +43,15 @@ struct CheckpointError {
 
 const char* describe(CheckpointErrc e) noexcept;
 
-// Writes the header in front of a payload already placed at out[56..56+length).
+// Writes the header in front of a payload already placed at out[60..60+length).
 [[nodiscard]] Result<std::size_t, CheckpointError> seal_checkpoint(std::span<std::byte> out, std::string_view module,
-                                                                  std::uint32_t version, std::size_t length) noexcept;
+                                                                  std::uint32_t version, std::uint32_t schema,
+                                                                  std::size_t length) noexcept;
 
 struct CheckpointView {
   std::string_view module;
   std::uint32_t version;
+  std::uint32_t schema;
   std::span<const std::byte> payload;
 
   enum class Verify : std::uint8_t {

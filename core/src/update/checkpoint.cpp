@@ -35,7 +35,8 @@ const char* describe(CheckpointErrc e) noexcept {
 }
 
 Result<std::size_t, CheckpointError> seal_checkpoint(std::span<std::byte> out, std::string_view module,
-                                                     std::uint32_t version, std::size_t length) noexcept {
+                                                     std::uint32_t version, std::uint32_t schema,
+                                                     std::size_t length) noexcept {
   if (out.size() < kCheckpointHeaderSize || length > out.size() - kCheckpointHeaderSize)
     return Unexpected{CheckpointError{CheckpointErrc::NoRoom, kCheckpointHeaderSize + length}};
   if (module.empty() || module.size() > 31) return Unexpected{CheckpointError{CheckpointErrc::BadName}};
@@ -45,9 +46,10 @@ Result<std::size_t, CheckpointError> seal_checkpoint(std::span<std::byte> out, s
   std::memset(out.data() + 8, 0, 32);
   std::memcpy(out.data() + 8, module.data(), module.size());
   put<std::uint32_t>(out, 40, version);
-  put<std::uint32_t>(out, 44, static_cast<std::uint32_t>(length));
-  put<std::uint32_t>(out, 48, crc32(out.subspan(kCheckpointHeaderSize, length)));
-  put<std::uint32_t>(out, 52, crc32(out.first(52)));
+  put<std::uint32_t>(out, 44, schema);
+  put<std::uint32_t>(out, 48, static_cast<std::uint32_t>(length));
+  put<std::uint32_t>(out, 52, crc32(out.subspan(kCheckpointHeaderSize, length)));
+  put<std::uint32_t>(out, 56, crc32(out.first(56)));
   return kCheckpointHeaderSize + length;
 }
 
@@ -56,17 +58,18 @@ Result<CheckpointView, CheckpointError> CheckpointView::open(std::span<const std
   if (get<std::uint32_t>(b, 0) != kCheckpointMagic) return Unexpected{CheckpointError{CheckpointErrc::BadMagic}};
   if (get<std::uint16_t>(b, 4) != 1 || get<std::uint16_t>(b, 6) != kCheckpointHeaderSize)
     return Unexpected{CheckpointError{CheckpointErrc::BadFormat, get<std::uint16_t>(b, 4)}};
-  if (get<std::uint32_t>(b, 52) != crc32(b.first(52))) return Unexpected{CheckpointError{CheckpointErrc::BadHeaderCrc}};
+  if (get<std::uint32_t>(b, 56) != crc32(b.first(56))) return Unexpected{CheckpointError{CheckpointErrc::BadHeaderCrc}};
   std::size_t name_len = 0;
   while (name_len < 32 && b[8 + name_len] != std::byte{0}) ++name_len;
   if (name_len == 0 || name_len == 32) return Unexpected{CheckpointError{CheckpointErrc::BadName}};
-  const std::uint32_t length = get<std::uint32_t>(b, 44);
+  const std::uint32_t length = get<std::uint32_t>(b, 48);
   if (length > b.size() - kCheckpointHeaderSize)
     return Unexpected{CheckpointError{CheckpointErrc::LengthPastEnd, length}};
   const auto payload = b.subspan(kCheckpointHeaderSize, length);
-  if (verify == Verify::Everything && get<std::uint32_t>(b, 48) != crc32(payload))
+  if (verify == Verify::Everything && get<std::uint32_t>(b, 52) != crc32(payload))
     return Unexpected{CheckpointError{CheckpointErrc::BadPayloadCrc}};
-  return CheckpointView{{reinterpret_cast<const char*>(b.data() + 8), name_len}, get<std::uint32_t>(b, 40), payload};
+  return CheckpointView{{reinterpret_cast<const char*>(b.data() + 8), name_len}, get<std::uint32_t>(b, 40),
+                        get<std::uint32_t>(b, 44), payload};
 }
 
 }  // namespace dyn

@@ -139,7 +139,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     length = od.state_size;
   }
   if (length < 0 || static_cast<std::size_t>(length) > capacity ||
-      !seal_checkpoint(buffer, od.name, od.version, static_cast<std::size_t>(length))) {
+      !seal_checkpoint(buffer, od.name, od.version, od.state_schema, static_cast<std::size_t>(length))) {
     finish(UpdateOutcome::CheckpointFailed);
     return;  // the old version simply goes on
   }
@@ -164,7 +164,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     const CheckpointView& c = view.value();
     if (nd.restore) {
       restored = nd.restore(new_->state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()),
-                            c.version);
+                            c.schema);
     } else if (c.payload.size() == nd.state_size) {
       std::memcpy(new_->state.host, c.payload.data(), c.payload.size());
       restored = 0;
