@@ -153,10 +153,11 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
-    r.only_keys(t, "mission", {"name", "duration", "seed"});
+    r.only_keys(t, "mission", {"name", "duration", "seed", "checkpoint_every"});
     if (auto v = r.string(t, "mission", "name")) m.name = *v;
     if (auto v = r.duration(t, "mission", "duration")) m.duration = *v;
     if (auto v = r.integer(t, "mission", "seed", 0, INT64_MAX)) m.seed = static_cast<std::uint64_t>(*v);
+    if (auto v = r.duration(t, "mission", "checkpoint_every")) m.checkpoint_every = *v;
   }
   const toml::node* sched = root.get("scheduler");
   if (!sched) r.fail(0, "scheduler", "missing [scheduler] table (it names the policy)");
@@ -212,7 +213,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   read_list("onetime", true);
   if (m.tasks.empty()) r.fail(0, "task", "the mission declares no [[task]] or [[onetime]]");
   // os.housekeeping takes a slot only when it runs (housekeeping > 0).
-  const std::size_t system_tasks = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") ? 1 : 0);
+  const std::size_t system_tasks = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0);
   if (m.tasks.size() + system_tasks > m.max_tasks)
     r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
            "the mission has " + std::to_string(m.tasks.size()) + " tasks" +

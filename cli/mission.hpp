@@ -49,6 +49,7 @@ struct Mission {
   std::string name;
   Time duration = 0;             // default length of a run; 0 = must be given with --for
   std::uint64_t seed = 1;
+  Time checkpoint_every = 0;     // with --store: periodic checkpoints of module tasks; 0 = at update commits only
   PolicyKind policy = PolicyKind::Multilevel;
   Time tick = kMillisecond;
   Time time_slice = 10 * kMillisecond;

@@ -301,9 +301,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
 
   std::optional<UpdateManager> updates;
-  if (!m.updates.empty()) {
+  if (!m.updates.empty() || (store && m.checkpoint_every > 0)) {
     updates.emplace(manager);
-    if (store) updates->set_store(&*store);
+    if (store) {
+      updates->set_store(&*store);
+      updates->set_checkpoint_period(m.checkpoint_every);
+    }
     stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.update";

@@ -135,6 +135,8 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   void* owner = nullptr;
   // An update waits for this task's next consistent point (live update).
   bool update_pending = false;
+  // Its next consistent point stores a checkpoint (periodic checkpoints).
+  bool checkpoint_requested = false;
 
   // Notifications.
   Notification notify_value;

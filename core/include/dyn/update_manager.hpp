@@ -113,6 +113,13 @@ class UpdateManager final : public UpdateAgent {
   // a rollback reverts. A power cut at any write boots the old or the new
   // committed version (docs/store.md).
   void set_store(ModuleStore* store) noexcept { store_ = store; }
+  // With a store: every `period` the os.update task asks each module task
+  // for a checkpoint, which it writes at its next consistent point (so a
+  // reboot restores state that recent); 0 = only at update commits.
+  void set_checkpoint_period(Time period) noexcept { checkpoint_period_ = period; }
+  // Asks every module task for a checkpoint at its next consistent point.
+  void request_checkpoints() noexcept;
+  std::uint64_t checkpoints_stored() const noexcept { return checkpoints_stored_; }
 
   // Entry of the os.update system task (a loop; arg = the UpdateManager):
   // polls while an update is in flight, waits for a request otherwise.
@@ -122,6 +129,7 @@ class UpdateManager final : public UpdateAgent {
 
  private:
   void finish(UpdateOutcome outcome) noexcept;
+  void store_checkpoint(Task& t) noexcept;
   void journal_end(bool committed) noexcept;
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;
@@ -134,6 +142,8 @@ class UpdateManager final : public UpdateAgent {
   TaskId task_;
   TaskId worker_;
   Time poll_period_ = 10 * kMillisecond;
+  Time checkpoint_period_ = 0;
+  std::uint64_t checkpoints_stored_ = 0;
   RegisterEntry* old_ = nullptr;
   RegisterEntry* new_ = nullptr;
   Region checkpoint_;

@@ -409,7 +409,7 @@ void Kernel::consistent_point() noexcept {
   Task* t = current_;
   if (!t) return;
   ++t->stats.checkpoints;
-  if (t->update_pending && agent_) agent_->at_consistent_point(*t);
+  if ((t->update_pending || t->checkpoint_requested) && agent_) agent_->at_consistent_point(*t);
 }
 
 void Kernel::restart_current() noexcept {

@@ -48,14 +48,59 @@ void UpdateManager::abandon() noexcept {
 void UpdateManager::worker_entry(void* manager) noexcept {
   auto& m = *static_cast<UpdateManager*>(manager);
   Kernel& k = m.tasks_.kernel();
+  Time next_checkpoint = m.checkpoint_period_ ? k.now() + m.checkpoint_period_ : kNever;
   for (;;) {
+    if (next_checkpoint != kNever && k.now() >= next_checkpoint) {
+      m.request_checkpoints();
+      next_checkpoint = k.now() + m.checkpoint_period_;
+    }
     if (m.busy()) {
       m.poll();
       k.sleep(m.poll_period_);
     } else {
-      (void)k.wait_notification(kNever, nullptr);
+      const Time wait = next_checkpoint == kNever ? kNever : next_checkpoint - k.now();
+      (void)k.wait_notification(wait, nullptr);
     }
   }
+}
+
+void UpdateManager::request_checkpoints() noexcept {
+  if (!store_) return;
+  TaskTable& table = tasks_.kernel().table();
+  port::kernel_enter();
+  for (std::size_t i = 0; i < table.capacity(); ++i) {
+    Task& t = table.at(i);
+    if (t.state != TaskState::Free && t.state != TaskState::Dead && t.owner) t.checkpoint_requested = true;
+  }
+  port::kernel_exit();
+}
+
+// In the task's context at its consistent point: its hook writes the state,
+// the object goes to the store. Best effort: a failure leaves the previous
+// checkpoint in place.
+void UpdateManager::store_checkpoint(Task& t) noexcept {
+  t.checkpoint_requested = false;
+  auto* e = static_cast<RegisterEntry*>(t.owner);
+  if (!store_ || !e || !e->has_module || !e->module.descriptor) return;
+  const ::dyn_module& d = *e->module.descriptor;
+  ModuleMemory& memory = tasks_.task_register().memory();
+  const std::size_t capacity = d.state_size + 1024;
+  const Region buffer = memory.allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  if (!buffer) return;
+  std::byte* payload = buffer.host + kCheckpointHeaderSize;
+  std::int64_t length = -1;
+  if (d.checkpoint) {
+    length = d.checkpoint(e->state.host, payload, static_cast<std::uint32_t>(capacity));
+  } else if (d.state_size <= capacity) {
+    std::memcpy(payload, e->state.host, d.state_size);
+    length = d.state_size;
+  }
+  if (length >= 0 && static_cast<std::size_t>(length) <= capacity) {
+    auto sealed = seal_checkpoint({buffer.host, buffer.size}, d.name, d.version, d.state_schema,
+                                  static_cast<std::size_t>(length));
+    if (sealed && store_->put_checkpoint(t.name, {buffer.host, sealed.value()})) ++checkpoints_stored_;
+  }
+  memory.release(buffer);
 }
 
 void UpdateManager::say(const char* what) noexcept { tasks_.kernel().log(1, what); }
@@ -119,7 +164,10 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
 }
 
 void UpdateManager::at_consistent_point(Task& t) noexcept {
-  if (phase_ != UpdatePhase::Quiescing || t.id != task_) return;
+  if (phase_ != UpdatePhase::Quiescing || t.id != task_ || !t.update_pending) {
+    if (t.checkpoint_requested) store_checkpoint(t);
+    return;
+  }
   Kernel& k = tasks_.kernel();
   const std::int64_t real_start = port::clock_now_ns();
   t.update_pending = false;

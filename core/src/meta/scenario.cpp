@@ -1,0 +1,38 @@
+// scenario.cpp — the validity rules of scenario settings (one place, used by
+// the boot path and by ground commands alike).
+#include "dyn/scenario.hpp"
+
+#include "dyn/notification.hpp"
+
+namespace dyn {
+
+namespace {
+Unexpected<ScenarioError> fail(ScenarioError::Code code, std::uint32_t value) noexcept {
+  return Unexpected<ScenarioError>{ScenarioError{code, value}};
+}
+}  // namespace
+
+Result<void, ScenarioError> validate(const ScenarioConfig& c) noexcept {
+  using Code = ScenarioError::Code;
+  if (c.id > Notification::kMessageMax) return fail(Code::IdTooLarge, c.id);
+  if (c.week_mask == 0 || (c.week_mask & ~kAllWeek) != 0) return fail(Code::EmptyWeek, c.week_mask);
+  if (c.hour_start > 23) return fail(Code::HourOutOfRange, c.hour_start);
+  if (c.hour_end < 1 || c.hour_end > 24) return fail(Code::HourOutOfRange, c.hour_end);
+  if (c.hour_start == c.hour_end) return fail(Code::EmptyWindow, c.hour_start);
+  const auto prio = static_cast<std::uint8_t>(c.priority);
+  if (prio != 0b00 && prio != 0b01 && prio != 0b11) return fail(Code::PriorityReserved, prio);
+  const auto report = static_cast<std::uint8_t>(c.report);
+  if (report > 0b11) return fail(Code::ReportOutOfRange, report);
+  if (c.power.budget_percent > 100) return fail(Code::BudgetOutOfRange, c.power.budget_percent);
+  const PowerNeeds& p = c.power;
+  if (!p.on_battery && !p.on_solar && !p.while_charging && !p.override_power)
+    return fail(Code::NoPowerSource, 0);
+  return {};
+}
+
+Result<Scenario, ScenarioError> Scenario::make(const ScenarioConfig& config) noexcept {
+  if (auto ok = validate(config); !ok) return Unexpected<ScenarioError>{ok.error()};
+  return Scenario{config};
+}
+
+}  // namespace dyn
