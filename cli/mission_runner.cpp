@@ -49,10 +49,11 @@ class EventLog final : public EventSink {
       static const char* const kSeverity[] = {"debug", "info", "warning", "error"};
       const std::string who = e.task ? e.task->name : "system";
       const int shown = ++logged_[who];
-      if (shown <= kLogLinesPerTask)
+      // The system's own lines (updates, the store) are rare and matter: never capped.
+      if (!e.task || shown <= kLogLinesPerTask)
         std::fprintf(stderr, "[%s] %s %s: %s%s\n", format_clock(e.end).c_str(), who.c_str(),
                      kSeverity[e.value > 3 ? 3 : e.value], e.text,
-                     shown == kLogLinesPerTask ? " (further log lines of this task: in the trace)" : "");
+                     e.task && shown == kLogLinesPerTask ? " (further log lines of this task: in the trace)" : "");
     } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
       std::fprintf(stderr, "[%s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
                    format_clock(e.end).c_str(), e.task->name, kStackGuardMargin);

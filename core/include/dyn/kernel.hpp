@@ -123,6 +123,8 @@ class Kernel {
   void exit_task() noexcept;  // ends the calling task now
   // Reports a message from the running task (or the system) to the event sink.
   void log(int severity, const char* text) noexcept;
+  // The same, always as the system's own message, whichever task runs.
+  void log_system(int severity, const char* text) noexcept;
   // A consistent point (dyn_checkpoint): no external dependency, no
   // transaction in flight. Cheap when no update waits for this task.
   void consistent_point() noexcept;

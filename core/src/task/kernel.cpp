@@ -426,6 +426,14 @@ void Kernel::log(int severity, const char* text) noexcept {
   sink_->on_event(e);
 }
 
+void Kernel::log_system(int severity, const char* text) noexcept {
+  if (!sink_) return;
+  const Time n = now();
+  KernelEvent e{EventKind::Log, nullptr, n, n, static_cast<std::uint64_t>(severity < 0 ? 0 : severity), false, false};
+  e.text = text;
+  sink_->on_event(e);
+}
+
 // --- system-facing API --------------------------------------------------------
 
 void Kernel::notify_locked(Task& t, Notification value) noexcept {

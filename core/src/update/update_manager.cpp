@@ -10,7 +10,34 @@ namespace dyn {
 
 namespace {
 constexpr char kStagingPrefix = '~';  // a staged version's register name: "~" + task name
-}
+
+// A log line built without printf (the core has none): text and numbers
+// appended into a fixed buffer, cut short rather than overflowed.
+class Line {
+ public:
+  Line& operator<<(const char* s) noexcept {
+    while (s && *s && n_ + 1 < sizeof buf_) buf_[n_++] = *s++;
+    buf_[n_] = '\0';
+    return *this;
+  }
+  Line& operator<<(std::uint32_t v) noexcept {
+    char digits[10];
+    int k = 0;
+    do {
+      digits[k++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v && k < 10);
+    while (k > 0 && n_ + 1 < sizeof buf_) buf_[n_++] = digits[--k];
+    buf_[n_] = '\0';
+    return *this;
+  }
+  const char* c_str() const noexcept { return buf_; }
+
+ private:
+  char buf_[160] = {};
+  std::size_t n_ = 0;
+};
+}  // namespace
 
 const char* to_string(UpdateOutcome o) noexcept {
   switch (o) {
@@ -103,7 +130,11 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   memory.release(buffer);
 }
 
-void UpdateManager::say(const char* what) noexcept { tasks_.kernel().log(1, what); }
+void UpdateManager::say(const char* what) noexcept {
+  Line line;
+  line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": " << what;
+  tasks_.kernel().log_system(1, line.c_str());
+}
 
 Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderScratch scratch) noexcept {
   if (busy()) return Unexpected{UpdateError{UpdateErrc::Busy}};
@@ -158,7 +189,7 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   port::kernel_enter();
   t->update_pending = true;  // the task's next consistent point does the rest
   port::kernel_exit();
-  say("update: new version staged beside the running one; waiting for a consistent point");
+  say("staged beside the running version; waiting for a consistent point");
   if (worker_.valid()) (void)k.notify(worker_, Notification{1});
   return {};
 }
@@ -234,7 +265,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   baseline_points_ = t.stats.checkpoints;
   record_.finished_at = k.now();  // probation starts here
   phase_ = UpdatePhase::Probation;
-  say("update: state checkpointed and restored into the new version; on probation");
+  say("state checkpointed and restored into the new version; on probation");
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
 }
@@ -324,7 +355,7 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   checkpoint_ = Region{};
   phase_ = UpdatePhase::Idle;
   ++completed_;
-  say(outcome == UpdateOutcome::Committed ? "update: committed; the old version is freed" : to_string(outcome));
+  say(outcome == UpdateOutcome::Committed ? "committed; the old version is freed" : to_string(outcome));
 }
 
 }  // namespace dyn
