@@ -7,6 +7,7 @@
 #include "duration.hpp"
 #include "mission.hpp"
 #include "mission_runner.hpp"
+#include "log_file.hpp"
 #include "module_report.hpp"
 
 #include <filesystem>
@@ -23,7 +24,7 @@ std::vector<std::string> default_module_path(std::vector<std::string> given) {
 
 int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
             const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path,
-            const std::string& store) {
+            const std::string& store, const std::string& log_file) {
   using namespace dyn::cli;
   auto loaded = load_mission(path);
   if (loaded.error) {
@@ -36,6 +37,7 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   options.trace_path = trace;
   options.module_path = default_module_path(module_path);
   options.store_path = store;
+  options.log_path = log_file;
   if (!for_text.empty()) {
     auto d = parse_duration(for_text);
     if (!d || *d <= 0) {
@@ -80,6 +82,15 @@ int main(int argc, char** argv) {
                   "persistent store (a file laid out like flash, created if absent): boot the committed module "
                   "versions in it and journal live updates there");
 
+  std::string log_file;
+  run->add_option("--log", log_file,
+                  "log store (seed 003's SD card): persist every task's log lines there; read with `dynsched log`");
+  std::string log_read_path, severity = "debug", task_filter;
+  CLI::App* logcmd = app.add_subcommand("log", "print a persisted log");
+  logcmd->add_option("file", log_read_path, "log store written by `dynsched run --log`")->required();
+  logcmd->add_option("--severity", severity, "least severity shown: debug, info, warning, error, fatal");
+  logcmd->add_option("--task", task_filter, "only this task's lines (\"system\" for the system's)");
+
   std::string object;
   std::vector<std::string> with;
   CLI::App* inspect = app.add_subcommand("inspect", "say what the runtime will do with a module object, before uplinking it");
@@ -87,7 +98,25 @@ int main(int argc, char** argv) {
   inspect->add_option("--with", with, "modules it imports from (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, log_file);
+  if (*logcmd) {
+    dyn::Severity min = dyn::Severity::Debug;
+    const char* names[] = {"debug", "info", "warning", "error", "fatal"};
+    bool known = false;
+    for (int i = 0; i < 5; ++i)
+      if (severity == names[i]) {
+        min = static_cast<dyn::Severity>(i);
+        known = true;
+      }
+    if (!known) {
+      std::fprintf(stderr, "dynsched log: --severity: expected debug, info, warning, error or fatal\n");
+      return 2;
+    }
+    std::string out;
+    const int status = dyn::cli::print_log(log_read_path, min, task_filter, &out);
+    std::fputs(out.c_str(), status ? stderr : stdout);
+    return status;
+  }
   if (*inspect) {
     std::string out;
     const int status = dyn::cli::inspect_module(object, with, &out);

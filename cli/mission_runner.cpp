@@ -18,6 +18,7 @@
 #include "dyn/task_manager.hpp"
 #include "dynsched.h"
 #include "host_module_memory.hpp"
+#include "log_file.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
 #include "trace_writer.hpp"
@@ -36,8 +37,20 @@ namespace {
 class EventLog final : public EventSink {
  public:
   explicit EventLog(EventSink* next) : next_(next) {}
+  // Seed 003's logger: every log line (and watchdog stop) goes through it;
+  // it persists them when its policy allows (no power model yet: full power).
+  Logger* logger = nullptr;
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);
+    if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog)) {
+      const std::uint16_t source = e.task ? e.task->id.slot() : kSystemLogSource;
+      if (e.kind == EventKind::Log && e.text) {
+        (void)logger->log(source, static_cast<Severity>(e.value > 4 ? 4 : e.value), e.end, e.text);
+      } else if (e.kind == EventKind::Watchdog) {
+        (void)logger->log(source, Severity::Warning, e.end, "stopped by its watchdog");
+      }
+      (void)logger->flush(e.end, PowerState{100, true});
+    }
     if (!enabled || (!e.task && e.kind != EventKind::Log)) return;
     if (e.kind == EventKind::Watchdog) {
       if (++shown_[e.task->name] <= kPerTask)
@@ -98,6 +111,20 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   EventLog log(trace.get());
   log.enabled = o.log_events;
+  std::unique_ptr<FileLogSink> log_sink;
+  std::vector<LogEntry> log_storage(kSeverityCount * 256);
+  std::optional<Logger> logger;
+  if (!o.log_path.empty()) {
+    log_sink = std::make_unique<FileLogSink>(o.log_path);
+    if (!log_sink->ok()) {
+      report.error = "cannot open the log store " + o.log_path;
+      return report;
+    }
+    Logger::Queues queues;
+    for (std::size_t i = 0; i < kSeverityCount; ++i) queues[i] = std::span(log_storage).subspan(i * 256, 256);
+    logger.emplace(queues, log_sink.get(), PersistPolicy{});
+    log.logger = &*logger;
+  }
 
   const std::uint64_t seed = o.seed.value_or(m.seed);
   std::vector<Task> slots(m.max_tasks);
@@ -328,6 +355,14 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     updates->set_worker(id.value(), 10 * m.tick);
   }
 
+  if (logger) {  // the log names its sources, so it reads on its own
+    for (std::size_t i = 0; i < table.capacity(); ++i) {
+      const Task& t = table.at(i);
+      if (t.state == TaskState::Free) continue;
+      const std::string line = std::string(kSourceNamePrefix) + std::to_string(t.id.slot()) + " = " + t.name;
+      (void)logger->log(kSystemLogSource, Severity::Info, kernel.now(), line.c_str());
+    }
+  }
   const Time duration = o.duration.value_or(m.duration);
   const auto t0 = std::chrono::steady_clock::now();
   for (const MissionUpdate& u : m.updates) {
@@ -380,6 +415,14 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.mission_time = kernel.now();
+  if (logger) {  // the end of the run: what is still queued is written (min_interval honoured by stepping past it)
+    Time at = kernel.now();
+    for (int i = 0; i < 1000; ++i) {
+      at += PersistPolicy{}.min_interval;
+      const FlushReport f = logger->flush(at, PowerState{100, true});
+      if (f.status != FlushStatus::Written) break;
+    }
+  }
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
   if (trace) trace->close();

@@ -23,6 +23,10 @@ struct RunOptions {
   // checkpoint); live updates are journalled in it. Without, every run is a
   // first deploy from the mission's files.
   std::string store_path;
+  // The log store (seed 003's SD card): log lines of every task and of the
+  // system go through the logger and are persisted here; read it with
+  // `dynsched log FILE`. Empty: logs only go to the terminal and trace.
+  std::string log_path;
 };
 
 // Where `module` (from a mission file) is: a path ending in ".o" is taken
