@@ -389,9 +389,14 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         const UpdateError& e = requested.error();
         row.result = e.code == UpdateErrc::Stage ? "refused: " + describe(e.install, image)
                      : e.code == UpdateErrc::Busy ? "refused: another update is in flight"
-                     : e.code == UpdateErrc::HasImporters
-                         ? "refused: " + std::to_string(e.detail) + " module(s) import from it"
-                         : "refused: no such module task";
+                     : e.code == UpdateErrc::ExportGone
+                         ? "refused: the new version no longer exports " + std::string(e.symbol ? e.symbol : "?") +
+                               ", which " + (e.importer ? e.importer : "an importer") + " uses"
+                     : e.code == UpdateErrc::ImporterNotRelinkable
+                         ? "refused: importer " + std::string(e.importer ? e.importer : "?") +
+                               " cannot be relinked (a loop task, or a Cortex-M object)"
+                     : e.code == UpdateErrc::Store ? "refused: the store could not record the new version"
+                                                   : "refused: no such module task";
       }
     }
     report.updates.push_back(std::move(row));

@@ -99,6 +99,7 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
     case LinkErrc::UnsupportedSection:
       return section_name(v, e.section) + " is thread-local storage, which modules cannot use";
     case LinkErrc::ScratchTooSmall: return "loader scratch too small";
+    case LinkErrc::ExportGone: return "the new version no longer exports a symbol an importing module uses";
   }
   return "link error";
 }

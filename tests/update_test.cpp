@@ -377,6 +377,79 @@ TEST(LiveUpdate, PeriodicCheckpointsReachTheStoreAtConsistentPoints) {
   EXPECT_EQ(sequence, 21u) << "the checkpoint at 20 s, after the run at 20 s (runs at 0..20 s)";
 }
 
+TEST(LiveUpdate, AModuleOthersImportFromIsUpdatedAndItsImportersRelinked) {
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  RegisterEntry* beacon = s.install("beacon", "beacon", "beacon", 2, kSecond, 0);
+  ASSERT_NE(beacon, nullptr);
+  s.start_worker();
+  s.kernel->run_until(5 * kSecond);
+  const std::size_t regions_before = s.memory.stats().total_regions();
+  const auto v2 = module_image("mathlib", "mathlib_v2");
+  auto view = ElfView::open(v2);
+  s.syms.assign(view.value().symbol_count(), {});
+  s.secs.assign(view.value().section_count(), {});
+  UpdateRequest r;
+  r.task = "mathlib";
+  r.image = v2;
+  r.quiesce_timeout = kMinute;
+  r.probation_points = 1;
+  r.probation_time = kMinute;
+  ASSERT_TRUE(s.updates->request(r, LoaderScratch{s.syms, s.secs}));
+  while (s.updates->busy()) s.kernel->run_for(kSecond);
+  ASSERT_EQ(s.updates->last().outcome, UpdateOutcome::Committed);
+  EXPECT_TRUE(s.tables_consistent());
+  // beacon now calls the new mathlib: its CRC calls are counted there.
+  auto* lib = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("mathlib")->owner);
+  ASSERT_EQ(lib->module.descriptor->version, 2u);
+  ASSERT_EQ(beacon->module.dep_count, 1u);
+  EXPECT_EQ(beacon->module.deps[0], &lib->module) << "the dependency moved to the new version";
+  EXPECT_EQ(lib->module.dependents, 1u);
+  const auto counter = ModuleLoader::exported(lib->module, "mathlib_crc_calls");
+  ASSERT_NE(counter, 0u);
+  std::uint32_t before = 0, after = 0;
+  std::memcpy(&before, reinterpret_cast<const void*>(counter), 4);
+  s.kernel->run_for(10 * kSecond);
+  std::memcpy(&after, reinterpret_cast<const void*>(counter), 4);
+  // Ten beacon runs and one mathlib self-test in those 10 s: every CRC call,
+  // the beacon's included, went to the new code.
+  EXPECT_EQ(after - before, 11u);
+  EXPECT_EQ(s.memory.stats().total_regions(), regions_before) << "the old mathlib was freed";
+  EXPECT_EQ(s.reg.size(), 2u);
+}
+
+TEST(LiveUpdate, ARolledBackExporterUpdateRelinksTheImportersToTheOldVersion) {
+  UpdatableSystem s;
+  RegisterEntry* lib = s.install("mathlib", "mathlib", "mathlib", 3, 2 * kSecond, 20 * kMillisecond);
+  ASSERT_NE(lib, nullptr);
+  RegisterEntry* beacon = s.install("beacon", "beacon", "beacon", 2, kSecond, 0);
+  ASSERT_NE(beacon, nullptr);
+  s.start_worker();
+  s.kernel->run_until(5 * kSecond);
+  const auto v4 = module_image("mathlib", "mathlib_v4");  // hangs in its first run
+  auto view = ElfView::open(v4);
+  s.syms.assign(view.value().symbol_count(), {});
+  s.secs.assign(view.value().section_count(), {});
+  UpdateRequest r;
+  r.task = "mathlib";
+  r.image = v4;
+  r.quiesce_timeout = kMinute;
+  r.probation_points = 2;
+  r.probation_time = kMinute;
+  ASSERT_TRUE(s.updates->request(r, LoaderScratch{s.syms, s.secs}));
+  while (s.updates->busy()) s.kernel->run_for(kSecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::WatchdogInProbation);
+  s.kernel->run_for(5 * kSecond);  // the deferred discard happens once importers are between runs
+  EXPECT_EQ(static_cast<RegisterEntry*>(s.kernel->table().find_by_name("mathlib")->owner), lib);
+  EXPECT_EQ(beacon->module.deps[0], &lib->module) << "beacon relinked back to the old version";
+  EXPECT_EQ(lib->module.dependents, 1u);
+  EXPECT_EQ(s.reg.size(), 2u) << "the rolled-back version is gone";
+  EXPECT_TRUE(s.tables_consistent());
+  const std::size_t runs = s.events.starts["beacon"].size();
+  s.kernel->run_for(3 * kSecond);
+  EXPECT_EQ(s.events.starts["beacon"].size(), runs + 3) << "beacon keeps running on the old mathlib";
+}
+
 TEST(LiveUpdate, AnUpdateThatFindsNoConsistentPointIsAbortedAndChangesNothing) {
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
@@ -416,11 +489,18 @@ TEST(LiveUpdate, RequestsThatCannotBeHonouredAreRefusedWithAReason) {
   auto e = s.updates->request(r, LoaderScratch{s.syms, s.secs});
   ASSERT_FALSE(e);
   EXPECT_EQ(e.error().code, UpdateErrc::NoSuchTask);
-  r.task = "mathlib";  // beacon imports from it
+  const auto v3 = module_image("mathlib", "mathlib_v3");  // renames mathlib_crc16, which beacon uses
+  auto v3view = ElfView::open(v3);
+  s.syms.assign(v3view.value().symbol_count(), {});
+  s.secs.assign(v3view.value().section_count(), {});
+  r.task = "mathlib";
+  r.image = v3;
   e = s.updates->request(r, LoaderScratch{s.syms, s.secs});
   ASSERT_FALSE(e);
-  EXPECT_EQ(e.error().code, UpdateErrc::HasImporters);
-  EXPECT_EQ(e.error().detail, 1u);
+  EXPECT_EQ(e.error().code, UpdateErrc::ExportGone);
+  EXPECT_STREQ(e.error().symbol, "mathlib_crc16");
+  EXPECT_STREQ(e.error().importer, "beacon");
+  EXPECT_FALSE(s.updates->busy()) << "nothing staged is left behind";
   std::vector<std::byte> garbage(128, std::byte{7});
   r.task = "beacon";
   r.image = garbage;

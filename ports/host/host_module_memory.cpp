@@ -91,4 +91,8 @@ bool HostModuleMemory::seal_code(const Region& r) noexcept {
   return mprotect(r.host, mpu_size(r.size, page_size()), PROT_READ | PROT_EXEC) == 0;
 }
 
+bool HostModuleMemory::unseal_code(const Region& r) noexcept {
+  return mprotect(r.host, mpu_size(r.size, page_size()), PROT_READ | PROT_WRITE) == 0;
+}
+
 }  // namespace dyn::host

@@ -18,6 +18,7 @@ class HostModuleMemory final : public ModuleMemory {
   Region allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept override;
   void release(const Region& r) noexcept override;
   bool seal_code(const Region& r) noexcept override;
+  bool unseal_code(const Region& r) noexcept override;
   Stats stats() const noexcept override { return stats_; }
 
  private:

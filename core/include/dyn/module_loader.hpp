@@ -35,6 +35,18 @@ enum class TargetArch : std::uint8_t { X86_64, Arm };
 
 struct LoadedModule;
 
+// A relocation against a symbol another module exports: kept so the module
+// can be relinked when that module is replaced by a new version.
+struct ImportRecord {
+  std::uint64_t place;        // target address of the patched field
+  std::int64_t addend;
+  std::uint32_t type;
+  std::uint32_t name;         // offset of the symbol's name in the module's meta names
+  std::uint32_t got_index;    // UINT32_MAX: none
+  std::uint32_t tramp_index;  // UINT32_MAX: none
+  bool rela;
+  LoadedModule* owner;        // the exporting module
+};
 // Where to look up names this object does not define.
 class SymbolResolver {
  public:
@@ -67,6 +79,11 @@ struct LoadedModule {
   std::size_t relocations_applied = 0;
   std::size_t got_slots = 0;
   std::size_t trampolines = 0;
+  std::span<ImportRecord> imports;   // in meta
+  const char* import_names = nullptr;
+  std::uint64_t got_base = 0;        // target addresses of the GOT and the trampolines
+  std::uint64_t tramp_base = 0;
+  TargetArch arch = TargetArch::X86_64;
 };
 
 struct LoadOptions {
@@ -85,6 +102,8 @@ struct SymbolSlot {
   std::uint32_t got_index;    // UINT32_MAX: none
   std::uint32_t tramp_index;  // UINT32_MAX: none
   bool loaded;                // defined in a section that is loaded (or ABS/COMMON/imported)
+  LoadedModule* owner;        // the module an imported symbol comes from, or nullptr
+  std::uint32_t name;         // offset of its name in the import names, UINT32_MAX: not recorded
 };
 struct SectionSlot {
   std::uint8_t region;        // 0 not loaded, 1 code, 2 data
@@ -115,6 +134,15 @@ class ModuleLoader {
 
   // Address of a symbol the module exports, or 0.
   static std::uint64_t exported(const LoadedModule& m, std::string_view name) noexcept;
+
+  // Points `importer`'s references to `from`'s exports at the same names in
+  // `to` (a new version of `from`): GOT slots, trampolines and patched
+  // fields, all or nothing; the dependency moves from `from` to `to`. With
+  // `dry_run` nothing is written: it only checks every name still exists and
+  // every value still fits. On failure `*missing` (if given) is the import
+  // whose name `to` lacks.
+  [[nodiscard]] Result<void, LinkError> relink(LoadedModule& importer, LoadedModule& from, LoadedModule& to,
+                                               bool dry_run, const char** missing = nullptr) noexcept;
 
  private:
   ModuleMemory& memory_;

@@ -38,6 +38,9 @@ class ModuleMemory {
   virtual void release(const Region& r) noexcept = 0;
   // Linking is over: code becomes read+execute (and the instruction cache is synchronised).
   virtual bool seal_code(const Region& r) noexcept = 0;
+  // Relinking (live update of a module others import from): code is
+  // writable again until the next seal_code.
+  virtual bool unseal_code(const Region& r) noexcept = 0;
 
   struct Stats {
     std::size_t bytes[kRegionKinds] = {};

@@ -36,6 +36,7 @@ enum class LinkErrc : std::uint8_t {
   TooManyDependencies,    // value = limit (kModuleMaxDependencies)
   UnsupportedSection,     // section = index (e.g. thread-local storage)
   ScratchTooSmall,        // value = entries needed
+  ExportGone,             // relink: the new version does not export a name an importer uses
 };
 
 struct LinkError {

@@ -46,7 +46,8 @@ enum class UpdateErrc : std::uint8_t {
   Busy,              // another update is in flight
   NoSuchTask,
   NotAModuleTask,    // the task runs no module
-  HasImporters,      // detail = how many modules import from it (relinking them is not done yet)
+  ImporterNotRelinkable,  // an importer cannot be relinked: a loop task (no between-runs point), or an ARM object
+  ExportGone,        // the new version lacks a symbol an importer uses; `symbol` names it
   Stage,             // the new version cannot be loaded: see `install`
   NoMemory,          // detail = bytes for the checkpoint buffer
   Store,             // the persistent store could not record the new version; detail = StoreErrc
@@ -56,6 +57,8 @@ struct UpdateError {
   UpdateErrc code;
   InstallError install{};
   std::uint64_t detail = 0;
+  const char* symbol = nullptr;    // ExportGone: the missing name (valid until the next request)
+  const char* importer = nullptr;  // ExportGone / ImporterNotRelinkable: the importing task
 };
 
 enum class UpdateOutcome : std::uint8_t {
@@ -129,6 +132,12 @@ class UpdateManager final : public UpdateAgent {
 
  private:
   void finish(UpdateOutcome outcome) noexcept;
+  // Modules that import from the version being replaced: relinked to the
+  // new one at the swap (back at a rollback). They must be jobs between
+  // runs at that moment, so no importer has a frame in the code swapped out.
+  bool importers_between_runs() noexcept;
+  bool relink_importers(LoadedModule& from, LoadedModule& to) noexcept;
+  void discard_when_safe() noexcept;
   void store_checkpoint(Task& t) noexcept;
   void journal_end(bool committed) noexcept;
   void roll_back(UpdateOutcome why) noexcept;
@@ -146,6 +155,9 @@ class UpdateManager final : public UpdateAgent {
   std::uint64_t checkpoints_stored_ = 0;
   RegisterEntry* old_ = nullptr;
   RegisterEntry* new_ = nullptr;
+  RegisterEntry* discard_later_ = nullptr;  // a rolled-back version an importer may still be running
+  char missing_[64] = {};
+  char importer_[kTaskNameMax + 1] = {};
   Region checkpoint_;
   Time quiesce_timeout_ = 0;
   Time probation_time_ = 0;

@@ -122,7 +122,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     size[region] = at + s.size;
     if (s.align > align[region]) align[region] = s.align;
   }
-  for (std::size_t i = 0; i < nsym; ++i) scratch.symbols[i] = {0, kNone, kNone, false};
+  for (std::size_t i = 0; i < nsym; ++i) scratch.symbols[i] = {0, kNone, kNone, false, nullptr, kNone};
   for (std::size_t i = 1; i < nsym; ++i) {
     const ElfSymbol s = v.symbol(i);
     if (s.shndx != elf::kShnCommon) continue;
@@ -136,6 +136,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
 
   // --- 2. scan relocations: refuse what we cannot do before allocating -------
   std::uint32_t got_count = 0, tramp_count = 0;
+  std::size_t import_candidates = 0, import_name_bytes = 0;
   for (std::size_t r = 0; r < nsec; ++r) {
     const ElfSection rs = v.section(r);
     if (rs.type != elf::kShtRel && rs.type != elf::kShtRela) continue;
@@ -152,6 +153,14 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
         return link_error(where);
       }
       SymbolSlot& slot = scratch.symbols[rel.symbol];
+      if (rel.symbol != 0 && !v.symbol(rel.symbol).defined()) {
+        // May turn out to be another module's export: room to record it for relinking.
+        ++import_candidates;
+        if (slot.name == kNone) {
+          slot.name = static_cast<std::uint32_t>(import_name_bytes);
+          import_name_bytes += v.symbol(rel.symbol).name.size() + 1;
+        }
+      }
       if (needs.got_slot && slot.got_index == kNone) slot.got_index = got_count++;
       if (needs.may_need_trampoline && !v.symbol(rel.symbol).defined() && rel.symbol != 0 &&
           slot.tramp_index == kNone)
@@ -184,7 +193,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   if (!m.code) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, size[1]});
   m.data = memory_.allocate(RegionKind::Data, static_cast<std::size_t>(size[2] ? size[2] : 1), static_cast<std::size_t>(align[2]));
   if (!m.data) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, size[2]});
-  const std::size_t meta_size = export_count * sizeof(ExportedSymbol) + names_bytes + 1;
+  const std::size_t imports_at = (export_count * sizeof(ExportedSymbol) + names_bytes + 1 + 15) & ~std::size_t{15};
+  const std::size_t meta_size = imports_at + import_candidates * sizeof(ImportRecord) + import_name_bytes + 1;
   m.meta = memory_.allocate(RegionKind::Meta, meta_size, alignof(ExportedSymbol));
   if (!m.meta) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, meta_size});
   const Region* regions[3] = {nullptr, &m.code, &m.data};
@@ -220,6 +230,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       if (e) {
         slot.address = e->address;
         slot.loaded = true;
+        slot.owner = owner;
         if (owner) {
           bool known = false;
           for (std::size_t d = 0; d < m.dep_count; ++d) known = known || m.deps[d] == owner;
@@ -257,6 +268,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   m.trampolines = tramp_count;
 
   // --- 7. relocate --------------------------------------------------------------
+  std::size_t import_count = 0;
   for (std::size_t r = 0; r < nsec; ++r) {
     const ElfSection rs = v.section(r);
     if (rs.type != elf::kShtRel && rs.type != elf::kShtRela) continue;
@@ -290,6 +302,12 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
         return fail_link(e);
       }
       ++m.relocations_applied;
+      if (slot.owner) {
+        // Safety: meta was sized above for every relocation against an undefined symbol.
+        auto* records = reinterpret_cast<ImportRecord*>(m.meta.host + imports_at);
+        records[import_count++] = {site.P,         rel.addend,       rel.type,  slot.name,
+                                   slot.got_index, slot.tramp_index, rel.has_addend, slot.owner};
+      }
     }
   }
 
@@ -315,6 +333,22 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     if (std::strcmp(table[i - 1].name, table[i].name) == 0)
       return fail_link({LinkErrc::DuplicateExport, 0, 0, 0, 0, i});
   m.exports = {table, n};
+  {
+    auto* records = reinterpret_cast<ImportRecord*>(m.meta.host + imports_at);
+    char* import_names = reinterpret_cast<char*>(m.meta.host + imports_at + import_candidates * sizeof(ImportRecord));
+    for (std::size_t i = 1; i < nsym; ++i) {
+      const SymbolSlot& slot = scratch.symbols[i];
+      if (slot.name == kNone) continue;
+      const ElfSymbol sym = v.symbol(i);
+      std::memcpy(import_names + slot.name, sym.name.data(), sym.name.size());
+      import_names[slot.name + sym.name.size()] = '\0';
+    }
+    m.imports = {records, import_count};
+    m.import_names = import_names;
+    m.got_base = m.code.address + got_off;
+    m.tramp_base = m.code.address + tramp_off;
+    m.arch = o.arch;
+  }
 
   // --- 9. the module descriptor -------------------------------------------------
   if (const std::uint64_t d = exported(m, kDescriptorSymbol)) {
@@ -375,6 +409,69 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       }
     }
   }
+  return {};
+}
+
+Result<void, LinkError> ModuleLoader::relink(LoadedModule& importer, LoadedModule& from, LoadedModule& to,
+                                             bool dry_run, const char** missing) noexcept {
+  // ARM relocations are REL: their addends lived in the patched fields and
+  // were consumed by the first link, so they cannot be re-applied.
+  if (importer.arch != TargetArch::X86_64)
+    return Unexpected{LinkError{LinkErrc::UnsupportedRelocation, 0, 0, 0, 0, 0, 0}};
+  const bool uses = [&] {
+    for (std::size_t d = 0; d < importer.dep_count; ++d)
+      if (importer.deps[d] == &from) return true;
+    return false;
+  }();
+  if (!uses) return {};
+  // Two passes: the first computes every new value into scratch bytes (the
+  // check), the second writes them; so a relink is all or nothing.
+  for (int pass = dry_run ? 0 : -1; pass < 1; ++pass) {
+    const bool write = pass == 0 && !dry_run;
+    if (write && !memory_.unseal_code(importer.code)) return Unexpected{LinkError{LinkErrc::OutOfMemory}};
+    for (ImportRecord& rec : importer.imports) {
+      if (rec.owner != &from) continue;
+      const char* name = importer.import_names + rec.name;
+      const ExportedSymbol* e = find_symbol(to.exports, name);
+      if (!e) {
+        if (missing) *missing = name;
+        if (write) (void)memory_.seal_code(importer.code);
+        return Unexpected{LinkError{LinkErrc::ExportGone, 0, 0, rec.name, rec.type, 0, 0}};
+      }
+      const RelocationNeeds needs = relocation_needs_x86_64(rec.type);
+      std::byte* place = host_of(importer, rec.place, needs.width);
+      std::byte scratch[8] = {};
+      if (!place || needs.width > sizeof scratch) return Unexpected{LinkError{LinkErrc::PlaceOutsideSection}};
+      if (!write) std::memcpy(scratch, place, needs.width);
+      if (write && rec.got_index != kNone)
+        std::memcpy(host_of(importer, importer.got_base + rec.got_index * 8, 8), &e->address, 8);
+      if (write && rec.tramp_index != kNone)
+        write_trampoline(importer.arch, host_of(importer, importer.tramp_base + rec.tramp_index * kTrampolineSize, 14),
+                         e->address);
+      RelocationSite site;
+      site.place = write ? place : scratch;
+      site.room = needs.width;
+      site.P = rec.place;
+      site.S = e->address;
+      site.A = rec.addend;
+      site.rela = rec.rela;
+      site.type = rec.type;
+      site.got_base = importer.got_base;
+      site.got = rec.got_index != kNone ? importer.got_base + rec.got_index * 8 : 0;
+      site.trampoline = rec.tramp_index != kNone ? importer.tramp_base + rec.tramp_index * kTrampolineSize : 0;
+      if (auto applied = apply_relocation_x86_64(site); !applied) {
+        if (write) (void)memory_.seal_code(importer.code);
+        return Unexpected{applied.error()};
+      }
+      if (write) rec.owner = &to;
+    }
+    if (write && !memory_.seal_code(importer.code)) return Unexpected{LinkError{LinkErrc::OutOfMemory}};
+  }
+  if (dry_run) return {};
+  for (std::size_t d = 0; d < importer.dep_count; ++d)
+    if (importer.deps[d] == &from) importer.deps[d] = &to;
+  --from.dependents;
+  ++to.dependents;
   return {};
 }
 

@@ -143,8 +143,8 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   if (!t || t->state == TaskState::Dead) return Unexpected{UpdateError{UpdateErrc::NoSuchTask}};
   auto* old = static_cast<RegisterEntry*>(t->owner);
   if (!old || !old->has_module) return Unexpected{UpdateError{UpdateErrc::NotAModuleTask}};
-  if (old->module.dependents)
-    return Unexpected{UpdateError{UpdateErrc::HasImporters, {}, old->module.dependents}};
+  for (std::size_t guard = 0; discard_later_ && guard < 1; ++guard) discard_when_safe();
+  if (discard_later_) return Unexpected{UpdateError{UpdateErrc::Busy}};
 
   char staging[kTaskNameMax + 1] = {kStagingPrefix};
   const std::size_t n = std::strlen(r.task);
@@ -152,6 +152,40 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   auto staged = tasks_.stage(r.image, staging, scratch, &old->module);
   if (!staged) return Unexpected{UpdateError{UpdateErrc::Stage, staged.error()}};
   RegisterEntry* fresh = staged.value();
+  // Every importer must be relinkable to the new version: a job (it has
+  // points between runs where no frame of the old code can be on its stack),
+  // and every name it uses still exported with a value that fits.
+  if (old->module.dependents) {
+    UpdateError refused{UpdateErrc::ImporterNotRelinkable};
+    bool ok = true;
+    tasks_.task_register().for_each([&](RegisterEntry& e) {
+      if (!ok || !e.has_module || &e == old || &e == fresh) return;
+      bool imports = false;
+      for (std::size_t d = 0; d < e.module.dep_count; ++d) imports = imports || e.module.deps[d] == &old->module;
+      if (!imports) return;
+      std::memcpy(importer_, e.name, sizeof importer_);
+      Task* it = e.task.valid() ? tasks_.kernel().table().find(e.task) : nullptr;
+      const char* missing = nullptr;
+      if (it && it->model != RunModel::Job) {
+        ok = false;
+      } else if (auto dry = tasks_.loader().relink(e.module, old->module, fresh->module, true, &missing); !dry) {
+        ok = false;
+        if (dry.error().code == LinkErrc::ExportGone && missing) {
+          refused.code = UpdateErrc::ExportGone;
+          std::size_t len = 0;
+          while (missing[len] && len + 1 < sizeof missing_) ++len;
+          std::memcpy(missing_, missing, len);
+          missing_[len] = '\0';
+          refused.symbol = missing_;
+        }
+      }
+    });
+    if (!ok) {
+      refused.importer = importer_;
+      tasks_.discard(*fresh);
+      return Unexpected{refused};
+    }
+  }
 
   const ::dyn_module& od = *old->module.descriptor;
   if (store_) {
@@ -194,11 +228,47 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   return {};
 }
 
+bool UpdateManager::importers_between_runs() noexcept {
+  bool ok = true;
+  tasks_.task_register().for_each([&](RegisterEntry& e) {
+    if (!e.has_module || !e.task.valid()) return;
+    bool imports = false;
+    for (std::size_t d = 0; d < e.module.dep_count; ++d)
+      imports = imports || (old_ && e.module.deps[d] == &old_->module) || (new_ && e.module.deps[d] == &new_->module) ||
+                (discard_later_ && e.module.deps[d] == &discard_later_->module);
+    if (!imports) return;
+    const Task* it = tasks_.kernel().table().find(e.task);
+    if (it && (it->state == TaskState::Running || !it->activation_pending)) ok = false;  // mid-run
+  });
+  return ok;
+}
+
+bool UpdateManager::relink_importers(LoadedModule& from, LoadedModule& to) noexcept {
+  bool ok = true;
+  tasks_.task_register().for_each([&](RegisterEntry& e) {
+    if (e.has_module && &e.module != &from && &e.module != &to)
+      ok = tasks_.loader().relink(e.module, from, to, false) && ok;
+  });
+  return ok;
+}
+
+// A rolled-back version stays loaded until no importer can be running its
+// code (they were pointed back at the old version, but one preempted in a
+// call may still be inside the new one).
+void UpdateManager::discard_when_safe() noexcept {
+  if (!discard_later_ || !importers_between_runs()) return;
+  tasks_.discard(*discard_later_);
+  discard_later_ = nullptr;
+}
+
 void UpdateManager::at_consistent_point(Task& t) noexcept {
   if (phase_ != UpdatePhase::Quiescing || t.id != task_ || !t.update_pending) {
     if (t.checkpoint_requested) store_checkpoint(t);
     return;
   }
+  // Importers of this module are relinked in the swap: wait for a point
+  // where none of them is in the middle of a run (the next one will do).
+  if (old_->module.dependents && !importers_between_runs()) return;
   Kernel& k = tasks_.kernel();
   const std::int64_t real_start = port::clock_now_ns();
   t.update_pending = false;
@@ -235,7 +305,19 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   port::kernel_enter();
   t.arg = new_;
   t.owner = new_;
+  const bool relinked = !old_->module.dependents || relink_importers(old_->module, new_->module);
   port::kernel_exit();
+  if (!relinked) {  // checked by the dry run at request: cannot happen, but never half-swap
+    port::kernel_enter();
+    (void)relink_importers(new_->module, old_->module);
+    t.arg = old_;
+    t.owner = old_;
+    port::kernel_exit();
+    (void)tasks_.describe_task(*old_, old_->stack, true);
+    new_->task = TaskId{};
+    finish(UpdateOutcome::RestoreRefused);
+    return;
+  }
 
   // Restore: the decheckpointer is the new version's hook, fed through the validating view.
   int restored = -1;
@@ -251,6 +333,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   if (restored != 0) {
     port::kernel_enter();
+    if (new_->module.dependents) (void)relink_importers(new_->module, old_->module);
     t.arg = old_;
     t.owner = old_;
     port::kernel_exit();
@@ -271,6 +354,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
 }
 
 void UpdateManager::poll() noexcept {
+  discard_when_safe();
   Kernel& k = tasks_.kernel();
   const Time now = k.now();
   Task* t = k.table().find(task_);
@@ -321,6 +405,11 @@ void UpdateManager::roll_back(UpdateOutcome why) noexcept {
   // code and memory were kept. Point the task back at it and start it afresh.
   (void)tasks_.kernel().rebind(task_, old_, old_);
   (void)tasks_.describe_task(*old_, old_->stack, true);
+  if (new_->module.dependents) {
+    port::kernel_enter();
+    (void)relink_importers(new_->module, old_->module);
+    port::kernel_exit();
+  }
   new_->task = TaskId{};
   journal_end(false);
   finish(why);
@@ -348,7 +437,16 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   if (!journaled) journal_end(false);  // aborted or refused: the trial is dropped
   record_.outcome = outcome;
   record_.finished_at = tasks_.kernel().now();
-  if (new_ && outcome != UpdateOutcome::Committed) tasks_.discard(*new_);
+  if (new_ && outcome != UpdateOutcome::Committed) {
+    const bool rolled_back = outcome == UpdateOutcome::WatchdogInProbation ||
+                             outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
+    if (rolled_back && old_ && old_->module.dependents && !importers_between_runs() &&
+        outcome != UpdateOutcome::Abandoned) {
+      discard_later_ = new_;  // an importer may still be inside it
+    } else {
+      tasks_.discard(*new_);
+    }
+  }
   new_ = nullptr;
   old_ = nullptr;
   if (checkpoint_) tasks_.task_register().memory().release(checkpoint_);
