@@ -225,9 +225,18 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const std::string where = "update[" + std::to_string(i) + "]";
       const toml::table& t = *arr->get(i)->as_table();
-      r.only_keys(t, where, {"at", "task", "module", "quiesce_timeout", "probation_points", "probation"});
+      r.only_keys(t, where, {"at", "task", "module", "quiesce_timeout", "probation_points", "probation", "action",
+                             "level", "priority", "tickets", "interval", "watchdog", "model", "stack"});
       MissionUpdate u;
       u.line = line_of(t);
+      if (auto action = r.string(t, where, "action")) {
+        if (*action == "replace") u.action = MissionUpdate::Action::Replace;
+        else if (*action == "add") u.action = MissionUpdate::Action::Add;
+        else if (*action == "remove") u.action = MissionUpdate::Action::Remove;
+        else
+          r.fail(line_of(*t.get("action")), where + ".action",
+                 "expected \"replace\" (default), \"add\" or \"remove\", got \"" + *action + "\"");
+      }
       auto at = r.duration(t, where, "at");
       if (!at) r.fail(u.line, where + ".at", "when to update, e.g. at = \"2h\"");
       u.at = *at;
@@ -236,14 +245,39 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       const MissionTask* target = nullptr;
       for (const MissionTask& mt : m.tasks)
         if (mt.name == *task) target = &mt;
-      if (!target) r.fail(line_of(*t.get("task")), where + ".task", "no task named \"" + *task + "\"");
-      if (target->module.empty())
-        r.fail(line_of(*t.get("task")), where + ".task",
-               "task \"" + *task + "\" runs a built-in workload; only module tasks can be updated");
+      for (const MissionUpdate& earlier : m.updates)
+        if (earlier.action == MissionUpdate::Action::Add && earlier.task == *task) target = &earlier.added;
+      if (u.action == MissionUpdate::Action::Add) {
+        if (target) r.fail(line_of(*t.get("task")), where + ".task", "a task named \"" + *task + "\" already exists");
+      } else {
+        if (!target) r.fail(line_of(*t.get("task")), where + ".task", "no task named \"" + *task + "\"");
+        if (target->module.empty())
+          r.fail(line_of(*t.get("task")), where + ".task",
+                 "task \"" + *task + "\" runs a built-in workload; only module tasks can be updated or removed");
+      }
       u.task = *task;
       auto module = r.string(t, where, "module");
-      if (!module || module->empty()) r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\"");
-      u.module = *module;
+      if (u.action != MissionUpdate::Action::Remove) {
+        if (!module || module->empty())
+          r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\"");
+        u.module = *module;
+      }
+      if (u.action == MissionUpdate::Action::Add) {
+        MissionTask& a = u.added;
+        a.name = *task;
+        a.line = u.line;
+        a.module = u.module;
+        if (auto v = r.integer(t, where, "level", 1, kLevelCount)) a.level = static_cast<std::uint8_t>(*v);
+        if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) a.priority = static_cast<std::uint8_t>(*v);
+        if (auto v = r.integer(t, where, "tickets", 1, 1'000'000)) a.tickets = static_cast<std::uint32_t>(*v);
+        if (auto v = r.duration(t, where, "interval")) a.interval = *v;
+        if (auto v = r.duration(t, where, "watchdog")) a.watchdog = *v;
+        if (auto v = r.size(t, where, "stack")) a.stack = *v;
+        a.model = a.interval > 0 ? RunModel::Job : RunModel::Loop;
+        if (auto model = r.string(t, where, "model")) a.model = *model == "job" ? RunModel::Job : RunModel::Loop;
+        if (m.policy == PolicyKind::Multilevel && a.model == RunModel::Job && a.interval == 0)
+          r.fail(u.line, where + ".interval", "a recurring multilevel task needs an interval > 0");
+      }
       if (auto v = r.duration(t, where, "quiesce_timeout")) u.quiesce_timeout = *v;
       if (auto v = r.integer(t, where, "probation_points", 0, 1'000'000)) u.probation_points = static_cast<std::uint32_t>(*v);
       if (auto v = r.duration(t, where, "probation")) u.probation = *v;
@@ -251,6 +285,16 @@ Mission read_mission(const toml::table& root, const std::string& file) {
         r.fail(line_of(*t.get("at")), where + ".at", "updates must be listed in the order of their times");
       m.updates.push_back(std::move(u));
     }
+  }
+  {
+    std::size_t added = 0;
+    for (const MissionUpdate& u : m.updates) added += u.action == MissionUpdate::Action::Add ? 1 : 0;
+    const std::size_t system = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0);
+    if (m.tasks.size() + added + system > m.max_tasks)
+      r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
+             "the mission has " + std::to_string(m.tasks.size()) + " tasks, adds " + std::to_string(added) +
+                 " more and runs " + std::to_string(system) + " system task(s), but max_tasks is " +
+                 std::to_string(m.max_tasks) + " (fixed at first deploy)");
   }
   // Notification targets must exist.
   for (std::size_t i = 0; i < m.tasks.size(); ++i)

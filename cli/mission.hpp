@@ -35,10 +35,12 @@ struct MissionTask {
 
 // A live update commanded at a mission time (until the uplink brings them).
 struct MissionUpdate {
+  enum class Action { Replace, Add, Remove } action = Action::Replace;
   int line = 0;
   Time at = 0;
   std::string task;
-  std::string module;            // as MissionTask::module
+  std::string module;            // as MissionTask::module (replace, add)
+  MissionTask added;             // add: the new task's scheduling (level, priority, interval, ...)
   Time quiesce_timeout = 10 * kSecond;
   std::uint32_t probation_points = 3;
   Time probation = kMinute;

@@ -182,20 +182,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   std::map<std::string, std::string> booted;  // task -> how it booted
   std::map<std::string, std::string> booted_note;
-  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
-    const MissionTask& mt = m.tasks[i];
-    TaskSpec spec;
-    spec.name = mt.name.c_str();
-    spec.model = mt.model;
-    spec.level = mt.level;
-    spec.priority = mt.priority;
-    spec.tickets = mt.tickets;
-    spec.interval = mt.interval;
-    spec.watchdog = mt.watchdog;
-    spec.delay = mt.delay;
-    spec.onetime = mt.onetime;
+  // Installs a module task (at boot, or added at run time): the committed
+  // version from the store if there is one, else the mission's file.
+  auto install_module_task = [&](const MissionTask& mt, const TaskSpec& spec) -> std::string {
     const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
-    if (!mt.module.empty()) {
       std::string why;
       std::vector<std::byte> image;
       std::string source;
@@ -218,18 +208,14 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         auto size = store->image_size(v.name(), v.version);
         image.resize(size ? size.value() : 0);
         if (!size || !store->read_image(v.name(), v.version, image)) {
-          uninstall_all();
-          report.error = where + "the store's committed " + std::string(v.name()) + " v" + std::to_string(v.version) +
-                         " cannot be read back";
-          return report;
+          return where + "the store's committed " + std::string(v.name()) + " v" + std::to_string(v.version) +
+                 " cannot be read back";
         }
         source = "store: " + std::string(v.name()) + " v" + std::to_string(v.version);
       } else {
         source = resolve_module(mt.module, m.file, o.module_path, &why);
         if (source.empty() || !read_file(source, &image, &why)) {
-          uninstall_all();
-          report.error = where + why;
-          return report;
+          return where + why;
         }
       }
       ModuleTaskSpec ms;
@@ -240,9 +226,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       std::vector<SectionSlot> secs(view ? view.value().section_count() : 0);
       auto entry = manager.install(image, ms, LoaderScratch{syms, secs});
       if (!entry) {
-        uninstall_all();
-        report.error = where + "module " + source + ": " + describe(entry.error(), image);
-        return report;
+        return where + "module " + source + ": " + describe(entry.error(), image);
       }
       RegisterEntry& e = *entry.value();
       if (e.task.valid()) ids[mt.name] = e.task;
@@ -273,11 +257,34 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         auto put = store->put_image(d.name, d.version, image);
         if ((!put && put.error().code != StoreErrc::AlreadyExists) || !store->set_trial(mt.name, d.name, d.version) ||
             !store->commit(mt.name)) {
-          uninstall_all();
-          report.error = where + "cannot record the module in the store " + o.store_path;
-          return report;
+          return where + "cannot record the module in the store " + o.store_path;
         }
         booted[mt.name] = version + ": first deploy, recorded in the store as committed";
+      }
+    return {};
+  };
+  auto spec_of = [](const MissionTask& mt) {
+    TaskSpec spec;
+    spec.name = mt.name.c_str();
+    spec.model = mt.model;
+    spec.level = mt.level;
+    spec.priority = mt.priority;
+    spec.tickets = mt.tickets;
+    spec.interval = mt.interval;
+    spec.watchdog = mt.watchdog;
+    spec.delay = mt.delay;
+    spec.onetime = mt.onetime;
+    return spec;
+  };
+  for (std::size_t i = 0; i < m.tasks.size(); ++i) {
+    const MissionTask& mt = m.tasks[i];
+    TaskSpec spec = spec_of(mt);
+    const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
+    if (!mt.module.empty()) {
+      if (std::string failed = install_module_task(mt, spec); !failed.empty()) {
+        uninstall_all();
+        report.error = failed;
+        return report;
       }
       continue;
     }
@@ -369,10 +376,30 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (u.at >= duration) break;
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
+    if (u.action == MissionUpdate::Action::Add) {
+      const std::string failed = install_module_task(u.added, spec_of(u.added));
+      row.result = failed.empty() ? "added" : "refused: " + failed;
+      report.updates.push_back(std::move(row));
+      continue;
+    }
+    if (u.action == MissionUpdate::Action::Remove) {
+      row.module = "(removal)";
+      auto requested = updates->request_removal(u.task.c_str(), u.quiesce_timeout);
+      if (!requested) {
+        row.result = requested.error().code == UpdateErrc::HasImporters
+                         ? "refused: " + std::to_string(requested.error().detail) + " module(s) import from it"
+                         : "refused: no such module task, or an update in flight";
+        report.updates.push_back(std::move(row));
+        continue;
+      }
+    }
     std::string why;
-    const std::string path = resolve_module(u.module, m.file, o.module_path, &why);
+    const std::string path =
+        u.action == MissionUpdate::Action::Remove ? std::string() : resolve_module(u.module, m.file, o.module_path, &why);
     std::vector<std::byte> image;
-    if (path.empty() || !read_file(path, &image, &why)) {
+    if (u.action == MissionUpdate::Action::Remove) {
+      // requested above
+    } else if (path.empty() || !read_file(path, &image, &why)) {
       row.result = "refused: " + why;
     } else {
       auto view = ElfView::open(image);

@@ -544,6 +544,22 @@ TEST(MissionFileUpdate, AnUpdateIsParsedWithItsDefaults) {
   EXPECT_EQ(u.quiesce_timeout, 10 * kSecond);
 }
 
+TEST(MissionFileUpdate, TasksCanBeAddedAndRemovedAtMissionTimes) {
+  const MissionResult r = parse_mission(std::string(kModuleTask) +
+                                            "[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"extra\"\n"
+                                            "module = \"beacon\"\nlevel = 4\ninterval = \"20s\"\n"
+                                            "[[update]]\nat = \"2h\"\naction = \"remove\"\ntask = \"extra\"\n",
+                                        "m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  ASSERT_EQ(r.mission->updates.size(), 2u);
+  EXPECT_EQ(r.mission->updates[0].action, MissionUpdate::Action::Add);
+  EXPECT_EQ(r.mission->updates[0].added.level, 4);
+  EXPECT_EQ(r.mission->updates[0].added.interval, 20 * kSecond);
+  EXPECT_EQ(r.mission->updates[0].added.model, RunModel::Job);
+  EXPECT_EQ(r.mission->updates[1].action, MissionUpdate::Action::Remove);
+  EXPECT_EQ(r.mission->updates[1].task, "extra") << "a task added earlier can be removed later";
+}
+
 TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
   auto err = [](const std::string& update) {
     const MissionResult r = parse_mission(std::string(kModuleTask) + update, "m.toml");
@@ -552,7 +568,8 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"nobody\"\nmodule = \"x\"\n"),
             "m.toml:13: update[0].task: no task named \"nobody\"");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"busy\"\nmodule = \"x\"\n"),
-            "m.toml:13: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated");
+            "m.toml:13: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated or "
+            "removed");
   EXPECT_EQ(err("[[update]]\ntask = \"beacon\"\nmodule = \"x\"\n"), "m.toml:11: update[0].at: when to update, e.g. at = \"2h\"");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\n"),
             "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\"");
@@ -561,7 +578,16 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
             "m.toml:16: update[1].at: updates must be listed in the order of their times");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nwhen = 3\n"),
             "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, quiesce_timeout, "
-            "probation_points, probation)");
+            "probation_points, probation, action, level, priority, tickets, interval, watchdog, model, stack)");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\naction = \"swap\"\n"),
+            "m.toml:14: update[0].action: expected \"replace\" (default), \"add\" or \"remove\", got \"swap\"");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"beacon\"\nmodule = \"x\"\n"),
+            "m.toml:14: update[0].task: a task named \"beacon\" already exists");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"new\"\n"),
+            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\"");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"remove\"\ntask = \"busy\"\n"),
+            "m.toml:14: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated or "
+            "removed");
   EXPECT_EQ(err("[update]\nat = \"1h\"\n"), "m.toml:11: update: expected [[update]] tables");
 }
 

@@ -450,6 +450,45 @@ TEST(LiveUpdate, ARolledBackExporterUpdateRelinksTheImportersToTheOldVersion) {
   EXPECT_EQ(s.events.starts["beacon"].size(), runs + 3) << "beacon keeps running on the old mathlib";
 }
 
+TEST(LiveUpdate, TasksAreRemovedAtAConsistentPointThroughTheSameMachinery) {
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 0), nullptr);
+  const auto counter = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
+  auto view = ElfView::open(counter);
+  s.syms.assign(view.value().symbol_count(), {});
+  s.secs.assign(view.value().section_count(), {});
+  ModuleTaskSpec loop_spec;
+  loop_spec.task.name = "counter";
+  loop_spec.task.model = RunModel::Loop;
+  loop_spec.task.priority = 2;
+  ASSERT_TRUE(s.tasks->install(counter, loop_spec, LoaderScratch{s.syms, s.secs}));
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond);
+  const std::size_t regions = s.memory.stats().total_regions();
+
+  auto refused = s.updates->request_removal("mathlib", kSecond);
+  ASSERT_FALSE(refused) << "beacon imports from mathlib";
+  EXPECT_EQ(refused.error().code, UpdateErrc::HasImporters);
+
+  ASSERT_TRUE(s.updates->request_removal("counter", kSecond));  // a loop: parked at dyn_checkpoint
+  while (s.updates->busy()) s.kernel->run_for(100 * kMillisecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::Removed);
+  EXPECT_EQ(s.kernel->table().find_by_name("counter"), nullptr);
+  ASSERT_TRUE(s.updates->request_removal("beacon", kSecond));  // a job: between runs
+  while (s.updates->busy()) s.kernel->run_for(100 * kMillisecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::Removed);
+  EXPECT_EQ(s.kernel->table().find_by_name("beacon"), nullptr);
+  EXPECT_LT(s.memory.stats().total_regions(), regions);
+  EXPECT_EQ(s.reg.size(), 1u) << "only mathlib is left";
+  EXPECT_TRUE(s.tables_consistent());
+  EXPECT_EQ(s.tables.get().tasks_used(), 1u);
+  ASSERT_TRUE(s.updates->request_removal("mathlib", kSecond)) << "no importer left";
+  while (s.updates->busy()) s.kernel->run_for(100 * kMillisecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::Removed);
+  EXPECT_EQ(s.memory.stats().total_bytes(), 0u) << "every module byte returned";
+}
+
 TEST(LiveUpdate, AnUpdateThatFindsNoConsistentPointIsAbortedAndChangesNothing) {
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);

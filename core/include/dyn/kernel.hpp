@@ -131,6 +131,9 @@ class Kernel {
   // From task context: abandon the current stack and start the task's entry
   // afresh (after its code was swapped); it is ready again at once.
   [[noreturn]] void restart_current() noexcept;
+  // From task context: the task suspends itself (parked at a consistent
+  // point, e.g. to be removed); only resume() or removal follows.
+  void park_current() noexcept;
 
   // --- live update support (system side) ---------------------------------------
   void set_update_agent(UpdateAgent* agent) noexcept { agent_ = agent; }

@@ -40,13 +40,14 @@ struct UpdateRequest {
   std::size_t checkpoint_capacity = 0;    // bytes the checkpoint hook may write; 0: old state size + 1 KiB
 };
 
-enum class UpdatePhase : std::uint8_t { Idle, Quiescing, Probation };
+enum class UpdatePhase : std::uint8_t { Idle, Quiescing, Probation, Removing };
 
 enum class UpdateErrc : std::uint8_t {
   Busy,              // another update is in flight
   NoSuchTask,
   NotAModuleTask,    // the task runs no module
   ImporterNotRelinkable,  // an importer cannot be relinked: a loop task (no between-runs point), or an ARM object
+  HasImporters,          // removal: detail = how many modules import from it
   ExportGone,        // the new version lacks a symbol an importer uses; `symbol` names it
   Stage,             // the new version cannot be loaded: see `install`
   NoMemory,          // detail = bytes for the checkpoint buffer
@@ -71,6 +72,7 @@ enum class UpdateOutcome : std::uint8_t {
   ProbationTimeout,    // rolled back: too few consistent points in time
   TaskGone,            // the task was removed meanwhile: update dropped
   TablesRefused,       // aborted: the kernel tables have no room for the new version's regions
+  Removed,             // a removal: the task was stopped at a consistent point and every byte returned
   Abandoned,           // the system stopped with the update in flight: undone in memory, the
                        // store left as a power cut would leave it (the next boot resolves it)
 };
@@ -99,6 +101,10 @@ class UpdateManager final : public UpdateAgent {
   void abandon() noexcept;
 
   [[nodiscard]] Result<void, UpdateError> request(const UpdateRequest& r, LoaderScratch scratch) noexcept;
+  // Removes a module task at its next consistent point (a job between runs,
+  // or a loop task parked at dyn_checkpoint), through the same one-at-a-time
+  // machinery; refused for a module others import from. `timeout` as for updates.
+  [[nodiscard]] Result<void, UpdateError> request_removal(const char* task, Time timeout) noexcept;
   // Timeouts and the probation verdict; call it from a system task (os.update).
   void poll() noexcept;
   UpdatePhase phase() const noexcept { return phase_; }

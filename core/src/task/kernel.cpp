@@ -510,6 +510,12 @@ Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
   });
 }
 
+void Kernel::park_current() noexcept {
+  port::kernel_enter();
+  switch_to_kernel(SwitchReason::Suspend);
+  port::kernel_exit();
+}
+
 Result<void, TaskError> Kernel::rebind(TaskId id, void* arg, void* owner) noexcept {
   return with_task(id, [&](Task& t) -> Result<void, TaskError> {
     if (&t == current_) return bad_state(t);

@@ -51,6 +51,7 @@ const char* to_string(UpdateOutcome o) noexcept {
     case UpdateOutcome::TaskGone: return "dropped: the task was removed";
     case UpdateOutcome::TablesRefused: return "aborted: the kernel tables cannot describe the new version";
     case UpdateOutcome::Abandoned: return "abandoned: the system stopped with the update in flight";
+    case UpdateOutcome::Removed: return "removed at a consistent point; every byte returned";
   }
   return "?";
 }
@@ -132,7 +133,10 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
 
 void UpdateManager::say(const char* what) noexcept {
   Line line;
-  line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": " << what;
+  if (phase_ == UpdatePhase::Removing || record_.outcome == UpdateOutcome::Removed)
+    line << "remove " << task_name_ << " v" << record_.from_version << ": " << what;
+  else
+    line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": " << what;
   tasks_.kernel().log_system(1, line.c_str());
 }
 
@@ -261,7 +265,36 @@ void UpdateManager::discard_when_safe() noexcept {
   discard_later_ = nullptr;
 }
 
+Result<void, UpdateError> UpdateManager::request_removal(const char* task, Time timeout) noexcept {
+  if (busy()) return Unexpected{UpdateError{UpdateErrc::Busy}};
+  Kernel& k = tasks_.kernel();
+  Task* t = task ? k.table().find_by_name(task) : nullptr;
+  if (!t || t->state == TaskState::Dead) return Unexpected{UpdateError{UpdateErrc::NoSuchTask}};
+  auto* e = static_cast<RegisterEntry*>(t->owner);
+  if (!e || !e->has_module) return Unexpected{UpdateError{UpdateErrc::NotAModuleTask}};
+  if (e->module.dependents) return Unexpected{UpdateError{UpdateErrc::HasImporters, {}, e->module.dependents}};
+  task_ = t->id;
+  std::memcpy(task_name_, t->name, sizeof task_name_);
+  quiesce_timeout_ = timeout;
+  record_ = UpdateRecord{};
+  record_.from_version = e->module.descriptor->version;
+  record_.requested_at = k.now();
+  phase_ = UpdatePhase::Removing;
+  port::kernel_enter();
+  t->update_pending = true;
+  port::kernel_exit();
+  say("removal requested; waiting for a consistent point");
+  if (worker_.valid()) (void)k.notify(worker_, Notification{1});
+  return {};
+}
+
 void UpdateManager::at_consistent_point(Task& t) noexcept {
+  if (phase_ == UpdatePhase::Removing && t.id == task_ && t.update_pending && t.model == RunModel::Loop) {
+    t.update_pending = false;
+    record_.quiescent_at = tasks_.kernel().now();
+    tasks_.kernel().park_current();  // the os.update task removes it; it never runs again
+    return;
+  }
   if (phase_ != UpdatePhase::Quiescing || t.id != task_ || !t.update_pending) {
     if (t.checkpoint_requested) store_checkpoint(t);
     return;
@@ -358,6 +391,26 @@ void UpdateManager::poll() noexcept {
   Kernel& k = tasks_.kernel();
   const Time now = k.now();
   Task* t = k.table().find(task_);
+  if (phase_ == UpdatePhase::Removing) {
+    if (!t) {
+      finish(UpdateOutcome::TaskGone);
+      return;
+    }
+    // A job between runs, or a loop parked at its consistent point: remove it.
+    const bool consistent = (t->model == RunModel::Job && t->activation_pending && t->state != TaskState::Running) ||
+                            (t->model == RunModel::Loop && t->state == TaskState::Suspended && !t->update_pending);
+    if (consistent) {
+      if (!record_.quiescent_at) record_.quiescent_at = now;
+      (void)tasks_.uninstall(task_name_);
+      finish(UpdateOutcome::Removed);
+    } else if (now - record_.requested_at > quiesce_timeout_) {
+      port::kernel_enter();
+      t->update_pending = false;
+      port::kernel_exit();
+      finish(UpdateOutcome::QuiesceTimeout);
+    }
+    return;
+  }
   if (phase_ == UpdatePhase::Quiescing) {
     if (!t) {
       finish(UpdateOutcome::TaskGone);
