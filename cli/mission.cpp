@@ -74,6 +74,18 @@ class Reader {
     return d;
   }
 
+  std::optional<double> number(const toml::table& t, const std::string& where, std::string_view key, double lo,
+                               double hi) const {
+    const toml::node* n = t.get(key);
+    if (!n) return std::nullopt;
+    if (!n->is_number()) fail(line_of(*n), join(where, key), "expected a number");
+    const double v = n->is_integer() ? static_cast<double>(*n->value<std::int64_t>()) : *n->value<double>();
+    if (!(v >= lo && v <= hi))
+      fail(line_of(*n), join(where, key), "value " + std::to_string(v) + " out of range " + std::to_string(lo) + ".." +
+                                              std::to_string(hi));
+    return v;
+  }
+
   std::optional<std::size_t> size(const toml::table& t, const std::string& where, std::string_view key) const {
     const toml::node* n = t.get(key);
     if (!n) return std::nullopt;
@@ -90,10 +102,11 @@ class Reader {
 void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, const Mission& m,
                MissionTask& task) {
   if (onetime)
-    r.only_keys(t, where, {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack"});
+    r.only_keys(t, where,
+                {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack", "power_w"});
   else
     r.only_keys(t, where, {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "module",
-                           "model", "stack"});
+                           "model", "stack", "power_w"});
   task.line = line_of(t);
   task.onetime = onetime;
   auto name = r.string(t, where, "name");
@@ -112,6 +125,7 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
     task.stack = *v;
   }
   if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
+  if (auto v = r.number(t, where, "power_w", 0, 1e6)) task.power_w = *v;
   auto work = r.string(t, where, "work");
   auto module = r.string(t, where, "module");
   if (work && module)
@@ -149,7 +163,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   Reader r(file);
   Mission m;
   m.file = file;
-  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update"});
+  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update", "power"});
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
@@ -158,6 +172,24 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (auto v = r.duration(t, "mission", "duration")) m.duration = *v;
     if (auto v = r.integer(t, "mission", "seed", 0, INT64_MAX)) m.seed = static_cast<std::uint64_t>(*v);
     if (auto v = r.duration(t, "mission", "checkpoint_every")) m.checkpoint_every = *v;
+  }
+  if (const toml::node* n = root.get("power")) {
+    if (!n->is_table()) r.fail(line_of(*n), "power", "expected a table [power]");
+    const toml::table& t = *n->as_table();
+    r.only_keys(t, "power", {"orbit_period", "eclipse", "solar_w", "battery_wh", "initial_charge", "charge_efficiency",
+                             "discharge_efficiency", "base_load_w", "low_charge"});
+    PowerConfig c;
+    if (auto v = r.duration(t, "power", "orbit_period")) c.orbit_period = *v;
+    if (auto v = r.duration(t, "power", "eclipse")) c.eclipse = *v;
+    if (auto v = r.number(t, "power", "solar_w", 0, 1e6)) c.solar_w = *v;
+    if (auto v = r.number(t, "power", "battery_wh", 0, 1e6)) c.battery_wh = *v;
+    if (auto v = r.number(t, "power", "initial_charge", 0, 100)) c.initial_charge = *v / 100.0;
+    if (auto v = r.number(t, "power", "charge_efficiency", 0, 1)) c.charge_efficiency = *v;
+    if (auto v = r.number(t, "power", "discharge_efficiency", 0, 1)) c.discharge_efficiency = *v;
+    if (auto v = r.number(t, "power", "base_load_w", 0, 1e6)) c.base_load_w = *v;
+    if (auto v = r.number(t, "power", "low_charge", 0, 100)) c.low_charge = *v / 100.0;
+    if (const char* why = validate(c)) r.fail(line_of(t), "power", why);
+    m.power = c;
   }
   const toml::node* sched = root.get("scheduler");
   if (!sched) r.fail(0, "scheduler", "missing [scheduler] table (it names the policy)");

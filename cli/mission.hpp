@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dyn/kernel.hpp"
+#include "dyn/power_model.hpp"
 #include "workload.hpp"
 
 namespace dyn::cli {
@@ -28,6 +29,7 @@ struct MissionTask {
   Time delay = 0;
   bool onetime = false;
   std::size_t stack = 0;         // 0 = mission default
+  double power_w = 0;            // drawn while the task runs (power model)
   std::string work;              // built-in workload, or
   std::string module;            // a module: a path ending in .o (relative to the mission file) or a name
   std::vector<WorkStep> steps;
@@ -60,6 +62,7 @@ struct Mission {
   Time housekeeping = kSecond;   // interval of the os.housekeeping task; 0 = none
   std::vector<MissionTask> tasks;  // recurring and long-lived tasks, then onetime tasks
   std::vector<MissionUpdate> updates;  // by mission time
+  std::optional<PowerConfig> power;    // [power]: the spacecraft's power system, simulated
 };
 
 struct MissionError {

@@ -11,6 +11,7 @@
 
 #include "duration.hpp"
 #include "dyn/housekeeping.hpp"
+#include "dyn/power_model.hpp"
 #include "dyn/sched_lottery.hpp"
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/sched_priority.hpp"
@@ -38,10 +39,33 @@ class EventLog final : public EventSink {
  public:
   explicit EventLog(EventSink* next) : next_(next) {}
   // Seed 003's logger: every log line (and watchdog stop) goes through it;
-  // it persists them when its policy allows (no power model yet: full power).
+  // it persists them when its policy allows, given the power model's charge.
   Logger* logger = nullptr;
+  // The power model: base load and solar between events, each run's draw on
+  // top; the charge is sampled into the trace once per mission minute.
+  PowerModel* power = nullptr;
+  TraceWriter* trace = nullptr;
+  std::vector<double> watts_by_slot;
+  Time next_sample = 0;
+  void advance_power(Time t) {
+    if (!power) return;
+    while (next_sample <= t) {
+      power->advance(next_sample, 0);
+      if (trace) trace->counter("battery", next_sample, "charge %", power->charge() * 100.0);
+      next_sample += kMinute;
+    }
+    power->advance(t, 0);
+  }
+  PowerState power_state() const {
+    return power ? PowerState{power->charge_percent(), power->charging()} : PowerState{100, true};
+  }
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);
+    if (power && e.kind == EventKind::RunSegment && e.task) {
+      advance_power(e.end);
+      const std::size_t slot = e.task->id.slot();
+      if (slot < watts_by_slot.size()) power->draw(watts_by_slot[slot], e.end - e.start);
+    }
     if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog)) {
       const std::uint16_t source = e.task ? e.task->id.slot() : kSystemLogSource;
       if (e.kind == EventKind::Log && e.text) {
@@ -49,7 +73,7 @@ class EventLog final : public EventSink {
       } else if (e.kind == EventKind::Watchdog) {
         (void)logger->log(source, Severity::Warning, e.end, "stopped by its watchdog");
       }
-      (void)logger->flush(e.end, PowerState{100, true});
+      (void)logger->flush(e.end, power_state());
     }
     if (!enabled || (!e.task && e.kind != EventKind::Log)) return;
     if (e.kind == EventKind::Watchdog) {
@@ -111,6 +135,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   EventLog log(trace.get());
   log.enabled = o.log_events;
+  std::optional<PowerModel> power;
+  if (m.power) {
+    power.emplace(*m.power);
+    log.power = &*power;
+    log.trace = trace.get();
+  }
   std::unique_ptr<FileLogSink> log_sink;
   std::vector<LogEntry> log_storage(kSeverityCount * 256);
   std::optional<Logger> logger;
@@ -362,6 +392,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     updates->set_worker(id.value(), 10 * m.tick);
   }
 
+  if (power) {  // each task's draw while it runs, by table slot
+    log.watts_by_slot.assign(table.capacity(), 0.0);
+    for (const MissionTask& mt : m.tasks)
+      if (Task* t = table.find_by_name(mt.name.c_str())) log.watts_by_slot[t->id.slot()] = mt.power_w;
+  }
   if (logger) {  // the log names its sources, so it reads on its own
     for (std::size_t i = 0; i < table.capacity(); ++i) {
       const Task& t = table.at(i);
@@ -447,11 +482,18 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.mission_time = kernel.now();
+  if (power) {
+    log.advance_power(kernel.now());
+    report.power = true;
+    report.charge_min = power->min_charge();
+    report.charge_max = power->max_charge();
+    report.charge_end = power->charge();
+  }
   if (logger) {  // the end of the run: what is still queued is written (min_interval honoured by stepping past it)
     Time at = kernel.now();
     for (int i = 0; i < 1000; ++i) {
       at += PersistPolicy{}.min_interval;
-      const FlushReport f = logger->flush(at, PowerState{100, true});
+      const FlushReport f = logger->flush(at, log.power_state());
       if (f.status != FlushStatus::Written) break;
     }
   }
@@ -551,6 +593,11 @@ std::string format_summary(const RunReport& r) {
   const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
   std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);
   o << line;
+  if (r.power) {
+    std::snprintf(line, sizeof line, "battery: charge %.1f%% at the end, between %.1f%% and %.1f%%\n",
+                  r.charge_end * 100, r.charge_min * 100, r.charge_max * 100);
+    o << line;
+  }
   bool any_booted = false;
   for (const TaskRow& t : r.rows) any_booted = any_booted || !t.booted.empty();
   if (any_booted) o << "\nboot:\n";

@@ -68,6 +68,8 @@ struct RunReport {
   Time idle = 0;
   std::vector<TaskRow> rows;
   std::vector<UpdateRow> updates;
+  bool power = false;           // a power model ran
+  double charge_min = 0, charge_max = 0, charge_end = 0;  // fractions of capacity
   std::string error;  // set when the run could not start (e.g. trace file)
 };
 

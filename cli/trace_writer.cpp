@@ -55,6 +55,13 @@ void TraceWriter::begin_event() {
   first_ = false;
 }
 
+void TraceWriter::counter(const char* name, Time ts, const char* series, double value) {
+  if (!file_) return;
+  begin_event();
+  std::fprintf(file_, R"({"name":"%s","ph":"C","ts":%)" PRId64 R"(,"pid":1,"args":{"%s":%.3f}})", name, ts, series,
+               value);
+}
+
 void TraceWriter::on_event(const KernelEvent& e) noexcept {
   if (!file_) return;
   if (!e.task) {

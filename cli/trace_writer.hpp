@@ -28,6 +28,8 @@ class TraceWriter final : public EventSink {
   bool ok() const { return file_ != nullptr; }
   const std::string& error() const { return error_; }
   void on_event(const KernelEvent& e) noexcept override;
+  // A counter track (Perfetto draws it as a graph), e.g. the battery's charge.
+  void counter(const char* name, Time ts, const char* series, double value);
   // Writes the closing bracket; called by the destructor if not before.
   void close();
 

@@ -64,7 +64,7 @@ TEST(MissionFile, DuplicateTomlKeyIsASyntaxError) {
 
 TEST(MissionFile, UnknownTopLevelKey) {
   EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n[missoin]\nname = \"x\"\n"), 6,
-                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update)"));
+                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update, power)"));
 }
 
 TEST(MissionFile, MissionMustBeATable) {
@@ -589,6 +589,45 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
             "m.toml:14: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated or "
             "removed");
   EXPECT_EQ(err("[update]\nat = \"1h\"\n"), "m.toml:11: update: expected [[update]] tables");
+}
+
+}  // namespace
+}  // namespace dyn::cli
+
+namespace dyn::cli {
+namespace {
+
+TEST(MissionFilePower, ThePowerTableAndTaskDrawAreRead) {
+  const MissionResult r = parse_mission(
+      "[power]\norbit_period = \"90m\"\neclipse = \"30m\"\nsolar_w = 25\nbattery_wh = 50.5\ninitial_charge = 60\n"
+      "low_charge = 15\n[scheduler]\npolicy = \"multilevel\"\n[[task]]\nname = \"cam\"\ninterval = \"1m\"\n"
+      "work = \"busy:1ms\"\npower_w = 12.5\n",
+      "m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  ASSERT_TRUE(r.mission->power);
+  EXPECT_EQ(r.mission->power->orbit_period, 90 * kMinute);
+  EXPECT_EQ(r.mission->power->eclipse, 30 * kMinute);
+  EXPECT_DOUBLE_EQ(r.mission->power->solar_w, 25.0);
+  EXPECT_DOUBLE_EQ(r.mission->power->battery_wh, 50.5);
+  EXPECT_DOUBLE_EQ(r.mission->power->initial_charge, 0.6);
+  EXPECT_DOUBLE_EQ(r.mission->power->low_charge, 0.15);
+  EXPECT_DOUBLE_EQ(r.mission->tasks[0].power_w, 12.5);
+}
+
+TEST(MissionFilePower, ErrorsNameTheLineAndKey) {
+  auto err = [](const std::string& power) {
+    const MissionResult r =
+        parse_mission(power + "[scheduler]\npolicy = \"priority\"\n[[task]]\nname = \"a\"\nwork = \"spin\"\n", "m.toml");
+    return r.error ? r.error->to_string() : std::string("accepted");
+  };
+  EXPECT_EQ(err("[power]\nsolar_w = \"lots\"\n"), "m.toml:2: power.solar_w: expected a number");
+  EXPECT_EQ(err("[power]\ninitial_charge = 120\n"),
+            "m.toml:2: power.initial_charge: value 120.000000 out of range 0.000000..100.000000");
+  EXPECT_EQ(err("[power]\norbit_period = \"90m\"\neclipse = \"2h\"\n"),
+            "m.toml:1: power: eclipse must be shorter than the orbit");
+  EXPECT_EQ(err("[power]\nsunlight = 3\n"),
+            "m.toml:2: power.sunlight: unknown key (allowed here: orbit_period, eclipse, solar_w, battery_wh, "
+            "initial_charge, charge_efficiency, discharge_efficiency, base_load_w, low_charge)");
 }
 
 }  // namespace

@@ -113,6 +113,15 @@ def main():
     if unexpected:
         fail(f"unexpected watchdog stops: {sorted(unexpected)}")
 
+    if "power" in spec:
+        samples = [e for e in events if e.get("ph") == "C" and e.get("name") == "battery"]
+        if len(samples) != duration // 60_000_000 + 1:
+            fail(f"{len(samples)} battery samples for {duration // 60_000_000} minutes")
+        if not all(0.0 <= e["args"]["charge %"] <= 100.0 for e in samples):
+            fail("battery charge outside 0..100 %")
+        if "battery: charge" not in summary:
+            fail("summary has no battery line")
+
     for n in names:
         if n not in summary:
             fail(f"summary does not list {n}")
