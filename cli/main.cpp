@@ -24,7 +24,7 @@ std::vector<std::string> default_module_path(std::vector<std::string> given) {
 
 int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
             const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path,
-            const std::string& store, const std::string& log_file) {
+            const std::string& store, const std::string& log_file, const std::string& plot) {
   using namespace dyn::cli;
   auto loaded = load_mission(path);
   if (loaded.error) {
@@ -38,6 +38,7 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   options.module_path = default_module_path(module_path);
   options.store_path = store;
   options.log_path = log_file;
+  options.plot_path = plot;
   if (!for_text.empty()) {
     auto d = parse_duration(for_text);
     if (!d || *d <= 0) {
@@ -82,6 +83,8 @@ int main(int argc, char** argv) {
                   "persistent store (a file laid out like flash, created if absent): boot the committed module "
                   "versions in it and journal live updates there");
 
+  std::string plot;
+  run->add_option("--plot", plot, "draw the battery's charge and a per-task timeline into an SVG file");
   std::string log_file;
   run->add_option("--log", log_file,
                   "log store (seed 003's SD card): persist every task's log lines there; read with `dynsched log`");
@@ -98,7 +101,7 @@ int main(int argc, char** argv) {
   inspect->add_option("--with", with, "modules it imports from (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, log_file);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, log_file, plot);
   if (*logcmd) {
     dyn::Severity min = dyn::Severity::Debug;
     const char* names[] = {"debug", "info", "warning", "error", "fatal"};

@@ -20,6 +20,7 @@
 #include "dynsched.h"
 #include "host_module_memory.hpp"
 #include "log_file.hpp"
+#include "svg_plot.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
 #include "trace_writer.hpp"
@@ -45,6 +46,7 @@ class EventLog final : public EventSink {
   // top; the charge is sampled into the trace once per mission minute.
   PowerModel* power = nullptr;
   TraceWriter* trace = nullptr;
+  Plot* plot = nullptr;
   std::vector<double> watts_by_slot;
   Time next_sample = 0;
   void advance_power(Time t) {
@@ -52,6 +54,7 @@ class EventLog final : public EventSink {
     while (next_sample <= t) {
       power->advance(next_sample, 0);
       if (trace) trace->counter("battery", next_sample, "charge %", power->charge() * 100.0);
+      if (plot) plot->charge(next_sample, power->charge() * 100.0);
       next_sample += kMinute;
     }
     power->advance(t, 0);
@@ -61,6 +64,8 @@ class EventLog final : public EventSink {
   }
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);
+    if (plot && e.task && e.kind == EventKind::RunSegment) plot->run(e.task->name, e.start, e.end);
+    if (plot && e.task && e.kind == EventKind::Watchdog) plot->stop(e.task->name, e.end);
     if (power && e.kind == EventKind::RunSegment && e.task) {
       advance_power(e.end);
       const std::size_t slot = e.task->id.slot();
@@ -135,6 +140,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   EventLog log(trace.get());
   log.enabled = o.log_events;
+  std::optional<Plot> plot;
+  if (!o.plot_path.empty()) {
+    plot.emplace(o.duration.value_or(m.duration));
+    log.plot = &*plot;
+  }
   std::optional<PowerModel> power;
   if (m.power) {
     power.emplace(*m.power);
@@ -500,6 +510,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
   if (trace) trace->close();
+  if (plot && !plot->write(o.plot_path, report.mission + " (" + report.policy + ")", m.power ? &*m.power : nullptr))
+    report.error = "cannot write the plot " + o.plot_path;
 
   for (std::size_t i = 0; i < table.capacity(); ++i) {
     const Task& t = table.at(i);

@@ -27,6 +27,7 @@ struct RunOptions {
   // system go through the logger and are persisted here; read it with
   // `dynsched log FILE`. Empty: logs only go to the terminal and trace.
   std::string log_path;
+  std::string plot_path;  // SVG: state of charge and a per-task timeline
 };
 
 // Where `module` (from a mission file) is: a path ending in ".o" is taken
