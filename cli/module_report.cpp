@@ -184,7 +184,6 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
   const bool arm = v.machine() == elf::kMachineArm;
   o << path << ": ELF" << (v.is64() ? "64" : "32") << " relocatable, " << (arm ? "ARM (Thumb-2)" : "x86-64") << ", "
     << image.size() << " bytes\n\nsections loaded:\n";
-  std::uint64_t code = 0, data = 0;
   char line[256];
   for (std::size_t i = 0; i < v.section_count(); ++i) {
     const ElfSection s = v.section(i);
@@ -193,7 +192,6 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     std::snprintf(line, sizeof line, "  %-28s %-6s %8" PRIu64 " B  align %" PRIu64 "%s\n", std::string(s.name).c_str(),
                   kind, s.size, s.align, s.type == elf::kShtNobits ? "  (zero-filled)" : "");
     o << line;
-    (s.write() ? data : code) += s.size;
   }
   // Imports, exports, relocations.
   std::map<std::string, std::size_t> relocs;
@@ -300,8 +298,6 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
       reg.remove(*e);
     }
   }
-  (void)code;
-  (void)data;
   *out = o.str();
   return status;
 }

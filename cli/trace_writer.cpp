@@ -126,7 +126,6 @@ void TraceWriter::on_event(const KernelEvent& e) noexcept {
                    e.end, tid, name.c_str(), e.value, json_escape(e.text ? e.text : "").c_str());
       break;
     case EventKind::TaskCreated:
-    case EventKind::Idle:
       break;
   }
 }

@@ -31,7 +31,6 @@ enum class EventKind : std::uint8_t {
   Watchdog,      // task stopped at `end`, after `value` us of CPU in its run
   TaskExited,    // task is dead; value = ExitReason
   Notified,      // task received `value`
-  Idle,          // system idle from start to end
   Log,           // task (may be null) logged `text` with severity `value`
 };
 

@@ -147,7 +147,7 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   if (!t || t->state == TaskState::Dead) return Unexpected{UpdateError{UpdateErrc::NoSuchTask}};
   auto* old = static_cast<RegisterEntry*>(t->owner);
   if (!old || !old->has_module) return Unexpected{UpdateError{UpdateErrc::NotAModuleTask}};
-  for (std::size_t guard = 0; discard_later_ && guard < 1; ++guard) discard_when_safe();
+  discard_when_safe();  // a version rolled back earlier may still wait to be freed
   if (discard_later_) return Unexpected{UpdateError{UpdateErrc::Busy}};
 
   char staging[kTaskNameMax + 1] = {kStagingPrefix};
