@@ -95,7 +95,14 @@ class Kernel {
   // Frees the slots of dead tasks; returns how many.
   std::size_t reap_dead() noexcept;
   // Sends a notification from outside any task (ground command, interrupt).
+  // To a triggered job it is also a wake: one awaiting its trigger is
+  // released now; the repeats byte sets its recurrence from here on
+  // (repeat_period; zero = this run only). One already recurring keeps its
+  // next release (a renewal changes nothing but the period).
   Result<void, TaskError> notify(TaskId to, Notification value) noexcept;
+  // A triggered job stops recurring: a release not yet started is withdrawn
+  // and it waits for the next notification; a run in progress finishes.
+  Result<void, TaskError> stop_repeats(TaskId id) noexcept;
 
   // Runs the dispatcher until mission time reaches `end` (absolute).
   void run_until(Time end) noexcept;
@@ -157,6 +164,7 @@ class Kernel {
   template <typename Op>
   Result<void, TaskError> with_task(TaskId id, Op op) noexcept;
   void release(Task& t, Time due) noexcept;
+  void await_trigger(Task& t) noexcept;  // triggered job: not released, waits for a notification
   void wake_timers() noexcept;
   Time next_event() const noexcept;
   void dispatch(Task& t) noexcept;

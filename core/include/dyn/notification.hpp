@@ -9,6 +9,8 @@
 
 #include <cstdint>
 
+#include "dyn/time.hpp"
+
 namespace dyn {
 
 struct Notification {
@@ -28,5 +30,14 @@ struct Notification {
 };
 
 static_assert(sizeof(Notification) == 4);
+
+// What the repeats byte means (seed 003, 2.1.5): zero = run once, then sleep
+// until notified again; 1..255 = run every 60 min / repeats, never more often
+// than every 5 min. kNever for zero repeats.
+constexpr Time repeat_period(std::uint8_t repeats) noexcept {
+  if (repeats == 0) return kNever;
+  const Time p = kHour / repeats;
+  return p < 5 * kMinute ? 5 * kMinute : p;
+}
 
 }  // namespace dyn

@@ -15,6 +15,7 @@
 
 #include <cstdint>
 
+#include "dyn/notification.hpp"
 #include "dyn/result.hpp"
 #include "dyn/time.hpp"
 
@@ -88,14 +89,6 @@ struct ScenarioError {
 };
 
 [[nodiscard]] Result<void, ScenarioError> validate(const ScenarioConfig& config) noexcept;
-
-// 60 min / repeats, floored at 5 min; kNever for zero repeats (run once,
-// then sleep until woken again).
-constexpr Time repeat_period(std::uint8_t repeats) noexcept {
-  if (repeats == 0) return kNever;
-  const Time p = kHour / repeats;
-  return p < 5 * kMinute ? 5 * kMinute : p;
-}
 
 // Runtime variables (white in Figure 2), kept by the meta-scheduler.
 struct ScenarioRuntime {

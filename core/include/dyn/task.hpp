@@ -7,6 +7,10 @@
 //           `onetime` it runs once after `delay` and is then done.
 //   - Loop: long-lived; the entry loops and yields/sleeps/waits (seed 002).
 //           Returning from a loop task ends it.
+// A `triggered` job (seed 003's scenario task) is released by notifications,
+// not by time: it waits for one, runs, and then either waits again (repeats
+// 0 in the notification) or recurs every repeat_period(repeats) until
+// Kernel::stop_repeats() — the meta-scheduler's wake and stop.
 #pragma once
 
 #include <cstddef>
@@ -69,6 +73,7 @@ struct TaskSpec {
   Time watchdog = 0;           // CPU time one run may take before it is stopped; 0 = none
   Time delay = 0;              // first release this long after creation
   bool onetime = false;        // job that runs once
+  bool triggered = false;      // job released by notifications (seed 003); interval must be 0
   std::span<std::byte> stack;  // owned by the caller; must outlive the task
 };
 
@@ -107,6 +112,8 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   std::uint8_t level = 1;
   std::uint8_t priority = 1;
   bool onetime = false;
+  bool triggered = false;            // released by notifications, see above
+  bool awaiting_trigger = false;     // triggered and between runs with no repeat due: waits for a notification
   bool preempted_by_higher = false;  // priority policy: resume at the front of its list
   bool activation_pending = true;    // next dispatch starts a new activation (a "run")
   bool segment_starts_activation = false;  // the current dispatch started an activation

@@ -26,6 +26,7 @@ enum class TaskErrc : std::uint8_t {
   BadTiming,      // detail: the negative interval/watchdog/delay
   NoSuchTask,     // detail: raw id
   BadState,       // detail: current state
+  BadTrigger,     // triggered: only a job without interval, not onetime
 };
 
 struct TaskError {

@@ -64,6 +64,8 @@ Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
     return Unexpected{TaskError{TaskErrc::StackTooSmall, static_cast<std::int64_t>(spec.stack.size())}};
   for (Time v : {spec.interval, spec.watchdog, spec.delay})
     if (v < 0) return Unexpected{TaskError{TaskErrc::BadTiming, v}};
+  if (spec.triggered && (spec.model != RunModel::Job || spec.interval != 0 || spec.onetime))
+    return Unexpected{TaskError{TaskErrc::BadTrigger}};
   if (Task* other = table_.find_by_name(spec.name); other && other->state != TaskState::Dead)
     return Unexpected{TaskError{TaskErrc::NameTaken, other->id.slot()}};
 
@@ -81,6 +83,7 @@ Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
   t.priority = spec.priority;
   t.tickets = spec.tickets ? spec.tickets : (spec.priority ? spec.priority : 1u);
   t.onetime = spec.onetime;
+  t.triggered = spec.triggered;
   t.entry = spec.entry;
   t.arg = spec.arg;
   t.interval = spec.interval;
@@ -91,7 +94,11 @@ Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
   t.seq = next_seq_++;
   t.created_at = now();
   emit({EventKind::TaskCreated, &t, t.created_at, t.created_at, 0, false, false});
-  release(t, time_add(t.created_at, spec.delay));
+  if (t.triggered) {
+    await_trigger(t);
+  } else {
+    release(t, time_add(t.created_at, spec.delay));
+  }
   port::kernel_exit();
   return t.id;
 }
@@ -109,6 +116,13 @@ void Kernel::release(Task& t, Time due) noexcept {
     t.state = TaskState::Sleeping;
     timer_insert(t, due);
   }
+}
+
+void Kernel::await_trigger(Task& t) noexcept {
+  unlink_everywhere(t);
+  t.activation_pending = true;
+  t.awaiting_trigger = true;
+  t.state = TaskState::Waiting;
 }
 
 void Kernel::timer_insert(Task& t, Time at) noexcept {
@@ -292,6 +306,8 @@ void Kernel::finish_activation(Task& t, bool killed) noexcept {
   const bool recurring = t.model == RunModel::Job && t.interval > 0 && !t.onetime;
   if (recurring) {
     release(t, time_add(t.last_start, t.interval));
+  } else if (t.triggered) {
+    await_trigger(t);  // a watchdog stop ends the run, not the scenario
   } else {
     make_dead(t, killed ? ExitReason::Watchdog : ExitReason::Completed);
   }
@@ -440,6 +456,15 @@ void Kernel::notify_locked(Task& t, Notification value) noexcept {
   t.notify_value = value;
   t.notify_pending = true;
   emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
+  if (t.triggered) {
+    const Time period = repeat_period(value.repeats());
+    t.interval = period == kNever ? 0 : period;
+    if (t.awaiting_trigger && t.state == TaskState::Waiting) {
+      t.awaiting_trigger = false;
+      release(t, now());
+    }
+    return;
+  }
   if (t.state == TaskState::Waiting) {
     timer_cancel(t);
     t.state = TaskState::Ready;
@@ -488,6 +513,19 @@ Result<void, TaskError> Kernel::kill(TaskId id, ExitReason why) noexcept {
   });
 }
 
+Result<void, TaskError> Kernel::stop_repeats(TaskId id) noexcept {
+  return with_task(id, [&](Task& t) -> Result<void, TaskError> {
+    if (!t.triggered || t.state == TaskState::Dead) return bad_state(t);
+    t.interval = 0;
+    if (t.awaiting_trigger) return {};
+    const bool release_not_started =
+        t.activation_pending && (t.state == TaskState::Ready || t.state == TaskState::Sleeping);
+    if (release_not_started) await_trigger(t);
+    if (t.state == TaskState::Suspended && t.activation_pending) t.awaiting_trigger = true;
+    return {};
+  });
+}
+
 Result<void, TaskError> Kernel::suspend(TaskId id) noexcept {
   return with_task(id, [&](Task& t) -> Result<void, TaskError> {
     if (&t == current_ || t.state == TaskState::Dead || t.state == TaskState::Suspended) return bad_state(t);
@@ -500,7 +538,12 @@ Result<void, TaskError> Kernel::suspend(TaskId id) noexcept {
 Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
   return with_task(id, [&](Task& t) -> Result<void, TaskError> {
     if (t.state != TaskState::Suspended) return bad_state(t);
-    if (t.activation_pending) {
+    if (t.awaiting_trigger && !t.notify_pending) {
+      t.state = TaskState::Waiting;  // held while it waited: it waits again
+    } else if (t.awaiting_trigger) {
+      t.awaiting_trigger = false;  // notified while held: the wake takes effect now
+      release(t, now());
+    } else if (t.activation_pending) {
       release(t, t.due);  // keeps its schedule
     } else {
       t.state = TaskState::Ready;
@@ -524,7 +567,11 @@ Result<void, TaskError> Kernel::rebind(TaskId id, void* arg, void* owner) noexce
     reset_context(t);
     if (t.state == TaskState::Dead) {
       t.exit_reason = ExitReason::None;
-      release(t, now());
+      if (t.triggered) {
+        await_trigger(t);
+      } else {
+        release(t, now());
+      }
     } else if (!t.activation_pending && t.state != TaskState::Suspended) {
       // It was mid-run or parked: its old stack is gone, so it starts a fresh run now.
       unlink_everywhere(t);

@@ -54,6 +54,8 @@ const char* to_string(TaskErrc e) noexcept {
     case TaskErrc::BadPriority: return "priority must be 0..31";
     case TaskErrc::StackTooSmall: return "stack smaller than the kernel minimum";
     case TaskErrc::BadTiming: return "interval, watchdog and delay must not be negative";
+    case TaskErrc::BadTrigger:
+      return "a triggered task is a job without interval or onetime (its notifications set when it runs)";
     case TaskErrc::NoSuchTask: return "no such task (free slot or stale id)";
     case TaskErrc::BadState: return "operation not allowed in the task's current state";
   }
