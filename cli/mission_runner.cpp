@@ -60,7 +60,7 @@ class EventLog final : public EventSink {
     power->advance(t, 0);
   }
   PowerState power_state() const {
-    return power ? PowerState{power->charge_percent(), power->charging()} : PowerState{100, true};
+    return power ? power->state() : PowerState{};
   }
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);

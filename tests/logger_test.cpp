@@ -22,7 +22,10 @@ using dyn::LogReadErrc;
 using dyn::LogReader;
 using dyn::Severity;
 
-constexpr dyn::PowerState kGoodPower{90, false};
+constexpr dyn::PowerState power_at(std::uint16_t percent, bool charging) {
+  return {.charge_permille = static_cast<std::uint16_t>(percent * 10), .charging = charging};
+}
+constexpr dyn::PowerState kGoodPower = power_at(90, false);
 
 // A store whose next write can be made to fail, to inject the SD fault.
 class FaultySink final : public dyn::LogSink {
@@ -173,12 +176,12 @@ TEST(Logger, FlushNeedsEnoughPower) {  // LOG-3
   Fixture<4> f;
   Logger log(f.queues(), &f.sink, f.policy);
   (void)log.log(1, Severity::Info, 0, "x");
-  EXPECT_EQ(log.flush(0, {49, false}).status, FlushStatus::LowPower);
-  EXPECT_EQ(log.flush(0, {19, true}).status, FlushStatus::LowPower);
+  EXPECT_EQ(log.flush(0, power_at(49, false)).status, FlushStatus::LowPower);
+  EXPECT_EQ(log.flush(0, power_at(19, true)).status, FlushStatus::LowPower);
   EXPECT_EQ(f.sink.calls, 0);
   EXPECT_EQ(log.pending(), 1u);
   // Charging lowers the bar.
-  auto r = log.flush(0, {20, true});
+  auto r = log.flush(0, power_at(20, true));
   EXPECT_EQ(r.status, FlushStatus::Written);
   EXPECT_EQ(r.frames, 1u);
   EXPECT_EQ(log.pending(), 0u);

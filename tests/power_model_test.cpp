@@ -79,5 +79,34 @@ TEST(PowerModel, InvalidConfigurationsAreNamed) {
   EXPECT_STREQ(validate(c), "charge_efficiency must be in (0, 1]");
 }
 
+TEST(PowerModel, StateForTheMetaSchedulerAndTheLogger) {
+  PowerConfig c = simple();
+  c.low_charge = 0.2;
+  PowerModel m(c);
+  m.advance(30 * kMinute, 0);  // sunlight: +15 W for 30 min = +7.5 Wh
+  PowerState s = m.state();
+  EXPECT_EQ(s.charge_permille, 575);
+  EXPECT_EQ(s.low_charge_permille, 200);
+  EXPECT_TRUE(s.in_sunlight);
+  EXPECT_TRUE(s.charging);
+  EXPECT_EQ(s.budget_percent, 100) << "the array powers every task in sunlight";
+  m.advance(70 * kMinute, 0);  // 10 min into eclipse: -5 W x 10 min
+  s = m.state();
+  EXPECT_FALSE(s.in_sunlight);
+  EXPECT_FALSE(s.charging);
+  const double charge = 0.575 + 0.075 - 5.0 / 6 / 100;
+  EXPECT_EQ(s.charge_permille, static_cast<std::uint16_t>(charge * 1000 + 0.5));
+  EXPECT_EQ(s.budget_percent, static_cast<std::uint8_t>((charge - 0.2) / 0.8 * 100 + 0.5))
+      << "in eclipse: the share the battery gives above its low threshold";
+  PowerConfig drained = simple();
+  drained.initial_charge = 0.1;
+  drained.low_charge = 0.2;
+  drained.solar_w = 0;  // a failed array: the base load drains 10 Wh to 4.6 Wh
+  PowerModel d(drained);
+  d.advance(65 * kMinute, 0);
+  EXPECT_FALSE(d.state().in_sunlight);
+  EXPECT_EQ(d.state().budget_percent, 0) << "nothing above the low threshold";
+}
+
 }  // namespace
 }  // namespace dyn

@@ -63,6 +63,23 @@ TEST_P(TriggeredJob, RepeatsRecurEverySixtyMinutesOverRepeatsUntilStopped) {
   EXPECT_EQ(sys.recorder.starts("scenario").size(), 4u);
 }
 
+TEST_P(TriggeredJob, RepeatsStartOnlyBeforeTheLeaseEndUnlessRenewed) {
+  System sys(GetParam());
+  auto t = sys.add(triggered("scenario"), sys.busy(kMillisecond));
+  ASSERT_TRUE(t);
+  ASSERT_TRUE(sys.kernel().notify(t.value(), wake(1, 4), kHour));  // every 15 min, lease to 01:00
+  sys.kernel().run_until(kHour + 30 * kMinute);
+  EXPECT_EQ(sys.recorder.starts("scenario"), (std::vector<Time>{0, 15 * kMinute, 30 * kMinute, 45 * kMinute}))
+      << "the 01:00 repeat is the next meta run's to renew";
+  EXPECT_TRUE(sys.task(t.value()).awaiting_trigger);
+  // A renewal after the lease ran out releases it at once and leases it on.
+  ASSERT_TRUE(sys.kernel().notify(t.value(), wake(1, 4), 2 * kHour + 30 * kMinute));
+  sys.kernel().run_until(3 * kHour);
+  EXPECT_EQ(sys.recorder.starts("scenario").size(), 8u);
+  EXPECT_EQ(sys.recorder.starts("scenario")[4], kHour + 30 * kMinute);
+  EXPECT_EQ(sys.recorder.starts("scenario")[7], 2 * kHour + 15 * kMinute);
+}
+
 TEST_P(TriggeredJob, ManyRepeatsAreFlooredAtFiveMinutes) {
   System sys(GetParam());
   auto t = sys.add(triggered("scenario"), sys.busy(kMillisecond));

@@ -97,9 +97,12 @@ class Kernel {
   // Sends a notification from outside any task (ground command, interrupt).
   // To a triggered job it is also a wake: one awaiting its trigger is
   // released now; the repeats byte sets its recurrence from here on
-  // (repeat_period; zero = this run only). One already recurring keeps its
-  // next release (a renewal changes nothing but the period).
-  Result<void, TaskError> notify(TaskId to, Notification value) noexcept;
+  // (repeat_period; zero = this run only), and its repeats start only before
+  // `lease_end` — the meta-scheduler's next run, which renews or stops them,
+  // so whichever of the two the policy dispatches first at that instant, the
+  // outcome is the same. One already recurring keeps its next release (a
+  // renewal changes nothing but the period and the lease).
+  Result<void, TaskError> notify(TaskId to, Notification value, Time lease_end = kNever) noexcept;
   // A triggered job stops recurring: a release not yet started is withdrawn
   // and it waits for the next notification; a run in progress finishes.
   Result<void, TaskError> stop_repeats(TaskId id) noexcept;
@@ -182,7 +185,7 @@ class Kernel {
   void unlink_everywhere(Task& t) noexcept;
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
-  void notify_locked(Task& t, Notification value) noexcept;
+  void notify_locked(Task& t, Notification value, Time lease_end = kNever) noexcept;
 
   struct WakeOrder {
     bool operator()(const Task& a, const Task& b) const noexcept {

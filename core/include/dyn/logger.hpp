@@ -18,6 +18,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dyn/power_state.hpp"
 #include "dyn/result.hpp"
 #include "dyn/ring_buffer.hpp"
 #include "dyn/time.hpp"
@@ -126,11 +127,6 @@ struct PersistPolicy {
   std::uint8_t min_charge_percent_charging = 20;  // lower bar while the battery is charging
   Time min_interval = 60 * kSecond;               // since the last write to the store
   std::size_t max_frames_per_flush = 64;          // bounds the time one flush takes
-};
-
-struct PowerState {
-  std::uint8_t charge_percent = 0;  // battery state of charge, 0..100
-  bool charging = false;            // solar array delivering more than the load
 };
 
 enum class FlushStatus : std::uint8_t {

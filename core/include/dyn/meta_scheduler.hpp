@@ -16,21 +16,14 @@
 #include <span>
 
 #include "dyn/notification.hpp"
+#include "dyn/power_state.hpp"
 #include "dyn/result.hpp"
 #include "dyn/scenario.hpp"
 #include "dyn/time.hpp"
 
 namespace dyn {
 
-// What the power subsystem reports at the start of a meta period. Fixed
-// point, no floats: charge in per mille of a full battery.
-struct PowerState {
-  std::uint16_t charge_permille = 1000;      // 0..1000
-  std::uint16_t low_charge_permille = 200;   // at or below: "almost drained", only overriding scenarios run
-  bool in_sunlight = true;                   // the solar array produces
-  bool charging = false;                     // the battery is charging
-  std::uint8_t budget_percent = 100;         // share of total power available this period, 0..100
-};
+// The power state is sampled at the start of each meta period (dyn/power_state.hpp).
 
 enum class Action : std::uint8_t {
   None,  // leave the task as it is (it is not running): see the reason

@@ -12,6 +12,7 @@
 
 #include <cstdint>
 
+#include "dyn/power_state.hpp"
 #include "dyn/time.hpp"
 
 namespace dyn {
@@ -47,6 +48,11 @@ class PowerModel {
   std::uint8_t charge_percent() const noexcept;
   bool charging() const noexcept { return charging_; }  // the last interval gained energy
   bool low() const noexcept { return charge() < config_.low_charge; }
+  // What the meta-scheduler and the logger are told, as of now(): charge and
+  // low threshold in per mille, sunlight, charging, and the power budget of
+  // the coming period — 100 % in sunlight; in eclipse the share the battery
+  // can still give above its low threshold, 100 × (charge − low) / (1 − low).
+  PowerState state() const noexcept;
   Time now() const noexcept { return now_; }
   double min_charge() const noexcept { return min_charge_; }
   double max_charge() const noexcept { return max_charge_; }

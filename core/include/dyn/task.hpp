@@ -146,6 +146,7 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   bool checkpoint_requested = false;
 
   // Notifications.
+  Time lease_end = kNever;  // triggered: repeats start only before this
   Notification notify_value;
   bool notify_pending = false;
 

@@ -182,7 +182,7 @@ FlushReport Logger::flush(Time now, PowerState power) noexcept {
   if (sink_ == nullptr) return {FlushStatus::NoStore, 0};
   if (fault_active_) return {FlushStatus::Disabled, 0};
   const std::uint8_t bar = power.charging ? policy_.min_charge_percent_charging : policy_.min_charge_percent;
-  if (power.charge_percent < bar) return {FlushStatus::LowPower, 0};
+  if (power.charge_permille < 10u * bar) return {FlushStatus::LowPower, 0};
   // now - last_write_ could overflow for absurd times; compare against the sum instead.
   if (has_written_ && now < time_add(last_write_, policy_.min_interval)) return {FlushStatus::TooSoon, 0};
 

@@ -30,6 +30,26 @@ std::uint8_t PowerModel::charge_percent() const noexcept {
   return static_cast<std::uint8_t>(p < 0 ? 0 : p > 100 ? 100 : p);
 }
 
+PowerState PowerModel::state() const noexcept {
+  auto permille = [](double fraction) {
+    const double v = fraction * 1000.0 + 0.5;
+    return static_cast<std::uint16_t>(v < 0 ? 0 : v > 1000 ? 1000 : v);
+  };
+  PowerState s;
+  s.charge_permille = permille(charge());
+  s.low_charge_permille = permille(config_.low_charge);
+  s.in_sunlight = in_sunlight(now_);
+  s.charging = charging_;
+  if (s.in_sunlight) {
+    s.budget_percent = 100;
+  } else {
+    const double above = config_.low_charge < 1 ? (charge() - config_.low_charge) / (1 - config_.low_charge) : 0;
+    const double pct = above * 100.0 + 0.5;
+    s.budget_percent = static_cast<std::uint8_t>(pct < 0 ? 0 : pct > 100 ? 100 : pct);
+  }
+  return s;
+}
+
 void PowerModel::integrate(Time from, Time to, double load_w) noexcept {
   const double hours = static_cast<double>(to - from) / static_cast<double>(kHour);
   const double net_w = (in_sunlight(from) ? config_.solar_w : 0.0) - load_w;

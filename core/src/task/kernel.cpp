@@ -304,8 +304,9 @@ void Kernel::after_switch(Task& t) noexcept {
 
 void Kernel::finish_activation(Task& t, bool killed) noexcept {
   const bool recurring = t.model == RunModel::Job && t.interval > 0 && !t.onetime;
-  if (recurring) {
-    release(t, time_add(t.last_start, t.interval));
+  const Time next = recurring ? time_add(t.last_start, t.interval) : kNever;
+  if (recurring && !(t.triggered && next >= t.lease_end)) {
+    release(t, next);
   } else if (t.triggered) {
     await_trigger(t);  // a watchdog stop ends the run, not the scenario
   } else {
@@ -452,13 +453,14 @@ void Kernel::log_system(int severity, const char* text) noexcept {
 
 // --- system-facing API --------------------------------------------------------
 
-void Kernel::notify_locked(Task& t, Notification value) noexcept {
+void Kernel::notify_locked(Task& t, Notification value, Time lease_end) noexcept {
   t.notify_value = value;
   t.notify_pending = true;
   emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
   if (t.triggered) {
     const Time period = repeat_period(value.repeats());
     t.interval = period == kNever ? 0 : period;
+    t.lease_end = lease_end;
     if (t.awaiting_trigger && t.state == TaskState::Waiting) {
       t.awaiting_trigger = false;
       release(t, now());
@@ -488,10 +490,10 @@ Result<void, TaskError> Kernel::with_task(TaskId id, Op op) noexcept {
   return r;
 }
 
-Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
+Result<void, TaskError> Kernel::notify(TaskId to, Notification value, Time lease_end) noexcept {
   return with_task(to, [&](Task& t) -> Result<void, TaskError> {
     if (t.state == TaskState::Dead) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
-    notify_locked(t, value);
+    notify_locked(t, value, lease_end);
     return {};
   });
 }
