@@ -1,6 +1,9 @@
 // mission.cpp — mission files: TOML via toml++, checked key by key.
 #include "mission.hpp"
 
+#include <algorithm>
+#include <array>
+#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -99,8 +102,8 @@ class Reader {
   std::string file_;
 };
 
-void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, const Mission& m,
-               MissionTask& task) {
+void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, bool triggered,
+               const Mission& m, MissionTask& task) {
   if (onetime)
     r.only_keys(t, where,
                 {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack", "power_w"});
@@ -143,6 +146,21 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
     if (!steps) r.fail(line_of(*t.get("work")), where + ".work", why);
     task.steps = std::move(*steps);
   }
+  if (triggered) {
+    if (onetime)
+      r.fail(task.line, where, "a [[scenario]] drives a recurring [[task]], not an [[onetime]]");
+    if (t.get("interval"))
+      r.fail(line_of(*t.get("interval")), where + ".interval",
+             "task \"" + task.name + "\" is driven by a [[scenario]]: its repeats set how often it runs; remove interval");
+    if (t.get("delay"))
+      r.fail(line_of(*t.get("delay")), where + ".delay",
+             "task \"" + task.name + "\" is driven by a [[scenario]]: it runs when the meta-scheduler wakes it");
+    if (auto model = r.string(t, where, "model"); model && *model != "job")
+      r.fail(line_of(*t.get("model")), where + ".model", "a scenario's task is a job (it runs to completion when woken)");
+    task.model = RunModel::Job;
+    task.triggered = true;
+    return;
+  }
   if (onetime) {
     task.model = RunModel::Job;
   } else if (auto model = r.string(t, where, "model")) {
@@ -159,11 +177,108 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
            "a loop task runs until it exits; interval applies to jobs only (model = \"job\")");
 }
 
+const char* const kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+
+// "HH-HH": [start, end) in whole hours; "22-02" wraps midnight.
+bool parse_hours(const std::string& text, std::uint8_t* start, std::uint8_t* end) {
+  unsigned a = 0, b = 0;
+  int used = 0;
+  if (std::sscanf(text.c_str(), "%2u-%2u%n", &a, &b, &used) != 2 || used != static_cast<int>(text.size())) return false;
+  if (a > 23 || b < 1 || b > 24) return false;
+  *start = static_cast<std::uint8_t>(a);
+  *end = static_cast<std::uint8_t>(b);
+  return true;
+}
+
+// The settings keys a [[scenario]] declares and a [[command]] may change,
+// applied over `c`.
+void read_scenario_settings(const Reader& r, const toml::table& t, const std::string& where, ScenarioConfig& c) {
+  if (const toml::node* n = t.get("days")) {
+    std::uint8_t mask = 0;
+    auto bad = [&] {
+      r.fail(line_of(*n), where + ".days",
+             "expected \"all\", \"weekdays\", \"weekend\" or a list of mon, tue, wed, thu, fri, sat, sun");
+    };
+    if (n->is_string()) {
+      const std::string v = *n->value<std::string>();
+      if (v == "all") mask = kAllWeek;
+      else if (v == "weekdays") mask = 0x1F;
+      else if (v == "weekend") mask = 0x60;
+      else bad();
+    } else if (const toml::array* a = n->as_array()) {
+      for (const toml::node& d : *a) {
+        if (!d.is_string()) bad();
+        const std::string v = *d.value<std::string>();
+        bool found = false;
+        for (int i = 0; i < 7; ++i)
+          if (v == kDayNames[i]) mask = static_cast<std::uint8_t>(mask | (1u << i)), found = true;
+        if (!found) bad();
+      }
+      if (mask == 0) r.fail(line_of(*n), where + ".days", "the list names no day");
+    } else {
+      bad();
+    }
+    c.week_mask = mask;
+  }
+  if (auto v = r.string(t, where, "hours")) {
+    if (!parse_hours(*v, &c.hour_start, &c.hour_end) || c.hour_start == c.hour_end)
+      r.fail(line_of(*t.get("hours")), where + ".hours",
+             "expected \"HH-HH\": the window's first hour 00..23 and the hour it closes 01..24, e.g. \"08-16\", "
+             "\"22-02\" (across midnight) or \"00-24\" (all day); got \"" + *v + "\"");
+  }
+  if (auto v = r.integer(t, where, "repeats", 0, 255)) c.repeats = static_cast<std::uint8_t>(*v);
+  if (auto v = r.string(t, where, "priority")) {
+    if (*v == "off") c.priority = Priority::Off;
+    else if (*v == "when_free") c.priority = Priority::WhenFree;
+    else if (*v == "always") c.priority = Priority::Always;
+    else
+      r.fail(line_of(*t.get("priority")), where + ".priority",
+             "expected \"off\", \"when_free\" or \"always\", got \"" + *v + "\"");
+  }
+  if (auto v = r.string(t, where, "report")) {
+    if (*v == "off") c.report = ReportPriority::Off;
+    else if (*v == "pad") c.report = ReportPriority::Pad;
+    else if (*v == "force_pad") c.report = ReportPriority::ForcePad;
+    else if (*v == "force") c.report = ReportPriority::Force;
+    else
+      r.fail(line_of(*t.get("report")), where + ".report",
+             "expected \"off\", \"pad\", \"force_pad\" or \"force\", got \"" + *v + "\"");
+  }
+  if (auto v = r.integer(t, where, "budget", 0, 100)) c.power.budget_percent = static_cast<std::uint8_t>(*v);
+  if (const toml::node* n = t.get("battery_mutex")) {
+    if (!n->is_boolean()) r.fail(line_of(*n), where + ".battery_mutex", "expected true or false");
+    c.power.needs_battery_mutex = *n->value<bool>();
+  }
+  if (const toml::node* n = t.get("critical")) {
+    if (!n->is_boolean()) r.fail(line_of(*n), where + ".critical", "expected true or false");
+    c.power.override_power = *n->value<bool>();
+  }
+  if (const toml::node* n = t.get("runs_on")) {
+    const toml::array* a = n->as_array();
+    auto bad = [&] {
+      r.fail(line_of(*n), where + ".runs_on", "expected a list of \"battery\", \"solar\", \"charging\"");
+    };
+    if (!a) bad();
+    c.power.on_battery = c.power.on_solar = c.power.while_charging = false;
+    for (const toml::node& e : *a) {
+      if (!e.is_string()) bad();
+      const std::string v = *e.value<std::string>();
+      if (v == "battery") c.power.on_battery = true;
+      else if (v == "solar") c.power.on_solar = true;
+      else if (v == "charging") c.power.while_charging = true;
+      else bad();
+    }
+  }
+}
+
+constexpr std::array<std::string_view, 9> kScenarioSettingKeys = {
+    "days", "hours", "repeats", "priority", "report", "budget", "battery_mutex", "critical", "runs_on"};
+
 Mission read_mission(const toml::table& root, const std::string& file) {
   Reader r(file);
   Mission m;
   m.file = file;
-  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update", "power"});
+  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update", "power", "meta", "scenario", "command"});
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
@@ -190,6 +305,34 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (auto v = r.number(t, "power", "low_charge", 0, 100)) c.low_charge = *v / 100.0;
     if (const char* why = validate(c)) r.fail(line_of(t), "power", why);
     m.power = c;
+  }
+  if (const toml::node* n = root.get("meta")) {
+    if (!n->is_table()) r.fail(line_of(*n), "meta", "expected a table [meta]");
+    const toml::table& t = *n->as_table();
+    r.only_keys(t, "meta", {"period", "epoch_day", "epoch_hour"});
+    if (auto v = r.duration(t, "meta", "period")) {
+      if (*v <= 0 || *v > kHour)
+        r.fail(line_of(*t.get("period")), "meta.period", "the meta-scheduler runs at least hourly: period must be in (0, 1h]");
+      m.meta.period = *v;
+    }
+    if (auto v = r.string(t, "meta", "epoch_day")) {
+      bool found = false;
+      for (int i = 0; i < 7; ++i)
+        if (*v == kDayNames[i]) m.meta.epoch.day = static_cast<WeekDay>(i), found = true;
+      if (!found)
+        r.fail(line_of(*t.get("epoch_day")), "meta.epoch_day", "the week day of mission time 0: mon, tue, ... sun");
+    }
+    if (auto v = r.integer(t, "meta", "epoch_hour", 0, 23)) m.meta.epoch.hour = static_cast<std::uint8_t>(*v);
+  }
+  // Tasks a scenario drives are jobs without an interval of their own.
+  std::set<std::string> scenario_tasks;
+  const toml::array* scenario_list = nullptr;
+  if (const toml::node* n = root.get("scenario")) {
+    scenario_list = n->as_array();
+    if (!scenario_list || !scenario_list->is_array_of_tables()) r.fail(line_of(*n), "scenario", "expected [[scenario]] tables");
+    for (const toml::node& e : *scenario_list)
+      if (const toml::node* task = e.as_table()->get("task"); task && task->is_string())
+        scenario_tasks.insert(*task->value<std::string>());
   }
   const toml::node* sched = root.get("scheduler");
   if (!sched) r.fail(0, "scheduler", "missing [scheduler] table (it names the policy)");
@@ -230,7 +373,10 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       const std::string where = std::string(key) + "[" + std::to_string(i) + "]";
       MissionTask task;
       const toml::table& t = *arr->get(i)->as_table();
-      read_task(r, t, where, onetime, m, task);
+      const toml::node* name_node = t.get("name");
+      const bool triggered =
+          name_node && name_node->is_string() && scenario_tasks.count(*name_node->value<std::string>()) > 0;
+      read_task(r, t, where, onetime, triggered, m, task);
       const int name_line = line_of(*t.get("name"));
       if (task.name.rfind("os.", 0) == 0)
         r.fail(name_line, where + ".name", "names starting with \"os.\" are reserved for the system's own tasks");
@@ -245,7 +391,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   read_list("onetime", true);
   if (m.tasks.empty()) r.fail(0, "task", "the mission declares no [[task]] or [[onetime]]");
   // os.housekeeping takes a slot only when it runs (housekeeping > 0).
-  const std::size_t system_tasks = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0);
+  const std::size_t system_tasks = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0) +
+                                   (scenario_list ? 1 : 0);
   if (m.tasks.size() + system_tasks > m.max_tasks)
     r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
            "the mission has " + std::to_string(m.tasks.size()) + " tasks" +
@@ -321,12 +468,90 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   {
     std::size_t added = 0;
     for (const MissionUpdate& u : m.updates) added += u.action == MissionUpdate::Action::Add ? 1 : 0;
-    const std::size_t system = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0);
+    const std::size_t system = (m.housekeeping > 0 ? 1 : 0) + (root.get("update") || m.checkpoint_every ? 1 : 0) +
+                               (scenario_list ? 1 : 0);
     if (m.tasks.size() + added + system > m.max_tasks)
       r.fail(s.get("max_tasks") ? line_of(*s.get("max_tasks")) : line_of(s), "scheduler.max_tasks",
              "the mission has " + std::to_string(m.tasks.size()) + " tasks, adds " + std::to_string(added) +
                  " more and runs " + std::to_string(system) + " system task(s), but max_tasks is " +
                  std::to_string(m.max_tasks) + " (fixed at first deploy)");
+  }
+  if (scenario_list) {
+    for (std::size_t i = 0; i < scenario_list->size(); ++i) {
+      const std::string where = "scenario[" + std::to_string(i) + "]";
+      const toml::table& t = *scenario_list->get(i)->as_table();
+      std::vector<std::string_view> keys = {"task", "id"};
+      keys.insert(keys.end(), kScenarioSettingKeys.begin(), kScenarioSettingKeys.end());
+      for (const auto& [k, v] : t)
+        if (std::find(keys.begin(), keys.end(), k.str()) == keys.end())
+          r.fail(line_of(v), where + "." + std::string(k.str()),
+                 "unknown key (allowed here: task, id, days, hours, repeats, priority, report, budget, battery_mutex, "
+                 "critical, runs_on)");
+      MissionScenario sc;
+      sc.line = line_of(t);
+      auto task = r.string(t, where, "task");
+      if (!task) r.fail(sc.line, where + ".task", "the [[task]] this scenario wakes, e.g. task = \"camera\"");
+      const MissionTask* target = nullptr;
+      for (const MissionTask& mt : m.tasks)
+        if (mt.name == *task) target = &mt;
+      if (!target) r.fail(line_of(*t.get("task")), where + ".task", "no [[task]] named \"" + *task + "\"");
+      for (const MissionScenario& other : m.scenarios)
+        if (other.task == *task)
+          r.fail(line_of(*t.get("task")), where + ".task",
+                 "task \"" + *task + "\" already has a scenario (line " + std::to_string(other.line) +
+                     "); one scenario per task");
+      sc.task = *task;
+      sc.config.id = static_cast<std::uint32_t>(i + 1);
+      if (auto v = r.integer(t, where, "id", 0, Notification::kMessageMax)) sc.config.id = static_cast<std::uint32_t>(*v);
+      for (const MissionScenario& other : m.scenarios)
+        if (other.config.id == sc.config.id)
+          r.fail(t.get("id") ? line_of(*t.get("id")) : sc.line, where + ".id",
+                 "scenario id " + std::to_string(sc.config.id) + " is already used by the scenario of \"" + other.task +
+                     "\"");
+      if (!t.get("priority"))
+        r.fail(sc.line, where + ".priority",
+               "say how important it is: priority = \"always\" (critical), \"when_free\" (if the power budget allows) "
+               "or \"off\"");
+      read_scenario_settings(r, t, where, sc.config);
+      if (auto ok = validate(sc.config); !ok) r.fail(sc.line, where, describe(ok.error().code));
+      m.scenarios.push_back(std::move(sc));
+    }
+  }
+  if (const toml::node* n = root.get("command")) {
+    const toml::array* arr = n->as_array();
+    if (!arr || !arr->is_array_of_tables()) r.fail(line_of(*n), "command", "expected [[command]] tables");
+    std::vector<ScenarioConfig> current;
+    for (const MissionScenario& sc : m.scenarios) current.push_back(sc.config);
+    for (std::size_t i = 0; i < arr->size(); ++i) {
+      const std::string where = "command[" + std::to_string(i) + "]";
+      const toml::table& t = *arr->get(i)->as_table();
+      for (const auto& [k, v] : t)
+        if (k.str() != "at" && k.str() != "scenario" &&
+            std::find(kScenarioSettingKeys.begin(), kScenarioSettingKeys.end(), k.str()) == kScenarioSettingKeys.end())
+          r.fail(line_of(v), where + "." + std::string(k.str()),
+                 "unknown key (a ground command names at and scenario, then the settings it changes: days, hours, "
+                 "repeats, priority, report, budget, battery_mutex, critical, runs_on)");
+      MissionCommand c;
+      c.line = line_of(t);
+      auto at = r.duration(t, where, "at");
+      if (!at) r.fail(c.line, where + ".at", "when the command arrives, e.g. at = \"2d 6h\"");
+      c.at = *at;
+      if (!m.commands.empty() && c.at < m.commands.back().at)
+        r.fail(line_of(*t.get("at")), where + ".at", "commands must be listed in the order of their times");
+      auto scenario = r.string(t, where, "scenario");
+      if (!scenario) r.fail(c.line, where + ".scenario", "the task whose scenario the command changes");
+      std::size_t index = m.scenarios.size();
+      for (std::size_t j = 0; j < m.scenarios.size(); ++j)
+        if (m.scenarios[j].task == *scenario) index = j;
+      if (index == m.scenarios.size())
+        r.fail(line_of(*t.get("scenario")), where + ".scenario", "no [[scenario]] drives a task named \"" + *scenario + "\"");
+      c.scenario = index;
+      c.config = current[index];
+      read_scenario_settings(r, t, where, c.config);
+      if (auto ok = validate(c.config); !ok) r.fail(c.line, where, describe(ok.error().code));
+      current[index] = c.config;
+      m.commands.push_back(std::move(c));
+    }
   }
   // Notification targets must exist.
   for (std::size_t i = 0; i < m.tasks.size(); ++i)

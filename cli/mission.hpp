@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "dyn/kernel.hpp"
+#include "dyn/meta_scheduler.hpp"
 #include "dyn/power_model.hpp"
 #include "workload.hpp"
 
@@ -28,6 +29,7 @@ struct MissionTask {
   Time watchdog = 0;
   Time delay = 0;
   bool onetime = false;
+  bool triggered = false;        // driven by a [[scenario]]: runs when the meta-scheduler wakes it
   std::size_t stack = 0;         // 0 = mission default
   double power_w = 0;            // drawn while the task runs (power model)
   std::string work;              // built-in workload, or
@@ -48,6 +50,28 @@ struct MissionUpdate {
   Time probation = kMinute;
 };
 
+// A seed-003 scenario: when and under which power conditions the
+// meta-scheduler wakes its task.
+struct MissionScenario {
+  int line = 0;
+  std::string task;              // a [[task]] with no interval of its own
+  ScenarioConfig config;
+};
+
+// A ground command at a mission time: new settings for a scenario (the only
+// way settings change, seed 003).
+struct MissionCommand {
+  int line = 0;
+  Time at = 0;
+  std::size_t scenario = 0;      // index into Mission::scenarios
+  ScenarioConfig config;         // the scenario's settings after the command
+};
+
+struct MetaConfig {
+  Time period = kHour;           // (0, 1h]
+  Epoch epoch{};                 // week day and hour of mission time 0
+};
+
 struct Mission {
   std::string file;
   std::string name;
@@ -63,6 +87,9 @@ struct Mission {
   std::vector<MissionTask> tasks;  // recurring and long-lived tasks, then onetime tasks
   std::vector<MissionUpdate> updates;  // by mission time
   std::optional<PowerConfig> power;    // [power]: the spacecraft's power system, simulated
+  MetaConfig meta;                     // [meta]
+  std::vector<MissionScenario> scenarios;  // [[scenario]]: with any, os.meta runs the meta-scheduler
+  std::vector<MissionCommand> commands;    // [[command]], by mission time
 };
 
 struct MissionError {

@@ -11,6 +11,7 @@
 
 #include "duration.hpp"
 #include "dyn/housekeeping.hpp"
+#include "dyn/meta_task.hpp"
 #include "dyn/power_model.hpp"
 #include "dyn/sched_lottery.hpp"
 #include "dyn/sched_multilevel.hpp"
@@ -42,22 +43,32 @@ class EventLog final : public EventSink {
   // Seed 003's logger: every log line (and watchdog stop) goes through it;
   // it persists them when its policy allows, given the power model's charge.
   Logger* logger = nullptr;
-  // The power model: base load and solar between events, each run's draw on
-  // top; the charge is sampled into the trace once per mission minute.
+  // The power model: base load and solar, plus each task's draw from the
+  // start of a run to its end (an instrument is on for its whole session,
+  // sleeps inside the run included); the charge is sampled into the trace
+  // once per mission minute.
   PowerModel* power = nullptr;
   TraceWriter* trace = nullptr;
   Plot* plot = nullptr;
   std::vector<double> watts_by_slot;
+  std::vector<bool> drawing;  // per slot: a run is in progress and draws its watts
+  double active_w = 0;        // sum of the draws in progress
   Time next_sample = 0;
   void advance_power(Time t) {
     if (!power) return;
     while (next_sample <= t) {
-      power->advance(next_sample, 0);
+      power->advance(next_sample, active_w);
       if (trace) trace->counter("battery", next_sample, "charge %", power->charge() * 100.0);
       if (plot) plot->charge(next_sample, power->charge() * 100.0);
       next_sample += kMinute;
     }
-    power->advance(t, 0);
+    power->advance(t, active_w);
+  }
+  void set_drawing(std::size_t slot, bool on) {
+    if (slot >= watts_by_slot.size() || drawing[slot] == on) return;
+    drawing[slot] = on;
+    active_w += on ? watts_by_slot[slot] : -watts_by_slot[slot];
+    if (active_w < 1e-9) active_w = 0;  // no drift below zero after many runs
   }
   PowerState power_state() const {
     return power ? power->state() : PowerState{};
@@ -66,10 +77,14 @@ class EventLog final : public EventSink {
     if (next_) next_->on_event(e);
     if (plot && e.task && e.kind == EventKind::RunSegment) plot->run(e.task->name, e.start, e.end);
     if (plot && e.task && e.kind == EventKind::Watchdog) plot->stop(e.task->name, e.end);
-    if (power && e.kind == EventKind::RunSegment && e.task) {
-      advance_power(e.end);
+    if (power && e.task && (e.kind == EventKind::RunSegment || e.kind == EventKind::TaskExited)) {
       const std::size_t slot = e.task->id.slot();
-      if (slot < watts_by_slot.size()) power->draw(watts_by_slot[slot], e.end - e.start);
+      if (e.kind == EventKind::RunSegment && e.activation_start) {
+        advance_power(e.start);
+        set_drawing(slot, true);
+      }
+      advance_power(e.end);
+      if (e.kind == EventKind::TaskExited || e.activation_end) set_drawing(slot, false);
     }
     if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog)) {
       const std::uint16_t source = e.task ? e.task->id.slot() : kSystemLogSource;
@@ -111,8 +126,22 @@ class EventLog final : public EventSink {
   std::map<std::string, int> shown_;
 };
 
+// The meta-scheduler's view of the power model, brought up to the pass's time.
+class ModelPower final : public PowerSource {
+ public:
+  explicit ModelPower(EventLog& log) : log_(log) {}
+  PowerState power_state(Time now) noexcept override {
+    log_.advance_power(now);
+    return log_.power_state();
+  }
+
+ private:
+  EventLog& log_;
+};
+
 std::string placement(const Mission& m, const Task& t) {
   if (t.onetime) return "onetime";
+  if (t.triggered && m.policy == PolicyKind::Multilevel) return "L" + std::to_string(t.level) + " scen";
   switch (m.policy) {
     case PolicyKind::Multilevel: return "L" + std::to_string(t.level);
     case PolicyKind::Priority:
@@ -314,6 +343,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.watchdog = mt.watchdog;
     spec.delay = mt.delay;
     spec.onetime = mt.onetime;
+    spec.triggered = mt.triggered;
     return spec;
   };
   for (std::size_t i = 0; i < m.tasks.size(); ++i) {
@@ -375,6 +405,49 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     }
   }
 
+  // Seed 003's meta-scheduler: os.meta wakes the scenario tasks (triggered
+  // jobs) each period, with the power model's state.
+  std::vector<Scenario> scenario_table(m.scenarios.size());
+  std::vector<TaskId> scenario_tasks(m.scenarios.size());
+  std::vector<Decision> decisions(m.scenarios.size());
+  std::optional<MetaScheduler> meta;
+  std::optional<MetaTask> meta_task;
+  std::optional<MetaReport> meta_report;
+  ModelPower power_source(log);
+  if (!m.scenarios.empty()) {
+    for (std::size_t i = 0; i < m.scenarios.size(); ++i) {
+      scenario_table[i] = Scenario::make(m.scenarios[i].config).value();  // validated with the mission
+      scenario_tasks[i] = ids.at(m.scenarios[i].task);
+    }
+    auto created = MetaScheduler::create(scenario_table, m.meta.period, m.meta.epoch);
+    if (!created) {
+      uninstall_all();
+      report.error = "cannot start the meta-scheduler: period or epoch out of range";
+      return report;
+    }
+    meta.emplace(std::move(created.value()));
+    meta_report.emplace(m, kernel, trace.get(), plot ? &*plot : nullptr);
+    meta_task.emplace(
+        MetaTask::create(kernel, *meta, scenario_tasks, decisions, &power_source, &*meta_report).value());
+    stacks.emplace_back(m.stack);
+    TaskSpec spec;
+    spec.name = "os.meta";
+    spec.entry = MetaTask::job;
+    spec.arg = &*meta_task;
+    spec.model = RunModel::Job;
+    spec.level = 1;  // a short pass that decides what runs: it goes first
+    spec.priority = kPriorityCount - 1;
+    spec.tickets = 100;
+    spec.interval = m.meta.period;
+    spec.stack = stacks.back().span();
+    auto id = kernel.create(spec);
+    if (!id) {
+      uninstall_all();
+      report.error = std::string("cannot start os.meta: ") + to_string(id.error().code);
+      return report;
+    }
+  }
+
   std::optional<UpdateManager> updates;
   if (!m.updates.empty() || (store && m.checkpoint_every > 0)) {
     updates.emplace(manager);
@@ -404,6 +477,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
 
   if (power) {  // each task's draw while it runs, by table slot
     log.watts_by_slot.assign(table.capacity(), 0.0);
+    log.drawing.assign(table.capacity(), false);
     for (const MissionTask& mt : m.tasks)
       if (Task* t = table.find_by_name(mt.name.c_str())) log.watts_by_slot[t->id.slot()] = mt.power_w;
   }
@@ -417,15 +491,14 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   const Time duration = o.duration.value_or(m.duration);
   const auto t0 = std::chrono::steady_clock::now();
-  for (const MissionUpdate& u : m.updates) {
-    if (u.at >= duration) break;
+  auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
     if (u.action == MissionUpdate::Action::Add) {
       const std::string failed = install_module_task(u.added, spec_of(u.added));
       row.result = failed.empty() ? "added" : "refused: " + failed;
       report.updates.push_back(std::move(row));
-      continue;
+      return;
     }
     if (u.action == MissionUpdate::Action::Remove) {
       row.module = "(removal)";
@@ -435,7 +508,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                          ? "refused: " + std::to_string(requested.error().detail) + " module(s) import from it"
                          : "refused: no such module task, or an update in flight";
         report.updates.push_back(std::move(row));
-        continue;
+        return;
       }
     }
     std::string why;
@@ -482,6 +555,34 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         report.updates.back().result = to_string(updates->last().outcome);
       }
     }
+  };
+  // Ground commands change a scenario's settings at their time; the next
+  // meta-scheduler pass applies them.
+  auto run_command = [&](const MissionCommand& c) {
+    kernel.run_until(c.at);
+    const std::string& task = m.scenarios[c.scenario].task;
+    auto applied = meta->ground_command(c.scenario, c.config);
+    CommandRow row{c.at, task, {}};
+    if (applied) {
+      meta_report->settings_changed(c.scenario, c.config);
+      row.result = "applied: " + describe_settings(c.config);
+    } else {
+      row.result = std::string("refused: ") + describe(applied.error().code);
+    }
+    const std::string line = "ground command for scenario " + task + ": " + row.result;
+    kernel.log_system(1, line.c_str());
+    report.commands.push_back(std::move(row));
+  };
+  // Both lists are in time order: merge them, commands first at equal times.
+  for (std::size_t ui = 0, ci = 0; ui < m.updates.size() || ci < m.commands.size();) {
+    const bool command = ci < m.commands.size() && (ui == m.updates.size() || m.commands[ci].at <= m.updates[ui].at);
+    const Time at = command ? m.commands[ci].at : m.updates[ui].at;
+    if (at >= duration) break;
+    if (command) {
+      run_command(m.commands[ci++]);
+    } else {
+      run_update(m.updates[ui++]);
+    }
   }
   kernel.run_until(duration);
   if (updates && updates->busy()) {  // the run ends mid-update, as a power cut would
@@ -506,6 +607,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const FlushReport f = logger->flush(at, log.power_state());
       if (f.status != FlushStatus::Written) break;
     }
+  }
+  if (meta_report) {
+    report.scenarios = meta_report->rows;
+    report.meta_passes = meta_report->passes;
+    report.meta_period = m.meta.period;
+    for (std::size_t i = 0; i < report.scenarios.size(); ++i)
+      if (const Task* t = table.find(scenario_tasks[i])) report.scenarios[i].runs = t->stats.runs;
   }
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
@@ -610,6 +718,30 @@ std::string format_summary(const RunReport& r) {
                   r.charge_end * 100, r.charge_min * 100, r.charge_max * 100);
     o << line;
   }
+  if (!r.scenarios.empty()) {
+    std::snprintf(line, sizeof line,
+                  "\nscenarios (meta-scheduler every %s, %" PRIu64
+                  " passes; held = passes that kept it from running, by power reason):\n",
+                  format_duration(r.meta_period).c_str(), r.meta_passes);
+    o << line;
+    std::snprintf(line, sizeof line, "  %-18s %7s %6s %6s %6s  %8s %8s %6s %7s %5s  %s\n", "task", "runs", "wakes",
+                  "renew", "stops", "held:bat", "source", "mutex", "budget", "off", "settings");
+    o << line;
+    std::uint64_t held_total = 0;
+    for (const ScenarioRow& s : r.scenarios) {
+      std::snprintf(line, sizeof line,
+                    "  %-18s %7" PRIu64 " %6" PRIu64 " %6" PRIu64 " %6" PRIu64 "  %8" PRIu64 " %8" PRIu64 " %6" PRIu64
+                    " %7" PRIu64 " %5" PRIu64 "  %s\n",
+                    s.task.c_str(), s.runs, s.wakes, s.renewals, s.stops, s.held[0], s.held[1], s.held[2], s.held[3],
+                    s.off, s.settings.c_str());
+      o << line;
+      held_total += s.held[0] + s.held[1] + s.held[2] + s.held[3];
+    }
+    std::snprintf(line, sizeof line, "  power-driven decisions: %" PRIu64 " holds\n", held_total);
+    o << line;
+  }
+  if (!r.commands.empty()) o << "\nground commands:\n";
+  for (const CommandRow& c : r.commands) o << "  [" << format_clock(c.at) << "] " << c.scenario << ": " << c.result << "\n";
   bool any_booted = false;
   for (const TaskRow& t : r.rows) any_booted = any_booted || !t.booted.empty();
   if (any_booted) o << "\nboot:\n";

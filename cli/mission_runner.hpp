@@ -7,6 +7,7 @@
 
 #include "dyn/kernel.hpp"
 #include "dyn/update_manager.hpp"
+#include "meta_report.hpp"
 #include "mission.hpp"
 
 namespace dyn::cli {
@@ -59,6 +60,12 @@ struct UpdateRow {
   UpdateRecord record;
 };
 
+struct CommandRow {
+  Time at = 0;
+  std::string scenario;
+  std::string result;  // "applied: <settings>" or why it was refused
+};
+
 struct RunReport {
   std::string mission;
   std::string policy;
@@ -71,6 +78,10 @@ struct RunReport {
   std::vector<UpdateRow> updates;
   bool power = false;           // a power model ran
   double charge_min = 0, charge_max = 0, charge_end = 0;  // fractions of capacity
+  std::vector<ScenarioRow> scenarios;  // the meta-scheduler's decisions, per scenario
+  std::uint64_t meta_passes = 0;
+  Time meta_period = 0;
+  std::vector<CommandRow> commands;
   std::string error;  // set when the run could not start (e.g. trace file)
 };
 

@@ -22,10 +22,20 @@ int Plot::bucket(Time t) const {
 
 void Plot::charge(Time t, double percent) { charge_.emplace_back(t, percent); }
 
+std::vector<bool>& Plot::row(const std::string& task, std::map<std::string, std::vector<bool>>& buckets) {
+  if (!runs_.count(task) && !held_.count(task)) order_.push_back(task);
+  return buckets.try_emplace(task, std::vector<bool>(static_cast<std::size_t>(width_), false)).first->second;
+}
+
 void Plot::run(const std::string& task, Time start, Time end) {
-  auto [it, fresh] = runs_.try_emplace(task, std::vector<bool>(static_cast<std::size_t>(width_), false));
-  if (fresh) order_.push_back(task);
-  for (int b = bucket(start); b <= bucket(end); ++b) it->second[static_cast<std::size_t>(b)] = true;
+  std::vector<bool>& b = row(task, runs_);
+  for (int i = bucket(start); i <= bucket(end); ++i) b[static_cast<std::size_t>(i)] = true;
+}
+
+void Plot::held(const std::string& task, Time start, Time end) {
+  std::vector<bool>& b = row(task, held_);
+  if (end <= start) return;
+  for (int i = bucket(start); i <= bucket(end - 1); ++i) b[static_cast<std::size_t>(i)] = true;
 }
 
 void Plot::stop(const std::string& task, Time t) { stops_[task].push_back(t); }
@@ -61,6 +71,13 @@ bool Plot::write(const std::string& path, const std::string& title, const PowerC
     std::fprintf(f, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#ccc\"/>\n", kLeft, y, kLeft + width_, y);
     std::fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%d%%</text>\n", kLeft - 5, y + 4, p);
   }
+  if (power) {  // "almost drained": below it only critical scenarios run
+    const double y = kTop + kChartHeight - power->low_charge * kChartHeight;
+    std::fprintf(f,
+                 "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" stroke=\"#d22\" stroke-dasharray=\"4 3\"/>\n"
+                 "<text x=\"%d\" y=\"%.1f\" fill=\"#d22\" text-anchor=\"end\">low</text>\n",
+                 kLeft, y, kLeft + width_, y, kLeft - 40, y + 4);
+  }
   if (!charge_.empty()) {
     std::fprintf(f, "<polyline fill=\"none\" stroke=\"#2a7\" stroke-width=\"1.5\" points=\"");
     for (const auto& [t, pct] : charge_)
@@ -73,18 +90,25 @@ bool Plot::write(const std::string& path, const std::string& title, const PowerC
     const int y = timeline_top + i * kRowHeight;
     std::fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", kLeft - 5, y + 12,
                  json_escape(task).c_str());
-    const auto& b = runs_.at(task);
-    for (int c = 0; c < width_;) {
-      if (!b[static_cast<std::size_t>(c)]) {
-        ++c;
-        continue;
+    // Held for power: an orange band under the row; runs: blue bars over it.
+    auto spans = [&](const std::map<std::string, std::vector<bool>>& buckets, int dy, int h, const char* colour) {
+      auto it = buckets.find(task);
+      if (it == buckets.end()) return;
+      const std::vector<bool>& b = it->second;
+      for (int c = 0; c < width_;) {
+        if (!b[static_cast<std::size_t>(c)]) {
+          ++c;
+          continue;
+        }
+        int e = c;
+        while (e < width_ && b[static_cast<std::size_t>(e)]) ++e;
+        std::fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"/>\n", kLeft + c, y + dy,
+                     e - c, h, colour);
+        c = e;
       }
-      int e = c;
-      while (e < width_ && b[static_cast<std::size_t>(e)]) ++e;
-      std::fprintf(f, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"#36c\"/>\n", kLeft + c, y + 3, e - c,
-                   kRowHeight - 6);
-      c = e;
-    }
+    };
+    spans(held_, kRowHeight - 6, 4, "#f90");
+    spans(runs_, 3, kRowHeight - 9, "#36c");
     if (auto s = stops_.find(task); s != stops_.end())
       for (Time t : s->second)
         std::fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"3\" height=\"%d\" fill=\"#d22\"/>\n", x(t) - 1, y,
@@ -98,8 +122,8 @@ bool Plot::write(const std::string& path, const std::string& title, const PowerC
                  format_clock(t).substr(0, format_clock(t).size() - 4).c_str());
   }
   std::fprintf(f,
-               "<text x=\"%d\" y=\"%d\" fill=\"#666\">blue: runs (one pixel = %s); red: watchdog stops; "
-               "shaded: eclipse</text>\n</svg>\n",
+               "<text x=\"%d\" y=\"%d\" fill=\"#666\">blue: runs (one pixel = %s); orange: scenario held for power; "
+               "red: watchdog stops; shaded: eclipse</text>\n</svg>\n",
                kLeft, axis_y + 18, format_duration(duration_ / width_).c_str());
   return std::fclose(f) == 0;
 }

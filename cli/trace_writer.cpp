@@ -62,6 +62,35 @@ void TraceWriter::counter(const char* name, Time ts, const char* series, double 
                value);
 }
 
+unsigned TraceWriter::thread_of(const Task& t) {
+  const unsigned tid = t.id.slot() + 1u;
+  if (tid >= named_.size()) {
+    named_.resize(tid + 1, false);
+    named_id_.resize(tid + 1, 0);
+  }
+  if (!named_[tid] || named_id_[tid] != t.id.raw) {
+    named_[tid] = true;
+    named_id_[tid] = t.id.raw;
+    begin_event();
+    std::fprintf(file_, R"({"name":"thread_name","ph":"M","pid":1,"tid":%u,"args":{"name":"%s"}})", tid,
+                 json_escape(t.name).c_str());
+  }
+  return tid;
+}
+
+void TraceWriter::decision(const Task& task, Time ts, const char* what, const char* reason, double charge_percent,
+                           bool sunlight, unsigned budget_percent, bool carried_out) {
+  if (!file_) return;
+  const unsigned tid = thread_of(task);
+  begin_event();
+  std::fprintf(file_,
+               R"({"name":"meta: %s","cat":"meta","ph":"i","s":"t","ts":%)" PRId64
+               R"(,"pid":1,"tid":%u,"args":{"task":"%s","reason":"%s","charge_percent":%.1f,"sunlight":%s,)"
+               R"("budget_percent":%u,"carried_out":%s}})",
+               what, ts, tid, json_escape(task.name).c_str(), reason, charge_percent, sunlight ? "true" : "false",
+               budget_percent, carried_out ? "true" : "false");
+}
+
 void TraceWriter::on_event(const KernelEvent& e) noexcept {
   if (!file_) return;
   if (!e.task) {
@@ -74,19 +103,8 @@ void TraceWriter::on_event(const KernelEvent& e) noexcept {
     return;
   }
   const Task& t = *e.task;
-  const unsigned tid = t.id.slot() + 1u;
+  const unsigned tid = thread_of(t);
   const std::string name = json_escape(t.name);
-  if (tid >= named_.size()) {
-    named_.resize(tid + 1, false);
-    named_id_.resize(tid + 1, 0);
-  }
-  if (!named_[tid] || named_id_[tid] != t.id.raw) {
-    named_[tid] = true;
-    named_id_[tid] = t.id.raw;
-    begin_event();
-    std::fprintf(file_, R"({"name":"thread_name","ph":"M","pid":1,"tid":%u,"args":{"name":"%s"}})", tid,
-                 name.c_str());
-  }
   switch (e.kind) {
     case EventKind::RunSegment:
       begin_event();

@@ -30,11 +30,16 @@ class TraceWriter final : public EventSink {
   void on_event(const KernelEvent& e) noexcept override;
   // A counter track (Perfetto draws it as a graph), e.g. the battery's charge.
   void counter(const char* name, Time ts, const char* series, double value);
+  // A meta-scheduler decision, on the scenario task's track: "meta: wake",
+  // "meta: held", ... with the reason and the power state it was made under.
+  void decision(const Task& task, Time ts, const char* what, const char* reason, double charge_percent,
+                bool sunlight, unsigned budget_percent, bool carried_out);
   // Writes the closing bracket; called by the destructor if not before.
   void close();
 
  private:
   void begin_event();
+  unsigned thread_of(const Task& t);  // its track id; names the track the first time
   std::FILE* file_ = nullptr;
   std::string error_;
   bool first_ = true;

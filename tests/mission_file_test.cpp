@@ -64,7 +64,7 @@ TEST(MissionFile, DuplicateTomlKeyIsASyntaxError) {
 
 TEST(MissionFile, UnknownTopLevelKey) {
   EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n[missoin]\nname = \"x\"\n"), 6,
-                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update, power)"));
+                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update, power, meta, scenario, command)"));
 }
 
 TEST(MissionFile, MissionMustBeATable) {
@@ -628,6 +628,166 @@ TEST(MissionFilePower, ErrorsNameTheLineAndKey) {
   EXPECT_EQ(err("[power]\nsunlight = 3\n"),
             "m.toml:2: power.sunlight: unknown key (allowed here: orbit_period, eclipse, solar_w, battery_wh, "
             "initial_charge, charge_efficiency, discharge_efficiency, base_load_w, low_charge)");
+}
+
+}  // namespace
+}  // namespace dyn::cli
+
+namespace dyn::cli {
+namespace {
+
+// --- scenarios, the meta-scheduler and ground commands (seed 003) ------------------
+
+// Lines 1-6: scheduler and two tasks; "cam" is driven by the scenario that follows.
+constexpr std::string_view kScenarioBase =
+    "[scheduler]\npolicy = \"multilevel\"\n"
+    "[[task]]\nname = \"adcs\"\ninterval = \"1s\"\nwork = \"busy:1ms\"\n"
+    "[[task]]\nname = \"cam\"\nwork = \"busy:1ms\"\npower_w = 5\n";  // lines 7-10
+
+std::string scenario_mission(std::string_view rest) { return std::string(kScenarioBase) + std::string(rest); }
+
+TEST(MissionFileScenario, EveryKeyLandsInTheScenarioConfig) {
+  const Mission m = accepts(scenario_mission(
+      "[meta]\nperiod = \"20m\"\nepoch_day = \"wed\"\nepoch_hour = 6\n"
+      "[[scenario]]\ntask = \"cam\"\nid = 0xABCDEF\ndays = [\"mon\", \"fri\", \"sun\"]\nhours = \"22-02\"\n"
+      "repeats = 4\npriority = \"when_free\"\nreport = \"force_pad\"\nbudget = 35\nbattery_mutex = true\n"
+      "runs_on = [\"solar\", \"charging\"]\ncritical = true\n"));
+  EXPECT_EQ(m.meta.period, 20 * kMinute);
+  EXPECT_EQ(m.meta.epoch.day, WeekDay::Wed);
+  EXPECT_EQ(m.meta.epoch.hour, 6);
+  ASSERT_EQ(m.scenarios.size(), 1u);
+  const ScenarioConfig& c = m.scenarios[0].config;
+  EXPECT_EQ(m.scenarios[0].task, "cam");
+  EXPECT_EQ(c.id, 0xABCDEFu);
+  EXPECT_EQ(c.week_mask, 0x01 | 0x10 | 0x40);
+  EXPECT_EQ(c.hour_start, 22);
+  EXPECT_EQ(c.hour_end, 2);
+  EXPECT_EQ(c.repeats, 4);
+  EXPECT_EQ(c.priority, Priority::WhenFree);
+  EXPECT_EQ(c.report, ReportPriority::ForcePad);
+  EXPECT_EQ(c.power.budget_percent, 35);
+  EXPECT_TRUE(c.power.needs_battery_mutex);
+  EXPECT_FALSE(c.power.on_battery);
+  EXPECT_TRUE(c.power.on_solar);
+  EXPECT_TRUE(c.power.while_charging);
+  EXPECT_TRUE(c.power.override_power);
+  // The task it drives became a triggered job; the other one did not.
+  EXPECT_TRUE(m.tasks[1].triggered);
+  EXPECT_EQ(m.tasks[1].model, RunModel::Job);
+  EXPECT_FALSE(m.tasks[0].triggered);
+}
+
+TEST(MissionFileScenario, DefaultsAndDayShorthands) {
+  const Mission m = accepts(scenario_mission(
+      "[[scenario]]\ntask = \"cam\"\npriority = \"always\"\n"
+      "[[task]]\nname = \"b\"\nwork = \"busy:1ms\"\n[[scenario]]\ntask = \"b\"\npriority = \"off\"\ndays = \"weekend\"\n"));
+  EXPECT_EQ(m.meta.period, kHour);
+  EXPECT_EQ(m.meta.epoch.day, WeekDay::Mon);
+  ASSERT_EQ(m.scenarios.size(), 2u);
+  const ScenarioConfig& c = m.scenarios[0].config;
+  EXPECT_EQ(c.id, 1u) << "ids default to the scenario's position, from 1";
+  EXPECT_EQ(m.scenarios[1].config.id, 2u);
+  EXPECT_EQ(c.week_mask, kAllWeek);
+  EXPECT_EQ(c.hour_start, 0);
+  EXPECT_EQ(c.hour_end, 24);
+  EXPECT_EQ(c.repeats, 0);
+  EXPECT_TRUE(c.power.on_battery);
+  EXPECT_FALSE(c.power.override_power);
+  EXPECT_EQ(m.scenarios[1].config.week_mask, 0x60);
+}
+
+TEST(MissionFileScenario, ErrorsNameTheLineAndKey) {
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\npriority = \"always\"\n"), 11, "scenario[0].task", "[[task]] this"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"nope\"\npriority = \"always\"\n"), 12, "scenario[0].task",
+                      "no [[task]] named \"nope\""));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\n"), 11, "scenario[0].priority", "how important"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"sometimes\"\n"), 13,
+                      "scenario[0].priority", "\"off\", \"when_free\" or \"always\""));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nhours = \"8-25\"\n"), 14,
+                      "scenario[0].hours", "expected \"HH-HH\""));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nhours = \"08-08\"\n"), 14,
+                      "scenario[0].hours", "got \"08-08\""));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\ndays = [\"moon\"]\n"), 14,
+                      "scenario[0].days", "list of mon"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\ndays = []\n"), 14,
+                      "scenario[0].days", "names no day"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nrepeats = 256\n"), 14,
+                      "scenario[0].repeats", "out of range 0..255"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nbudget = 101\n"), 14,
+                      "scenario[0].budget", "out of range 0..100"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nid = 16777216\n"), 14,
+                      "scenario[0].id", "out of range"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nruns_on = [\"wind\"]\n"),
+                      14, "scenario[0].runs_on", "\"battery\", \"solar\", \"charging\""));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nruns_on = []\n"), 11,
+                      "scenario[0]", "no power condition lets it run"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\ncritical = 1\n"), 14,
+                      "scenario[0].critical", "true or false"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nwindow = 3\n"), 14,
+                      "scenario[0].window", "unknown key"));
+  EXPECT_TRUE(rejects(
+      scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\n[[scenario]]\ntask = \"cam\"\npriority = \"off\"\n"),
+      15, "scenario[1].task", "already has a scenario (line 11)"));
+  EXPECT_TRUE(rejects(scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\nid = 5\n"
+                                       "[[task]]\nname = \"b\"\nwork = \"busy:1ms\"\n"
+                                       "[[scenario]]\ntask = \"b\"\npriority = \"always\"\nid = 5\n"),
+                      21, "scenario[1].id", "already used by the scenario of \"cam\""));
+}
+
+TEST(MissionFileScenario, TheDrivenTaskTakesNoScheduleOfItsOwn) {
+  const std::string head = "[scheduler]\npolicy = \"multilevel\"\n[[task]]\nname = \"cam\"\nwork = \"busy:1ms\"\n";
+  const std::string scen = "[[scenario]]\ntask = \"cam\"\npriority = \"always\"\n";
+  EXPECT_TRUE(rejects(head + "interval = \"1m\"\n" + scen, 6, "task[0].interval", "its repeats set how often"));
+  EXPECT_TRUE(rejects(head + "delay = \"1m\"\n" + scen, 6, "task[0].delay", "the meta-scheduler wakes it"));
+  EXPECT_TRUE(rejects(head + "model = \"loop\"\n" + scen, 6, "task[0].model", "is a job"));
+  EXPECT_TRUE(rejects("[scheduler]\npolicy = \"priority\"\n[[onetime]]\nname = \"cam\"\nwork = \"busy:1ms\"\n" + scen, 3,
+                      "onetime[0]", "not an [[onetime]]"));
+}
+
+TEST(MissionFileScenario, MetaTableErrors) {
+  EXPECT_TRUE(rejects(scenario_mission("[meta]\nperiod = \"2h\"\n"), 12, "meta.period", "at least hourly"));
+  EXPECT_TRUE(rejects(scenario_mission("[meta]\nepoch_day = \"someday\"\n"), 12, "meta.epoch_day", "mon, tue"));
+  EXPECT_TRUE(rejects(scenario_mission("[meta]\nepoch_hour = 24\n"), 12, "meta.epoch_hour", "out of range 0..23"));
+  EXPECT_TRUE(rejects(scenario_mission("[meta]\nrate = 1\n"), 12, "meta.rate", "unknown key"));
+}
+
+TEST(MissionFileScenario, OsMetaTakesATaskSlot) {
+  // Two tasks + os.meta (housekeeping off) do not fit in two slots.
+  const std::string text =
+      "[scheduler]\npolicy = \"multilevel\"\nmax_tasks = 2\nhousekeeping = \"0s\"\n"
+      "[[task]]\nname = \"adcs\"\ninterval = \"1s\"\nwork = \"busy:1ms\"\n"
+      "[[task]]\nname = \"cam\"\nwork = \"busy:1ms\"\n[[scenario]]\ntask = \"cam\"\npriority = \"always\"\n";
+  EXPECT_TRUE(rejects(text, 3, "scheduler.max_tasks", "plus 1 system task"));
+}
+
+TEST(MissionFileCommand, CommandsChangeSettingsCumulatively) {
+  const Mission m = accepts(scenario_mission(
+      "[[scenario]]\ntask = \"cam\"\npriority = \"when_free\"\nbudget = 20\nrepeats = 2\n"
+      "[[command]]\nat = \"1h\"\nscenario = \"cam\"\npriority = \"off\"\n"
+      "[[command]]\nat = \"2h\"\nscenario = \"cam\"\nhours = \"06-18\"\n"));
+  ASSERT_EQ(m.commands.size(), 2u);
+  EXPECT_EQ(m.commands[0].at, kHour);
+  EXPECT_EQ(m.commands[0].scenario, 0u);
+  EXPECT_EQ(m.commands[0].config.priority, Priority::Off);
+  EXPECT_EQ(m.commands[0].config.power.budget_percent, 20) << "untouched settings are kept";
+  EXPECT_EQ(m.commands[1].config.priority, Priority::Off) << "the second command builds on the first";
+  EXPECT_EQ(m.commands[1].config.hour_start, 6);
+  EXPECT_EQ(m.commands[1].config.repeats, 2);
+  EXPECT_EQ(m.scenarios[0].config.priority, Priority::WhenFree) << "the boot settings are not changed";
+}
+
+TEST(MissionFileCommand, ErrorsNameTheLineAndKey) {
+  const std::string scen = scenario_mission("[[scenario]]\ntask = \"cam\"\npriority = \"always\"\n");  // to line 13
+  EXPECT_TRUE(rejects(scen + "[[command]]\nscenario = \"cam\"\n", 14, "command[0].at", "when the command arrives"));
+  EXPECT_TRUE(rejects(scen + "[[command]]\nat = \"1h\"\n", 14, "command[0].scenario", "the task whose scenario"));
+  EXPECT_TRUE(rejects(scen + "[[command]]\nat = \"1h\"\nscenario = \"adcs\"\n", 16, "command[0].scenario",
+                      "no [[scenario]] drives a task named \"adcs\""));
+  EXPECT_TRUE(rejects(scen + "[[command]]\nat = \"1h\"\nscenario = \"cam\"\nid = 3\n", 17, "command[0].id",
+                      "unknown key"));
+  EXPECT_TRUE(rejects(scen + "[[command]]\nat = \"1h\"\nscenario = \"cam\"\nruns_on = []\n", 14, "command[0]",
+                      "no power condition"));
+  EXPECT_TRUE(rejects(scen + "[[command]]\nat = \"2h\"\nscenario = \"cam\"\n[[command]]\nat = \"1h\"\nscenario = \"cam\"\n",
+                      18, "command[1].at", "in the order of their times"));
 }
 
 }  // namespace

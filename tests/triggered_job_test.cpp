@@ -80,6 +80,19 @@ TEST_P(TriggeredJob, RepeatsStartOnlyBeforeTheLeaseEndUnlessRenewed) {
   EXPECT_EQ(sys.recorder.starts("scenario")[7], 2 * kHour + 15 * kMinute);
 }
 
+TEST_P(TriggeredJob, RenewalsShorterThanThePeriodKeepTheCadence) {
+  // Hourly repeats, leased half an hour at a time (a 30-minute meta period).
+  System sys(GetParam());
+  auto t = sys.add(triggered("scenario"), sys.busy(kMillisecond));
+  ASSERT_TRUE(t);
+  for (Time pass = 0; pass < 3 * kHour; pass += 30 * kMinute) {
+    sys.kernel().run_until(pass);
+    ASSERT_TRUE(sys.kernel().notify(t.value(), wake(1, 1), pass + 30 * kMinute));
+  }
+  sys.kernel().run_until(3 * kHour);
+  EXPECT_EQ(sys.recorder.starts("scenario"), (std::vector<Time>{0, kHour, 2 * kHour}));
+}
+
 TEST_P(TriggeredJob, ManyRepeatsAreFlooredAtFiveMinutes) {
   System sys(GetParam());
   auto t = sys.add(triggered("scenario"), sys.busy(kMillisecond));

@@ -100,8 +100,9 @@ class Kernel {
   // (repeat_period; zero = this run only), and its repeats start only before
   // `lease_end` — the meta-scheduler's next run, which renews or stops them,
   // so whichever of the two the policy dispatches first at that instant, the
-  // outcome is the same. One already recurring keeps its next release (a
-  // renewal changes nothing but the period and the lease).
+  // outcome is the same. A renewal keeps the cadence: one still recurring
+  // keeps its next release; one whose next repeat lapsed at the lease end is
+  // released an interval after its last start, if the new lease covers it.
   Result<void, TaskError> notify(TaskId to, Notification value, Time lease_end = kNever) noexcept;
   // A triggered job stops recurring: a release not yet started is withdrawn
   // and it waits for the next notification; a run in progress finishes.

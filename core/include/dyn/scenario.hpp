@@ -89,6 +89,8 @@ struct ScenarioError {
 };
 
 [[nodiscard]] Result<void, ScenarioError> validate(const ScenarioConfig& config) noexcept;
+// What is wrong, in words, for an operator (the value is in the error).
+const char* describe(ScenarioError::Code code) noexcept;
 
 // Runtime variables (white in Figure 2), kept by the meta-scheduler.
 struct ScenarioRuntime {

@@ -30,6 +30,22 @@ Result<void, ScenarioError> validate(const ScenarioConfig& c) noexcept {
   return {};
 }
 
+const char* describe(ScenarioError::Code code) noexcept {
+  using Code = ScenarioError::Code;
+  switch (code) {
+    case Code::IdTooLarge: return "scenario id does not fit the 24-bit notification message (max 16777215)";
+    case Code::EmptyWeek: return "the week has no day to run on";
+    case Code::HourOutOfRange: return "window hours must be 0..23 for the start and 1..24 for the end";
+    case Code::EmptyWindow: return "the window opens and closes at the same hour (the whole day is 00-24)";
+    case Code::PriorityReserved: return "priority 0b10 is reserved; use off, when_free or always";
+    case Code::ReportOutOfRange: return "report priority must be off, pad, force_pad or force";
+    case Code::BudgetOutOfRange: return "budget must be 0..100 % of the power budget";
+    case Code::NoPowerSource: return "no power condition lets it run; use priority = \"off\" instead";
+    case Code::IndexOutOfRange: return "no such scenario";
+  }
+  return "?";
+}
+
 Result<Scenario, ScenarioError> Scenario::make(const ScenarioConfig& config) noexcept {
   if (auto ok = validate(config); !ok) return Unexpected<ScenarioError>{ok.error()};
   return Scenario{config};

@@ -308,7 +308,10 @@ void Kernel::finish_activation(Task& t, bool killed) noexcept {
   if (recurring && !(t.triggered && next >= t.lease_end)) {
     release(t, next);
   } else if (t.triggered) {
-    await_trigger(t);  // a watchdog stop ends the run, not the scenario
+    // Zero repeats, stopped, or the next repeat falls at or after the lease
+    // end (it lapses, keeping its interval, until a renewal). A watchdog stop
+    // ends the run, not the scenario.
+    await_trigger(t);
   } else {
     make_dead(t, killed ? ExitReason::Watchdog : ExitReason::Completed);
   }
@@ -458,12 +461,25 @@ void Kernel::notify_locked(Task& t, Notification value, Time lease_end) noexcept
   t.notify_pending = true;
   emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
   if (t.triggered) {
+    // Lapsed: its repeats ran into the end of the lease (interval kept).
+    const bool lapsed = t.awaiting_trigger && t.interval > 0 && t.last_start != kNever;
     const Time period = repeat_period(value.repeats());
     t.interval = period == kNever ? 0 : period;
     t.lease_end = lease_end;
     if (t.awaiting_trigger && t.state == TaskState::Waiting) {
-      t.awaiting_trigger = false;
-      release(t, now());
+      if (lapsed && t.interval > 0) {
+        // A renewal keeps the cadence: the next repeat is due an interval
+        // after the last start, and only if the new lease covers it.
+        const Time next = time_add(t.last_start, t.interval);
+        const Time due = next > now() ? next : now();
+        if (due < lease_end) {
+          t.awaiting_trigger = false;
+          release(t, due);
+        }
+      } else {
+        t.awaiting_trigger = false;
+        release(t, now());
+      }
     }
     return;
   }
