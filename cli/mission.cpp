@@ -1,8 +1,6 @@
 // mission.cpp — mission files: TOML via toml++, checked key by key.
 #include "mission.hpp"
 
-#include <algorithm>
-#include <array>
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -271,9 +269,6 @@ void read_scenario_settings(const Reader& r, const toml::table& t, const std::st
   }
 }
 
-constexpr std::array<std::string_view, 9> kScenarioSettingKeys = {
-    "days", "hours", "repeats", "priority", "report", "budget", "battery_mutex", "critical", "runs_on"};
-
 Mission read_mission(const toml::table& root, const std::string& file) {
   Reader r(file);
   Mission m;
@@ -480,13 +475,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     for (std::size_t i = 0; i < scenario_list->size(); ++i) {
       const std::string where = "scenario[" + std::to_string(i) + "]";
       const toml::table& t = *scenario_list->get(i)->as_table();
-      std::vector<std::string_view> keys = {"task", "id"};
-      keys.insert(keys.end(), kScenarioSettingKeys.begin(), kScenarioSettingKeys.end());
-      for (const auto& [k, v] : t)
-        if (std::find(keys.begin(), keys.end(), k.str()) == keys.end())
-          r.fail(line_of(v), where + "." + std::string(k.str()),
-                 "unknown key (allowed here: task, id, days, hours, repeats, priority, report, budget, battery_mutex, "
-                 "critical, runs_on)");
+      r.only_keys(t, where, {"task", "id", "days", "hours", "repeats", "priority", "report", "budget", "battery_mutex",
+                             "critical", "runs_on"});
       MissionScenario sc;
       sc.line = line_of(t);
       auto task = r.string(t, where, "task");
@@ -525,16 +515,12 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const std::string where = "command[" + std::to_string(i) + "]";
       const toml::table& t = *arr->get(i)->as_table();
-      for (const auto& [k, v] : t)
-        if (k.str() != "at" && k.str() != "scenario" &&
-            std::find(kScenarioSettingKeys.begin(), kScenarioSettingKeys.end(), k.str()) == kScenarioSettingKeys.end())
-          r.fail(line_of(v), where + "." + std::string(k.str()),
-                 "unknown key (a ground command names at and scenario, then the settings it changes: days, hours, "
-                 "repeats, priority, report, budget, battery_mutex, critical, runs_on)");
+      r.only_keys(t, where, {"at", "scenario", "days", "hours", "repeats", "priority", "report", "budget",
+                             "battery_mutex", "critical", "runs_on"});
       MissionCommand c;
       c.line = line_of(t);
       auto at = r.duration(t, where, "at");
-      if (!at) r.fail(c.line, where + ".at", "when the command arrives, e.g. at = \"2d 6h\"");
+      if (!at) r.fail(c.line, where + ".at", "when the command arrives, e.g. at = \"54h\"");
       c.at = *at;
       if (!m.commands.empty() && c.at < m.commands.back().at)
         r.fail(line_of(*t.get("at")), where + ".at", "commands must be listed in the order of their times");

@@ -383,9 +383,22 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (w.steps[s].kind == WorkStep::Kind::Notify) w.targets[s] = ids.at(w.steps[s].target);
   }
 
+  // The system's own tasks (os.housekeeping, os.meta, os.update): a stack
+  // of the mission's default size each. On failure the run does not start.
+  auto start_system_task = [&](TaskSpec spec) -> std::optional<TaskId> {
+    stacks.emplace_back(m.stack);
+    spec.stack = stacks.back().span();
+    auto id = kernel.create(spec);
+    if (!id) {
+      uninstall_all();
+      report.error = std::string("cannot start ") + spec.name + ": " + to_string(id.error().code);
+      return std::nullopt;
+    }
+    return id.value();
+  };
+
   HousekeepingStats housekeeping;
   if (m.housekeeping > 0) {
-    stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.housekeeping";
     spec.entry = housekeeping_job;
@@ -396,13 +409,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.tickets = 1;
     spec.interval = m.housekeeping;
     spec.delay = m.housekeeping;
-    spec.stack = stacks.back().span();
-    auto id = kernel.create(spec);
-    if (!id) {
-      uninstall_all();
-      report.error = std::string("cannot start os.housekeeping: ") + to_string(id.error().code);
-      return report;
-    }
+    if (!start_system_task(spec)) return report;
   }
 
   // Seed 003's meta-scheduler: os.meta wakes the scenario tasks (triggered
@@ -429,7 +436,6 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     meta_report.emplace(m, kernel, trace.get(), plot ? &*plot : nullptr);
     meta_task.emplace(
         MetaTask::create(kernel, *meta, scenario_tasks, decisions, &power_source, &*meta_report).value());
-    stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.meta";
     spec.entry = MetaTask::job;
@@ -439,13 +445,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.priority = kPriorityCount - 1;
     spec.tickets = 100;
     spec.interval = m.meta.period;
-    spec.stack = stacks.back().span();
-    auto id = kernel.create(spec);
-    if (!id) {
-      uninstall_all();
-      report.error = std::string("cannot start os.meta: ") + to_string(id.error().code);
-      return report;
-    }
+    if (!start_system_task(spec)) return report;
   }
 
   std::optional<UpdateManager> updates;
@@ -455,7 +455,6 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       updates->set_store(&*store);
       updates->set_checkpoint_period(m.checkpoint_every);
     }
-    stacks.emplace_back(m.stack);
     TaskSpec spec;
     spec.name = "os.update";
     spec.entry = UpdateManager::worker_entry;
@@ -465,14 +464,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.level = kLevelCount;
     spec.priority = 1;
     spec.tickets = 10;
-    spec.stack = stacks.back().span();
-    auto id = kernel.create(spec);
-    if (!id) {
-      uninstall_all();
-      report.error = std::string("cannot start os.update: ") + to_string(id.error().code);
-      return report;
-    }
-    updates->set_worker(id.value(), 10 * m.tick);
+    const std::optional<TaskId> id = start_system_task(spec);
+    if (!id) return report;
+    updates->set_worker(*id, 10 * m.tick);
   }
 
   if (power) {  // each task's draw while it runs, by table slot

@@ -79,9 +79,28 @@ bool Plot::write(const std::string& path, const std::string& title, const PowerC
                  kLeft, y, kLeft + width_, y, kLeft - 40, y + 4);
   }
   if (!charge_.empty()) {
+    // One point per sample while they fit; beyond two per pixel column, each
+    // column keeps its lowest and highest sample (in time order), so a long
+    // mission's file stays small and no dip is lost.
     std::fprintf(f, "<polyline fill=\"none\" stroke=\"#2a7\" stroke-width=\"1.5\" points=\"");
-    for (const auto& [t, pct] : charge_)
-      std::fprintf(f, "%.1f,%.1f ", x(t), kTop + kChartHeight - pct * kChartHeight / 100.0);
+    auto point = [&](const std::pair<Time, double>& p) {
+      std::fprintf(f, "%.1f,%.1f ", x(p.first), kTop + kChartHeight - p.second * kChartHeight / 100.0);
+    };
+    if (charge_.size() <= 2 * static_cast<std::size_t>(width_)) {
+      for (const auto& p : charge_) point(p);
+    } else {
+      for (std::size_t i = 0; i < charge_.size();) {
+        const int column = bucket(charge_[i].first);
+        std::size_t lo = i, hi = i, j = i;
+        for (; j < charge_.size() && bucket(charge_[j].first) == column; ++j) {
+          if (charge_[j].second < charge_[lo].second) lo = j;
+          if (charge_[j].second > charge_[hi].second) hi = j;
+        }
+        point(charge_[std::min(lo, hi)]);
+        if (lo != hi) point(charge_[std::max(lo, hi)]);
+        i = j;
+      }
+    }
     std::fprintf(f, "\"/>\n");
   }
   // Per-task timeline: a mark where the task ran, red ticks where its watchdog stopped it.

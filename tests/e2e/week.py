@@ -24,21 +24,10 @@ import tomllib
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
-US = {"us": 1, "ms": 1000, "s": 1_000_000, "m": 60_000_000, "h": 3_600_000_000, "d": 86_400_000_000}
+from mission_checks import UNITS as US, fail, micros
+
 HOUR = US["h"]
 DAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def micros(text):
-    for suffix in ("us", "ms", "s", "m", "h", "d"):
-        if text.endswith(suffix) and text[: -len(suffix)].replace(".", "", 1).isdigit():
-            return round(float(text[: -len(suffix)]) * US[suffix])
-    raise ValueError(text)
-
-
-def fail(msg):
-    print(f"FAIL: {msg}")
-    sys.exit(1)
 
 
 def settings(base, change):
