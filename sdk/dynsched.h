@@ -49,6 +49,28 @@ void dyn_checkpoint(void);
 int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats); /* 1 if one arrived; timeout < 0: forever */
 int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats);     /* 0 on success, -1 no such task / bad value */
 
+/* The settings of the scenario (seed 003) that drives the calling task: read
+ * only, and only its own; ground commands change them, and a call sees the
+ * settings in force. Returns 0 with *out filled, or -1 if the calling task is
+ * not driven by a scenario. */
+struct dyn_scenario {
+  uint32_t id;             /* sent as the wake message (24 bits) */
+  uint8_t week_mask;       /* bit 0 = Monday .. bit 6 = Sunday */
+  uint8_t hour_start;      /* window [hour_start, hour_end); start > end wraps midnight */
+  uint8_t hour_end;
+  uint8_t repeats;         /* 0 = once per window; n = every 60 min / n, at least 5 min */
+  uint8_t priority;        /* 0 off, 1 when free, 3 always */
+  uint8_t report;          /* 0 off, 1 pad, 2 force pad, 3 force */
+  uint8_t budget_percent;  /* share of the power budget one run takes */
+  uint8_t power;           /* DYN_POWER_* flags */
+};
+#define DYN_POWER_BATTERY 0x01  /* may run on battery */
+#define DYN_POWER_SOLAR 0x02    /* may run while the array produces */
+#define DYN_POWER_CHARGING 0x04 /* may run while the battery charges */
+#define DYN_POWER_MUTEX 0x08    /* needs the battery mutex */
+#define DYN_POWER_OVERRIDE 0x10 /* critical: runs even when the battery is almost drained */
+int dyn_scenario_settings(struct dyn_scenario* out);
+
 /* Logging: severity 0 = debug, 1 = info, 2 = warning, 3 = error. */
 void dyn_log(int severity, const char* message);
 

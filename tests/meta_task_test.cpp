@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "dyn/meta_task.hpp"
+#include "dynsched.h"
 #include "system_harness.hpp"
 
 namespace dyn {
@@ -194,6 +195,55 @@ TEST(MetaTask, AWakeTheKernelRefusesIsReportedNotCarriedOut) {
   EXPECT_EQ(m.driver->stats().wakes, 0u);
   ASSERT_EQ(m.sink.seen.size(), 1u);
   EXPECT_FALSE(m.sink.seen[0].carried_out);
+}
+
+TEST(MetaTask, AScenarioTaskReadsItsOwnSettingsAndSeesGroundCommands) {
+  System sys(PolicyChoice::Multilevel);
+  std::array<Scenario, 2> table{};
+  ScenarioConfig mine = scenario(0x1234, 0, 24, 12);
+  mine.report = ReportPriority::ForcePad;
+  mine.power.budget_percent = 30;
+  mine.power.on_solar = true;
+  mine.power.override_power = true;
+  table[0] = Scenario::make(mine).value();
+  table[1] = Scenario::make(scenario(0x99, 0, 24, 12)).value();
+  std::vector<dyn_scenario> seen;
+  int plain_result = 0;
+  auto reader = sys.add(triggered("reader"), [&] {
+    dyn_scenario s{};
+    if (dyn_scenario_settings(&s) == 0) seen.push_back(s);
+  });
+  auto other = sys.add(triggered("other"), [] {});
+  auto plain = sys.add(test::job("plain", 3, kMinute), [&] {
+    dyn_scenario s{};
+    plain_result = dyn_scenario_settings(&s);
+  });
+  ASSERT_TRUE(reader && other && plain);
+  std::array<TaskId, 2> ids{reader.value(), other.value()};
+  std::array<Decision, 2> decisions{};
+  auto meta = MetaScheduler::create(table, kHour).value();
+  auto driver = MetaTask::create(sys.kernel(), meta, ids, decisions).value();
+  ASSERT_TRUE(sys.add(test::job("os.meta", 1, kHour), [&] { MetaTask::job(&driver); }));
+  sys.kernel().run_until(kMinute);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].id, 0x1234u) << "its own scenario, not the other one";
+  EXPECT_EQ(seen[0].hour_start, 0);
+  EXPECT_EQ(seen[0].hour_end, 24);
+  EXPECT_EQ(seen[0].week_mask, kAllWeek);
+  EXPECT_EQ(seen[0].repeats, 12);
+  EXPECT_EQ(seen[0].priority, 3);
+  EXPECT_EQ(seen[0].report, 2);
+  EXPECT_EQ(seen[0].budget_percent, 30);
+  EXPECT_EQ(seen[0].power, DYN_POWER_BATTERY | DYN_POWER_SOLAR | DYN_POWER_OVERRIDE);
+  EXPECT_EQ(plain_result, -1) << "a task without a scenario has none to read";
+  ScenarioConfig changed = mine;
+  changed.repeats = 6;
+  ASSERT_TRUE(meta.ground_command(0, changed));
+  sys.kernel().run_until(6 * kMinute);
+  ASSERT_GE(seen.size(), 2u);
+  EXPECT_EQ(seen.back().repeats, 6) << "a ground command is seen at the next read";
+  dyn_scenario outside{};
+  EXPECT_EQ(dyn_scenario_settings(&outside), -1) << "outside any task";
 }
 
 TEST(MetaTask, RefusesATaskMapShorterThanTheTable) {

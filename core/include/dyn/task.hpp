@@ -96,6 +96,7 @@ enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Pree
 
 struct SchedTag;
 struct TimerTag;
+struct ScenarioConfig;
 
 // Invariants:
 //  - state == Free  <=> the slot is unused and linked into nothing;
@@ -144,6 +145,10 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   bool update_pending = false;
   // Its next consistent point stores a checkpoint (periodic checkpoints).
   bool checkpoint_requested = false;
+
+  // The settings of the scenario that drives it (read only; set by MetaTask
+  // through the scenario's token), or nullptr.
+  const ScenarioConfig* scenario = nullptr;
 
   // Notifications.
   Time lease_end = kNever;  // triggered: repeats start only before this

@@ -10,6 +10,12 @@ Result<MetaTask, MetaError> MetaTask::create(Kernel& kernel, MetaScheduler& meta
     return Unexpected{MetaError{MetaError::Code::OutputTooSmall, static_cast<std::int64_t>(tasks.size())}};
   if (decisions.size() < meta.size())
     return Unexpected{MetaError{MetaError::Code::OutputTooSmall, static_cast<std::int64_t>(decisions.size())}};
+  // Each scenario's task may read its own settings, and only those: it is
+  // handed the view its scenario's token gives (dyn_scenario_settings).
+  for (std::size_t i = 0; i < meta.size(); ++i) {
+    auto token = meta.issue_token(i);
+    if (Task* t = kernel.table().find(tasks[i]); t && token) t->scenario = &meta.settings(token.value());
+  }
   return MetaTask(kernel, meta, tasks, decisions, power, sink);
 }
 

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "dyn/kernel.hpp"
+#include "dyn/scenario.hpp"
 #include "dyn/symbol_table.hpp"
 #include "dyn/task_manager.hpp"
 #include "dynsched.h"
@@ -61,6 +62,26 @@ int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats) {
   return k->notify(t->id, n) ? 0 : -1;
 }
 
+int dyn_scenario_settings(struct dyn_scenario* out) {
+  dyn::Kernel* k = kernel_for_task();
+  const dyn::ScenarioConfig* c = k ? k->running()->scenario : nullptr;
+  if (!c || !out) return -1;
+  out->id = c->id;
+  out->week_mask = c->week_mask;
+  out->hour_start = c->hour_start;
+  out->hour_end = c->hour_end;
+  out->repeats = c->repeats;
+  out->priority = static_cast<std::uint8_t>(c->priority);
+  out->report = static_cast<std::uint8_t>(c->report);
+  out->budget_percent = c->power.budget_percent;
+  out->power = static_cast<std::uint8_t>((c->power.on_battery ? DYN_POWER_BATTERY : 0) |
+                                         (c->power.on_solar ? DYN_POWER_SOLAR : 0) |
+                                         (c->power.while_charging ? DYN_POWER_CHARGING : 0) |
+                                         (c->power.needs_battery_mutex ? DYN_POWER_MUTEX : 0) |
+                                         (c->power.override_power ? DYN_POWER_OVERRIDE : 0));
+  return 0;
+}
+
 void dyn_log(int severity, const char* message) {
   if (dyn::Kernel* k = dyn::Kernel::current(); k && message) k->log(severity, message);
 }
@@ -89,7 +110,8 @@ const ExportedSymbol kKernelExports[] = {
     DYN_EXPORT_FN(dyn_busy),        DYN_EXPORT_FN(dyn_checkpoint),  DYN_EXPORT_FN(dyn_free),
     DYN_EXPORT_FN(dyn_log),
     DYN_EXPORT_FN(dyn_malloc),      DYN_EXPORT_FN(dyn_notify_send), DYN_EXPORT_FN(dyn_notify_wait),
-    DYN_EXPORT_FN(dyn_now),         DYN_EXPORT_FN(dyn_sleep),       DYN_EXPORT_FN(dyn_yield),
+    DYN_EXPORT_FN(dyn_now),         DYN_EXPORT_FN(dyn_scenario_settings), DYN_EXPORT_FN(dyn_sleep),
+    DYN_EXPORT_FN(dyn_yield),
     DYN_EXPORT_FN(memcmp),          DYN_EXPORT_FN(memcpy),          DYN_EXPORT_FN(memmove),
     DYN_EXPORT_FN(memset),          DYN_EXPORT_FN(strlen),
 };
