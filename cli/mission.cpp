@@ -288,7 +288,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     const toml::table& t = *n->as_table();
     r.only_keys(t, "power", {"orbit_period", "eclipse", "solar_w", "battery_wh", "initial_charge", "charge_efficiency",
                              "discharge_efficiency", "base_load_w", "low_charge"});
-    PowerConfig c;
+    host::PowerConfig c;
     if (auto v = r.duration(t, "power", "orbit_period")) c.orbit_period = *v;
     if (auto v = r.duration(t, "power", "eclipse")) c.eclipse = *v;
     if (auto v = r.number(t, "power", "solar_w", 0, 1e6)) c.solar_w = *v;
@@ -298,7 +298,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (auto v = r.number(t, "power", "discharge_efficiency", 0, 1)) c.discharge_efficiency = *v;
     if (auto v = r.number(t, "power", "base_load_w", 0, 1e6)) c.base_load_w = *v;
     if (auto v = r.number(t, "power", "low_charge", 0, 100)) c.low_charge = *v / 100.0;
-    if (const char* why = validate(c)) r.fail(line_of(t), "power", why);
+    if (const char* why = host::validate(c)) r.fail(line_of(t), "power", why);
     m.power = c;
   }
   if (const toml::node* n = root.get("meta")) {

@@ -11,7 +11,7 @@
 
 #include "dyn/kernel.hpp"
 #include "dyn/meta_scheduler.hpp"
-#include "dyn/power_model.hpp"
+#include "power_model.hpp"
 #include "workload.hpp"
 
 namespace dyn::cli {
@@ -86,7 +86,7 @@ struct Mission {
   Time housekeeping = kSecond;   // interval of the os.housekeeping task; 0 = none
   std::vector<MissionTask> tasks;  // recurring and long-lived tasks, then onetime tasks
   std::vector<MissionUpdate> updates;  // by mission time
-  std::optional<PowerConfig> power;    // [power]: the spacecraft's power system, simulated
+  std::optional<host::PowerConfig> power;    // [power]: the spacecraft's power system, simulated
   MetaConfig meta;                     // [meta]
   std::vector<MissionScenario> scenarios;  // [[scenario]]: with any, os.meta runs the meta-scheduler
   std::vector<MissionCommand> commands;    // [[command]], by mission time

@@ -12,7 +12,7 @@
 #include "duration.hpp"
 #include "dyn/housekeeping.hpp"
 #include "dyn/meta_task.hpp"
-#include "dyn/power_model.hpp"
+#include "power_model.hpp"
 #include "dyn/sched_lottery.hpp"
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/sched_priority.hpp"
@@ -47,7 +47,7 @@ class EventLog final : public EventSink {
   // start of a run to its end (an instrument is on for its whole session,
   // sleeps inside the run included); the charge is sampled into the trace
   // once per mission minute.
-  PowerModel* power = nullptr;
+  host::PowerModel* power = nullptr;
   TraceWriter* trace = nullptr;
   Plot* plot = nullptr;
   std::vector<double> watts_by_slot;
@@ -174,7 +174,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     plot.emplace(o.duration.value_or(m.duration));
     log.plot = &*plot;
   }
-  std::optional<PowerModel> power;
+  std::optional<host::PowerModel> power;
   if (m.power) {
     power.emplace(*m.power);
     log.power = &*power;

@@ -40,7 +40,7 @@ void Plot::held(const std::string& task, Time start, Time end) {
 
 void Plot::stop(const std::string& task, Time t) { stops_[task].push_back(t); }
 
-bool Plot::write(const std::string& path, const std::string& title, const PowerConfig* power) const {
+bool Plot::write(const std::string& path, const std::string& title, const host::PowerConfig* power) const {
   std::FILE* f = std::fopen(path.c_str(), "w");
   if (!f) return false;
   const int rows = static_cast<int>(order_.size());

@@ -5,7 +5,7 @@
 #include <string>
 #include <vector>
 
-#include "dyn/power_model.hpp"
+#include "power_model.hpp"
 #include "dyn/time.hpp"
 
 namespace dyn::cli {
@@ -21,7 +21,7 @@ class Plot {
   // The meta-scheduler held the task's scenario for power over [start, end).
   void held(const std::string& task, Time start, Time end);
   // Writes the SVG; `power` (may be null) shades the eclipses. False if the file cannot be written.
-  bool write(const std::string& path, const std::string& title, const PowerConfig* power) const;
+  bool write(const std::string& path, const std::string& title, const host::PowerConfig* power) const;
 
  private:
   int bucket(Time t) const;

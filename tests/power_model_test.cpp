@@ -1,9 +1,9 @@
 // power_model_test.cpp — the simulated power system: orbit lighting and energy balance.
 #include <gtest/gtest.h>
 
-#include "dyn/power_model.hpp"
+#include "power_model.hpp"
 
-namespace dyn {
+namespace dyn::host {
 namespace {
 
 PowerConfig simple() {
@@ -109,4 +109,4 @@ TEST(PowerModel, StateForTheMetaSchedulerAndTheLogger) {
 }
 
 }  // namespace
-}  // namespace dyn
+}  // namespace dyn::host

@@ -1,4 +1,6 @@
-// power_model.hpp — the spacecraft's power system, simulated (seed 003's power conditions).
+// power_model.hpp — the spacecraft's power system, simulated on the host (seed 003's
+// power conditions). Not flight code: on board, the EPS driver reports the
+// PowerState; the simulation lives in the host port, with its floating point.
 //
 // A low Earth orbit alternates sunlight and eclipse: each orbit starts with
 // (period − eclipse) of sunlight, then `eclipse` of shadow. In sunlight the
@@ -15,7 +17,7 @@
 #include "dyn/power_state.hpp"
 #include "dyn/time.hpp"
 
-namespace dyn {
+namespace dyn::host {
 
 struct PowerConfig {
   Time orbit_period = 95 * kMinute;
@@ -68,4 +70,4 @@ class PowerModel {
   double max_charge_;
 };
 
-}  // namespace dyn
+}  // namespace dyn::host

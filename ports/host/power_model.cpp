@@ -1,7 +1,7 @@
 // power_model.cpp — piecewise-exact energy balance over sunlight and eclipse.
-#include "dyn/power_model.hpp"
+#include "power_model.hpp"
 
-namespace dyn {
+namespace dyn::host {
 
 const char* validate(const PowerConfig& c) noexcept {
   if (c.orbit_period <= 0) return "orbit_period must be positive";
@@ -82,4 +82,4 @@ void PowerModel::draw(double watts, Time duration) noexcept {
   if (c < min_charge_) min_charge_ = c;
 }
 
-}  // namespace dyn
+}  // namespace dyn::host
