@@ -52,6 +52,8 @@ std::string describe_settings(const ScenarioConfig& c) {
   if (!sources.empty()) out += ", on " + sources;
   if (c.power.needs_battery_mutex) out += ", battery mutex";
   if (c.power.override_power) out += ", critical";
+  static const char* const kReport[] = {"off", "pad", "force_pad", "force"};
+  if (c.report != ReportPriority::Off) out += std::string(", report ") + kReport[static_cast<unsigned>(c.report) & 3u];
   return out;
 }
 
@@ -95,7 +97,7 @@ void MetaReport::on_decision(Time now, const Decision& d, TaskId task, const Pow
   if (!carried_out) ++row.refused;
   const double charge = power.charge_permille / 10.0;
   const Task* t = kernel_.table().find(task);
-  if (trace_ && t) trace_->decision(*t, now, what, to_string(d.reason), charge, power.in_sunlight, power.budget_percent, carried_out);
+  if (trace_ && t) trace_->decision(*t, now, what, d, power, carried_out);
   if (plot_ && held >= 0) plot_->held(row.task, now, now + period_);
 
   // One log line when the scenario's status changes: running, held (and why),

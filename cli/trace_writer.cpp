@@ -78,17 +78,19 @@ unsigned TraceWriter::thread_of(const Task& t) {
   return tid;
 }
 
-void TraceWriter::decision(const Task& task, Time ts, const char* what, const char* reason, double charge_percent,
-                           bool sunlight, unsigned budget_percent, bool carried_out) {
+void TraceWriter::decision(const Task& task, Time ts, const char* what, const Decision& d, const PowerState& power,
+                           bool carried_out) {
   if (!file_) return;
+  static const char* const kReport[] = {"off", "pad", "force_pad", "force"};
   const unsigned tid = thread_of(task);
   begin_event();
   std::fprintf(file_,
                R"({"name":"meta: %s","cat":"meta","ph":"i","s":"t","ts":%)" PRId64
                R"(,"pid":1,"tid":%u,"args":{"task":"%s","reason":"%s","charge_percent":%.1f,"sunlight":%s,)"
-               R"("budget_percent":%u,"carried_out":%s}})",
-               what, ts, tid, json_escape(task.name).c_str(), reason, charge_percent, sunlight ? "true" : "false",
-               budget_percent, carried_out ? "true" : "false");
+               R"("charging":%s,"budget_percent":%u,"report":"%s","carried_out":%s}})",
+               what, ts, tid, json_escape(task.name).c_str(), to_string(d.reason), power.charge_permille / 10.0,
+               power.in_sunlight ? "true" : "false", power.charging ? "true" : "false", power.budget_percent,
+               kReport[static_cast<unsigned>(d.report) & 3u], carried_out ? "true" : "false");
 }
 
 void TraceWriter::on_event(const KernelEvent& e) noexcept {

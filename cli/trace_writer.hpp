@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "dyn/kernel.hpp"
+#include "dyn/meta_scheduler.hpp"
 
 namespace dyn::cli {
 
@@ -32,8 +33,8 @@ class TraceWriter final : public EventSink {
   void counter(const char* name, Time ts, const char* series, double value);
   // A meta-scheduler decision, on the scenario task's track: "meta: wake",
   // "meta: held", ... with the reason and the power state it was made under.
-  void decision(const Task& task, Time ts, const char* what, const char* reason, double charge_percent,
-                bool sunlight, unsigned budget_percent, bool carried_out);
+  void decision(const Task& task, Time ts, const char* what, const Decision& d, const PowerState& power,
+                bool carried_out);
   // Writes the closing bracket; called by the destructor if not before.
   void close();
 
