@@ -21,6 +21,18 @@ int held_index(Reason r) {
   }
 }
 
+const char* short_reason(Reason r) {
+  switch (r) {
+    case Reason::BatteryLow: return "battery low";
+    case Reason::NoPowerSource: return "no source";
+    case Reason::BatteryMutex: return "mutex taken";
+    case Reason::Budget: return "budget spent";
+    case Reason::OutOfWindow: return "out of window";
+    case Reason::PriorityOff: return "priority off";
+    default: return to_string(r);
+  }
+}
+
 std::string days_of(std::uint8_t mask) {
   static const char* const kNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   if (mask == kAllWeek) return "daily";
@@ -107,11 +119,13 @@ void MetaReport::on_decision(Time now, const Decision& d, TaskId task, const Pow
   else if (held >= 0) status = 2 + held;
   else if (d.action == Action::Stop || (d.action == Action::None && d.reason != Reason::OnceDone)) status = 0;
   if (status != status_[d.index] && (status >= 2 || d.action == Action::Wake || d.action == Action::Stop)) {
-    char line[200];
-    std::snprintf(line, sizeof line, "scenario %s: %s%s%s (charge %.1f%%, %s, budget %u%%)", row.task.c_str(),
+    // Short enough for the logger's 48-byte entries with a usual task name;
+    // the trace has the full reason.
+    char line[160];
+    std::snprintf(line, sizeof line, "%s %s%s%s (%.0f%% %s)", row.task.c_str(),
                   d.action == Action::Wake ? "woken" : d.action == Action::Stop ? "stopped: " : "held: ",
-                  d.action == Action::Wake ? "" : to_string(d.reason), carried_out ? "" : " (task gone)", charge,
-                  power.in_sunlight ? "sunlight" : "eclipse", power.budget_percent);
+                  d.action == Action::Wake ? "" : short_reason(d.reason), carried_out ? "" : ", task gone", charge,
+                  power.in_sunlight ? "sun" : "eclipse");
     kernel_.log(status >= 2 ? 2 : 1, line);
   }
   status_[d.index] = status;

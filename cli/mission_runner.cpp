@@ -141,12 +141,12 @@ class ModelPower final : public PowerSource {
 
 std::string placement(const Mission& m, const Task& t) {
   if (t.onetime) return "onetime";
-  if (t.triggered && m.policy == PolicyKind::Multilevel) return "L" + std::to_string(t.level) + " scen";
+  const char* scenario = t.triggered ? " scen" : "";  // woken by the meta-scheduler
   switch (m.policy) {
-    case PolicyKind::Multilevel: return "L" + std::to_string(t.level);
+    case PolicyKind::Multilevel: return "L" + std::to_string(t.level) + scenario;
     case PolicyKind::Priority:
-    case PolicyKind::RoundRobin: return "P" + std::to_string(t.priority);
-    case PolicyKind::Lottery: return "T" + std::to_string(t.tickets);
+    case PolicyKind::RoundRobin: return "P" + std::to_string(t.priority) + scenario;
+    case PolicyKind::Lottery: return "T" + std::to_string(t.tickets) + scenario;
   }
   return "?";
 }
