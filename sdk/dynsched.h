@@ -45,7 +45,9 @@ dyn_time_t dyn_now(void);                 /* mission time */
  * return of a job's entry is a consistent point too. */
 void dyn_checkpoint(void);
 
-/* Notifications (seed 003): 24-bit message, 8-bit repeat count. */
+/* Notifications (seed 003): 24-bit message, 8-bit repeat count. A task driven
+ * by a scenario is woken only by the meta-scheduler; a notification sent to it
+ * between its runs waits, as a message, for its next run. */
 int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats); /* 1 if one arrived; timeout < 0: forever */
 int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats);     /* 0 on success, -1 no such task / bad value */
 

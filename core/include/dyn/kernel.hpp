@@ -95,17 +95,22 @@ class Kernel {
   // Frees the slots of dead tasks; returns how many.
   std::size_t reap_dead() noexcept;
   // Sends a notification from outside any task (ground command, interrupt).
-  // To a triggered job it is also a wake: one awaiting its trigger is
-  // released now; the repeats byte sets its recurrence from here on
-  // (repeat_period; zero = this run only), and its repeats start only before
-  // `lease_end` — the meta-scheduler's next run, which renews or stops them,
-  // so whichever of the two the policy dispatches first at that instant, the
-  // outcome is the same. A renewal keeps the cadence: one still recurring
-  // keeps its next release; one whose next repeat lapsed at the lease end is
-  // released an interval after its last start, if the new lease covers it.
-  Result<void, TaskError> notify(TaskId to, Notification value, Time lease_end = kNever) noexcept;
+  // A triggered job only receives the value (it reads it at its next run):
+  // only the meta-scheduler's wake() releases one, so no other task can run
+  // a scenario outside its window or power conditions.
+  Result<void, TaskError> notify(TaskId to, Notification value) noexcept;
+  // The meta-scheduler's wake of a triggered job (seed 003), delivered as its
+  // notification: one awaiting its trigger is released now; the repeats byte
+  // sets its recurrence from here on (repeat_period; zero = this run only),
+  // and its repeats start only before `lease_end` — the meta-scheduler's next
+  // run, which renews or stops them, so whichever of the two the policy
+  // dispatches first at that instant, the outcome is the same. A renewal
+  // keeps the cadence: one still recurring keeps its next release; one whose
+  // next repeat lapsed at the lease end is released an interval after its
+  // last start, if the new lease covers it. BadState if not triggered.
+  Result<void, TaskError> wake(TaskId to, Notification value, Time lease_end) noexcept;
   // A triggered job stops recurring: a release not yet started is withdrawn
-  // and it waits for the next notification; a run in progress finishes.
+  // and it waits for the next wake; a run in progress finishes.
   Result<void, TaskError> stop_repeats(TaskId id) noexcept;
 
   // Runs the dispatcher until mission time reaches `end` (absolute).
@@ -186,7 +191,8 @@ class Kernel {
   void unlink_everywhere(Task& t) noexcept;
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
-  void notify_locked(Task& t, Notification value, Time lease_end = kNever) noexcept;
+  void notify_locked(Task& t, Notification value) noexcept;
+  void wake_locked(Task& t, Notification value, Time lease_end) noexcept;
 
   struct WakeOrder {
     bool operator()(const Task& a, const Task& b) const noexcept {

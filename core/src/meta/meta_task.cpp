@@ -34,7 +34,7 @@ Result<std::size_t, MetaError> MetaTask::pass() noexcept {
     bool carried_out = true;
     switch (d.action) {
       case Action::Wake:
-        carried_out = static_cast<bool>(kernel_->notify(task, d.wake, d.lease_end));
+        carried_out = static_cast<bool>(kernel_->wake(task, d.wake, d.lease_end));
         if (carried_out) ++stats_.wakes;
         break;
       case Action::Stop:

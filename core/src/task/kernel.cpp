@@ -456,37 +456,46 @@ void Kernel::log_system(int severity, const char* text) noexcept {
 
 // --- system-facing API --------------------------------------------------------
 
-void Kernel::notify_locked(Task& t, Notification value, Time lease_end) noexcept {
+void Kernel::notify_locked(Task& t, Notification value) noexcept {
   t.notify_value = value;
   t.notify_pending = true;
   emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
-  if (t.triggered) {
-    // Lapsed: its repeats ran into the end of the lease (interval kept).
-    const bool lapsed = t.awaiting_trigger && t.interval > 0 && t.last_start != kNever;
-    const Time period = repeat_period(value.repeats());
-    t.interval = period == kNever ? 0 : period;
-    t.lease_end = lease_end;
-    if (t.awaiting_trigger && t.state == TaskState::Waiting) {
-      if (lapsed && t.interval > 0) {
-        // A renewal keeps the cadence: the next repeat is due an interval
-        // after the last start, and only if the new lease covers it.
-        const Time next = time_add(t.last_start, t.interval);
-        const Time due = next > now() ? next : now();
-        if (due < lease_end) {
-          t.awaiting_trigger = false;
-          release(t, due);
-        }
-      } else {
-        t.awaiting_trigger = false;
-        release(t, now());
-      }
-    }
-    return;
-  }
+  // A triggered job between runs keeps the message for its next run: only
+  // wake() releases it. (Waiting inside a run, it is woken as any task.)
+  if (t.awaiting_trigger) return;
   if (t.state == TaskState::Waiting) {
     timer_cancel(t);
     t.state = TaskState::Ready;
     policy_.make_ready(t, ReadyReason::Woken);
+  }
+}
+
+void Kernel::wake_locked(Task& t, Notification value, Time lease_end) noexcept {
+  // Lapsed: its repeats ran into the end of the lease (interval kept).
+  const bool lapsed = t.awaiting_trigger && t.interval > 0 && t.last_start != kNever;
+  notify_locked(t, value);
+  const Time period = repeat_period(value.repeats());
+  t.interval = period == kNever ? 0 : period;
+  t.lease_end = lease_end;
+  if (t.awaiting_trigger && t.state == TaskState::Suspended) {
+    // Held: the wake takes effect at the resume, as a release due now.
+    t.awaiting_trigger = false;
+    t.due = now();
+    return;
+  }
+  if (!t.awaiting_trigger || t.state != TaskState::Waiting) return;
+  if (lapsed && t.interval > 0) {
+    // A renewal keeps the cadence: the next repeat is due an interval after
+    // the last start, and only if the new lease covers it.
+    const Time next = time_add(t.last_start, t.interval);
+    const Time due = next > now() ? next : now();
+    if (due < lease_end) {
+      t.awaiting_trigger = false;
+      release(t, due);
+    }
+  } else {
+    t.awaiting_trigger = false;
+    release(t, now());
   }
 }
 
@@ -506,10 +515,19 @@ Result<void, TaskError> Kernel::with_task(TaskId id, Op op) noexcept {
   return r;
 }
 
-Result<void, TaskError> Kernel::notify(TaskId to, Notification value, Time lease_end) noexcept {
+Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
   return with_task(to, [&](Task& t) -> Result<void, TaskError> {
     if (t.state == TaskState::Dead) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
-    notify_locked(t, value, lease_end);
+    notify_locked(t, value);
+    return {};
+  });
+}
+
+Result<void, TaskError> Kernel::wake(TaskId to, Notification value, Time lease_end) noexcept {
+  return with_task(to, [&](Task& t) -> Result<void, TaskError> {
+    if (t.state == TaskState::Dead) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
+    if (!t.triggered) return bad_state(t);
+    wake_locked(t, value, lease_end);
     return {};
   });
 }
@@ -556,11 +574,8 @@ Result<void, TaskError> Kernel::suspend(TaskId id) noexcept {
 Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
   return with_task(id, [&](Task& t) -> Result<void, TaskError> {
     if (t.state != TaskState::Suspended) return bad_state(t);
-    if (t.awaiting_trigger && !t.notify_pending) {
-      t.state = TaskState::Waiting;  // held while it waited: it waits again
-    } else if (t.awaiting_trigger) {
-      t.awaiting_trigger = false;  // notified while held: the wake takes effect now
-      release(t, now());
+    if (t.awaiting_trigger) {
+      t.state = TaskState::Waiting;  // held while it waited for a wake: it waits again
     } else if (t.activation_pending) {
       release(t, t.due);  // keeps its schedule
     } else {
