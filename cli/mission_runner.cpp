@@ -1,6 +1,7 @@
 // mission_runner.cpp — the host's system builder: table, policy, kernel, tasks, sinks.
 #include "mission_runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cinttypes>
 #include <cstdio>
@@ -34,6 +35,8 @@
 namespace dyn::cli {
 
 namespace {
+
+constexpr std::size_t kSystemTaskStack = 64 * 1024;
 
 // Prints faults as they happen; after a few per task it only counts them, so a
 // day of a misbehaving task does not flood the terminal.
@@ -383,10 +386,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (w.steps[s].kind == WorkStep::Kind::Notify) w.targets[s] = ids.at(w.steps[s].target);
   }
 
-  // The system's own tasks (os.housekeeping, os.meta, os.update): a stack
-  // of the mission's default size each. On failure the run does not start.
+  // The system's own tasks (os.housekeeping, os.meta, os.update): the
+  // mission's default stack, but at least 64 KiB — on the host they also run
+  // the reporting (trace, terminal, stdio) in their context, which a
+  // sanitizer build makes several times deeper. On failure the run does not start.
   auto start_system_task = [&](TaskSpec spec) -> std::optional<TaskId> {
-    stacks.emplace_back(m.stack);
+    stacks.emplace_back(std::max<std::size_t>(m.stack, kSystemTaskStack));
     spec.stack = stacks.back().span();
     auto id = kernel.create(spec);
     if (!id) {
