@@ -113,7 +113,10 @@ class EventLog final : public EventSink {
       if (!e.task || shown <= kLogLinesPerTask)
         std::fprintf(stderr, "[%s] %s %s: %s%s\n", format_clock(e.end).c_str(), who.c_str(),
                      kSeverity[e.value > 3 ? 3 : e.value], e.text,
-                     e.task && shown == kLogLinesPerTask ? " (further log lines of this task: in the trace)" : "");
+                     e.task && shown == kLogLinesPerTask
+                         ? (next_ || logger ? " (further log lines of this task: in the trace or the log)"
+                                            : " (further log lines of this task: not shown; --trace or --log keeps them)")
+                         : "");
     } else if (e.kind == EventKind::TaskExited && static_cast<ExitReason>(e.value) == ExitReason::StackOverflow) {
       std::fprintf(stderr, "[%s] housekeeping: stopped \"%s\": stack used up to its last %zu bytes\n",
                    format_clock(e.end).c_str(), e.task->name, kStackGuardMargin);
