@@ -27,6 +27,7 @@ struct ScenarioRow {
   std::uint64_t off = 0;            // passes with priority off
   std::uint64_t refused = 0;        // wakes/stops the kernel refused (task removed)
   std::uint64_t runs = 0;           // filled in from the task's statistics at the end
+  bool task_gone = false;           // the task was removed (its runs are no longer known)
 };
 
 // "mon-fri 08-16, 4/h (every 15m), when_free 30%, on solar, critical"

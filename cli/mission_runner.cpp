@@ -615,7 +615,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     report.meta_passes = meta_report->passes;
     report.meta_period = m.meta.period;
     for (std::size_t i = 0; i < report.scenarios.size(); ++i)
-      if (const Task* t = table.find(scenario_tasks[i])) report.scenarios[i].runs = t->stats.runs;
+      if (const Task* t = table.find(scenario_tasks[i])) {
+        report.scenarios[i].runs = t->stats.runs;
+      } else {
+        report.scenarios[i].task_gone = true;
+      }
   }
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
@@ -731,11 +735,13 @@ std::string format_summary(const RunReport& r) {
     o << line;
     std::uint64_t held_total = 0;
     for (const ScenarioRow& s : r.scenarios) {
+      const std::string runs = s.task_gone ? "removed" : std::to_string(s.runs);
       std::snprintf(line, sizeof line,
-                    "  %-18s %7" PRIu64 " %6" PRIu64 " %6" PRIu64 " %6" PRIu64 "  %8" PRIu64 " %8" PRIu64 " %6" PRIu64
+                    "  %-18s %7s %6" PRIu64 " %6" PRIu64 " %6" PRIu64 "  %8" PRIu64 " %8" PRIu64 " %6" PRIu64
                     " %7" PRIu64 " %5" PRIu64 "  %s\n",
-                    s.task.c_str(), s.runs, s.wakes, s.renewals, s.stops, s.held[0], s.held[1], s.held[2], s.held[3],
-                    s.off, s.settings.c_str());
+                    s.task.c_str(), runs.c_str(), s.wakes, s.renewals, s.stops, s.held[0], s.held[1], s.held[2], s.held[3],
+                    s.off, (s.settings + (s.refused ? "; " + std::to_string(s.refused) +
+                                                           " wake(s)/stop(s) refused: task gone" : "")).c_str());
       o << line;
       held_total += s.held[0] + s.held[1] + s.held[2] + s.held[3];
     }

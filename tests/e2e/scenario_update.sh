@@ -2,7 +2,8 @@
 # A module task driven by a scenario is updated live: the update waits for a
 # point between two of its runs, the new version keeps the scenario's
 # cadence (12 runs an hour for 3 h = 36 runs, none lost, none extra), and
-# probation counts its runs.
+# probation counts its runs. Then the task is removed: the meta-scheduler's
+# later wakes are refused by the kernel and reported, and nothing breaks.
 set -u
 dynsched=$1 modules=$2
 dir=$(mktemp -d "${TMPDIR:-/tmp}/dynsched-scenario-update.XXXXXX")
@@ -48,3 +49,10 @@ if min(gaps) < 5 * 60_000_000 - 10_000 or max(gaps) > 5 * 60_000_000 + 10_000:
     sys.exit(f"FAIL: beacon's runs are not 5 min apart across the update: gaps {sorted(gaps)[:3]}..{sorted(gaps)[-3:]}")
 print("ok: scenario module updated live, 36 runs every 5 min")
 PY
+# Removal of a scenario task: later wakes are refused and the summary says so.
+sed -e 's/^module = "beacon_v2"$/action = "remove"/' -e '/^probation/d' -e 's/^at = "1h"$/at = "70m"/' "$dir/m.toml" >"$dir/rm.toml"
+out=$("$dynsched" run "$dir/rm.toml" --module-path "$modules" 2>&1) || { echo "FAIL: run with a removal: $out"; exit 1; }
+grep -q "beacon <- (removal): removed at a consistent point" <<<"$out" || { echo "FAIL: not removed"; echo "$out"; exit 1; }
+grep -Eq "^  beacon +removed .*wake\(s\)/stop\(s\) refused: task gone" <<<"$out" ||
+  { echo "FAIL: the summary does not report the refused wakes"; echo "$out"; exit 1; }
+echo "ok: a removed scenario task's later wakes are refused and reported"
