@@ -63,6 +63,13 @@ std::atomic<int> g_kernel_depth{0};
 std::atomic<unsigned long> g_user_stretch{0};
 unsigned long g_last_signalled_stretch = ~0ul;
 long long g_stretch_cpu_mark = 0;  // thread CPU (ns) when the stretch was last seen or charged
+bool g_stretch_charged = false;    // a tick was charged in this stretch: it is a runaway
+// Virtual time: task code that has run this long (thread CPU, page faults
+// included) without entering the kernel is a runaway, and from then on is
+// charged a tick per real period. Well above any ordinary stretch, even a
+// first run that faults in its pages under a sanitizer on a loaded machine:
+// a charge to ordinary code would make two runs of a mission differ.
+constexpr long long kRunawayAfterNs = 2'000'000;
 long long g_real_period_ns = 250'000;
 bool g_virtual_time = true;
 
@@ -104,8 +111,10 @@ void on_tick_signal(int) {
       if (stretch != g_last_signalled_stretch) {
         g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
         g_stretch_cpu_mark = cpu;
-      } else if (cpu - g_stretch_cpu_mark >= g_real_period_ns) {
+        g_stretch_charged = false;
+      } else if (cpu - g_stretch_cpu_mark >= (g_stretch_charged ? g_real_period_ns : kRunawayAfterNs)) {
         g_stretch_cpu_mark = cpu;  // a runaway: charge one tick per period of CPU
+        g_stretch_charged = true;
         deliver = true;
       }
     }
