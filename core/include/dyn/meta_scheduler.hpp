@@ -2,10 +2,11 @@
 // keep, or stop for the coming period, and why.
 //
 // Pure decision logic. The caller runs it once per period (at most one hour)
-// with the time and the power state, and carries the decisions out: a Wake is
-// a task notification (24-bit scenario id + 8-bit repeats) with a timeout, a
-// Stop suspends an interval task. Semantics, point by point, with the tests
-// that pin them: docs/meta-scheduler.md.
+// with the time and the power state, and carries the decisions out (MetaTask,
+// dyn/meta_task.hpp): a Wake is the scenario task's wake (24-bit scenario id
+// + 8-bit repeats) leased to the next run, a Stop ends an interval task's
+// repeats. Semantics, point by point, with the tests that pin them:
+// docs/meta-scheduler.md.
 //
 // Mission time 0 is the configured epoch (default Monday 00:00); week day and
 // hour of an instant are counted from it.
