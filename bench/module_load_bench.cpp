@@ -26,15 +26,8 @@ namespace {
 
 using namespace dyn;
 
-std::vector<std::byte> read(const std::string& path) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(path, &bytes, &why);  // a missing file reads as empty: the tests say so
-  return bytes;
-}
-
 void BM_ElfViewOpen(benchmark::State& state) {
-  const auto image = read(DYN_BIG_MODULE);
+  const auto image = cli::read_file(DYN_BIG_MODULE);
   for (auto _ : state) {
     auto v = ElfView::open(image);
     benchmark::DoNotOptimize(v);
@@ -43,7 +36,7 @@ void BM_ElfViewOpen(benchmark::State& state) {
 BENCHMARK(BM_ElfViewOpen)->Unit(benchmark::kMicrosecond);
 
 void BM_LoadLinkUnload(benchmark::State& state) {
-  const auto image = read(DYN_BIG_MODULE);
+  const auto image = cli::read_file(DYN_BIG_MODULE);
   auto view = ElfView::open(image);
   if (!view) {
     state.SkipWithError("module does not open");

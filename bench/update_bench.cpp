@@ -33,10 +33,7 @@ namespace {
 using namespace dyn;
 
 std::vector<std::byte> image(const std::string& name) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(std::string(DYN_STATEFUL_DIR) + "/" + name + ".o", &bytes, &why);
-  return bytes;
+  return cli::read_file(std::string(DYN_STATEFUL_DIR) + "/" + name + ".o");
 }
 
 void update_unavailability(benchmark::State& state, const char* size) {

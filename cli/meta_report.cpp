@@ -34,13 +34,12 @@ const char* short_reason(Reason r) {
 }
 
 std::string days_of(std::uint8_t mask) {
-  static const char* const kNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
   if (mask == kAllWeek) return "daily";
   if (mask == 0x1F) return "mon-fri";
   if (mask == 0x60) return "sat-sun";
   std::string out;
   for (int i = 0; i < 7; ++i)
-    if (mask & (1u << i)) out += (out.empty() ? "" : ",") + std::string(kNames[i]);
+    if (mask & (1u << i)) out += (out.empty() ? "" : ",") + std::string(to_string(static_cast<WeekDay>(i)));
   return out;
 }
 
@@ -52,11 +51,8 @@ std::string describe_settings(const ScenarioConfig& c) {
   std::string out = days_of(c.week_mask) + " " + hours + ", ";
   out += c.repeats == 0 ? std::string("once per window")
                         : std::to_string(c.repeats) + "/h (every " + format_duration(repeat_period(c.repeats)) + ")";
-  switch (c.priority) {
-    case Priority::Off: out += ", off"; break;
-    case Priority::WhenFree: out += ", when_free " + std::to_string(c.power.budget_percent) + "%"; break;
-    case Priority::Always: out += ", always"; break;
-  }
+  out += std::string(", ") + to_string(c.priority);
+  if (c.priority == Priority::WhenFree) out += " " + std::to_string(c.power.budget_percent) + "%";
   std::string sources;
   if (c.power.on_battery) sources += "battery";
   if (c.power.on_solar) sources += std::string(sources.empty() ? "" : "/") + "solar";
@@ -64,8 +60,7 @@ std::string describe_settings(const ScenarioConfig& c) {
   if (!sources.empty()) out += ", on " + sources;
   if (c.power.needs_battery_mutex) out += ", battery mutex";
   if (c.power.override_power) out += ", critical";
-  static const char* const kReport[] = {"off", "pad", "force_pad", "force"};
-  if (c.report != ReportPriority::Off) out += std::string(", report ") + kReport[static_cast<unsigned>(c.report) & 3u];
+  if (c.report != ReportPriority::Off) out += std::string(", report ") + to_string(c.report);
   return out;
 }
 
@@ -80,10 +75,6 @@ void MetaReport::settings_changed(std::size_t index, const ScenarioConfig& c) {
 
 void MetaReport::on_decision(Time now, const Decision& d, TaskId task, const PowerState& power,
                              bool carried_out) noexcept {
-  if (now != last_pass_) {
-    ++passes;
-    last_pass_ = now;
-  }
   ScenarioRow& row = rows[d.index];
   const bool was_running = status_[d.index] == 1;
   const int held = d.action == Action::None ? held_index(d.reason) : -1;

@@ -42,14 +42,12 @@ class MetaReport final : public DecisionSink {
   void settings_changed(std::size_t index, const ScenarioConfig& c);
 
   std::vector<ScenarioRow> rows;
-  std::uint64_t passes = 0;
 
  private:
   Kernel& kernel_;
   TraceWriter* trace_;
   Plot* plot_;
   Time period_;
-  Time last_pass_ = kNever;
   std::vector<int> status_;  // per scenario: what the last log line said (0 none, 1 running, 2.. held reason)
 };
 

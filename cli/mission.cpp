@@ -100,6 +100,31 @@ class Reader {
   std::string file_;
 };
 
+// Where and how a task is scheduled: the keys a [[task]] and a task added by
+// an [[update]] share.
+void read_schedule(const Reader& r, const toml::table& t, const std::string& where, MissionTask& task) {
+  if (auto v = r.integer(t, where, "level", 1, kLevelCount)) task.level = static_cast<std::uint8_t>(*v);
+  if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) task.priority = static_cast<std::uint8_t>(*v);
+  if (auto v = r.integer(t, where, "tickets", 1, 1'000'000)) task.tickets = static_cast<std::uint32_t>(*v);
+  if (auto v = r.duration(t, where, "interval")) task.interval = *v;
+  if (auto v = r.duration(t, where, "watchdog")) task.watchdog = *v;
+  if (auto v = r.size(t, where, "stack")) {
+    if (*v < 8192) r.fail(line_of(*t.get("stack")), where + ".stack", "stack must be at least 8192 bytes");
+    task.stack = *v;
+  }
+}
+
+// model = "job" or "loop"; without it, a job if it has an interval, else a loop.
+void read_model(const Reader& r, const toml::table& t, const std::string& where, MissionTask& task) {
+  if (auto model = r.string(t, where, "model")) {
+    if (*model == "job") task.model = RunModel::Job;
+    else if (*model == "loop") task.model = RunModel::Loop;
+    else r.fail(line_of(*t.get("model")), where + ".model", "expected \"job\" or \"loop\", got \"" + *model + "\"");
+  } else {
+    task.model = task.interval > 0 ? RunModel::Job : RunModel::Loop;
+  }
+}
+
 void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, bool triggered,
                const Mission& m, MissionTask& task) {
   if (onetime)
@@ -115,16 +140,8 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   if (name->empty() || name->size() > kTaskNameMax)
     r.fail(line_of(*t.get("name")), where + ".name", "name must be 1..31 bytes, got " + std::to_string(name->size()));
   task.name = *name;
-  if (auto v = r.integer(t, where, "level", 1, kLevelCount)) task.level = static_cast<std::uint8_t>(*v);
-  if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) task.priority = static_cast<std::uint8_t>(*v);
-  if (auto v = r.integer(t, where, "tickets", 1, 1'000'000)) task.tickets = static_cast<std::uint32_t>(*v);
-  if (auto v = r.duration(t, where, "interval")) task.interval = *v;
-  if (auto v = r.duration(t, where, "watchdog")) task.watchdog = *v;
+  read_schedule(r, t, where, task);
   if (auto v = r.duration(t, where, "delay")) task.delay = *v;
-  if (auto v = r.size(t, where, "stack")) {
-    if (*v < 8192) r.fail(line_of(*t.get("stack")), where + ".stack", "stack must be at least 8192 bytes");
-    task.stack = *v;
-  }
   if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
   if (auto v = r.number(t, where, "power_w", 0, 1e6)) task.power_w = *v;
   auto work = r.string(t, where, "work");
@@ -161,12 +178,8 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   }
   if (onetime) {
     task.model = RunModel::Job;
-  } else if (auto model = r.string(t, where, "model")) {
-    if (*model == "job") task.model = RunModel::Job;
-    else if (*model == "loop") task.model = RunModel::Loop;
-    else r.fail(line_of(*t.get("model")), where + ".model", "expected \"job\" or \"loop\", got \"" + *model + "\"");
   } else {
-    task.model = task.interval > 0 ? RunModel::Job : RunModel::Loop;
+    read_model(r, t, where, task);
   }
   if (m.policy == PolicyKind::Multilevel && !onetime && task.model == RunModel::Job && task.interval == 0)
     r.fail(task.line, where + ".interval", "a recurring multilevel task needs an interval > 0");
@@ -174,8 +187,6 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
     r.fail(line_of(*t.get("interval")), where + ".interval",
            "a loop task runs until it exits; interval applies to jobs only (model = \"job\")");
 }
-
-const char* const kDayNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
 
 // "HH-HH": [start, end) in whole hours; "22-02" wraps midnight.
 bool parse_hours(const std::string& text, std::uint8_t* start, std::uint8_t* end) {
@@ -209,7 +220,7 @@ void read_scenario_settings(const Reader& r, const toml::table& t, const std::st
         const std::string v = *d.value<std::string>();
         bool found = false;
         for (int i = 0; i < 7; ++i)
-          if (v == kDayNames[i]) mask = static_cast<std::uint8_t>(mask | (1u << i)), found = true;
+          if (v == to_string(static_cast<WeekDay>(i))) mask = static_cast<std::uint8_t>(mask | (1u << i)), found = true;
         if (!found) bad();
       }
       if (mask == 0) r.fail(line_of(*n), where + ".days", "the list names no day");
@@ -226,19 +237,18 @@ void read_scenario_settings(const Reader& r, const toml::table& t, const std::st
   }
   if (auto v = r.integer(t, where, "repeats", 0, 255)) c.repeats = static_cast<std::uint8_t>(*v);
   if (auto v = r.string(t, where, "priority")) {
-    if (*v == "off") c.priority = Priority::Off;
-    else if (*v == "when_free") c.priority = Priority::WhenFree;
-    else if (*v == "always") c.priority = Priority::Always;
-    else
+    bool found = false;
+    for (Priority p : {Priority::Off, Priority::WhenFree, Priority::Always})
+      if (*v == to_string(p)) c.priority = p, found = true;
+    if (!found)
       r.fail(line_of(*t.get("priority")), where + ".priority",
              "expected \"off\", \"when_free\" or \"always\", got \"" + *v + "\"");
   }
   if (auto v = r.string(t, where, "report")) {
-    if (*v == "off") c.report = ReportPriority::Off;
-    else if (*v == "pad") c.report = ReportPriority::Pad;
-    else if (*v == "force_pad") c.report = ReportPriority::ForcePad;
-    else if (*v == "force") c.report = ReportPriority::Force;
-    else
+    bool found = false;
+    for (ReportPriority p : {ReportPriority::Off, ReportPriority::Pad, ReportPriority::ForcePad, ReportPriority::Force})
+      if (*v == to_string(p)) c.report = p, found = true;
+    if (!found)
       r.fail(line_of(*t.get("report")), where + ".report",
              "expected \"off\", \"pad\", \"force_pad\" or \"force\", got \"" + *v + "\"");
   }
@@ -313,7 +323,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (auto v = r.string(t, "meta", "epoch_day")) {
       bool found = false;
       for (int i = 0; i < 7; ++i)
-        if (*v == kDayNames[i]) m.meta.epoch.day = static_cast<WeekDay>(i), found = true;
+        if (*v == to_string(static_cast<WeekDay>(i))) m.meta.epoch.day = static_cast<WeekDay>(i), found = true;
       if (!found)
         r.fail(line_of(*t.get("epoch_day")), "meta.epoch_day", "the week day of mission time 0: mon, tue, ... sun");
     }
@@ -441,14 +451,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
         a.name = *task;
         a.line = u.line;
         a.module = u.module;
-        if (auto v = r.integer(t, where, "level", 1, kLevelCount)) a.level = static_cast<std::uint8_t>(*v);
-        if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) a.priority = static_cast<std::uint8_t>(*v);
-        if (auto v = r.integer(t, where, "tickets", 1, 1'000'000)) a.tickets = static_cast<std::uint32_t>(*v);
-        if (auto v = r.duration(t, where, "interval")) a.interval = *v;
-        if (auto v = r.duration(t, where, "watchdog")) a.watchdog = *v;
-        if (auto v = r.size(t, where, "stack")) a.stack = *v;
-        a.model = a.interval > 0 ? RunModel::Job : RunModel::Loop;
-        if (auto model = r.string(t, where, "model")) a.model = *model == "job" ? RunModel::Job : RunModel::Loop;
+        read_schedule(r, t, where, a);
+        read_model(r, t, where, a);
         if (m.policy == PolicyKind::Multilevel && a.model == RunModel::Job && a.interval == 0)
           r.fail(u.line, where + ".interval", "a recurring multilevel task needs an interval > 0");
       }

@@ -612,7 +612,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   if (meta_report) {
     report.scenarios = meta_report->rows;
-    report.meta_passes = meta_report->passes;
+    report.meta_passes = meta_task->stats().passes;
     report.meta_period = m.meta.period;
     for (std::size_t i = 0; i < report.scenarios.size(); ++i)
       if (const Task* t = table.find(scenario_tasks[i])) {

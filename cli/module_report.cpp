@@ -144,6 +144,13 @@ bool read_file(const std::string& path, std::vector<std::byte>* out, std::string
   return true;
 }
 
+std::vector<std::byte> read_file(const std::string& path) {
+  std::vector<std::byte> bytes;
+  std::string why;
+  (void)read_file(path, &bytes, &why);
+  return bytes;
+}
+
 std::string describe(const InstallError& e, std::span<const std::byte> image) {
   auto view = ElfView::open(image);
   const ElfView* v = view ? &view.value() : nullptr;

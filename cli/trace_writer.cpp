@@ -81,7 +81,6 @@ unsigned TraceWriter::thread_of(const Task& t) {
 void TraceWriter::decision(const Task& task, Time ts, const char* what, const Decision& d, const PowerState& power,
                            bool carried_out) {
   if (!file_) return;
-  static const char* const kReport[] = {"off", "pad", "force_pad", "force"};
   const unsigned tid = thread_of(task);
   begin_event();
   std::fprintf(file_,
@@ -90,7 +89,7 @@ void TraceWriter::decision(const Task& task, Time ts, const char* what, const De
                R"("charging":%s,"budget_percent":%u,"report":"%s","carried_out":%s}})",
                what, ts, tid, json_escape(task.name).c_str(), to_string(d.reason), power.charge_permille / 10.0,
                power.in_sunlight ? "true" : "false", power.charging ? "true" : "false", power.budget_percent,
-               kReport[static_cast<unsigned>(d.report) & 3u], carried_out ? "true" : "false");
+               to_string(d.report), carried_out ? "true" : "false");
 }
 
 void TraceWriter::on_event(const KernelEvent& e) noexcept {

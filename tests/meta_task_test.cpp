@@ -15,6 +15,7 @@ namespace {
 
 using test::PolicyChoice;
 using test::System;
+using test::triggered;
 
 constexpr Time kDay = 24 * kHour;
 
@@ -39,12 +40,6 @@ class Recorded final : public DecisionSink {
   }
   std::vector<Seen> seen;
 };
-
-TaskSpec triggered(const char* name) {
-  TaskSpec s = test::job(name, 2, 0);
-  s.triggered = true;
-  return s;
-}
 
 ScenarioConfig scenario(std::uint32_t id, std::uint8_t hour_start, std::uint8_t hour_end, std::uint8_t repeats,
                         Priority priority = Priority::Always) {

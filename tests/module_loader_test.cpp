@@ -29,6 +29,15 @@ namespace {
 
 std::vector<std::byte> read(const std::string& path) { return test::read_bytes(path); }
 
+// The first RELA section that relocates an allocated section (0 if none).
+std::size_t first_alloc_rela(const ElfView& view) {
+  for (std::size_t r = 0; r < view.section_count(); ++r) {
+    const ElfSection s = view.section(r);
+    if (s.type == elf::kShtRela && view.section(s.info).alloc() && s.size != 0) return r;
+  }
+  return 0;
+}
+
 std::string object(const std::string& name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
 
 // A loader with host memory and a register to resolve against.
@@ -134,16 +143,10 @@ TEST(ModuleLoader, UnknownRelocationTypeIsRefusedBeforeAnythingIsAllocated) {
   auto image = read(object("prog_fnptr_pic"));
   auto view = ElfView::open(image);
   ASSERT_TRUE(view);
-  // Find the first RELA entry of an allocated section and give it type 0x7f.
-  std::size_t patched = 0;
-  for (std::size_t r = 0; r < view.value().section_count() && !patched; ++r) {
-    const ElfSection s = view.value().section(r);
-    if (s.type != elf::kShtRela || !view.value().section(s.info).alloc() || s.size == 0) continue;
-    const std::size_t info_at = s.offset + 8;  // r_info of entry 0
-    image[info_at] = std::byte{0x7f};          // low byte of the type
-    patched = r;
-  }
+  // The first RELA entry of an allocated section gets type 0x7f.
+  const std::size_t patched = first_alloc_rela(view.value());
   ASSERT_NE(patched, 0u);
+  image[view.value().section(patched).offset + 8] = std::byte{0x7f};  // low byte of entry 0's r_info
   Linker l;
   const auto baseline = l.memory.stats();
   RegisterEntry& e = l.add("p");
@@ -161,15 +164,11 @@ TEST(ModuleLoader, ARelocationPlacedOutsideItsSectionIsRefusedBeforeAllocating) 
   auto image = read(object("prog_jumptable_pic"));
   auto view = ElfView::open(image);
   ASSERT_TRUE(view);
-  std::size_t patched = 0;
-  for (std::size_t r = 0; r < view.value().section_count() && !patched; ++r) {
-    const ElfSection s = view.value().section(r);
-    if (s.type != elf::kShtRela || !view.value().section(s.info).alloc() || s.size == 0) continue;
-    const std::uint64_t past_end = view.value().section(s.info).size - 2;  // a 4-byte field cannot fit
-    std::memcpy(image.data() + s.offset, &past_end, 8);                    // r_offset of entry 0
-    patched = r;
-  }
+  const std::size_t patched = first_alloc_rela(view.value());
   ASSERT_NE(patched, 0u);
+  const ElfSection rela = view.value().section(patched);
+  const std::uint64_t past_end = view.value().section(rela.info).size - 2;  // a 4-byte field cannot fit
+  std::memcpy(image.data() + rela.offset, &past_end, 8);                     // r_offset of entry 0
   Linker l;
   RegisterEntry& e = l.add("p");
   auto r = l.load(image, e);

@@ -14,12 +14,7 @@
 namespace dyn::test {
 
 // The bytes of a file; empty if it cannot be read (the tests then say so).
-inline std::vector<std::byte> read_bytes(const std::string& path) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)cli::read_file(path, &bytes, &why);
-  return bytes;
-}
+inline std::vector<std::byte> read_bytes(const std::string& path) { return cli::read_file(path); }
 
 // Kernel tables (seed 004) with their storage, fixed at construction.
 struct Tables {

@@ -348,14 +348,21 @@ namespace {
 
 using Access = dyn::SplayHookTestAccess<ByAddr>;
 
-TEST(SplayTree, VerifyDetectsClearedLinkedFlag) {
-  std::vector<Block> blocks(8);
-  Tree t;
+// Blocks of 0x10 bytes at 0x10, 0x20, ... inserted in ascending order: each
+// new root has the previous one as its left child.
+::testing::AssertionResult fill_ascending(std::vector<Block>& blocks, Tree& t) {
   for (std::size_t i = 0; i < blocks.size(); ++i) {
     blocks[i].start = 0x10 * (i + 1);
     blocks[i].length = 0x10;
-    ASSERT_TRUE(t.insert(blocks[i]));
+    if (!t.insert(blocks[i])) return ::testing::AssertionFailure() << "insert " << i;
   }
+  return ::testing::AssertionSuccess();
+}
+
+TEST(SplayTree, VerifyDetectsClearedLinkedFlag) {
+  std::vector<Block> blocks(8);
+  Tree t;
+  ASSERT_TRUE(fill_ascending(blocks, t));
   Access::set_linked(blocks[5], false);
   EXPECT_FALSE(t.verify());
   Access::set_linked(blocks[5], true);
@@ -368,11 +375,7 @@ TEST(SplayTree, VerifyDetectsLostSubtree) {
   std::vector<Block> blocks(8);
   Tree t;
   // Ascending inserts: each new root has the previous one as left child.
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    blocks[i].start = 0x10 * (i + 1);
-    blocks[i].length = 0x10;
-    ASSERT_TRUE(t.insert(blocks[i]));
-  }
+  ASSERT_TRUE(fill_ascending(blocks, t));
   Block* cut = Access::left(blocks[4]);
   ASSERT_EQ(cut, &blocks[3]);
   Access::set_left(blocks[4], nullptr);  // size_ still counts blocks 0..3
@@ -386,11 +389,7 @@ TEST(SplayTree, VerifyDetectsLostSubtree) {
 TEST(SplayTree, VerifyTerminatesOnCycle) {
   std::vector<Block> blocks(8);
   Tree t;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    blocks[i].start = 0x10 * (i + 1);
-    blocks[i].length = 0x10;
-    ASSERT_TRUE(t.insert(blocks[i]));
-  }
+  ASSERT_TRUE(fill_ascending(blocks, t));
   // The oldest node's empty left link now leads back to the root. The
   // tree is beyond repair afterwards; the point is that verify() returns.
   ASSERT_EQ(Access::left(blocks[0]), nullptr);
@@ -401,11 +400,7 @@ TEST(SplayTree, VerifyTerminatesOnCycle) {
 TEST(SplayTree, VerifyTerminatesOnSelfLoop) {
   std::vector<Block> blocks(4);
   Tree t;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    blocks[i].start = 0x10 * (i + 1);
-    blocks[i].length = 0x10;
-    ASSERT_TRUE(t.insert(blocks[i]));
-  }
+  ASSERT_TRUE(fill_ascending(blocks, t));
   // A right link to itself looks like an endless ascending run; one on the
   // deepest node loops inside the predecessor search, one on the root in
   // the main walk.
@@ -413,11 +408,7 @@ TEST(SplayTree, VerifyTerminatesOnSelfLoop) {
   EXPECT_FALSE(t.verify());
   Tree t2;
   std::vector<Block> more(4);
-  for (std::size_t i = 0; i < more.size(); ++i) {
-    more[i].start = 0x10 * (i + 1);
-    more[i].length = 0x10;
-    ASSERT_TRUE(t2.insert(more[i]));
-  }
+  ASSERT_TRUE(fill_ascending(more, t2));
   Access::set_right(more[3], &more[3]);
   EXPECT_FALSE(t2.verify());
 }
@@ -425,11 +416,7 @@ TEST(SplayTree, VerifyTerminatesOnSelfLoop) {
 TEST(SplayTree, VerifyDetectsBrokenOrder) {
   std::vector<Block> blocks(10);
   Tree t;
-  for (std::size_t i = 0; i < blocks.size(); ++i) {
-    blocks[i].start = 0x10 * (i + 1);
-    blocks[i].length = 0x10;
-    ASSERT_TRUE(t.insert(blocks[i]));
-  }
+  ASSERT_TRUE(fill_ascending(blocks, t));
   ASSERT_TRUE(t.verify());
   // A key changed while linked breaks the order the tree relies on.
   blocks[3].start = 0x1000;

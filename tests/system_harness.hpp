@@ -143,6 +143,13 @@ inline TaskSpec job(const char* name, std::uint8_t level, Time interval, Time wa
   return s;
 }
 
+// A scenario's task (seed 003): a job released only by Kernel::wake.
+inline TaskSpec triggered(const char* name, std::uint8_t level = 2, Time watchdog = 0) {
+  TaskSpec s = job(name, level, 0, watchdog);
+  s.triggered = true;
+  return s;
+}
+
 inline TaskSpec onetime(const char* name, Time delay) {
   TaskSpec s;
   s.name = name;

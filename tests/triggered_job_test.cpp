@@ -10,12 +10,7 @@ namespace {
 
 using test::PolicyChoice;
 using test::System;
-
-TaskSpec triggered(const char* name, std::uint8_t level = 2, Time watchdog = 0) {
-  TaskSpec s = test::job(name, level, 0, watchdog);
-  s.triggered = true;
-  return s;
-}
+using test::triggered;
 
 Notification message(std::uint32_t id, std::uint8_t repeats) {
   Notification n;

@@ -71,6 +71,32 @@ struct RelocationSite {
   std::uint64_t got_base;  // target address of the GOT (ARM GOT_BREL / x86-64 GOTOFF forms)
 };
 
+// One row of an architecture's table (reloc_*.def), over that architecture's
+// own formula kinds, and the lookups both relocators share.
+template <typename Kind>
+struct RelocationEntry {
+  const char* name;
+  std::uint32_t type;
+  std::uint8_t width;
+  Kind kind;
+  bool got;
+  bool trampoline;
+};
+
+template <typename Kind, std::size_t N>
+constexpr const RelocationEntry<Kind>* find_relocation(const RelocationEntry<Kind> (&table)[N],
+                                                       std::uint32_t type) noexcept {
+  for (const RelocationEntry<Kind>& e : table)
+    if (e.type == type) return &e;
+  return nullptr;
+}
+
+template <typename Kind>
+constexpr RelocationNeeds needs_of(const RelocationEntry<Kind>* e) noexcept {
+  if (!e) return {};
+  return {true, e->got, e->trampoline, e->width, e->name};
+}
+
 RelocationNeeds relocation_needs_x86_64(std::uint32_t type) noexcept;
 Result<void, LinkError> apply_relocation_x86_64(const RelocationSite& site) noexcept;
 

@@ -92,6 +92,12 @@ struct ScenarioError {
 // What is wrong, in words, for an operator (the value is in the error).
 const char* describe(ScenarioError::Code code) noexcept;
 
+// The names mission files and reports use: "mon".."sun", "off"/"when_free"/
+// "always", "off"/"pad"/"force_pad"/"force".
+const char* to_string(WeekDay d) noexcept;
+const char* to_string(Priority p) noexcept;
+const char* to_string(ReportPriority r) noexcept;
+
 // Runtime variables (white in Figure 2), kept by the meta-scheduler.
 struct ScenarioRuntime {
   enum class State : std::uint8_t {

@@ -46,6 +46,31 @@ const char* describe(ScenarioError::Code code) noexcept {
   return "?";
 }
 
+const char* to_string(WeekDay d) noexcept {
+  static const char* const kNames[7] = {"mon", "tue", "wed", "thu", "fri", "sat", "sun"};
+  const auto i = static_cast<unsigned>(d);
+  return i < 7 ? kNames[i] : "?";
+}
+
+const char* to_string(Priority p) noexcept {
+  switch (p) {
+    case Priority::Off: return "off";
+    case Priority::WhenFree: return "when_free";
+    case Priority::Always: return "always";
+  }
+  return "?";
+}
+
+const char* to_string(ReportPriority r) noexcept {
+  switch (r) {
+    case ReportPriority::Off: return "off";
+    case ReportPriority::Pad: return "pad";
+    case ReportPriority::ForcePad: return "force_pad";
+    case ReportPriority::Force: return "force";
+  }
+  return "?";
+}
+
 Result<Scenario, ScenarioError> Scenario::make(const ScenarioConfig& config) noexcept {
   if (auto ok = validate(config); !ok) return Unexpected<ScenarioError>{ok.error()};
   return Scenario{config};

@@ -26,14 +26,7 @@ enum class Kind : std::uint8_t {
   ThmJump19, ThmJump11, ThmJump8, ThmPc8, ThmMovwAbs, ThmMovtAbs, ThmMovwPrel, ThmMovtPrel,
 };
 
-struct Entry {
-  const char* name;
-  std::uint32_t type;
-  std::uint8_t width;
-  Kind kind;
-  bool got;
-  bool trampoline;
-};
+using Entry = RelocationEntry<Kind>;
 
 constexpr Entry kTable[] = {
 #define X(NAME, NUMBER, WIDTH, KIND, GOT, TRAMPOLINE) {#NAME, NUMBER, WIDTH, Kind::KIND, GOT, TRAMPOLINE},
@@ -41,11 +34,7 @@ constexpr Entry kTable[] = {
 #undef X
 };
 
-const Entry* find(std::uint32_t type) noexcept {
-  for (const Entry& e : kTable)
-    if (e.type == type) return &e;
-  return nullptr;
-}
+const Entry* find(std::uint32_t type) noexcept { return find_relocation(kTable, type); }
 
 // --- bit helpers (unsigned only) ---------------------------------------------
 
@@ -229,9 +218,7 @@ Result<void, LinkError> relocate(const RelocationSite& site, const Entry& e, For
 }  // namespace
 
 RelocationNeeds relocation_needs_arm(std::uint32_t type) noexcept {
-  const Entry* e = find(type);
-  if (!e) return {};
-  return {true, e->got, e->trampoline, e->width, e->name};
+  return needs_of(find(type));
 }
 
 Result<void, LinkError> apply_relocation_arm(const RelocationSite& site) noexcept {

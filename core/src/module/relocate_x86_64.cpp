@@ -9,14 +9,7 @@ namespace {
 
 enum class Kind : std::uint8_t { None, Abs64, Pc32, Abs32U, Abs32S, Pc64, GotPcRel, GotOff64, GotPc32 };
 
-struct Entry {
-  const char* name;
-  std::uint32_t type;
-  std::uint8_t width;
-  Kind kind;
-  bool got;
-  bool trampoline;
-};
+using Entry = RelocationEntry<Kind>;
 
 constexpr Entry kTable[] = {
 #define X(NAME, NUMBER, WIDTH, KIND, GOT, TRAMPOLINE) {#NAME, NUMBER, WIDTH, Kind::KIND, GOT, TRAMPOLINE},
@@ -24,11 +17,7 @@ constexpr Entry kTable[] = {
 #undef X
 };
 
-const Entry* find(std::uint32_t type) noexcept {
-  for (const Entry& e : kTable)
-    if (e.type == type) return &e;
-  return nullptr;
-}
+const Entry* find(std::uint32_t type) noexcept { return find_relocation(kTable, type); }
 
 bool fits_s32(std::int64_t v) noexcept { return v >= INT32_MIN && v <= INT32_MAX; }
 bool fits_u32(std::int64_t v) noexcept { return v >= 0 && v <= static_cast<std::int64_t>(UINT32_MAX); }
@@ -65,9 +54,7 @@ bool value32(Kind kind, std::uint64_t s, const RelocationSite& site, std::int64_
 }  // namespace
 
 RelocationNeeds relocation_needs_x86_64(std::uint32_t type) noexcept {
-  const Entry* e = find(type);
-  if (!e) return {};
-  return {true, e->got, e->trampoline, e->width, e->name};
+  return needs_of(find(type));
 }
 
 Result<void, LinkError> apply_relocation_x86_64(const RelocationSite& site) noexcept {
