@@ -80,6 +80,17 @@ std::string format_duration(Time t) {
   return std::to_string(t) + "us";
 }
 
+std::string format_amount(Time t) {
+  // Exact when short; otherwise rounded to what a table column can show.
+  const std::string exact = format_duration(t);
+  if (exact.size() <= 9 || t < kSecond) return exact;
+  char buf[32];
+  if (t < kMinute) std::snprintf(buf, sizeof buf, "%.3fs", static_cast<double>(t) / kSecond);
+  else if (t < kHour) std::snprintf(buf, sizeof buf, "%.2fm", static_cast<double>(t) / kMinute);
+  else std::snprintf(buf, sizeof buf, "%.2fh", static_cast<double>(t) / kHour);
+  return buf;
+}
+
 std::string format_clock(Time t) {
   char buf[48];
   const Time ms = t / kMillisecond;

@@ -21,6 +21,9 @@ std::optional<std::size_t> parse_size(std::string_view text);
 // e.g. 1500 -> "1.5ms", 345600000 -> "345.6s", 7200000000 -> "2h".
 std::string format_duration(Time t);
 
+// A duration for a table column: format_duration when that is short, else
+// rounded ("172808.64ms" shows as "2.88m"); not meant to be parsed back.
+std::string format_amount(Time t);
 // Mission clock for logs: "02:00:00.737", "1d02:00:00.737" (milliseconds).
 std::string format_clock(Time t);
 

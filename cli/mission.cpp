@@ -102,6 +102,12 @@ class Reader {
 
 // Where and how a task is scheduled: the keys a [[task]] and a task added by
 // an [[update]] share.
+// A task stack: at least what the kernel's frames need, at most what an
+// on-board computer could give one task (and the host maps it at once).
+constexpr std::size_t kMinStack = 8192;
+constexpr std::size_t kMaxStack = 64u << 20;
+constexpr const char* kStackRange = "stack must be 8192 bytes to 64 MiB";
+
 void read_schedule(const Reader& r, const toml::table& t, const std::string& where, MissionTask& task) {
   if (auto v = r.integer(t, where, "level", 1, kLevelCount)) task.level = static_cast<std::uint8_t>(*v);
   if (auto v = r.integer(t, where, "priority", 0, kPriorityCount - 1)) task.priority = static_cast<std::uint8_t>(*v);
@@ -109,7 +115,7 @@ void read_schedule(const Reader& r, const toml::table& t, const std::string& whe
   if (auto v = r.duration(t, where, "interval")) task.interval = *v;
   if (auto v = r.duration(t, where, "watchdog")) task.watchdog = *v;
   if (auto v = r.size(t, where, "stack")) {
-    if (*v < 8192) r.fail(line_of(*t.get("stack")), where + ".stack", "stack must be at least 8192 bytes");
+    if (*v < kMinStack || *v > kMaxStack) r.fail(line_of(*t.get("stack")), where + ".stack", kStackRange);
     task.stack = *v;
   }
 }
@@ -360,7 +366,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   if (auto v = r.duration(s, "scheduler", "time_slice")) m.time_slice = *v;
   if (auto v = r.integer(s, "scheduler", "max_tasks", 1, 65535)) m.max_tasks = static_cast<std::size_t>(*v);
   if (auto v = r.size(s, "scheduler", "stack")) {
-    if (*v < 8192) r.fail(line_of(*s.get("stack")), "scheduler.stack", "stack must be at least 8192 bytes");
+    if (*v < kMinStack || *v > kMaxStack) r.fail(line_of(*s.get("stack")), "scheduler.stack", kStackRange);
     m.stack = *v;
   }
   if (auto v = r.duration(s, "scheduler", "housekeeping")) m.housekeeping = *v;
@@ -457,7 +463,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
           r.fail(u.line, where + ".interval", "a recurring multilevel task needs an interval > 0");
       }
       if (auto v = r.duration(t, where, "quiesce_timeout")) u.quiesce_timeout = *v;
-      if (auto v = r.integer(t, where, "probation_points", 0, 1'000'000)) u.probation_points = static_cast<std::uint32_t>(*v);
+      if (auto v = r.integer(t, where, "probation_points", 1, 1'000'000)) u.probation_points = static_cast<std::uint32_t>(*v);
       if (auto v = r.duration(t, where, "probation")) u.probation = *v;
       if (!m.updates.empty() && u.at < m.updates.back().at)
         r.fail(line_of(*t.get("at")), where + ".at", "updates must be listed in the order of their times");

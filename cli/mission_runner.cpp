@@ -1,6 +1,8 @@
 // mission_runner.cpp — the host's system builder: table, policy, kernel, tasks, sinks.
 #include "mission_runner.hpp"
 
+#include "fault_report.hpp"
+
 #include <algorithm>
 #include <chrono>
 #include <cinttypes>
@@ -79,7 +81,7 @@ class EventLog final : public EventSink {
   void on_event(const KernelEvent& e) noexcept override {
     if (next_) next_->on_event(e);
     if (plot && e.task && e.kind == EventKind::RunSegment) plot->run(e.task->name, e.start, e.end);
-    if (plot && e.task && e.kind == EventKind::Watchdog) plot->stop(e.task->name, e.end);
+    if (plot && e.task && (e.kind == EventKind::Watchdog || e.kind == EventKind::Fault)) plot->stop(e.task->name, e.end);
     if (power && e.task && (e.kind == EventKind::RunSegment || e.kind == EventKind::TaskExited)) {
       const std::size_t slot = e.task->id.slot();
       if (e.kind == EventKind::RunSegment && e.activation_start) {
@@ -89,12 +91,15 @@ class EventLog final : public EventSink {
       advance_power(e.end);
       if (e.kind == EventKind::TaskExited || e.activation_end) set_drawing(slot, false);
     }
-    if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog)) {
+    if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog || e.kind == EventKind::Fault)) {
       const std::uint16_t source = e.task ? e.task->id.slot() : kSystemLogSource;
       if (e.kind == EventKind::Log && e.text) {
         (void)logger->log(source, static_cast<Severity>(e.value > 4 ? 4 : e.value), e.end, e.text);
       } else if (e.kind == EventKind::Watchdog) {
         (void)logger->log(source, Severity::Warning, e.end, "stopped by its watchdog");
+      } else if (e.kind == EventKind::Fault) {
+        const std::string what = "fault: " + describe_fault(e.task->fault);
+        (void)logger->log(source, Severity::Error, e.end, what.c_str());
       }
       (void)logger->flush(e.end, power_state());
     }
@@ -104,6 +109,11 @@ class EventLog final : public EventSink {
         std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
                      format_clock(e.end).c_str(), e.task->name,
                      format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
+                     shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
+    } else if (e.kind == EventKind::Fault) {
+      if (++shown_[e.task->name] <= kPerTask)
+        std::fprintf(stderr, "[%s] fault: stopped \"%s\": %s%s\n", format_clock(e.end).c_str(), e.task->name,
+                     describe_fault(e.task->fault).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
     } else if (e.kind == EventKind::Log && e.text && e.value >= 1) {
       static const char* const kSeverity[] = {"debug", "info", "warning", "error"};
@@ -257,6 +267,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   std::map<std::string, std::string> booted;  // task -> how it booted
   std::map<std::string, std::string> booted_note;
+  std::map<std::string, BootRestore> boot_restore;  // written by each task's first run
   // Installs a module task (at boot, or added at run time): the committed
   // version from the store if there is one, else the mission's file.
   auto install_module_task = [&](const MissionTask& mt, const TaskSpec& spec) -> std::string {
@@ -308,25 +319,16 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const std::string version = std::string(e.module.descriptor->name) + " v" +
                                   std::to_string(e.module.descriptor->version);
       if (store && committed) {
-        // Its state as of the last stored checkpoint, through its restore hook.
+        // Its state as of the last stored checkpoint: restored by its restore
+        // hook in its first run, in its own context under its watchdog.
         booted[mt.name] = version + " from the store, fresh state (no checkpoint stored)";
         std::vector<std::byte> checkpoint(kCheckpointHeaderSize + 1024 * 1024);
         if (auto n = store->last_checkpoint(mt.name, checkpoint); n && e.state) {
-          auto cp = CheckpointView::open({checkpoint.data(), n.value()});
-          const ::dyn_module& d = *e.module.descriptor;
-          int restored = -1;
-          if (cp && d.restore) {
-            restored = d.restore(e.state.host, cp.value().payload.data(),
-                                 static_cast<std::uint32_t>(cp.value().payload.size()), cp.value().schema);
-          } else if (cp && cp.value().payload.size() == d.state_size) {
-            std::memcpy(e.state.host, cp.value().payload.data(), d.state_size);
-            restored = 0;
-          }
-          booted[mt.name] = version + (restored == 0 ? " from the store, state from its last checkpoint"
-                                                     : " from the store, fresh state (its checkpoint was refused)");
+          booted[mt.name] = version + " from the store, ";  // the outcome comes from its first run
+          if (!manager.set_boot_checkpoint(e, {checkpoint.data(), n.value()}, &boot_restore[mt.name]))
+            booted[mt.name] = version + " from the store, fresh state (no memory for its checkpoint)";
         }
-        booted[mt.name] += booted_note[mt.name];
-      } else if (store) {
+        booted[mt.name] += booted_note[mt.name];      } else if (store) {
         // First deploy: the mission's version becomes the committed one.
         const ::dyn_module& d = *e.module.descriptor;
         auto put = store->put_image(d.name, d.version, image);
@@ -543,7 +545,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                          ? "refused: importer " + std::string(e.importer ? e.importer : "?") +
                                " cannot be relinked (a loop task, or a Cortex-M object)"
                      : e.code == UpdateErrc::Store ? "refused: the store could not record the new version"
-                                                   : "refused: no such module task";
+                     : e.code == UpdateErrc::BadProbation
+                         ? "refused: probation_points must be at least 1 (a version must prove itself once)"
+                         : "refused: no such module task";
       }
     }
     report.updates.push_back(std::move(row));
@@ -575,6 +579,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     kernel.log_system(1, line.c_str());
     report.commands.push_back(std::move(row));
   };
+  // Updates the run ends before are said so, never silently dropped.
+  for (const MissionUpdate& u : m.updates) {
+    if (u.at >= duration)
+      std::fprintf(stderr, "dynsched: warning: %s:%d: [[update]] of %s at %s is at or after the end of the run (%s): not done\n",
+                   m.file.c_str(), u.line, u.task.c_str(), format_clock(u.at).c_str(), format_clock(duration).c_str());
+  }
   // Both lists are in time order: merge them, commands first at equal times.
   for (std::size_t ui = 0, ci = 0; ui < m.updates.size() || ci < m.commands.size();) {
     const bool command = ci < m.commands.size() && (ui == m.updates.size() || m.commands[ci].at <= m.updates[ui].at);
@@ -593,6 +603,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     report.updates.back().result = std::string(to_string(UpdateOutcome::Abandoned)) +
                                    " (the store keeps it unresolved until the next boot)";
   }
+  for (const MissionUpdate& u : m.updates)
+    if (u.at >= duration) report.updates.push_back(UpdateRow{u.at, u.task, u.module, "not done: the run ended first", {}});
   report.real_seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   report.mission_time = kernel.now();
   if (power) {
@@ -640,11 +652,21 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     row.stats.stack_used = stack_high_water(t);
     row.state = t.state;
     row.exit = t.exit_reason;
+    if (t.fault.kind != FaultKind::None) {
+      row.fault = describe_fault(t.fault);
+      row.fault_at = t.fault.at;
+    }
     if (i < workloads.size() && workloads[i]) row.notifications = workloads[i]->notifications_received;
     if (t.owner) {
       const auto& e = *static_cast<const RegisterEntry*>(t.owner);
       row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
-      if (auto b = booted.find(row.name); b != booted.end()) row.booted = b->second;
+      if (auto b = booted.find(row.name); b != booted.end()) {
+        row.booted = b->second;
+        if (auto r = boot_restore.find(row.name); r != boot_restore.end()) {
+          const std::size_t at = row.booted.find("from the store, ") + 16;  // where the outcome goes
+          row.booted.insert(at, to_string(r->second));
+        }
+      }
     }
     report.rows.push_back(std::move(row));
   }
@@ -711,7 +733,7 @@ std::string format_summary(const RunReport& r) {
                   t.name.c_str(), t.module.empty() ? "-" : t.module.c_str(), t.placement.c_str(), t.interval ? format_duration(t.interval).c_str() : "-",
                   t.watchdog ? format_duration(t.watchdog).c_str() : "-", t.stats.runs, t.stats.dispatches,
                   t.stats.watchdog_kills,
-                  t.stats.preemptions, format_duration(t.stats.cpu_total).c_str(), cpu_pct,
+                  t.stats.preemptions, format_amount(t.stats.cpu_total).c_str(), cpu_pct,
                   format_duration(t.stats.lateness_max).c_str(), format_duration(late_avg).c_str(), stack,
                   state.c_str());
     o << line;
@@ -755,11 +777,17 @@ std::string format_summary(const RunReport& r) {
   if (any_booted) o << "\nboot:\n";
   for (const TaskRow& t : r.rows)
     if (!t.booted.empty()) o << "  " << t.name << ": " << t.booted << "\n";
+  bool any_fault = false;
+  for (const TaskRow& t : r.rows) any_fault = any_fault || !t.fault.empty();
+  if (any_fault) o << "\nfaults (each task stopped alone; the last fault of each):\n";
+  for (const TaskRow& t : r.rows)
+    if (!t.fault.empty()) o << "  [" << format_clock(t.fault_at) << "] " << t.name << ": " << t.fault << "\n";
   if (!r.updates.empty()) o << "\nlive updates:\n";
   for (const UpdateRow& u : r.updates) {
     o << "  [" << format_clock(u.at) << "] " << u.task << " <- " << u.module << ": " << u.result;
     const bool swapped = u.record.outcome == UpdateOutcome::Committed ||
                          u.record.outcome == UpdateOutcome::WatchdogInProbation ||
+                         u.record.outcome == UpdateOutcome::FaultInProbation ||
                          u.record.outcome == UpdateOutcome::ProbationTimeout;
     if (swapped) {
       std::snprintf(line, sizeof line, " (v%u -> v%u; consistent point after %s, checkpoint %zu B, task unavailable %.1f us real)",

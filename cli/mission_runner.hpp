@@ -50,6 +50,8 @@ struct TaskRow {
   std::uint64_t notifications = 0;
   std::string module;     // module name and version, for module tasks
   std::string booted;     // "store (+ checkpoint)" when booted from the store
+  std::string fault;      // its last fault record in words, when it was stopped for one
+  Time fault_at = 0;
 };
 
 struct UpdateRow {

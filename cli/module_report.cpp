@@ -100,6 +100,10 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
       return section_name(v, e.section) + " is thread-local storage, which modules cannot use";
     case LinkErrc::ScratchTooSmall: return "loader scratch too small";
     case LinkErrc::ExportGone: return "the new version no longer exports a symbol an importing module uses";
+    case LinkErrc::KernelName:
+      return "the module defines " + symbol_name(v, e.symbol) +
+             ", a name the kernel exports: a module may not replace the kernel's API or its C library routines "
+             "(make it static, or drop it and use the kernel's)";
   }
   return "link error";
 }
@@ -227,7 +231,6 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
   ModuleLoader loader(memory, arm ? static_cast<const SymbolResolver&>(arm_resolver) : reg);
   LoadOptions opts;
   opts.arch = arm ? TargetArch::Arm : TargetArch::X86_64;
-  opts.run_constructors = false;
   auto load_into = [&](const ElfView& ev, RegisterEntry& e) {
     syms.assign(ev.symbol_count(), SymbolSlot{});
     secs.assign(ev.section_count(), SectionSlot{});
@@ -296,12 +299,12 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
       o << "module descriptor: NONE (DYN_MODULE missing): the runtime would refuse to run it as a task\n", status = 1;
     o << "verdict: accepted (" << m.relocations_applied << " relocations applied"
       << (unsupported ? ", some unsupported" : "") << ")\n";
-    (void)loader.unload(self->module, false);
+    (void)loader.unload(self->module);
   }
   reg.remove(*self);
   for (std::size_t i = with.size(); i-- > 0;) {
     if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
-      if (e->has_module) (void)loader.unload(e->module, false);
+      if (e->has_module) (void)loader.unload(e->module);
       reg.remove(*e);
     }
   }

@@ -1,6 +1,8 @@
 // trace_writer.cpp — streaming Chrome Trace Event JSON.
 #include "trace_writer.hpp"
 
+#include "fault_report.hpp"
+
 #include <cerrno>
 #include <cinttypes>
 #include <cstring>
@@ -122,6 +124,17 @@ void TraceWriter::on_event(const KernelEvent& e) noexcept {
                    R"(,"pid":1,"tid":%u,"args":{"task":"%s","cpu_us":%)" PRIu64 R"(,"limit_us":%)" PRId64 "}}",
                    e.end, tid, name.c_str(), e.value, t.watchdog);
       break;
+    case EventKind::Fault: {
+      const FaultRecord& f = t.fault;
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"fault","cat":"fault","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","kind":"%s","module":"%s","version":%u,)"
+                   R"("address":"0x%)" PRIx64 R"(","pc":"0x%)" PRIx64 R"(","where":"%s"}})",
+                   e.end, tid, name.c_str(), to_string(f.kind), json_escape(f.module).c_str(), f.version, f.address,
+                   f.pc, json_escape(fault_location(f)).c_str());
+      break;
+    }
     case EventKind::TaskExited:
       begin_event();
       std::fprintf(file_,

@@ -25,10 +25,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::vector<dyn::SectionSlot> secs(view.value().section_count());
   dyn::LoadOptions options;
   options.arch = view.value().machine() == dyn::elf::kMachineArm ? dyn::TargetArch::Arm : dyn::TargetArch::X86_64;
-  options.run_constructors = false;
   dyn::LoadedModule m;
   if (loader.load(view.value(), options, dyn::LoaderScratch{syms, secs}, m)) {
-    if (!loader.unload(m, false)) __builtin_trap();
+    if (!loader.unload(m)) __builtin_trap();  // the loader runs no module code
   }
   if (memory.stats().total_regions() != 0 || memory.stats().total_bytes() != 0) __builtin_trap();
   return 0;

@@ -98,3 +98,15 @@ TEST(FormatDuration, RoundTrips) {
 
 }  // namespace
 }  // namespace dyn::cli
+
+namespace dyn::cli {
+namespace {
+TEST(FormatAmount, ShortValuesStayExactLongOnesAreRounded) {
+  EXPECT_EQ(format_amount(345'600'000), "345.6s");
+  EXPECT_EQ(format_amount(30'001), "30.001ms");
+  EXPECT_EQ(format_amount(172'808'640'000 / 1000), "2.88m");
+  EXPECT_EQ(format_amount(12'345'678), "12.346s");
+  EXPECT_EQ(format_amount(5 * kHour + 7), "5.00h");
+}
+}  // namespace
+}  // namespace dyn::cli

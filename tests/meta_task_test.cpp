@@ -18,6 +18,9 @@ using test::System;
 using test::triggered;
 
 constexpr Time kDay = 24 * kHour;
+// A scenario task starts right after the meta pass that woke it, which (like
+// every dispatch in virtual time) costs KernelConfig::dispatch_cost.
+constexpr Time kAfterPass = KernelConfig{}.dispatch_cost;
 
 class FixedPower final : public PowerSource {
  public:
@@ -94,7 +97,8 @@ TEST_P(MetaTaskOnPolicies, WakesForTheWindowRepeatsAndStopsAtTheNextRunOutsideIt
   m.start({scenario(0x42, 1, 2, 4)});  // 01:00-02:00, every 15 min
   m.sys.kernel().run_until(4 * kHour);
   EXPECT_EQ(m.sys.recorder.starts("s0"),
-            (std::vector<Time>{kHour, kHour + 15 * kMinute, kHour + 30 * kMinute, kHour + 45 * kMinute}))
+            (std::vector<Time>{kHour + kAfterPass, kHour + 15 * kMinute + kAfterPass, kHour + 30 * kMinute + kAfterPass,
+                               kHour + 45 * kMinute + kAfterPass}))
       << "the 02:00 release is withdrawn by the pass at 02:00";
   EXPECT_EQ(m.driver->stats().passes, 4u) << "00:00, 01:00, 02:00, 03:00";
   EXPECT_EQ(m.driver->stats().wakes, 1u);
@@ -113,7 +117,7 @@ TEST_P(MetaTaskOnPolicies, ZeroRepeatsRunOncePerWindow) {
   Mission<1> m(GetParam());
   m.start({scenario(1, 6, 10, 0)}, 30 * kMinute);  // 06:00-10:00, passes every 30 min
   m.sys.kernel().run_until(kDay + 12 * kHour);
-  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{6 * kHour, kDay + 6 * kHour}));
+  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{6 * kHour + kAfterPass, kDay + 6 * kHour + kAfterPass}));
   EXPECT_EQ(m.driver->stats().stops, 0u) << "a zero-repeat task sleeps on its own";
 }
 
@@ -159,7 +163,7 @@ TEST(MetaTask, APassRepeatedInThePeriodChangesNothing) {
   EXPECT_EQ(m.driver->stats().stops, before.stops);
   for (const Decision& d : m.driver->last()) EXPECT_TRUE(d.action == Action::Keep || d.action == Action::None);
   m.sys.kernel().run_until(59 * kMinute);
-  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{0, 30 * kMinute}));
+  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{kAfterPass, 30 * kMinute + kAfterPass}));
   EXPECT_EQ(m.sys.recorder.starts("s1"), runs1);
   EXPECT_EQ(runs0.size(), 1u);
 }
@@ -177,8 +181,8 @@ TEST(MetaTask, OnSolarScenarioIsHeldInEclipseWithItsReason) {
   EXPECT_EQ(m.sink.seen[0].reason, Reason::NoPowerSource);
   EXPECT_TRUE(held_for_power(m.sink.seen[0].reason));
   m.power.state.in_sunlight = true;
-  m.sys.kernel().run_until(kHour + 1);
-  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{kHour}));
+  m.sys.kernel().run_until(kHour + kAfterPass + 1);
+  EXPECT_EQ(m.sys.recorder.starts("s0"), (std::vector<Time>{kHour + kAfterPass}));
 }
 
 TEST(MetaTask, AWakeTheKernelRefusesIsReportedNotCarriedOut) {

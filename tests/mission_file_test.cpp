@@ -141,8 +141,9 @@ TEST(MissionFile, MaxTasksOutOfRange) {
   EXPECT_TRUE(rejects(with_priority("max_tasks = 65536\n"), 3, "scheduler.max_tasks", "out of range 1..65535"));
 }
 
-TEST(MissionFile, SchedulerStackTooSmallOrMalformed) {
-  EXPECT_TRUE(rejects(with_priority("stack = \"4KiB\"\n"), 3, "scheduler.stack", "at least 8192 bytes"));
+TEST(MissionFile, SchedulerStackTooSmallTooLargeOrMalformed) {
+  EXPECT_TRUE(rejects(with_priority("stack = \"4KiB\"\n"), 3, "scheduler.stack", "8192 bytes to 64 MiB"));
+  EXPECT_TRUE(rejects(with_priority("stack = 9223372036854775807\n"), 3, "scheduler.stack", "8192 bytes to 64 MiB"));
   EXPECT_TRUE(rejects(with_priority("stack = \"12kb\"\n"), 3, "scheduler.stack", "expected a size in bytes"));
   EXPECT_TRUE(rejects(with_priority("stack = 0\n"), 3, "scheduler.stack", "expected a size in bytes"));
   EXPECT_TRUE(rejects(with_priority("stack = 1.5\n"), 3, "scheduler.stack", "expected a size in bytes"));
@@ -316,10 +317,12 @@ TEST(MissionFile, TooManyTasksForMaxTasks) {
                       "the mission has 2 tasks but max_tasks is 1"));
 }
 
-TEST(MissionFile, TaskStackTooSmallOrMalformed) {
+TEST(MissionFile, TaskStackTooSmallTooLargeOrMalformed) {
   const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n");
-  EXPECT_TRUE(rejects(head + "stack = 8191\n", 6, "task[0].stack", "stack must be at least 8192 bytes"));
-  EXPECT_TRUE(rejects(head + "stack = \"4KiB\"\n", 6, "task[0].stack", "at least 8192 bytes"));
+  EXPECT_TRUE(rejects(head + "stack = 8191\n", 6, "task[0].stack", "stack must be 8192 bytes to 64 MiB"));
+  EXPECT_TRUE(rejects(head + "stack = \"4KiB\"\n", 6, "task[0].stack", "8192 bytes to 64 MiB"));
+  EXPECT_TRUE(rejects(head + "stack = 9223372036854775807\n", 6, "task[0].stack", "8192 bytes to 64 MiB"));
+  EXPECT_TRUE(rejects(head + "stack = \"65MiB\"\n", 6, "task[0].stack", "8192 bytes to 64 MiB"));
   EXPECT_TRUE(rejects(head + "stack = -4096\n", 6, "task[0].stack", "expected a size in bytes"));
   EXPECT_TRUE(rejects(head + "stack = \"8 KiB\"\n", 6, "task[0].stack", "expected a size in bytes"));
   EXPECT_EQ(accepts(head + "stack = 8192\n").tasks.at(0).stack, 8192u);
@@ -579,6 +582,8 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nwhen = 3\n"),
             "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, quiesce_timeout, "
             "probation_points, probation, action, level, priority, tickets, interval, watchdog, model, stack)");
+  EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nprobation_points = 0\n"),
+            "m.toml:15: update[0].probation_points: value 0 out of range 1..1000000");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\naction = \"swap\"\n"),
             "m.toml:14: update[0].action: expected \"replace\" (default), \"add\" or \"remove\", got \"swap\"");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"beacon\"\nmodule = \"x\"\n"),

@@ -111,7 +111,7 @@ TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {
   ASSERT_TRUE(e);
   s.kernel->run_until(100 * kMillisecond);
   EXPECT_EQ(s.events.runs["leaky"], 10);
-  EXPECT_EQ(e.value()->heap.size(), 10u) << "ten leaked blocks, all tracked";
+  EXPECT_EQ(e.value()->heap.blocks(), 10u) << "ten leaked blocks, all tracked";
   EXPECT_EQ(s.events.errors, 10) << "every foreign dyn_free was refused and logged";
   EXPECT_GT(s.memory.stats().bytes[static_cast<int>(RegionKind::Heap)], 1000u);
   ASSERT_TRUE(s.manager->uninstall("leaky"));
@@ -198,10 +198,10 @@ TEST(TaskRegister, HeapFreeRefusesBlocksThatAreNotTheEntrysOwn) {
   void* pa = reg.heap_allocate(*a, 64);
   void* pb = reg.heap_allocate(*b, 64);
   ASSERT_TRUE(pa && pb);
-  EXPECT_FALSE(reg.heap_free(*a, pb)) << "b's block is not a's to free";
-  EXPECT_FALSE(reg.heap_free(*a, static_cast<char*>(pa) + 1)) << "an interior pointer is not a block";
-  EXPECT_TRUE(reg.heap_free(*a, pa));
-  EXPECT_FALSE(reg.heap_free(*a, pa)) << "double free refused";
+  EXPECT_EQ(reg.heap_free(*a, pb), HeapFree::NotABlock) << "b's block is not a's to free";
+  EXPECT_EQ(reg.heap_free(*a, static_cast<char*>(pa) + 1), HeapFree::NotABlock) << "an interior pointer is not a block";
+  EXPECT_EQ(reg.heap_free(*a, pa), HeapFree::Freed);
+  EXPECT_EQ(reg.heap_free(*a, pa), HeapFree::NotABlock) << "double free refused";
   a->heap_limit = 100;
   EXPECT_NE(reg.heap_allocate(*a, 60), nullptr);
   EXPECT_EQ(reg.heap_allocate(*a, 60), nullptr) << "over the task's heap limit";

@@ -1,9 +1,12 @@
-// update_test.cpp — live update, ten times in a row, while the rest of the system runs.
+// update_test.cpp — live update, sixteen times in a row, while the rest of the system runs.
 //
 // The beacon module is updated v1 -> v2 (new state layout, transformed by the
 // restore hook), then repeatedly to v3 (hangs on its second run: stopped by
 // its watchdog during probation, rolled back), v4 (refuses the state: rolled
-// back at once) and v2 again (same layout, state carried through the hooks).
+// back at once) and v2 again (same layout, state carried through the hooks),
+// then to versions whose restore hook hangs or faults, whose constructors hang
+// or fault, or whose first run faults: each rolled back, the old version
+// resuming from its checkpoint, never bound to code that was freed.
 // Two higher-priority periodic tasks must not miss a run or drift; the
 // beacon's state must come through every update exactly; module memory must
 // be back at its figure after every commit and every rollback.
@@ -29,6 +32,7 @@
 #include "host_port.hpp"
 #include "module_report.hpp"
 #include "module_test_support.hpp"
+#include "updatable_system.hpp"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
 #error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
@@ -40,116 +44,10 @@
 namespace dyn {
 namespace {
 
-std::vector<std::byte> module_image(const std::string& dir, const std::string& name) {
-  return test::read_bytes(std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o");
-}
+using test::module_image;
+using test::UpdatableSystem;
 
-class Starts final : public EventSink {
- public:
-  void on_event(const KernelEvent& e) noexcept override {
-    if (e.kind == EventKind::RunSegment && e.task && e.activation_start) starts[e.task->name].push_back(e.start);
-  }
-  std::map<std::string, std::vector<Time>> starts;
-};
-
-struct UpdatableSystem {
-  UpdatableSystem() {
-    KernelConfig c;
-    c.time_slice = 0;
-    c.preemption_ticks = true;  // v3 really hangs; a real tick must stop it
-    kernel.emplace(table, policy, c, &events);
-    tasks.emplace(*kernel, reg, TargetArch::X86_64);
-    tasks->set_tables(&tables.get());
-    updates.emplace(*tasks);
-  }
-  ::testing::AssertionResult tables_consistent() { return tables.consistent(); }
-  ~UpdatableSystem() { tasks->uninstall_all(); }
-
-  // The os.update system task, at the highest priority.
-  void start_worker() {
-    stacks.emplace_back(64 * 1024);
-    TaskSpec ws;
-    ws.name = "os.update";
-    ws.model = RunModel::Loop;
-    ws.priority = 31;
-    ws.entry = UpdateManager::worker_entry;
-    ws.arg = &*updates;
-    ws.stack = stacks.back().span();
-    updates->set_worker(kernel->create(ws).value());
-  }
-
-  TaskId periodic(const char* name, std::uint8_t priority, Time interval) {
-    bodies.push_back([this] { kernel->consume(kMillisecond); });
-    stacks.emplace_back(64 * 1024);
-    TaskSpec s;
-    s.name = name;
-    s.priority = priority;
-    s.interval = interval;
-    s.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
-    s.arg = &bodies.back();
-    s.stack = stacks.back().span();
-    return kernel->create(s).value();
-  }
-  RegisterEntry* install(const char* dir, const char* module, const char* name, std::uint8_t priority, Time interval,
-                         Time watchdog) {
-    const auto image = module_image(dir, module);
-    auto view = ElfView::open(image);
-    syms.assign(view ? view.value().symbol_count() : 0, {});
-    secs.assign(view ? view.value().section_count() : 0, {});
-    ModuleTaskSpec spec;
-    spec.task.name = name;
-    spec.task.priority = priority;
-    spec.task.interval = interval;
-    spec.task.watchdog = watchdog;
-    auto r = tasks->install(image, spec, LoaderScratch{syms, secs});
-    return r ? r.value() : nullptr;
-  }
-  UpdateOutcome update(const char* module) {
-    const auto image = module_image("beacon", module);
-    auto view = ElfView::open(image);
-    syms.assign(view ? view.value().symbol_count() : 0, {});
-    secs.assign(view ? view.value().section_count() : 0, {});
-    UpdateRequest r;
-    r.task = "beacon";
-    r.image = image;
-    r.quiesce_timeout = 30 * kSecond;
-    r.probation_points = 3;
-    r.probation_time = kMinute;
-    const std::uint64_t before = updates->completed();
-    if (!updates->request(r, LoaderScratch{syms, secs})) return UpdateOutcome::None;
-    while (updates->completed() == before) kernel->run_for(kSecond);
-    return updates->last().outcome;
-  }
-  // The beacon's state as the running version sees it.
-  std::uint32_t beacon_word(std::size_t index) {
-    const auto* e = static_cast<RegisterEntry*>(kernel->table().find_by_name("beacon")->owner);
-    std::uint32_t v;
-    std::memcpy(&v, e->state.host + 4 * index, 4);
-    return v;
-  }
-  std::uint32_t beacon_version() {
-    const auto* e = static_cast<RegisterEntry*>(kernel->table().find_by_name("beacon")->owner);
-    return e->module.descriptor->version;
-  }
-
-  std::vector<Task> slots{std::vector<Task>(16)};
-  TaskTable table{slots};
-  PriorityPolicy policy;
-  Starts events;
-  std::optional<Kernel> kernel;
-  host::HostModuleMemory memory;
-  std::vector<RegisterEntry> entries{std::vector<RegisterEntry>(16)};
-  TaskRegister reg{entries, memory};
-  std::optional<TaskManager> tasks;
-  std::optional<UpdateManager> updates;
-  std::deque<std::function<void()>> bodies;
-  std::deque<host::TaskStack> stacks;
-  std::vector<SymbolSlot> syms;
-  std::vector<SectionSlot> secs;
-  test::Tables tables{16};
-};
-
-TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
+TEST(LiveUpdate, SixteenUpdatesFailingAtEveryPointWhileTheRestKeepsItsSchedule) {
   UpdatableSystem s;
   s.periodic("attitude_loop", 6, 100 * kMillisecond);
   s.periodic("telemetry", 5, 500 * kMillisecond);
@@ -171,6 +69,17 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
       {"beacon_v3", UpdateOutcome::WatchdogInProbation, 2}, {"beacon_v2", UpdateOutcome::Committed, 2},
       {"beacon_v4", UpdateOutcome::RestoreRefused, 2},      {"beacon_v2", UpdateOutcome::Committed, 2},
       {"beacon_v3", UpdateOutcome::WatchdogInProbation, 2}, {"beacon_v2", UpdateOutcome::Committed, 2},
+      // Versions that fail at every other point (tests/modules/hostile.c):
+      {"hostile_restore_spins", UpdateOutcome::RestoreStopped, 2},
+      {"hostile_first_run_faults", UpdateOutcome::FaultInProbation, 2},
+      {"hostile_ctor_spins", UpdateOutcome::ConstructorStopped, 2},
+      {"hostile_restore_faults", UpdateOutcome::RestoreStopped, 2},
+      {"hostile_ctor_faults", UpdateOutcome::ConstructorStopped, 2},
+      {"beacon_v2", UpdateOutcome::Committed, 2},
+  };
+  auto image_of = [](const std::string& module) {
+    return module.starts_with("hostile_") ? test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/" + module + ".o")
+                                          : module_image("beacon", module);
   };
   std::size_t memory_baseline = 0;
   std::uint32_t survived = 0;
@@ -178,7 +87,7 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
     const Step& step = steps[i];
     const std::uint32_t seq_before = s.beacon_word(0);
     const std::size_t runs_before = s.events.starts["beacon"].size();
-    ASSERT_EQ(s.update(step.module), step.expected) << "update " << i << " to " << step.module;
+    ASSERT_EQ(s.update_to(image_of(step.module)), step.expected) << "update " << i << " to " << step.module;
     EXPECT_EQ(s.beacon_version(), step.version_after) << "update " << i;
     EXPECT_TRUE(s.tables_consistent()) << "update " << i;
     // The tables describe the version that runs: its entry point is in its code.
@@ -197,12 +106,15 @@ TEST(LiveUpdate, TenUpdatesInARowWhileTheRestKeepsItsSchedule) {
     // back, since the old version resumes from its checkpoint (v3 ran twice:
     // once normally, once until its watchdog stopped it).
     const auto runs = static_cast<std::uint32_t>(s.events.starts["beacon"].size() - runs_before);
-    const std::uint32_t discarded = step.expected == UpdateOutcome::WatchdogInProbation ? 2 : 0;
+    // (A version that faults in its first run: that one run is discarded.)
+    const std::uint32_t discarded = step.expected == UpdateOutcome::WatchdogInProbation ? 2
+                                    : step.expected == UpdateOutcome::FaultInProbation  ? 1
+                                                                                        : 0;
     EXPECT_EQ(s.beacon_word(0), seq_before + runs - discarded) << "update " << i;
     const std::size_t used = s.memory.stats().total_bytes();
     if (i == 0) memory_baseline = used;
     EXPECT_EQ(used, memory_baseline) << "update " << i << ": memory back at its figure";
-    EXPECT_EQ(s.memory.stats().bytes[static_cast<int>(RegionKind::Heap)], 0u) << "update " << i;
+    EXPECT_EQ(running->heap.blocks(), 0u) << "update " << i << ": no heap block left";
   }
 
   // The rest of the system: every run, and no run later than that task's
@@ -352,12 +264,8 @@ TEST(LiveUpdate, APowerCutAtAnyFlashOperationOfAnUpdateBootsTheOldOrTheNewVersio
 }
 
 TEST(LiveUpdate, PeriodicCheckpointsReachTheStoreAtConsistentPoints) {
-  const FlashGeometry geometry{4096, 32, 8};
-  std::vector<std::byte> storage(geometry.size(), std::byte{0xFF});
-  RamFlash flash(storage, geometry);
-  std::vector<StoreEntry> index(64);
-  ModuleStore store(flash, index);
-  ASSERT_TRUE(store.mount());
+  test::RamStore ram;
+  ModuleStore& store = ram.store;
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
   ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 0), nullptr);

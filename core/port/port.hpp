@@ -51,4 +51,14 @@ void kernel_exit() noexcept;
 void tick_start(Time tick, Time real_period, bool virtual_time) noexcept;
 void tick_stop() noexcept;
 
+// Arms/disarms the capture of synchronous faults (memory, bus, illegal
+// instruction, arithmetic traps) while the kernel runs tasks. A fault taken
+// in a task's context outside the kernel's critical section is handed to
+// Kernel::fault_from_port(), which stops that task if it is a module's (it
+// does not return then); any other fault ends the system loudly. Host: POSIX
+// signals on an alternate stack (a stack overflow is caught too); Cortex-M:
+// MemManage/BusFault/UsageFault.
+void traps_start() noexcept;
+void traps_stop() noexcept;
+
 }  // namespace dyn::port

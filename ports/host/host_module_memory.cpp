@@ -22,7 +22,9 @@ std::size_t page_size() {
   return page;
 }
 std::size_t round_up(std::size_t v, std::size_t a) { return (v + a - 1) / a * a; }
-bool mapped_kind(RegionKind k) { return k == RegionKind::Code || k == RegionKind::Data || k == RegionKind::Stack; }
+bool mapped_kind(RegionKind k) {
+  return k == RegionKind::Code || k == RegionKind::Data || k == RegionKind::Stack || k == RegionKind::Heap;
+}
 // Smallest power of two >= size and >= one page.
 std::size_t mpu_size(std::size_t size, std::size_t page) {
   std::size_t s = page;
@@ -36,7 +38,20 @@ Region HostModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
   Region r;
   r.kind = kind;
   r.size = size;
-  if (mapped_kind(kind)) {
+  if (kind == RegionKind::Heap) {
+    // A heap arena: page-rounded, between two inaccessible guard pages, so a
+    // module running off either end of its blocks faults instead of reaching
+    // anything else.
+    const std::size_t page = page_size();
+    const std::size_t length = round_up(size, page) + 2 * page;
+    void* m = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+    if (m == MAP_FAILED) return {};
+    r.host = static_cast<std::byte*>(m) + page;
+    if (mprotect(r.host, round_up(size, page), PROT_READ | PROT_WRITE) != 0) {
+      munmap(m, length);
+      return {};
+    }
+  } else if (mapped_kind(kind)) {
     const std::size_t page = page_size();
     if (align > page) return {};  // sections asking for more than a page of alignment are refused
     // MPU-shaped, as the kernel tables require on the target (ARMv7-M: size a
@@ -77,7 +92,10 @@ void HostModuleMemory::release(const Region& r) noexcept {
   if (!r.host) return;
   stats_.bytes[static_cast<std::size_t>(r.kind)] -= r.size;
   stats_.regions[static_cast<std::size_t>(r.kind)] -= 1;
-  if (mapped_kind(r.kind)) {
+  if (r.kind == RegionKind::Heap) {
+    const std::size_t page = page_size();
+    munmap(r.host - page, round_up(r.size, page) + 2 * page);
+  } else if (mapped_kind(r.kind)) {
     const std::size_t page = page_size();
     const std::size_t guard = r.kind == RegionKind::Stack ? page : 0;
     DYN_UNPOISON(r.host, r.size);  // a task stack may carry redzones of abandoned frames

@@ -22,6 +22,7 @@
 #include <pthread.h>
 #include <sys/mman.h>
 #include <sys/time.h>
+#include <sys/ucontext.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -31,6 +32,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <iterator>
 #include <new>
 
 #include "dyn/kernel.hpp"
@@ -58,10 +60,11 @@ extern "C" void dyn_host_context_thunk();
 namespace {
 
 std::atomic<int> g_kernel_depth{0};
-// Counts entries into user code (kernel_exit to depth 0); lets the handler see
-// whether two signals fell into the same uninterrupted stretch of task code.
-std::atomic<unsigned long> g_user_stretch{0};
-unsigned long g_last_signalled_stretch = ~0ul;
+// A stretch of task code is one dispatch (segment): the kernel's dispatch
+// count tells the handler whether two signals fell into the same one. Kernel
+// calls that do not switch are part of the stretch, so a loop polling the
+// kernel is still a runaway; and the switch path pays nothing for it.
+std::uint64_t g_last_signalled_stretch = ~std::uint64_t{0};
 long long g_stretch_cpu_mark = 0;  // thread CPU (ns) when the stretch was last seen or charged
 bool g_stretch_charged = false;    // a tick was charged in this stretch: it is a runaway
 // Virtual time: task code that has run this long (thread CPU, page faults
@@ -106,7 +109,8 @@ void on_tick_signal(int) {
   if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
     bool deliver = !g_virtual_time;
     if (g_virtual_time) {
-      const unsigned long stretch = g_user_stretch.load(std::memory_order_relaxed);
+      dyn::Kernel* kernel = dyn::Kernel::current();
+      const std::uint64_t stretch = kernel ? kernel->dispatches() : 0;
       const long long cpu = thread_cpu_ns();
       if (stretch != g_last_signalled_stretch) {
         g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
@@ -129,6 +133,75 @@ void on_tick_signal(int) {
     g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
   }
   errno = saved_errno;
+}
+
+// --- synchronous faults -------------------------------------------------------
+
+constexpr int kFaultSignals[] = {SIGSEGV, SIGBUS, SIGILL, SIGFPE};
+struct sigaction g_previous_fault_actions[std::size(kFaultSignals)];
+bool g_traps_armed = false;
+// The handler runs on its own stack: a task that overflowed its stack into
+// the guard page has none left. Sanitizers need room.
+constexpr std::size_t kAltStackSize = 256 * 1024;
+void* g_alt_stack = nullptr;
+stack_t g_previous_alt_stack{};
+
+dyn::FaultKind fault_kind(int sig, int code) {
+  switch (sig) {
+    case SIGSEGV: return dyn::FaultKind::MemoryAccess;
+    case SIGBUS: return dyn::FaultKind::Bus;
+    case SIGILL: return dyn::FaultKind::IllegalInstruction;
+    case SIGFPE: return code == FPE_INTDIV ? dyn::FaultKind::DivideByZero : dyn::FaultKind::Arithmetic;
+    default: return dyn::FaultKind::None;
+  }
+}
+
+// Async-signal-safe output of a message and a hex number.
+void write_str(const char* s) {
+  std::size_t n = 0;
+  while (s[n]) ++n;
+  ssize_t ignored = write(2, s, n);
+  (void)ignored;
+}
+void write_hex(std::uint64_t v) {
+  char buf[19] = {'0', 'x'};
+  for (int i = 0; i < 16; ++i) buf[2 + i] = "0123456789abcdef"[(v >> (60 - 4 * i)) & 0xF];
+  buf[18] = '\0';
+  write_str(buf);
+}
+
+void on_fault_signal(int sig, siginfo_t* info, void* context) {
+  const auto* uc = static_cast<const ucontext_t*>(context);
+  dyn::FaultRecord record;
+  record.kind = fault_kind(sig, info->si_code);
+  record.address = reinterpret_cast<std::uint64_t>(info->si_addr);
+  record.pc = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
+  record.sp = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  int expected = 0;
+  // Depth 0: task code (a module's, or a kernel export it called) was
+  // running, not the kernel's critical section.
+  if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
+    if (dyn::Kernel* k = dyn::Kernel::current()) {
+      if (const dyn::Task* t = k->running(); t && sig == SIGSEGV) {
+        // An access just below the stack (its guard, or past it by one large frame).
+        const auto base = reinterpret_cast<std::uint64_t>(t->stack.data());
+        if (record.address < base && base - record.address <= 64 * 1024) record.kind = dyn::FaultKind::StackOverflow;
+      }
+      (void)k->fault_from_port(record);  // returns only if the fault is not a module task's
+    }
+    g_kernel_depth.store(0);
+  }
+  // The kernel's own fault: end loudly. The previous handler (a sanitizer's,
+  // or the default action) gets the same fault when the instruction re-runs.
+  write_str("dynsched: fatal: ");
+  write_str(sig == SIGSEGV ? "SIGSEGV" : sig == SIGBUS ? "SIGBUS" : sig == SIGILL ? "SIGILL" : "SIGFPE");
+  write_str(" in kernel code (not a module task's), address ");
+  write_hex(record.address);
+  write_str(", pc ");
+  write_hex(record.pc);
+  write_str("\n");
+  for (std::size_t i = 0; i < std::size(kFaultSignals); ++i)
+    if (kFaultSignals[i] == sig) sigaction(sig, &g_previous_fault_actions[i], nullptr);
 }
 
 timeval to_timeval(dyn::Time us) {
@@ -222,17 +295,14 @@ void kernel_enter() noexcept {
 }
 void kernel_exit() noexcept {
   std::atomic_signal_fence(std::memory_order_seq_cst);
-  const int depth = g_kernel_depth.load(std::memory_order_relaxed) - 1;
-  if (depth == 0)
-    g_user_stretch.store(g_user_stretch.load(std::memory_order_relaxed) + 1, std::memory_order_relaxed);
-  g_kernel_depth.store(depth, std::memory_order_relaxed);
+  g_kernel_depth.store(g_kernel_depth.load(std::memory_order_relaxed) - 1, std::memory_order_relaxed);
 }
 
 void tick_start(Time tick, Time real_period, bool virtual_time) noexcept {
   g_tick_signal = SIGALRM;
   g_virtual_time = virtual_time;
   g_real_period_ns = static_cast<long long>(real_period) * 1000;
-  g_last_signalled_stretch = ~0ul;
+  g_last_signalled_stretch = ~std::uint64_t{0};
   struct sigaction sa {};
   sa.sa_handler = on_tick_signal;
   sa.sa_flags = SA_NODEFER | SA_RESTART;
@@ -250,6 +320,37 @@ void tick_stop() noexcept {
   setitimer(ITIMER_REAL, &it, nullptr);
   signal(g_tick_signal, SIG_IGN);
   g_tick_signal = 0;
+}
+
+void traps_start() noexcept {
+  if (g_traps_armed) return;
+  if (!g_alt_stack) {
+    void* m = mmap(nullptr, kAltStackSize, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_STACK, -1, 0);
+    g_alt_stack = m == MAP_FAILED ? nullptr : m;
+  }
+  if (g_alt_stack) {
+    stack_t alt{};
+    alt.ss_sp = g_alt_stack;
+    alt.ss_size = kAltStackSize;
+    sigaltstack(&alt, &g_previous_alt_stack);
+  }
+  struct sigaction sa {};
+  sa.sa_sigaction = on_fault_signal;
+  // SA_NODEFER: the handler leaves by switching to the kernel, never by
+  // returning, so the signal must not stay blocked behind it.
+  sa.sa_flags = SA_SIGINFO | SA_ONSTACK | SA_NODEFER;
+  sigemptyset(&sa.sa_mask);
+  for (std::size_t i = 0; i < std::size(kFaultSignals); ++i)
+    sigaction(kFaultSignals[i], &sa, &g_previous_fault_actions[i]);
+  g_traps_armed = true;
+}
+
+void traps_stop() noexcept {
+  if (!g_traps_armed) return;
+  for (std::size_t i = 0; i < std::size(kFaultSignals); ++i)
+    sigaction(kFaultSignals[i], &g_previous_fault_actions[i], nullptr);
+  if (g_alt_stack) sigaltstack(&g_previous_alt_stack, nullptr);
+  g_traps_armed = false;
 }
 
 }  // namespace dyn::port

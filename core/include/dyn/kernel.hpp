@@ -15,6 +15,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dyn/fault.hpp"
 #include "dyn/policy.hpp"
 #include "dyn/result.hpp"
 #include "dyn/task.hpp"
@@ -32,6 +33,7 @@ enum class EventKind : std::uint8_t {
   TaskExited,    // task is dead; value = ExitReason
   Notified,      // task received `value`
   Log,           // task (may be null) logged `text` with severity `value`
+  Fault,         // task was stopped for a fault; value = FaultKind, the record is task->fault
 };
 
 struct KernelEvent {
@@ -61,9 +63,27 @@ class EventSink {
 class UpdateAgent {
  public:
   virtual void at_consistent_point(Task& t) noexcept = 0;
+  // In the kernel's context, right after `t` was stopped by its watchdog or
+  // for a fault (its context already reset). True if the agent bound it back
+  // to a previous version (new code failed in the middle of an update step):
+  // the task then goes on as after a stopped run. False: the usual handling.
+  virtual bool take_back(Task& t) noexcept = 0;
 
  protected:
   ~UpdateAgent() = default;
+};
+
+// Decides whose fault it is when a task's context faults outside the
+// kernel: the task's (its module's code, or a kernel export it called with a
+// bad pointer: the task is stopped, the record completed with the module's
+// name, version and the offset in its code) or the kernel's (false: the port
+// ends the process loudly). The task manager implements it.
+class FaultOwner {
+ public:
+  virtual bool attribute(const Task& t, FaultRecord& record) noexcept = 0;
+
+ protected:
+  ~FaultOwner() = default;
 };
 
 struct KernelConfig {
@@ -72,6 +92,9 @@ struct KernelConfig {
   Time time_slice = kMillisecond;    // round robin / lottery / priority; 0 = cooperative
   Time real_tick_period = 250;       // virtual mode: real time per charged tick of runaway code (port)
   bool preemption_ticks = true;      // start the port tick source while running
+  // Virtual time: the least mission time one dispatch costs (at least 1 us),
+  // so a task that only yields still moves the clock and its watchdog.
+  Time dispatch_cost = kMicrosecond;
   std::size_t min_stack = 4096;
 };
 
@@ -158,7 +181,20 @@ class Kernel {
   // at once) — the way a rollback revives a version that was stopped.
   Result<void, TaskError> rebind(TaskId id, void* arg, void* owner) noexcept;
 
+  // From task context: stops the calling task for a fault the core found in
+  // its behaviour (e.g. its constructors never completed), as a port's fault
+  // would; it becomes Dead with the record.
+  [[noreturn]] void fault_current(FaultRecord record) noexcept;
+
+  // --- fault containment ------------------------------------------------------
+  void set_fault_owner(FaultOwner* owner) noexcept { fault_owner_ = owner; }
+
   // --- called by the port ----------------------------------------------------
+  // A synchronous fault (memory, bus, illegal instruction, arithmetic) hit
+  // the running task's context outside the kernel. If it is the task's own
+  // (see FaultOwner) the task is stopped and this never returns; false means
+  // it is the kernel's: the port must end the process loudly.
+  bool fault_from_port(FaultRecord record) noexcept;
   // A tick arrived while task code ran outside the kernel. May not return to
   // the interrupted code until the task is dispatched again (or ever, if the
   // watchdog stops it).
@@ -185,6 +221,9 @@ class Kernel {
   void make_dead(Task& t, ExitReason why) noexcept;
   void reset_context(Task& t) noexcept;
   void switch_to_kernel(SwitchReason why) noexcept;  // from task context
+  [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
+  void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
+  bool overran(const Task& t) const noexcept;        // its watchdog limit is used up (in a yield)
   void on_tick() noexcept;                           // tick work at the current time
   void advance_to(Time t) noexcept;                  // virtual time only
   void emit(const KernelEvent& e) noexcept;
@@ -213,9 +252,9 @@ class Kernel {
   Time idle_total_ = 0;
   std::uint64_t dispatches_ = 0;
   std::uint64_t next_seq_ = 0;
-  std::uint64_t stalled_dispatches_ = 0;  // dispatches in a row without time advancing
   bool running_ = false;
   UpdateAgent* agent_ = nullptr;
+  FaultOwner* fault_owner_ = nullptr;
 };
 
 }  // namespace dyn

@@ -68,12 +68,19 @@ struct LoadedModule {
   LoadedModule* deps[kModuleMaxDependencies] = {};
   std::size_t dep_count = 0;
   std::size_t dependents = 0;
-  struct FiniArray {
-    std::uint64_t address;  // where the function pointers are
+  struct FunctionArray {
+    std::uint64_t address;  // where the function pointers are (target address)
     std::size_t count;
   };
-  FiniArray fini[4] = {};  // .fini_array sections, run in reverse on unload
-  std::size_t fini_sections = 0;
+  // .preinit_array then .init_array sections, in that order: the module's
+  // constructors. The loader never runs them; run_constructors() does, from
+  // the context that owns the module (its task, under its watchdog).
+  FunctionArray init[4] = {};
+  std::size_t init_sections = 0;
+  // .fini_array: recorded (inspect shows them) but never run: see unload().
+  std::size_t fini_functions = 0;
+  bool constructed = false;          // its constructors completed (or it has none)
+  bool constructors_failed = false;  // they were stopped (watchdog or fault)
   std::uint64_t descriptor_address = 0;      // 0 for a plain object (no DYN_MODULE)
   const ::dyn_module* descriptor = nullptr;  // readable here only when the code runs here (host)
   std::size_t relocations_applied = 0;
@@ -88,7 +95,6 @@ struct LoadedModule {
 
 struct LoadOptions {
   TargetArch arch = TargetArch::X86_64;
-  bool run_constructors = true;     // false when the code cannot run here (ARM on the host)
   bool require_descriptor = false;  // refuse objects without dyn_module_descriptor
   // Live update: the version this object replaces. Its exports are neither
   // linked against nor counted as clashes.
@@ -128,9 +134,17 @@ class ModuleLoader {
   // Loads `view` into `out` (which must be empty).
   [[nodiscard]] Result<void, LoadError> load(const ElfView& view, const LoadOptions& options,
                                              LoaderScratch scratch, LoadedModule& out) noexcept;
-  // Runs .fini_array (reverse order) and returns every region. Refused while
-  // other modules depend on it.
-  [[nodiscard]] Result<void, LinkError> unload(LoadedModule& m, bool run_destructors = true) noexcept;
+  // Returns every region. Refused while other modules depend on it. The
+  // module's static destructors (.fini_array) are not run: every byte it
+  // owns is reclaimed by the runtime anyway, and running them here would be
+  // module code outside any task and its watchdog (docs/modules.md).
+  [[nodiscard]] Result<void, LinkError> unload(LoadedModule& m) noexcept;
+  // Runs the module's constructors (.preinit_array, then .init_array) in the
+  // calling context, which must be the module's own (its task's): a
+  // constructor that hangs or faults is then stopped like any module code.
+  // Only for code that runs here (host addresses equal target addresses).
+  static void run_constructors(const LoadedModule& m) noexcept;
+  static bool has_constructors(const LoadedModule& m) noexcept { return m.init_sections != 0; }
 
   // Address of a symbol the module exports, or 0.
   static std::uint64_t exported(const LoadedModule& m, std::string_view name) noexcept;

@@ -18,7 +18,7 @@ enum class RegionKind : std::uint8_t {
   Data,   // data, bss, init/fini arrays: read+write, never executable
   Meta,   // kernel bookkeeping of a module (export table): not the module's to touch
   Stack,  // a task stack
-  Heap,   // one dyn_malloc block (with the register's header in front)
+  Heap,   // a task heap arena (dyn_malloc blocks; their bookkeeping is Meta, elsewhere)
 };
 inline constexpr std::size_t kRegionKinds = 5;
 

@@ -37,6 +37,7 @@ enum class LinkErrc : std::uint8_t {
   UnsupportedSection,     // section = index (e.g. thread-local storage)
   ScratchTooSmall,        // value = entries needed
   ExportGone,             // relink: the new version does not export a name an importer uses
+  KernelName,             // symbol = index: the module defines a name the kernel exports
 };
 
 struct LinkError {

@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <span>
 
+#include "dyn/fault.hpp"
 #include "dyn/list.hpp"
 #include "dyn/notification.hpp"
 #include "dyn/rb_tree.hpp"
@@ -42,7 +43,7 @@ enum class TaskState : std::uint8_t {
   Dead,       // finished, killed or removed; slot kept until reaped
 };
 
-enum class ExitReason : std::uint8_t { None, Completed, Watchdog, StackOverflow, Removed };
+enum class ExitReason : std::uint8_t { None, Completed, Watchdog, StackOverflow, Removed, Fault };
 
 const char* to_string(TaskState s) noexcept;
 const char* to_string(ExitReason r) noexcept;
@@ -82,6 +83,7 @@ struct TaskStats {
   std::uint64_t runs = 0;            // activations started
   std::uint64_t completions = 0;     // activations that ended normally
   std::uint64_t watchdog_kills = 0;
+  std::uint64_t faults = 0;          // stopped for a fault (see `fault`)
   std::uint64_t preemptions = 0;
   std::uint64_t dispatches = 0;      // context switches into the task
   Time cpu_total = 0;
@@ -92,18 +94,20 @@ struct TaskStats {
 };
 
 // Why the task last handed the CPU back to the dispatcher.
-enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed, Restart };
+enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed, Faulted, Restart };
 
 struct SchedTag;
 struct TimerTag;
+struct NameTag;
 struct ScenarioConfig;
 
 // Invariants:
 //  - state == Free  <=> the slot is unused and linked into nothing;
 //  - a Ready task is in exactly one policy ready structure, a Sleeping/Waiting
 //    task with a deadline is in the kernel timer tree, and no task is in both;
-//  - sp is the saved stack pointer of a task that is not Running.
-struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
+//  - sp is the saved stack pointer of a task that is not Running;
+//  - a task that is not Free is in its table's name index (TaskTable).
+struct Task : RbHook<SchedTag>, RbHook<TimerTag>, RbHook<NameTag>, ListHook<SchedTag> {
   char name[kTaskNameMax + 1] = {};
   TaskId id;
   TaskState state = TaskState::Free;
@@ -156,6 +160,8 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, ListHook<SchedTag> {
   bool notify_pending = false;
 
   TaskStats stats;
+  // The last fault that stopped it (kind None if it never faulted): its epitaph.
+  FaultRecord fault;
 };
 
 }  // namespace dyn

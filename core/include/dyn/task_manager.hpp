@@ -34,9 +34,12 @@ struct ModuleTaskSpec {
   std::size_t heap_limit = 0;     // bytes of dyn_malloc the task may hold; 0 = no limit
 };
 
-class TaskManager {
+class TaskManager final : public FaultOwner {
  public:
   TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept;
+  ~TaskManager();
+  TaskManager(const TaskManager&) = delete;
+  TaskManager& operator=(const TaskManager&) = delete;
 
   [[nodiscard]] Result<RegisterEntry*, InstallError> install(std::span<const std::byte> image,
                                                             const ModuleTaskSpec& spec,
@@ -68,17 +71,37 @@ class TaskManager {
   // point and regions, with `stack` (the task's, whoever owns it now).
   [[nodiscard]] Result<void, TablesError> describe_task(const RegisterEntry& e, const Region& stack, bool update) noexcept;
 
-  // The entry whose task is running, or the one whose constructors are
-  // running during install; nullptr otherwise. The kernel API uses it.
+  // Boot from the store: the task's first run restores this checkpoint
+  // object (untrusted bytes: validated there) through the module's restore
+  // hook, in its own context under its watchdog, after its constructors. A
+  // refused checkpoint, or a hook that hangs or faults, leaves a zeroed state;
+  // the outcome is written to *outcome (caller-owned, may be null).
+  [[nodiscard]] Result<void, InstallError> set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
+                                                               BootRestore* outcome) noexcept;
+
+  // The entry whose task is running (its module's or library's); nullptr
+  // otherwise. The kernel API uses it.
   RegisterEntry* current_entry() noexcept;
   static TaskManager* current() noexcept;
 
+  // FaultOwner: a fault in a module task's context is the task's; the record
+  // names the module whose code holds the faulting instruction.
+  bool attribute(const Task& t, FaultRecord& record) noexcept override;
+
+  // In the task's context, on its first run: constructors of the libraries it
+  // imports (waited for), its own, then the boot checkpoint if any.
+  void start_module(RegisterEntry& e) noexcept;
+
  private:
+  Result<void, InstallError> start_constructor_job(RegisterEntry& e, const ModuleTaskSpec& spec) noexcept;
+  bool constructor_job_alive(const LoadedModule& lib) noexcept;
+  void restore_boot_checkpoint(RegisterEntry& e) noexcept;
+  void finish_boot_restore(RegisterEntry& e, BootRestore outcome) noexcept;
+
   Kernel& kernel_;
   TaskRegister& register_;
   ModuleLoader loader_;
   TargetArch arch_;
-  RegisterEntry* loading_ = nullptr;
   KernelTables* tables_ = nullptr;
 };
 

@@ -2,8 +2,9 @@
 //
 // Every entry is an item in a red-black tree keyed by the task's name and
 // owns the task's loaded module (its SHF_ALLOC sections), its stack, its state
-// block and every heap block it allocated with dyn_malloc (a splay tree keyed
-// by address, so recently used blocks are found fastest). Releasing an entry
+// block and every heap block it allocated with dyn_malloc (its TaskHeap: a
+// splay tree of out-of-band records keyed by address, so recently used blocks
+// are found fastest). Releasing an entry
 // returns all of it, whatever the module forgot to free. Entries come from a
 // fixed array handed in (capacity = the task table's, fixed at first deploy).
 #pragma once
@@ -16,26 +17,24 @@
 #include "dyn/module_loader.hpp"
 #include "dyn/module_memory.hpp"
 #include "dyn/rb_tree.hpp"
-#include "dyn/splay_tree.hpp"
 #include "dyn/task.hpp"
+#include "dyn/task_heap.hpp"
 
 namespace dyn {
 
 struct ByNameTag;
-struct HeapTag;
 
-// Header in front of every dyn_malloc block; the block's user bytes follow it.
-struct HeapBlock : SplayHook<HeapTag> {
-  Region region;        // the whole allocation, header included
-  std::size_t size;     // bytes the task asked for
+// How a module task's first run went: its constructors, then (at boot from
+// the store) the restore of its last checkpoint, both in the task's context.
+enum class StartStage : std::uint8_t { NotStarted, Constructing, Restoring, Started };
+enum class BootRestore : std::uint8_t {
+  None,       // no checkpoint was handed in
+  Pending,    // the task has not run yet
+  Restored,   // the restore hook (or a plain copy) took it
+  Refused,    // the hook refused it, or its size did not fit: the task starts from a zeroed state
+  Stopped,    // the hook hung or faulted: stopped, the task starts from a zeroed state
 };
-
-struct HeapKey {
-  std::uintptr_t operator()(const HeapBlock& b) const noexcept { return reinterpret_cast<std::uintptr_t>(&b); }
-};
-struct HeapSize {
-  std::size_t operator()(const HeapBlock& b) const noexcept { return b.region.size; }
-};
+const char* to_string(BootRestore r) noexcept;
 
 struct RegisterEntry : RbHook<ByNameTag> {
   char name[kTaskNameMax + 1] = {};
@@ -45,9 +44,12 @@ struct RegisterEntry : RbHook<ByNameTag> {
   Region stack;
   Region state;
   TaskId task;
-  SplayTree<HeapBlock, HeapTag, HeapKey, HeapSize> heap;
-  std::size_t heap_bytes = 0;   // bytes the task asked for and has not freed
-  std::size_t heap_limit = 0;   // 0 = no limit
+  TaskHeap heap;                // its dyn_malloc blocks (bookkeeping out of the module's reach)
+  std::size_t heap_limit = 0;   // bytes of blocks it may hold at once; 0 = no limit
+  StartStage start = StartStage::NotStarted;
+  Region boot_checkpoint;       // Meta: a checkpoint object the first run restores, then released
+  BootRestore* boot_outcome = nullptr;  // where the first run reports it (caller-owned), or nullptr
+  TaskId init_task;             // a library module's constructor job while it exists
 };
 
 enum class RegisterErrc : std::uint8_t { Full, NameTaken, NameTooLong, NoSuchEntry };
@@ -67,13 +69,14 @@ class TaskRegister final : public SymbolResolver {
   void release_heap(RegisterEntry& e) noexcept;
 
   void* heap_allocate(RegisterEntry& e, std::size_t size) noexcept;
-  // False (and nothing freed) if `block` is not a live block of this entry.
-  bool heap_free(RegisterEntry& e, void* block) noexcept;
+  // NotABlock (and nothing freed) if `block` is not a live block of this
+  // entry; Corrupted if it was freed but a guard around it was overwritten.
+  HeapFree heap_free(RegisterEntry& e, void* block, std::uintptr_t* breach = nullptr) noexcept;
 
   std::size_t size() const noexcept { return by_name_.size(); }
   ModuleMemory& memory() noexcept { return memory_; }
 
-  // SymbolResolver: modules' exports first, then the kernel's.
+  // SymbolResolver: the kernel's exports first, then the modules'.
   const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
                              const LoadedModule* skip = nullptr) const noexcept override;
 

@@ -2,13 +2,16 @@
 //
 // Capacity is fixed when the table is built (seed 004: "a maximum number of
 // tasks, fixed at the first deploy"); storage is handed in. Free slots are
-// reused first-fit, lowest index first (seed 002's find-free-pcb).
+// reused first-fit, lowest index first (seed 002's find-free-pcb). Names are
+// indexed in a red-black tree (seed 000's Task Register is one by name), so
+// creating and finding a task costs O(log n) however many there are.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "dyn/rb_tree.hpp"
 #include "dyn/result.hpp"
 #include "dyn/task.hpp"
 
@@ -46,16 +49,25 @@ class TaskTable {
   // First free slot, lowest index first. The slot comes back reset with a
   // fresh id (generation advanced); the caller fills it in.
   Result<Task*, TaskError> allocate() noexcept;
-  // Returns a slot to the free pool. Precondition: nothing links the task.
+  // Gives a freshly allocated task its name (at most kTaskNameMax bytes,
+  // checked by the caller) and indexes it.
+  void set_name(Task& t, const char* name, std::size_t length) noexcept;
+  // Returns a slot to the free pool. Precondition: no other structure links the task.
   void release(Task& t) noexcept;
 
   Task* find(TaskId id) noexcept;             // nullptr if free or stale
+  // The live task with this name, else a dead one that still holds its slot,
+  // else nullptr.
   Task* find_by_name(const char* name) noexcept;
   Task& at(std::size_t slot) noexcept { return slots_[slot]; }
   const Task& at(std::size_t slot) const noexcept { return slots_[slot]; }
 
  private:
+  struct NameOrder {
+    bool operator()(const Task& a, const Task& b) const noexcept;
+  };
   std::span<Task> slots_;
+  RbTree<Task, NameTag, NameOrder> by_name_;
   std::size_t used_ = 0;
   std::size_t first_free_hint_ = 0;  // no free slot below this index
 };

@@ -8,16 +8,26 @@
 //      │                                    checkpoint (old hook) ─ swap ─ restore (new hook)
 //      │                                          │ fails: RolledBack     │ refused: RolledBack
 //      │                                          │ (old code continues)  │ (swap undone)
-//      v                                                                  v
-//   refused with a reason                                   Probation: N consistent points
+//      v                                    (constructors, then restore, │ hook, constructor or
+//   refused with a reason                    in the task's context)      │ restore stopped by the
+//                                                                         │ watchdog or a fault:
+//                                                                         │ RolledBack, old resumes
+//                                                                         v
+//                                                           Probation: N consistent points
 //                                                           within T, no watchdog stop
 //                                                             │ yes: Committed (old freed)
 //                                                             │ no:  RolledBack (old version
 //                                                             │      resumes from its checkpoint)
 //
-// The checkpoint and restore hooks are module code: they run in the task's
-// own context at its consistent point, under its watchdog, never in the
-// kernel. Only one update is in flight at a time.
+// The checkpoint hook, the new version's constructors and its restore hook
+// are module code: they run in the task's own context at its consistent
+// point, under its watchdog, never in the kernel. The task is bound to the
+// new version for its constructors and restore (so what they allocate is the
+// new version's), but its importers and the kernel tables follow only once
+// both succeeded; if either is stopped (watchdog or fault), the kernel hands
+// the stopped task back (UpdateAgent::take_back) and it is bound to the old
+// version before it can run again. No task is ever bound to code that is
+// freed. Only one update is in flight at a time.
 #pragma once
 
 #include <cstddef>
@@ -52,6 +62,7 @@ enum class UpdateErrc : std::uint8_t {
   Stage,             // the new version cannot be loaded: see `install`
   NoMemory,          // detail = bytes for the checkpoint buffer
   Store,             // the persistent store could not record the new version; detail = StoreErrc
+  BadProbation,      // probation_points is 0: a version must reach at least one consistent point
 };
 
 struct UpdateError {
@@ -66,7 +77,10 @@ enum class UpdateOutcome : std::uint8_t {
   None,
   Committed,
   QuiesceTimeout,      // aborted: nothing changed
-  CheckpointFailed,    // the old version's hook failed: old continues
+  CheckpointFailed,    // the old version's hook failed, was stopped, or returned more than its capacity: old continues
+  ConstructorStopped,  // the new version's constructors were stopped (watchdog or fault): old continues
+  RestoreStopped,      // the new version's restore hook was stopped (watchdog or fault): old continues
+  FaultInProbation,    // rolled back: the new version faulted; the old version resumes from its checkpoint
   RestoreRefused,      // the new version refused the state: swap undone, old continues
   WatchdogInProbation, // rolled back: the old version resumes from its checkpoint
   ProbationTimeout,    // rolled back: too few consistent points in time
@@ -135,6 +149,9 @@ class UpdateManager final : public UpdateAgent {
   static void worker_entry(void* manager) noexcept;
 
   void at_consistent_point(Task& t) noexcept override;
+  bool take_back(Task& t) noexcept override;
+  // Periodic checkpoints not stored because the hook failed or returned more than its capacity.
+  std::uint64_t checkpoints_refused() const noexcept { return checkpoints_refused_; }
 
  private:
   void finish(UpdateOutcome outcome) noexcept;
@@ -149,6 +166,12 @@ class UpdateManager final : public UpdateAgent {
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;
   void say(const char* what) noexcept;
+  void bind(Task& t, RegisterEntry* version) noexcept;
+  // Module code run at the swap; take_back() uses it to know what was stopped.
+  enum class SwapStep : std::uint8_t { None, Checkpoint, Construct, Restore };
+  SwapStep swap_step_ = SwapStep::None;
+  UpdateOutcome swap_failed_ = UpdateOutcome::None;  // set by take_back, finished by poll
+  std::uint64_t checkpoints_refused_ = 0;
 
   TaskManager& tasks_;
   ModuleStore* store_ = nullptr;
@@ -169,6 +192,7 @@ class UpdateManager final : public UpdateAgent {
   Time probation_time_ = 0;
   std::uint32_t probation_points_ = 0;
   std::uint64_t baseline_kills_ = 0;
+  std::uint64_t baseline_faults_ = 0;
   std::uint64_t baseline_points_ = 0;
   std::uint64_t completed_ = 0;
   char task_name_[kTaskNameMax + 1] = {};

@@ -1,8 +1,11 @@
 // kernel_api.cpp — the C API modules call (sdk/dynsched.h) and the kernel's export table.
 //
-// Every function checks it is called from a task (or, for the heap, from a
-// module's constructors during install) and otherwise does nothing harmful:
-// a module's bug must not become the kernel's.
+// Every function checks it is called from a task and otherwise does nothing
+// harmful: a module's bug must not become the kernel's. Strings a module
+// passes are copied (bounded) before the kernel does anything with them, so
+// a wild pointer faults here, in the task's context, where the fault is the
+// task's (docs/fault-containment.md); kernel state changes only inside
+// kernel_enter(), where a fault is the kernel's.
 #include <cstring>
 
 #include "dyn/kernel.hpp"
@@ -10,6 +13,7 @@
 #include "dyn/symbol_table.hpp"
 #include "dyn/task_manager.hpp"
 #include "dynsched.h"
+#include "port.hpp"
 
 namespace {
 
@@ -17,6 +21,19 @@ dyn::Kernel* kernel_for_task() noexcept {
   dyn::Kernel* k = dyn::Kernel::current();
   return k && k->running() ? k : nullptr;
 }
+
+// A module's string, copied with a bound (the copy is what the kernel uses).
+template <std::size_t N>
+void copy_bounded(char (&to)[N], const char* from) noexcept {
+  std::size_t n = 0;
+  while (n + 1 < N && from[n] != '\0') {
+    to[n] = from[n];
+    ++n;
+  }
+  to[n] = '\0';
+}
+
+constexpr std::size_t kLogLineMax = 256;  // a longer message is cut (the logger keeps 48 bytes of it)
 
 }  // namespace
 
@@ -57,7 +74,9 @@ int dyn_notify_send(const char* task, uint32_t message, uint8_t repeats) {
   dyn::Kernel* k = dyn::Kernel::current();
   dyn::Notification n;
   if (!k || !task || !dyn::Notification::pack(message, repeats, &n)) return -1;
-  dyn::Task* t = k->table().find_by_name(task);
+  char name[dyn::kTaskNameMax + 2];
+  copy_bounded(name, task);
+  dyn::Task* t = k->table().find_by_name(name);
   if (!t) return -1;
   return k->notify(t->id, n) ? 0 : -1;
 }
@@ -83,20 +102,42 @@ int dyn_scenario_settings(struct dyn_scenario* out) {
 }
 
 void dyn_log(int severity, const char* message) {
-  if (dyn::Kernel* k = dyn::Kernel::current(); k && message) k->log(severity, message);
+  dyn::Kernel* k = dyn::Kernel::current();
+  if (!k || !message) return;
+  char line[kLogLineMax];
+  copy_bounded(line, message);
+  k->log(severity, line);
 }
 
 void* dyn_malloc(size_t size) {
   dyn::TaskManager* m = dyn::TaskManager::current();
   dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
-  return e ? m->task_register().heap_allocate(*e, size) : nullptr;
+  if (!e) return nullptr;
+  dyn::port::kernel_enter();
+  void* block = m->task_register().heap_allocate(*e, size);
+  dyn::port::kernel_exit();
+  return block;
 }
 
 void dyn_free(void* block) {
   dyn::TaskManager* m = dyn::TaskManager::current();
   dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
-  if (e && !m->task_register().heap_free(*e, block) && dyn::Kernel::current())
-    dyn::Kernel::current()->log(3, "dyn_free: not a live block of this task (double free?); ignored");
+  if (!e) return;
+  std::uintptr_t breach = 0;
+  dyn::port::kernel_enter();
+  const dyn::HeapFree freed = m->task_register().heap_free(*e, block, &breach);
+  dyn::port::kernel_exit();
+  dyn::Kernel* k = dyn::Kernel::current();
+  if (freed == dyn::HeapFree::NotABlock && k) {
+    k->log(3, "dyn_free: not a live block of this task (double free?); ignored");
+  } else if (freed == dyn::HeapFree::Corrupted && k && k->running()) {
+    // The task wrote outside its block: its data can no longer be trusted.
+    dyn::FaultRecord record;
+    record.kind = dyn::FaultKind::HeapCorruption;
+    record.address = breach;
+    record.pc = reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
+    k->fault_current(record);
+  }
 }
 
 }  // extern "C"

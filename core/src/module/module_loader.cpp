@@ -322,6 +322,10 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     names[s.name.size()] = '\0';
     table[n++] = {names, scratch.symbols[i].address, s.type == elf::kSttFunc};
     names += s.name.size() + 1;
+    // The kernel's names are the kernel's: a module that defines one (strong
+    // or weak) is refused, so no module can stand in for the kernel API.
+    if (find_symbol(kernel_exports(), s.name))
+      return fail_link({LinkErrc::KernelName, 0, 0, static_cast<std::uint32_t>(i), 0, 0});
     if (s.bind == elf::kStbGlobal && s.name != kDescriptorSymbol) {
       LoadedModule* owner = nullptr;
       if (const ExportedSymbol* clash = resolver_.find(s.name, &owner, o.replacing); clash && owner)
@@ -384,32 +388,43 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     return fail_link({LinkErrc::NotAModule, 0, 0, 0, 0, 0});
   }
 
-  // --- 10. seal, commit, construct ------------------------------------------------
+  // --- 10. seal, commit --------------------------------------------------------
+  // Constructors are recorded, not run: they are module code, and run in the
+  // module's own task context (run_constructors), never in the loader's.
   if (!memory_.seal_code(m.code)) return fail_link({LinkErrc::OutOfMemory, 0, 0, 0, 0, m.code.size});
-  for (std::size_t i = 0; i < nsec; ++i) {
-    const ElfSection s = v.section(i);
-    if (s.type != elf::kShtFiniArray || !scratch.sections[i].region || m.fini_sections == 4) continue;
-    m.fini[m.fini_sections++] = {regions[scratch.sections[i].region]->address + scratch.sections[i].offset,
-                                 static_cast<std::size_t>(s.size / ptr)};
-  }
-  for (std::size_t d = 0; d < m.dep_count; ++d) ++m.deps[d]->dependents;
-  out = m;
-  if (o.run_constructors && x86) {
-    for (std::uint32_t kind : {elf::kShtPreinitArray, elf::kShtInitArray}) {
-      for (std::size_t i = 0; i < nsec; ++i) {
-        const ElfSection s = v.section(i);
-        if (s.type != kind || !scratch.sections[i].region) continue;
-        const std::byte* at = regions[scratch.sections[i].region]->host + scratch.sections[i].offset;
-        for (std::uint64_t k = 0; k < s.size / ptr; ++k) {
-          std::uint64_t fn = 0;
-          std::memcpy(&fn, at + k * ptr, ptr);
-          if (fn == 0 || fn == ~std::uint64_t{0}) continue;  // sentinels some toolchains leave
-          reinterpret_cast<void (*)()>(fn)();  // Safety: a relocated pointer into sealed module code
-        }
-      }
+  for (std::uint32_t kind : {elf::kShtPreinitArray, elf::kShtInitArray}) {
+    for (std::size_t i = 0; i < nsec; ++i) {
+      const ElfSection s = v.section(i);
+      if (s.type != kind || !scratch.sections[i].region || s.size < ptr) continue;
+      if (m.init_sections == std::size(m.init))
+        return fail_link(LinkError{LinkErrc::UnsupportedSection, static_cast<std::uint32_t>(i), 0, 0, s.type, 0});
+      m.init[m.init_sections++] = {regions[scratch.sections[i].region]->address + scratch.sections[i].offset,
+                                   static_cast<std::size_t>(s.size / ptr)};
     }
   }
+  for (std::size_t i = 0; i < nsec; ++i) {
+    const ElfSection s = v.section(i);
+    if (s.type == elf::kShtFiniArray && scratch.sections[i].region) m.fini_functions += static_cast<std::size_t>(s.size / ptr);
+  }
+  m.constructed = m.init_sections == 0;
+  for (std::size_t d = 0; d < m.dep_count; ++d) ++m.deps[d]->dependents;
+  out = m;
   return {};
+}
+
+void ModuleLoader::run_constructors(const LoadedModule& m) noexcept {
+  if (m.arch != TargetArch::X86_64 || m.code.host != reinterpret_cast<std::byte*>(m.code.address)) return;
+  for (std::size_t a = 0; a < m.init_sections; ++a) {
+    const std::byte* at = host_of(m, m.init[a].address, m.init[a].count * sizeof(void*));
+    for (std::size_t k = 0; at && k < m.init[a].count; ++k) {
+      std::uint64_t fn = 0;
+      std::memcpy(&fn, at + k * sizeof(void*), sizeof(void*));
+      if (fn == 0 || fn == ~std::uint64_t{0}) continue;  // sentinels some toolchains leave
+      // Safety: a pointer the loader relocated; if it is wild, the fault is
+      // the module's own and is contained like any other of its faults.
+      reinterpret_cast<void (*)()>(fn)();
+    }
+  }
 }
 
 Result<void, LinkError> ModuleLoader::relink(LoadedModule& importer, LoadedModule& from, LoadedModule& to,
@@ -475,19 +490,8 @@ Result<void, LinkError> ModuleLoader::relink(LoadedModule& importer, LoadedModul
   return {};
 }
 
-Result<void, LinkError> ModuleLoader::unload(LoadedModule& m, bool run_destructors) noexcept {
+Result<void, LinkError> ModuleLoader::unload(LoadedModule& m) noexcept {
   if (m.dependents) return Unexpected{LinkError{LinkErrc::InUse, 0, 0, 0, 0, m.dependents}};
-  if (run_destructors && m.code.host == reinterpret_cast<std::byte*>(m.code.address)) {
-    for (std::size_t f = m.fini_sections; f-- > 0;) {
-      const std::byte* at = host_of(m, m.fini[f].address, m.fini[f].count * sizeof(void*));
-      for (std::size_t k = m.fini[f].count; at && k-- > 0;) {
-        std::uint64_t fn = 0;
-        std::memcpy(&fn, at + k * sizeof(void*), sizeof(void*));
-        if (fn == 0 || fn == ~std::uint64_t{0}) continue;
-        reinterpret_cast<void (*)()>(fn)();  // Safety: relocated pointer into module code, still mapped
-      }
-    }
-  }
   for (std::size_t d = 0; d < m.dep_count; ++d) --m.deps[d]->dependents;
   for (Region* r : {&m.code, &m.data, &m.meta})
     if (*r) memory_.release(*r);

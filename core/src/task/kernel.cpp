@@ -10,9 +10,6 @@ namespace dyn {
 namespace {
 Kernel* g_kernel = nullptr;
 constexpr std::byte kStackFill{0xA5};
-// After this many dispatches in a row with no advance of virtual time the
-// kernel charges one tick, so tasks that only yield cannot stall the clock.
-constexpr std::uint64_t kStallLimit = 100'000;
 }  // namespace
 
 Kernel* Kernel::current() noexcept { return g_kernel; }
@@ -34,6 +31,7 @@ void task_trampoline(void* arg) noexcept {
 Kernel::Kernel(TaskTable& table, Policy& policy, const KernelConfig& config, EventSink* sink) noexcept
     : table_(table), policy_(policy), config_(config), sink_(sink) {
   if (config_.tick <= 0) config_.tick = kMillisecond;
+  if (config_.dispatch_cost < kMicrosecond) config_.dispatch_cost = kMicrosecond;
   if (config_.clock == ClockMode::Realtime) real_origin_ = port::clock_now();
   g_kernel = this;
 }
@@ -76,8 +74,7 @@ Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
     return Unexpected{slot.error()};
   }
   Task& t = *slot.value();
-  std::memcpy(t.name, spec.name, len);
-  t.name[len] = '\0';
+  table_.set_name(t, spec.name, len);
   t.model = spec.model;
   t.level = spec.level;
   t.priority = spec.priority;
@@ -167,6 +164,7 @@ void Kernel::run_until(Time end) noexcept {
   end_ = end;
   running_ = true;
   const bool is_virtual = config_.clock == ClockMode::Virtual;
+  port::traps_start();
   if (config_.preemption_ticks) port::tick_start(config_.tick, config_.real_tick_period, is_virtual);
   for (;;) {
     wake_timers();
@@ -190,6 +188,7 @@ void Kernel::run_until(Time end) noexcept {
     dispatch(*t);
   }
   if (config_.preemption_ticks) port::tick_stop();
+  port::traps_stop();
   running_ = false;
   port::kernel_exit();
 }
@@ -218,6 +217,9 @@ void Kernel::begin_segment(Task& t) noexcept {
 
 void Kernel::end_segment(Task& t) noexcept {
   current_ = nullptr;
+  // In virtual time every dispatch costs at least dispatch_cost: a task that
+  // only yields moves the clock (and its watchdog count) like any other.
+  if (config_.clock == ClockMode::Virtual) advance_to(t.slice_start + config_.dispatch_cost);
   const Time end = now();
   const Time used = end - t.slice_start;
   t.run_cpu += used;
@@ -227,12 +229,6 @@ void Kernel::end_segment(Task& t) noexcept {
                                 t.switch_reason == SwitchReason::Exit || t.switch_reason == SwitchReason::Restart;
     sink_->on_event({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation,
                      activation_end});
-  }
-  if (used != 0) {
-    stalled_dispatches_ = 0;
-  } else if (config_.clock == ClockMode::Virtual && ++stalled_dispatches_ >= kStallLimit) {
-    stalled_dispatches_ = 0;
-    advance_to(end + config_.tick);
   }
   after_switch(t);
 }
@@ -247,11 +243,13 @@ void Kernel::dispatch(Task& t) noexcept {
 
 void Kernel::after_switch(Task& t) noexcept {
   // A loop task has one activation for its whole life: its watchdog bounds
-  // the CPU it uses without giving the CPU back, so giving it back restarts
-  // the count. (Preemption does not: that was not the task's choice.)
+  // the CPU it uses without blocking, so blocking (sleep, wait, suspend)
+  // restarts the count. A yield does not: a loop that only yields never
+  // lets the CPU go idle, and is stopped like one that spins. (Nor does a
+  // preemption: that was not the task's choice.)
   if (t.model == RunModel::Loop &&
-      (t.switch_reason == SwitchReason::Yield || t.switch_reason == SwitchReason::Sleep ||
-       t.switch_reason == SwitchReason::Wait || t.switch_reason == SwitchReason::Suspend))
+      (t.switch_reason == SwitchReason::Sleep || t.switch_reason == SwitchReason::Wait ||
+       t.switch_reason == SwitchReason::Suspend))
     t.run_cpu = 0;
   switch (t.switch_reason) {
     case SwitchReason::Yield:
@@ -290,7 +288,21 @@ void Kernel::after_switch(Task& t) noexcept {
       ++t.stats.watchdog_kills;
       emit({EventKind::Watchdog, &t, t.last_start, now(), static_cast<std::uint64_t>(t.run_cpu), false, false});
       reset_context(t);
-      finish_activation(t, true);
+      if (agent_ && agent_->take_back(t)) {
+        resume_after_stop(t);
+      } else {
+        finish_activation(t, true);
+      }
+      break;
+    case SwitchReason::Faulted:
+      ++t.stats.faults;
+      emit({EventKind::Fault, &t, t.last_start, now(), static_cast<std::uint64_t>(t.fault.kind), false, false});
+      reset_context(t);
+      if (agent_ && agent_->take_back(t)) {
+        resume_after_stop(t);
+      } else {
+        make_dead(t, ExitReason::Fault);
+      }
       break;
     case SwitchReason::Restart:  // new code in place: start from the entry, right away
       reset_context(t);
@@ -299,6 +311,18 @@ void Kernel::after_switch(Task& t) noexcept {
       break;
     case SwitchReason::None:
       break;
+  }
+}
+
+// The task's code failed inside an update step and the agent bound it back
+// to the previous version: a job waits for its next release as after a
+// watchdog stop; a loop starts again from its entry at once.
+void Kernel::resume_after_stop(Task& t) noexcept {
+  if (t.model == RunModel::Loop) {
+    t.run_cpu = 0;
+    release(t, now());
+  } else {
+    finish_activation(t, true);
   }
 }
 
@@ -328,11 +352,41 @@ void Kernel::reset_context(Task& t) noexcept {
   t.sp = port::context_init(t.stack, task_trampoline, &t);
 }
 
+bool Kernel::overran(const Task& t) const noexcept {
+  if (t.watchdog <= 0 || config_.clock != ClockMode::Virtual) return false;
+  const Time segment = now() - t.slice_start;
+  return t.run_cpu + (segment > config_.dispatch_cost ? segment : config_.dispatch_cost) >= t.watchdog;
+}
+
 void Kernel::switch_to_kernel(SwitchReason why) noexcept {
   Task& t = *current_;
+  // A loop's yields do not restart its watchdog count (after_switch): the
+  // limit is checked here, where no tick would see a task that only yields.
+  if (why == SwitchReason::Yield && overran(t)) why = SwitchReason::Killed;
   t.switch_reason = why;
-  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Exit || why == SwitchReason::Restart;
+  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Faulted || why == SwitchReason::Exit ||
+                    why == SwitchReason::Restart;
   port::context_switch(&t.sp, kernel_sp_, {}, dies);
+}
+
+void Kernel::stop_for_fault(Task& t, const FaultRecord& record) noexcept {
+  t.fault = record;
+  t.fault.at = now();
+  switch_to_kernel(SwitchReason::Faulted);
+  __builtin_unreachable();  // a faulted context is never resumed
+}
+
+void Kernel::fault_current(FaultRecord record) noexcept {
+  port::kernel_enter();
+  Task& t = *current_;
+  if (fault_owner_) (void)fault_owner_->attribute(t, record);  // names the module
+  stop_for_fault(t, record);
+}
+
+bool Kernel::fault_from_port(FaultRecord record) noexcept {
+  Task* t = current_;
+  if (!running_ || !t || !fault_owner_ || !fault_owner_->attribute(*t, record)) return false;
+  stop_for_fault(*t, record);
 }
 
 // --- task-facing API ----------------------------------------------------------
@@ -344,7 +398,7 @@ void Kernel::yield() noexcept {
   port::kernel_enter();
   Task& self = *current_;
   self.switch_reason = SwitchReason::Yield;
-  if (now() >= end_) {
+  if (now() >= end_ || overran(self)) {  // the dispatcher ends the run, or the watchdog stops the task
     switch_to_kernel(SwitchReason::Yield);
     port::kernel_exit();
     return;
@@ -358,8 +412,8 @@ void Kernel::yield() noexcept {
     next = policy_.pick(n);
   }
   if (!next) {
-    // The run ended (the stall guard advanced time) or the policy chose to
-    // idle: let the dispatcher decide. Our segment is already closed.
+    // The run ended (the dispatch cost reached the end) or the policy chose
+    // to idle: let the dispatcher decide. Our segment is already closed.
     port::context_switch(&self.sp, kernel_sp_, {}, false);
   } else {
     begin_segment(*next);

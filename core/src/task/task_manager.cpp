@@ -3,6 +3,7 @@
 
 #include <cstring>
 
+#include "dyn/checkpoint.hpp"
 #include "dynsched.h"
 
 namespace dyn {
@@ -10,25 +11,176 @@ namespace dyn {
 namespace {
 TaskManager* g_manager = nullptr;
 
-// Every module task starts here: the module's entry gets its state block.
+// Every module task starts here: its first run constructs the module (and
+// restores a boot checkpoint) in the task's own context, then the module's
+// entry gets its state block.
 void module_task_entry(void* arg) noexcept {
   auto& e = *static_cast<RegisterEntry*>(arg);
+  if (e.start != StartStage::Started) TaskManager::current()->start_module(e);
   e.module.descriptor->entry(e.state.host);
 }
 
+// A library module (no entry) has no task of its own: its constructors run in
+// a onetime job of their own, under a watchdog, at the library's level and
+// priority; tasks that import from it wait for them in their first run.
+void library_init_entry(void* arg) noexcept {
+  auto& e = *static_cast<RegisterEntry*>(arg);
+  e.start = StartStage::Constructing;
+  ModuleLoader::run_constructors(e.module);
+  e.module.constructed = true;
+  e.start = StartStage::Started;
+}
+
+constexpr Time kConstructorBudget = 100 * kMillisecond;  // a library's constructor job, unless its spec sets one
+constexpr char kInitPrefix[] = "init:";
+
 Unexpected<InstallError> memory_error() noexcept { return Unexpected{InstallError{InstallError::Stage::Memory}}; }
+
+bool code_holds(const LoadedModule& m, std::uint64_t pc) noexcept {
+  return m.code && pc >= m.code.address && pc - m.code.address < m.code.size;
+}
 }  // namespace
 
 TaskManager::TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept
     : kernel_(kernel), register_(reg), loader_(reg.memory(), reg), arch_(arch) {
   g_manager = this;
+  kernel_.set_fault_owner(this);
+}
+
+TaskManager::~TaskManager() {
+  kernel_.set_fault_owner(nullptr);
+  if (g_manager == this) g_manager = nullptr;
 }
 
 TaskManager* TaskManager::current() noexcept { return g_manager; }
 
 RegisterEntry* TaskManager::current_entry() noexcept {
   if (Task* t = kernel_.running(); t && t->owner) return static_cast<RegisterEntry*>(t->owner);
-  return loading_;
+  return nullptr;
+}
+
+bool TaskManager::attribute(const Task& t, FaultRecord& r) noexcept {
+  auto* e = static_cast<RegisterEntry*>(t.owner);
+  if (!e || !e->has_module) return false;  // not a module's task: the kernel's own code faulted
+  const RegisterEntry* where = e;
+  if (!code_holds(e->module, r.pc)) {
+    // In code the task imports from (a library module), or in the kernel.
+    register_.for_each([&](RegisterEntry& other) {
+      if (where == e && other.has_module && code_holds(other.module, r.pc)) where = &other;
+    });
+  }
+  const bool in_module = code_holds(where->module, r.pc);
+  r.offset = in_module ? r.pc - where->module.code.address : kNoOffset;
+  const ::dyn_module* d = where->module.descriptor;
+  const char* name = d && d->name ? d->name : where->name;
+  std::size_t n = 0;
+  while (name[n] && n + 1 < sizeof r.module) {
+    r.module[n] = name[n];
+    ++n;
+  }
+  r.module[n] = '\0';
+  r.version = d ? d->version : 0;
+  return true;
+}
+
+void TaskManager::start_module(RegisterEntry& e) noexcept {
+  if (e.start == StartStage::Constructing) {
+    // A previous first run was stopped inside the constructors (watchdog):
+    // constructing again could only double what half happened.
+    e.module.constructors_failed = true;
+    kernel_.fault_current(FaultRecord{FaultKind::Constructor});
+  }
+  if (e.start == StartStage::NotStarted) {
+    // The libraries it imports from are constructed first: their constructor
+    // jobs run as soon as the system starts.
+    for (std::size_t d = 0; d < e.module.dep_count; ++d) {
+      const LoadedModule& lib = *e.module.deps[d];
+      while (!lib.constructed) {
+        if (lib.constructors_failed || !constructor_job_alive(lib)) kernel_.fault_current(FaultRecord{FaultKind::Constructor});
+        kernel_.sleep(kMillisecond);
+      }
+    }
+    e.start = StartStage::Constructing;
+    ModuleLoader::run_constructors(e.module);
+    e.module.constructed = true;
+    e.start = e.boot_checkpoint ? StartStage::Restoring : StartStage::Started;
+    if (e.start == StartStage::Restoring) restore_boot_checkpoint(e);
+  } else if (e.start == StartStage::Restoring) {
+    finish_boot_restore(e, BootRestore::Stopped);  // the hook hung or faulted last time
+  }
+  e.start = StartStage::Started;
+}
+
+bool TaskManager::constructor_job_alive(const LoadedModule& lib) noexcept {
+  bool alive = false;
+  register_.for_each([&](RegisterEntry& other) {
+    if (&other.module != &lib) return;
+    const Task* job = other.init_task.valid() ? kernel_.table().find(other.init_task) : nullptr;
+    alive = job && job->state != TaskState::Dead;
+  });
+  return alive;
+}
+
+void TaskManager::restore_boot_checkpoint(RegisterEntry& e) noexcept {
+  const ::dyn_module& d = *e.module.descriptor;
+  BootRestore outcome = BootRestore::Refused;
+  if (auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size})) {
+    const CheckpointView& c = view.value();
+    if (d.restore) {
+      if (d.restore(e.state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()), c.schema) == 0)
+        outcome = BootRestore::Restored;
+    } else if (c.payload.size() == d.state_size && e.state.size >= d.state_size) {
+      std::memcpy(e.state.host, c.payload.data(), c.payload.size());
+      outcome = BootRestore::Restored;
+    }
+  }
+  finish_boot_restore(e, outcome);
+}
+
+void TaskManager::finish_boot_restore(RegisterEntry& e, BootRestore outcome) noexcept {
+  // Whatever a refused or stopped hook left half-written is not state.
+  if (outcome != BootRestore::Restored && e.state) std::memset(e.state.host, 0, e.state.size);
+  register_.memory().release(e.boot_checkpoint);
+  e.boot_checkpoint = Region{};
+  if (e.boot_outcome) *e.boot_outcome = outcome;
+}
+
+Result<void, InstallError> TaskManager::set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
+                                                            BootRestore* outcome) noexcept {
+  if (e.start != StartStage::NotStarted || !e.task.valid() || checkpoint.empty()) return {};
+  if (e.boot_checkpoint) register_.memory().release(e.boot_checkpoint);
+  e.boot_checkpoint = register_.memory().allocate(RegionKind::Meta, checkpoint.size(), 16);
+  if (!e.boot_checkpoint) return memory_error();
+  std::memcpy(e.boot_checkpoint.host, checkpoint.data(), checkpoint.size());
+  e.boot_outcome = outcome;
+  if (outcome) *outcome = BootRestore::Pending;
+  return {};
+}
+
+Result<void, InstallError> TaskManager::start_constructor_job(RegisterEntry& e, const ModuleTaskSpec& spec) noexcept {
+  char name[kTaskNameMax + 1] = {};
+  std::memcpy(name, kInitPrefix, sizeof kInitPrefix - 1);
+  const std::size_t room = kTaskNameMax - (sizeof kInitPrefix - 1);
+  const std::size_t n = std::strlen(e.name);
+  std::memcpy(name + sizeof kInitPrefix - 1, e.name, n < room ? n : room);
+  e.stack = register_.memory().allocate(RegionKind::Stack, spec.stack_size, 16);
+  if (!e.stack) return memory_error();
+  TaskSpec t;
+  t.name = name;
+  t.entry = library_init_entry;
+  t.arg = &e;
+  t.model = RunModel::Job;
+  t.onetime = true;
+  t.level = spec.task.level;  // the library's own place in the schedule: it delays nobody more important
+  t.priority = spec.task.priority;
+  t.tickets = spec.task.tickets;
+  t.watchdog = spec.task.watchdog ? spec.task.watchdog : kConstructorBudget;
+  t.stack = {e.stack.host, e.stack.size};
+  auto id = kernel_.create(t);
+  if (!id) return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, id.error()}};
+  e.init_task = id.value();
+  kernel_.table().find(e.init_task)->owner = &e;  // what its constructors allocate is the library's
+  return {};
 }
 
 Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byte> image, std::string_view name,
@@ -42,9 +194,7 @@ Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byt
   options.arch = arch_;
   options.require_descriptor = true;
   options.replacing = replacing;
-  loading_ = e;  // constructors that allocate are charged to this entry
   auto loaded = loader_.load(view.value(), options, scratch, e->module);
-  loading_ = nullptr;
   if (!loaded) {
     register_.remove(*e);
     const LoadError& le = loaded.error();
@@ -79,7 +229,15 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
   e->heap_limit = spec.heap_limit;
   auto undo = [&] { discard(*e); };
   const ::dyn_module& d = *e->module.descriptor;
-  if (!d.entry) return e;  // a library module: exports only, no task
+  if (!d.entry) {  // a library module: exports only, no task (its constructors get a job of their own)
+    if (ModuleLoader::has_constructors(e->module)) {
+      if (auto job = start_constructor_job(*e, spec); !job) {
+        undo();
+        return Unexpected{job.error()};
+      }
+    }
+    return e;
+  }
   e->stack = register_.memory().allocate(RegionKind::Stack, spec.stack_size, 16);
   if (!e->stack) {
     undo();
@@ -136,6 +294,7 @@ Result<void, InstallError> TaskManager::uninstall(std::string_view name) noexcep
     if (auto r = kernel_.remove(e->task); !r) return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, r.error()}};
     if (tables_) (void)tables_->remove_task(e->task);  // described at install: present
   }
+  if (e->init_task.valid()) (void)kernel_.remove(e->init_task);  // a stale id (slot reaped) is simply not found
   if (e->has_module) (void)loader_.unload(e->module);  // dependents checked above
   e->has_module = false;
   register_.remove(*e);

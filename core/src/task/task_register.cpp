@@ -2,14 +2,23 @@
 #include "dyn/task_register.hpp"
 
 #include <cstring>
-#include <new>
 
 namespace dyn {
 
 namespace {
 int compare_name(std::string_view key, const RegisterEntry& e) noexcept { return key.compare(e.name); }
-constexpr std::size_t kHeapHeader = (sizeof(HeapBlock) + 15) & ~std::size_t{15};
 }  // namespace
+
+const char* to_string(BootRestore r) noexcept {
+  switch (r) {
+    case BootRestore::None: return "no checkpoint";
+    case BootRestore::Pending: return "not run yet";
+    case BootRestore::Restored: return "state from its last checkpoint";
+    case BootRestore::Refused: return "fresh state (its checkpoint was refused)";
+    case BootRestore::Stopped: return "fresh state (its restore hook was stopped)";
+  }
+  return "?";
+}
 
 bool TaskRegister::NameOrder::operator()(const RegisterEntry& a, const RegisterEntry& b) const noexcept {
   return std::strcmp(a.name, b.name) < 0;
@@ -40,51 +49,29 @@ RegisterEntry* TaskRegister::add(std::string_view name, RegisterErrc* why) noexc
 
 RegisterEntry* TaskRegister::find(std::string_view name) noexcept { return by_name_.find(name, compare_name); }
 
-void TaskRegister::release_heap(RegisterEntry& e) noexcept {
-  while (HeapBlock* b = e.heap.pop_first()) memory_.release(b->region);
-  e.heap_bytes = 0;
-}
+void TaskRegister::release_heap(RegisterEntry& e) noexcept { e.heap.release_all(memory_); }
 
 void TaskRegister::remove(RegisterEntry& e) noexcept {
   release_heap(e);
   if (e.stack) memory_.release(e.stack);
   if (e.state) memory_.release(e.state);
+  if (e.boot_checkpoint) memory_.release(e.boot_checkpoint);
   by_name_.erase(e);
-  e.stack = e.state = Region{};
+  e.stack = e.state = e.boot_checkpoint = Region{};
   e.used = false;
 }
 
 void* TaskRegister::heap_allocate(RegisterEntry& e, std::size_t size) noexcept {
-  if (size == 0 || size > (1u << 30)) return nullptr;
-  if (e.heap_limit && e.heap_bytes + size > e.heap_limit) return nullptr;
-  const Region r = memory_.allocate(RegionKind::Heap, kHeapHeader + size, 16);
-  if (!r) return nullptr;
-  // Safety: placement new of the header at the start of a fresh, aligned region.
-  auto* b = ::new (r.host) HeapBlock();
-  b->region = r;
-  b->size = size;
-  (void)e.heap.insert(*b);  // a fresh address cannot be in the tree already
-  e.heap_bytes += size;
-  return r.host + kHeapHeader;
+  if (e.heap_limit && (size > e.heap_limit || e.heap.bytes() > e.heap_limit - size)) return nullptr;
+  return e.heap.allocate(memory_, size);
 }
 
-bool TaskRegister::heap_free(RegisterEntry& e, void* block) noexcept {
-  if (!block) return true;
-  const auto addr = reinterpret_cast<std::uintptr_t>(block);
-  if (addr < kHeapHeader) return false;
-  HeapBlock* b = e.heap.find(addr - kHeapHeader);
-  if (!b) return false;  // not ours, or already freed: refuse rather than corrupt
-  e.heap.erase(*b);
-  e.heap_bytes -= b->size;
-  memory_.release(b->region);
-  return true;
+HeapFree TaskRegister::heap_free(RegisterEntry& e, void* block, std::uintptr_t* breach) noexcept {
+  if (!block) return HeapFree::Freed;
+  return e.heap.free(memory_, block, breach);
 }
 
-void TaskRegister::adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept {
-  while (HeapBlock* b = from.heap.pop_first()) (void)to.heap.insert(*b);
-  to.heap_bytes += from.heap_bytes;
-  from.heap_bytes = 0;
-}
+void TaskRegister::adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept { to.heap.adopt(from.heap); }
 
 void TaskRegister::rename(RegisterEntry& e, std::string_view name) noexcept {
   by_name_.erase(e);
@@ -97,6 +84,9 @@ const ExportedSymbol* TaskRegister::find(std::string_view name, LoadedModule** o
                                          const LoadedModule* skip) const noexcept {
   if (owner) *owner = nullptr;
   if (name == kDescriptorSymbol) return nullptr;  // each module's own
+  // The kernel first: its names cannot be taken over (a module defining one
+  // is refused at load as well).
+  if (const ExportedSymbol* k = find_symbol(kernel_exports(), name)) return k;
   for (RegisterEntry* e = by_name_.first(); e; e = by_name_.next(*e)) {
     if (!e->has_module || &e->module == skip) continue;
     if (const ExportedSymbol* s = find_symbol(e->module.exports, name)) {
@@ -104,8 +94,7 @@ const ExportedSymbol* TaskRegister::find(std::string_view name, LoadedModule** o
       return s;
     }
   }
-  if (owner) *owner = nullptr;
-  return find_symbol(kernel_exports(), name);
+  return nullptr;
 }
 
 }  // namespace dyn

@@ -22,7 +22,19 @@ Result<Task*, TaskError> TaskTable::allocate() noexcept {
   return Unexpected{TaskError{TaskErrc::TableFull, static_cast<std::int64_t>(slots_.size())}};
 }
 
+bool TaskTable::NameOrder::operator()(const Task& a, const Task& b) const noexcept {
+  return std::strcmp(a.name, b.name) < 0;
+}
+
+void TaskTable::set_name(Task& t, const char* name, std::size_t length) noexcept {
+  if (static_cast<RbHook<NameTag>&>(t).rb_linked()) by_name_.erase(t);
+  std::memset(t.name, 0, sizeof t.name);
+  std::memcpy(t.name, name, length < kTaskNameMax ? length : kTaskNameMax);
+  by_name_.insert(t);
+}
+
 void TaskTable::release(Task& t) noexcept {
+  if (static_cast<RbHook<NameTag>&>(t).rb_linked()) by_name_.erase(t);
   const std::size_t slot = t.id.slot();
   t.state = TaskState::Free;
   --used_;
@@ -37,10 +49,14 @@ Task* TaskTable::find(TaskId id) noexcept {
 }
 
 Task* TaskTable::find_by_name(const char* name) noexcept {
-  for (Task& t : slots_) {
-    if (t.state != TaskState::Free && std::strncmp(t.name, name, kTaskNameMax + 1) == 0) return &t;
+  if (!name) return nullptr;
+  auto cmp = [](const char* key, const Task& t) { return std::strncmp(key, t.name, kTaskNameMax + 1); };
+  Task* dead = nullptr;
+  for (Task* t = by_name_.lower_bound(name, cmp); t && cmp(name, *t) == 0; t = by_name_.next(*t)) {
+    if (t->state != TaskState::Dead) return t;
+    if (!dead) dead = t;
   }
-  return nullptr;
+  return dead;
 }
 
 const char* to_string(TaskErrc e) noexcept {
@@ -60,6 +76,21 @@ const char* to_string(TaskErrc e) noexcept {
     case TaskErrc::BadState: return "operation not allowed in the task's current state";
   }
   return "unknown task error";
+}
+
+const char* to_string(FaultKind k) noexcept {
+  switch (k) {
+    case FaultKind::None: return "none";
+    case FaultKind::MemoryAccess: return "memory access violation";
+    case FaultKind::StackOverflow: return "stack overflow (guard hit)";
+    case FaultKind::Bus: return "bus error";
+    case FaultKind::IllegalInstruction: return "illegal instruction";
+    case FaultKind::DivideByZero: return "integer divide by zero";
+    case FaultKind::Arithmetic: return "arithmetic trap";
+    case FaultKind::HeapCorruption: return "heap guard overwritten";
+    case FaultKind::Constructor: return "constructors stopped before they completed";
+  }
+  return "?";
 }
 
 const char* to_string(TaskState s) noexcept {
@@ -82,6 +113,7 @@ const char* to_string(ExitReason r) noexcept {
     case ExitReason::Watchdog: return "watchdog";
     case ExitReason::StackOverflow: return "stack overflow";
     case ExitReason::Removed: return "removed";
+    case ExitReason::Fault: return "fault";
   }
   return "?";
 }

@@ -45,6 +45,11 @@ const char* to_string(UpdateOutcome o) noexcept {
     case UpdateOutcome::Committed: return "committed";
     case UpdateOutcome::QuiesceTimeout: return "aborted: no consistent point before the timeout";
     case UpdateOutcome::CheckpointFailed: return "aborted: the old version's checkpoint hook failed";
+    case UpdateOutcome::ConstructorStopped:
+      return "rolled back: the new version's constructors were stopped (watchdog or fault)";
+    case UpdateOutcome::RestoreStopped:
+      return "rolled back: the new version's restore hook was stopped (watchdog or fault)";
+    case UpdateOutcome::FaultInProbation: return "rolled back: the new version faulted during probation";
     case UpdateOutcome::RestoreRefused: return "rolled back: the new version refused the state";
     case UpdateOutcome::WatchdogInProbation: return "rolled back: watchdog stop during probation";
     case UpdateOutcome::ProbationTimeout: return "rolled back: too few consistent points during probation";
@@ -127,6 +132,18 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     auto sealed = seal_checkpoint({buffer.host, buffer.size}, d.name, d.version, d.state_schema,
                                   static_cast<std::size_t>(length));
     if (sealed && store_->put_checkpoint(t.name, {buffer.host, sealed.value()})) ++checkpoints_stored_;
+  } else {
+    ++checkpoints_refused_;
+    Line line;
+    line << "checkpoint of " << t.name << ": ";
+    if (length < 0) {
+      line << "its hook failed; the previous checkpoint stays";
+    } else {
+      line << "its hook returned " << static_cast<std::uint32_t>(length > 0xFFFFFFFF ? 0xFFFFFFFF : length)
+           << " bytes, more than its capacity of " << static_cast<std::uint32_t>(capacity)
+           << "; not stored, the previous checkpoint stays";
+    }
+    tasks_.kernel().log_system(2, line.c_str());
   }
   memory.release(buffer);
 }
@@ -142,6 +159,7 @@ void UpdateManager::say(const char* what) noexcept {
 
 Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderScratch scratch) noexcept {
   if (busy()) return Unexpected{UpdateError{UpdateErrc::Busy}};
+  if (r.probation_points == 0) return Unexpected{UpdateError{UpdateErrc::BadProbation}};
   Kernel& k = tasks_.kernel();
   Task* t = r.task ? k.table().find_by_name(r.task) : nullptr;
   if (!t || t->state == TaskState::Dead) return Unexpected{UpdateError{UpdateErrc::NoSuchTask}};
@@ -314,45 +332,39 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   std::byte* payload = buffer.data() + kCheckpointHeaderSize;
   const std::size_t capacity = buffer.size() - kCheckpointHeaderSize;
   std::int64_t length = -1;
+  swap_step_ = SwapStep::Checkpoint;
   if (od.checkpoint) {
     length = od.checkpoint(old_->state.host, payload, static_cast<std::uint32_t>(capacity));
   } else if (od.state_size <= capacity) {
     std::memcpy(payload, old_->state.host, od.state_size);  // no hook: the state as it is
     length = od.state_size;
   }
+  swap_step_ = SwapStep::None;
   if (length < 0 || static_cast<std::size_t>(length) > capacity ||
       !seal_checkpoint(buffer, od.name, od.version, od.state_schema, static_cast<std::size_t>(length))) {
+    if (length > 0 && static_cast<std::size_t>(length) > capacity) {
+      Line line;
+      line << "the old version's checkpoint hook returned "
+           << static_cast<std::uint32_t>(length > 0xFFFFFFFF ? 0xFFFFFFFF : length) << " bytes, more than its capacity of "
+           << static_cast<std::uint32_t>(capacity);
+      say(line.c_str());
+    }
     finish(UpdateOutcome::CheckpointFailed);
     return;  // the old version simply goes on
   }
   record_.checkpoint_bytes = kCheckpointHeaderSize + static_cast<std::size_t>(length);
 
-  // Swap: from here the task belongs to the new version — kernel binding
-  // and kernel tables (seed 004) in one step.
-  new_->task = t.id;
-  if (!tasks_.describe_task(*new_, old_->stack, true)) {
-    new_->task = TaskId{};
-    finish(UpdateOutcome::TablesRefused);
-    return;  // nothing was swapped: the old version goes on
+  // The new version takes the task for its constructors and its restore
+  // hook (what they allocate is its own); if either is stopped, take_back()
+  // binds the task to the old version again before it can run.
+  bind(t, new_);
+  swap_step_ = SwapStep::Construct;
+  if (!new_->module.constructed) {
+    ModuleLoader::run_constructors(new_->module);
+    new_->module.constructed = true;
   }
-  port::kernel_enter();
-  t.arg = new_;
-  t.owner = new_;
-  const bool relinked = !old_->module.dependents || relink_importers(old_->module, new_->module);
-  port::kernel_exit();
-  if (!relinked) {  // checked by the dry run at request: cannot happen, but never half-swap
-    port::kernel_enter();
-    (void)relink_importers(new_->module, old_->module);
-    t.arg = old_;
-    t.owner = old_;
-    port::kernel_exit();
-    (void)tasks_.describe_task(*old_, old_->stack, true);
-    new_->task = TaskId{};
-    finish(UpdateOutcome::RestoreRefused);
-    return;
-  }
-
   // Restore: the decheckpointer is the new version's hook, fed through the validating view.
+  swap_step_ = SwapStep::Restore;
   int restored = -1;
   if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes), CheckpointView::Verify::Header)) {
     const CheckpointView& c = view.value();
@@ -364,26 +376,65 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
       restored = 0;
     }
   }
+  swap_step_ = SwapStep::None;
   if (restored != 0) {
-    port::kernel_enter();
-    if (new_->module.dependents) (void)relink_importers(new_->module, old_->module);
-    t.arg = old_;
-    t.owner = old_;
-    port::kernel_exit();
-    (void)tasks_.describe_task(*old_, old_->stack, true);  // it held before: it holds again
-    new_->task = TaskId{};
+    bind(t, old_);
     finish(UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
+  }
+  new_->start = StartStage::Started;
+
+  // Swap: the kernel tables (seed 004) and the importers follow, in one step.
+  new_->task = t.id;
+  if (!tasks_.describe_task(*new_, old_->stack, true)) {
+    new_->task = TaskId{};
+    bind(t, old_);
+    finish(UpdateOutcome::TablesRefused);
+    return;  // nothing was swapped: the old version goes on
+  }
+  port::kernel_enter();
+  const bool relinked = !old_->module.dependents || relink_importers(old_->module, new_->module);
+  if (!relinked) (void)relink_importers(new_->module, old_->module);  // checked by the dry run: never half-swap
+  port::kernel_exit();
+  if (!relinked) {
+    bind(t, old_);
+    (void)tasks_.describe_task(*old_, old_->stack, true);
+    new_->task = TaskId{};
+    finish(UpdateOutcome::RestoreRefused);
+    return;
   }
 
   record_.unavailable_real_ns = port::clock_now_ns() - real_start;
   baseline_kills_ = t.stats.watchdog_kills;
+  baseline_faults_ = t.stats.faults;
   baseline_points_ = t.stats.checkpoints;
   record_.finished_at = k.now();  // probation starts here
   phase_ = UpdatePhase::Probation;
   say("state checkpointed and restored into the new version; on probation");
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
+}
+
+void UpdateManager::bind(Task& t, RegisterEntry* version) noexcept {
+  port::kernel_enter();
+  t.arg = version;
+  t.owner = version;
+  port::kernel_exit();
+}
+
+// In the kernel's context: the task was stopped while module code of the
+// update ran in it. It is bound to the old version at once (its context was
+// reset, so no frame of the new code survives); poll() finishes the update.
+bool UpdateManager::take_back(Task& t) noexcept {
+  if (phase_ != UpdatePhase::Quiescing || t.id != task_ || swap_step_ == SwapStep::None) return false;
+  swap_failed_ = swap_step_ == SwapStep::Checkpoint  ? UpdateOutcome::CheckpointFailed
+                 : swap_step_ == SwapStep::Construct ? UpdateOutcome::ConstructorStopped
+                                                     : UpdateOutcome::RestoreStopped;
+  swap_step_ = SwapStep::None;
+  t.arg = old_;
+  t.owner = old_;
+  if (worker_.valid()) (void)tasks_.kernel().notify(worker_, Notification{1});
+  return true;
 }
 
 void UpdateManager::poll() noexcept {
@@ -412,8 +463,15 @@ void UpdateManager::poll() noexcept {
     return;
   }
   if (phase_ == UpdatePhase::Quiescing) {
-    if (!t) {
+    if (swap_failed_ != UpdateOutcome::None) {
+      const UpdateOutcome why = swap_failed_;
+      swap_failed_ = UpdateOutcome::None;
+      finish(why);  // the task is the old version's again (take_back)
+    } else if (!t) {
       finish(UpdateOutcome::TaskGone);
+    } else if (swap_step_ != SwapStep::None) {
+      // The swap is under way in the task (preempted in a hook or in the
+      // new constructors): its watchdog bounds it, not the quiesce timeout.
     } else if (now - record_.requested_at > quiesce_timeout_) {
       port::kernel_enter();
       t->update_pending = false;
@@ -423,6 +481,9 @@ void UpdateManager::poll() noexcept {
   } else if (phase_ == UpdatePhase::Probation) {
     if (!t) {
       finish(UpdateOutcome::TaskGone);
+    } else if (t->stats.faults > baseline_faults_ ||
+               (t->state == TaskState::Dead && t->exit_reason == ExitReason::Fault)) {
+      roll_back(UpdateOutcome::FaultInProbation);
     } else if (t->stats.watchdog_kills > baseline_kills_ ||
                (t->state == TaskState::Dead && t->exit_reason != ExitReason::Completed)) {
       roll_back(UpdateOutcome::WatchdogInProbation);
@@ -486,12 +547,16 @@ void UpdateManager::commit() noexcept {
 
 void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   const bool journaled = outcome == UpdateOutcome::Committed || outcome == UpdateOutcome::WatchdogInProbation ||
-                         outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
+                         outcome == UpdateOutcome::FaultInProbation || outcome == UpdateOutcome::ProbationTimeout ||
+                         outcome == UpdateOutcome::Abandoned;
   if (!journaled) journal_end(false);  // aborted or refused: the trial is dropped
   record_.outcome = outcome;
   record_.finished_at = tasks_.kernel().now();
   if (new_ && outcome != UpdateOutcome::Committed) {
+    // The invariant the whole machine keeps: no task is bound to code that is freed.
+    if (Task* t = tasks_.kernel().table().find(task_); t && t->owner == new_) bind(*t, old_);
     const bool rolled_back = outcome == UpdateOutcome::WatchdogInProbation ||
+                             outcome == UpdateOutcome::FaultInProbation ||
                              outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
     if (rolled_back && old_ && old_->module.dependents && !importers_between_runs() &&
         outcome != UpdateOutcome::Abandoned) {
@@ -502,6 +567,8 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   }
   new_ = nullptr;
   old_ = nullptr;
+  swap_step_ = SwapStep::None;
+  swap_failed_ = UpdateOutcome::None;
   if (checkpoint_) tasks_.task_register().memory().release(checkpoint_);
   checkpoint_ = Region{};
   phase_ = UpdatePhase::Idle;

@@ -1,8 +1,8 @@
 // cxx_virtual — virtual calls through base pointers (vtables: R_X86_64_64 in
 // .data.rel.ro with -fPIC, .rodata with -fno-pic), a three-level hierarchy
 // with a qualified call to the base implementation, and a static object whose
-// constructor runs from .init_array at load and whose destructor runs from
-// .fini_array at unload (built with -fno-use-cxa-atexit).
+// constructor runs from .init_array in the module's context and whose
+// destructor sits in .fini_array, never run (built with -fno-use-cxa-atexit).
 #include "programs.h"
 
 extern "C" {

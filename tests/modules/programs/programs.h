@@ -33,9 +33,9 @@ DYN_TEST_PROGRAMS(DYN_TEST_PROGRAM_DECLARE)
 
 /* cxx_virtual: the static object's constructor stores this value in
  * prog_cxx_virtual_constructed (read by prog_cxx_virtual, so a loader that
- * skips .init_array gives a different checksum). Its destructor, run from
- * .fini_array at unload, stores PROG_CXX_VIRTUAL_DESTROYED through
- * prog_cxx_virtual_on_destroy if the test has pointed that at its own memory. */
+ * skips .init_array gives a different checksum). Its destructor would store
+ * PROG_CXX_VIRTUAL_DESTROYED through prog_cxx_virtual_on_destroy if the test
+ * pointed that at its own memory; the runtime never runs it (docs/modules.md). */
 #define PROG_CXX_VIRTUAL_CONSTRUCTED 0xC0DEC7u
 #define PROG_CXX_VIRTUAL_DESTROYED 0xDE57u
 extern uint32_t prog_cxx_virtual_constructed;

@@ -1,0 +1,291 @@
+// fault_containment_test.cpp — nothing a module does takes the system down.
+//
+// Each test installs a module that misbehaves (tests/modules/hostile.c: it
+// faults, hangs, spins in a constructor, lies about its checkpoint, or tries
+// to take over a kernel name) beside two ordinary periodic tasks, and checks
+// that the module's task alone is stopped or refused, with a fault record
+// that says what it did, while the others keep every run of their schedule
+// and the process lives on.
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+#include "updatable_system.hpp"
+
+#ifndef DYN_TEST_PROGRAMS_DIR
+#error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
+#endif
+
+namespace dyn {
+namespace {
+
+using test::UpdatableSystem;
+
+std::vector<std::byte> hostile(const std::string& mode) {
+  return test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/hostile_" + mode + ".o");
+}
+
+// Two periodic tasks that must never miss a run, whatever the module does.
+struct Bystanders {
+  explicit Bystanders(UpdatableSystem& s) : sys(s) {
+    sys.periodic("attitude_loop", 6, 100 * kMillisecond);
+    sys.periodic("telemetry", 5, 500 * kMillisecond);
+  }
+  ::testing::AssertionResult kept_their_schedule() {
+    const Time end = sys.kernel->now();
+    for (const auto& [name, interval] :
+         std::vector<std::pair<std::string, Time>>{{"attitude_loop", 100 * kMillisecond}, {"telemetry", 500 * kMillisecond}}) {
+      const auto& starts = sys.events.starts[name];
+      const auto expected = static_cast<std::size_t>((end - 1) / interval + 1);
+      if (starts.size() != expected)
+        return ::testing::AssertionFailure() << name << ": " << starts.size() << " runs, expected " << expected;
+      for (std::size_t k = 0; k < starts.size(); ++k)
+        if (starts[k] < static_cast<Time>(k) * interval || starts[k] > static_cast<Time>(k) * interval + 5 * kMillisecond)
+          return ::testing::AssertionFailure() << name << " run " << k << " at " << starts[k];
+    }
+    return ::testing::AssertionSuccess();
+  }
+  UpdatableSystem& sys;
+};
+
+// Installs `image` as the task "beacon" (a job every second, 50 ms watchdog,
+// or a loop) and returns its entry, or nullptr with the error in *why.
+RegisterEntry* install(UpdatableSystem& s, const std::vector<std::byte>& image, RunModel model = RunModel::Job,
+                       Time watchdog = 50 * kMillisecond, InstallError* why = nullptr) {
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.model = model;
+  spec.task.priority = 2;
+  spec.task.interval = model == RunModel::Job ? kSecond : 0;
+  spec.task.watchdog = watchdog;
+  auto r = s.install_image(image, spec);
+  if (!r && why) *why = r.error();
+  return r ? r.value() : nullptr;
+}
+
+struct FaultCase {
+  const char* mode;
+  FaultKind kind;
+  bool in_module_code;  // the faulting instruction is the module's own (else a kernel export it called)
+};
+
+class AFaultingModule : public ::testing::TestWithParam<FaultCase> {};
+
+TEST_P(AFaultingModule, IsStoppedAloneWithItsFaultRecord) {
+  const FaultCase& c = GetParam();
+  UpdatableSystem s;
+  Bystanders others(s);
+  const auto image = hostile(c.mode);
+  ASSERT_FALSE(image.empty()) << c.mode;
+  RegisterEntry* e = install(s, image);
+  ASSERT_NE(e, nullptr);
+  s.kernel->run_until(5 * kSecond);
+
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.exit_reason, ExitReason::Fault);
+  EXPECT_EQ(t.stats.runs, 1u) << "stopped at its first run, not released again";
+  EXPECT_EQ(t.stats.faults, 1u);
+  const FaultRecord& f = t.fault;
+  EXPECT_EQ(f.kind, c.kind) << to_string(f.kind);
+  EXPECT_STREQ(f.module, "beacon");
+  EXPECT_EQ(f.version, 9u);
+  EXPECT_NE(f.pc, 0u);
+  if (c.in_module_code) {
+    ASSERT_NE(f.offset, kNoOffset) << "the faulting instruction is in the module's code";
+    EXPECT_LT(f.offset, e->module.code.size);
+    EXPECT_EQ(f.pc, e->module.code.address + f.offset);
+  } else {
+    EXPECT_EQ(f.offset, kNoOffset) << "the fault is in the kernel export the module called";
+  }
+  if (c.kind == FaultKind::HeapCorruption) {
+    EXPECT_EQ(e->heap.blocks(), 0u) << "the breached block was freed";
+  }
+  const std::string mode = c.mode;
+  if (c.kind == FaultKind::MemoryAccess && mode != "writes_its_code" && mode != "heap_runs_off") {
+    EXPECT_LT(f.address, 4096u) << "a NULL (or near-NULL) access";
+  }
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Hostile, AFaultingModule,
+    ::testing::Values(FaultCase{"first_run_faults", FaultKind::MemoryAccess, true},
+                      FaultCase{"divides_by_zero", FaultKind::DivideByZero, true},
+                      FaultCase{"illegal_instruction", FaultKind::IllegalInstruction, true},
+                      FaultCase{"stack_overflow", FaultKind::StackOverflow, true},
+                      FaultCase{"writes_its_code", FaultKind::MemoryAccess, true},
+                      FaultCase{"bad_log_pointer", FaultKind::MemoryAccess, false},
+                      FaultCase{"ctor_faults", FaultKind::MemoryAccess, true},
+                      FaultCase{"heap_underwrite", FaultKind::HeapCorruption, true},
+                      FaultCase{"heap_overflow", FaultKind::HeapCorruption, true},
+                      FaultCase{"heap_runs_off", FaultKind::MemoryAccess, true}),
+    [](const ::testing::TestParamInfo<FaultCase>& p) { return std::string(p.param.mode); });
+
+TEST(FaultContainment, AConstructorThatSpinsIsStoppedByTheWatchdogAndTheTaskHeld) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  ASSERT_NE(install(s, hostile("ctor_spins")), nullptr);
+  s.kernel->run_until(5 * kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.stats.watchdog_kills, 1u) << "its first run, inside the constructor";
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.exit_reason, ExitReason::Fault);
+  EXPECT_EQ(t.fault.kind, FaultKind::Constructor) << "the next release found the constructors unfinished";
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+RegisterEntry* install_named(UpdatableSystem& s, const char* object, const char* name, Time interval = kSecond) {
+  ModuleTaskSpec spec;
+  spec.task.name = name;
+  spec.task.priority = 2;
+  spec.task.interval = interval;
+  spec.task.watchdog = 50 * kMillisecond;
+  auto r = s.install_image(test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/" + object + ".o"), spec);
+  return r ? r.value() : nullptr;
+}
+
+std::uint32_t state_word(UpdatableSystem& s, const char* task) {
+  const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name(task)->owner);
+  std::uint32_t v = 0;
+  std::memcpy(&v, e->state.host, 4);
+  return v;
+}
+
+TEST(FaultContainment, ALibraryModulesConstructorsRunInAJobOfTheirOwnBeforeItsImporters) {
+  UpdatableSystem s;
+  RegisterEntry* lib = install_named(s, "ctor_library", "ctor_library");
+  ASSERT_NE(lib, nullptr);
+  EXPECT_FALSE(lib->module.constructed) << "install ran no module code";
+  ASSERT_TRUE(lib->init_task.valid());
+  EXPECT_STREQ(s.kernel->table().find(lib->init_task)->name, "init:ctor_library");
+  ASSERT_NE(install_named(s, "ctor_library_user", "user"), nullptr);
+  s.kernel->run_until(100 * kMillisecond);
+  EXPECT_TRUE(lib->module.constructed);
+  EXPECT_EQ(state_word(s, "user"), 42u) << "the importer ran after the library's constructor";
+}
+
+TEST(FaultContainment, ALibraryWhoseConstructorSpinsIsStoppedAndItsImportersHeld) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  RegisterEntry* lib = install_named(s, "ctor_library_spins", "ctor_library");
+  ASSERT_NE(lib, nullptr);
+  ASSERT_NE(install_named(s, "ctor_library_user", "user"), nullptr);
+  s.kernel->run_until(3 * kSecond);
+  const Task* init = s.kernel->table().find(lib->init_task);
+  ASSERT_NE(init, nullptr);
+  EXPECT_EQ(init->exit_reason, ExitReason::Watchdog);
+  const Task& user = *s.kernel->table().find_by_name("user");
+  EXPECT_EQ(user.state, TaskState::Dead);
+  EXPECT_EQ(user.exit_reason, ExitReason::Fault);
+  EXPECT_EQ(user.fault.kind, FaultKind::Constructor);
+  EXPECT_EQ(state_word(s, "user"), 0u) << "it never called into the unconstructed library";
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+TEST(FaultContainment, AModuleMayNotDefineAKernelName) {
+  for (const char* mode : {"exports_dyn_malloc", "exports_memcpy"}) {
+    UpdatableSystem s;
+    const std::size_t before = s.memory.stats().total_bytes();
+    InstallError why{};
+    EXPECT_EQ(install(s, hostile(mode), RunModel::Job, 0, &why), nullptr) << mode;
+    EXPECT_EQ(why.stage, InstallError::Stage::Link) << mode;
+    EXPECT_EQ(why.link.code, LinkErrc::KernelName) << mode;
+    EXPECT_EQ(s.memory.stats().total_bytes(), before) << mode << ": nothing leaks";
+  }
+}
+
+TEST(FaultContainment, KernelNamesResolveToTheKernelWhateverIsInstalled) {
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  LoadedModule* owner = reinterpret_cast<LoadedModule*>(1);
+  const ExportedSymbol* m = s.reg.find("memcpy", &owner);
+  ASSERT_NE(m, nullptr);
+  EXPECT_EQ(owner, nullptr) << "the kernel's, not a module's";
+  EXPECT_EQ(m, find_symbol(kernel_exports(), "memcpy"));
+}
+
+TEST(FaultContainment, ALoopThatOnlyYieldsMovesTheClockAndItsWatchdogStopsIt) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  ASSERT_NE(install(s, hostile("yield_loop"), RunModel::Loop, 20 * kMillisecond), nullptr);
+  s.kernel->run_until(10 * kSecond);  // returns: the clock moved
+  EXPECT_EQ(s.kernel->now(), 10 * kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.exit_reason, ExitReason::Watchdog);
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+TEST(FaultContainment, ALoopThatOnlyYieldsWithoutAWatchdogCannotFreezeTheMission) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  ASSERT_NE(install(s, hostile("yield_loop"), RunModel::Loop, 0), nullptr);
+  s.kernel->run_until(kSecond);
+  EXPECT_EQ(s.kernel->now(), kSecond);
+  const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("beacon")->owner);
+  std::uint32_t runs = 0;
+  std::memcpy(&runs, e->state.host + 8, 4);
+  EXPECT_GT(runs, 1000u) << "it ran, a dispatch cost at a time";
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+TEST(FaultContainment, ALoopPollingTheKernelWithoutSwitchingIsChargedAndStopped) {
+  // dyn_notify_wait(0) enters the kernel but never switches: the port still
+  // sees one stretch of task code and charges it as a runaway.
+  UpdatableSystem s;
+  Bystanders others(s);
+  ASSERT_NE(install(s, hostile("wait_zero_loop"), RunModel::Loop, 20 * kMillisecond), nullptr);
+  s.kernel->run_until(kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.exit_reason, ExitReason::Watchdog);
+}
+
+TEST(FaultContainment, AnUpdateFromAVersionWhoseCheckpointLiesIsAbortedAndTheOldGoesOn) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(install(s, hostile("checkpoint_oversized")), nullptr);
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond);
+  EXPECT_EQ(s.update_to(test::module_image("beacon", "beacon_v2")), UpdateOutcome::CheckpointFailed);
+  EXPECT_EQ(s.beacon_version(), 9u);
+  s.kernel->run_until(s.kernel->now() + 3 * kSecond);
+  EXPECT_GT(s.kernel->table().find_by_name("beacon")->stats.completions, 4u);
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+TEST(FaultContainment, AnOversizedPeriodicCheckpointIsReportedAndTheStoredOneKept) {
+  test::RamStore ram;
+  ModuleStore& store = ram.store;
+  UpdatableSystem s;
+  ASSERT_NE(install(s, hostile("checkpoint_oversized")), nullptr);
+  s.start_worker();
+  s.updates->set_store(&store);
+  s.updates->set_checkpoint_period(kSecond);
+  s.kernel->run_until(5 * kSecond);
+  EXPECT_GE(s.updates->checkpoints_refused(), 3u);
+  EXPECT_EQ(s.updates->checkpoints_stored(), 0u);
+  std::vector<std::byte> read(4096);
+  EXPECT_FALSE(store.last_checkpoint("beacon", read)) << "nothing stored from a hook that overran its buffer";
+}
+
+TEST(FaultContainment, AnUpdateWithNoProbationPointIsRefused) {
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
+  const auto image = test::module_image("beacon", "beacon_v2");
+  UpdateRequest r;
+  r.task = "beacon";
+  r.image = image;
+  r.probation_points = 0;
+  auto refused = s.updates->request(r, s.scratch_for(image));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, UpdateErrc::BadProbation);
+  EXPECT_FALSE(s.updates->busy());
+}
+
+}  // namespace
+}  // namespace dyn

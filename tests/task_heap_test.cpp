@@ -1,0 +1,112 @@
+// task_heap_test.cpp — the per-task heap: guarded slots, bookkeeping out of band, every byte back.
+#include <gtest/gtest.h>
+
+#include <cstring>
+#include <random>
+#include <vector>
+
+#include "dyn/task_heap.hpp"
+#include "host_module_memory.hpp"
+
+namespace dyn {
+namespace {
+
+TEST(TaskHeap, BlocksAreAlignedDistinctAndEveryByteComesBack) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  std::mt19937 rng(7);
+  std::vector<std::pair<std::byte*, std::size_t>> live;
+  for (int i = 0; i < 5000; ++i) {
+    if (!live.empty() && rng() % 3 == 0) {
+      const std::size_t k = rng() % live.size();
+      EXPECT_EQ(heap.free(memory, live[k].first), HeapFree::Freed);
+      live[k] = live.back();
+      live.pop_back();
+      continue;
+    }
+    const std::size_t size = 1 + rng() % (rng() % 8 == 0 ? 100'000 : 300);
+    auto* p = static_cast<std::byte*>(heap.allocate(memory, size));
+    ASSERT_NE(p, nullptr);
+    EXPECT_EQ(reinterpret_cast<std::uintptr_t>(p) % 16, 0u);
+    std::memset(p, 0x5A, size);  // the whole block is the module's: writing all of it breaches nothing
+    live.push_back({p, size});
+  }
+  for (const auto& [p, size] : live) {
+    for (std::size_t j = 0; j < size; ++j) ASSERT_EQ(p[j], std::byte{0x5A}) << "blocks overlap";
+  }
+  EXPECT_EQ(heap.blocks(), live.size());
+  for (const auto& [p, size] : live) EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+  EXPECT_EQ(heap.bytes(), 0u);
+  EXPECT_EQ(memory.stats().regions[static_cast<int>(RegionKind::Heap)], 1u) << "empty arenas are returned but one";
+  EXPECT_EQ(memory.stats().bytes[static_cast<int>(RegionKind::Heap)], kHeapArenaSize);
+  heap.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u) << "every arena and record is returned";
+}
+
+TEST(TaskHeap, AWriteJustOutsideABlockIsFoundWhenItIsFreed) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  for (std::ptrdiff_t offset : {std::ptrdiff_t{-1}, std::ptrdiff_t{-16}, std::ptrdiff_t{40}, std::ptrdiff_t{47}}) {
+    auto* keep = static_cast<std::byte*>(heap.allocate(memory, 40));  // a neighbour, so the arena stays
+    auto* p = static_cast<std::byte*>(heap.allocate(memory, 40));
+    ASSERT_TRUE(keep && p);
+    p[offset] = std::byte{0};
+    std::uintptr_t breach = 0;
+    EXPECT_EQ(heap.free(memory, p, &breach), HeapFree::Corrupted) << offset;
+    EXPECT_EQ(breach, reinterpret_cast<std::uintptr_t>(p + offset)) << offset;
+    EXPECT_EQ(heap.free(memory, keep), HeapFree::Freed);
+  }
+  heap.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
+TEST(TaskHeap, ForeignInteriorAndDoubleFreesChangeNothing) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  TaskHeap other;
+  auto* p = static_cast<std::byte*>(heap.allocate(memory, 64));
+  auto* q = static_cast<std::byte*>(other.allocate(memory, 64));
+  EXPECT_EQ(heap.free(memory, q), HeapFree::NotABlock);
+  EXPECT_EQ(heap.free(memory, p + 8), HeapFree::NotABlock);
+  EXPECT_EQ(heap.find(reinterpret_cast<std::uintptr_t>(p + 8)), heap.find(reinterpret_cast<std::uintptr_t>(p)));
+  EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+  EXPECT_EQ(heap.free(memory, p), HeapFree::NotABlock);
+  EXPECT_EQ(heap.allocate(memory, 0), nullptr);
+  EXPECT_EQ(heap.allocate(memory, std::size_t{1} << 40), nullptr);
+  heap.release_all(memory);
+  other.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
+TEST(TaskHeap, AllocateAndFreeInALoopReusesOneSlotWithoutNewMemory) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  void* first = heap.allocate(memory, 64);
+  EXPECT_EQ(heap.free(memory, first), HeapFree::Freed);
+  const auto after_first = memory.stats();
+  for (int i = 0; i < 1000; ++i) {
+    void* p = heap.allocate(memory, 64);
+    EXPECT_EQ(p, first) << "the freed slot of its class comes back";
+    EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+  }
+  EXPECT_EQ(memory.stats().total_bytes(), after_first.total_bytes());
+  EXPECT_EQ(memory.stats().total_regions(), after_first.total_regions());
+  heap.release_all(memory);
+}
+
+TEST(TaskHeap, AdoptedBlocksAreTheNewOwnersToFree) {
+  host::HostModuleMemory memory;
+  TaskHeap old_version, new_version;
+  void* p = old_version.allocate(memory, 100);
+  void* big = old_version.allocate(memory, 1 << 20);
+  new_version.adopt(old_version);
+  EXPECT_EQ(old_version.blocks(), 0u);
+  EXPECT_EQ(new_version.bytes(), 100u + (1u << 20));
+  EXPECT_EQ(new_version.free(memory, p), HeapFree::Freed);
+  EXPECT_EQ(new_version.free(memory, big), HeapFree::Freed);
+  new_version.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
+}  // namespace
+}  // namespace dyn
