@@ -99,11 +99,14 @@ TEST_P(AFaultingModule, IsStoppedAloneWithItsFaultRecord) {
   } else {
     EXPECT_EQ(f.offset, kNoOffset) << "the fault is in the kernel export the module called";
   }
+  const std::string mode = c.mode;
+  if (mode == "state_overrun") {
+    EXPECT_EQ(f.address, e->state.address + 4096) << "the guard page right after its state's page";
+  }
   if (c.kind == FaultKind::HeapCorruption) {
     EXPECT_EQ(e->heap.blocks(), 0u) << "the breached block was freed";
   }
-  const std::string mode = c.mode;
-  if (c.kind == FaultKind::MemoryAccess && mode != "writes_its_code" && mode != "heap_runs_off") {
+  if (c.kind == FaultKind::MemoryAccess && mode != "writes_its_code" && mode != "heap_runs_off" && mode != "state_overrun") {
     EXPECT_LT(f.address, 4096u) << "a NULL (or near-NULL) access";
   }
   EXPECT_TRUE(others.kept_their_schedule());
@@ -117,10 +120,12 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"stack_overflow", FaultKind::StackOverflow, true},
                       FaultCase{"writes_its_code", FaultKind::MemoryAccess, true},
                       FaultCase{"bad_log_pointer", FaultKind::MemoryAccess, false},
+                      FaultCase{"memcpy_bad_source", FaultKind::MemoryAccess, false},
                       FaultCase{"ctor_faults", FaultKind::MemoryAccess, true},
                       FaultCase{"heap_underwrite", FaultKind::HeapCorruption, true},
                       FaultCase{"heap_overflow", FaultKind::HeapCorruption, true},
-                      FaultCase{"heap_runs_off", FaultKind::MemoryAccess, true}),
+                      FaultCase{"heap_runs_off", FaultKind::MemoryAccess, true},
+                      FaultCase{"state_overrun", FaultKind::MemoryAccess, true}),
     [](const ::testing::TestParamInfo<FaultCase>& p) { return std::string(p.param.mode); });
 
 TEST(FaultContainment, AConstructorThatSpinsIsStoppedByTheWatchdogAndTheTaskHeld) {

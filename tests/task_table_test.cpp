@@ -48,6 +48,27 @@ TEST(TaskTable, AStaleIdNeverReachesTheSlotsNewOccupant) {
   EXPECT_FALSE(sys.kernel().notify(old.value(), n));
 }
 
+TEST(TaskTable, NamesAreFoundThroughTheIndexLiveBeforeDead) {
+  System sys(PolicyChoice::RoundRobin, test::deterministic_config(), 8);
+  TaskSpec once = job("worker", 1, 0);
+  once.onetime = true;
+  auto first = sys.add(once, [] {});
+  ASSERT_TRUE(first);
+  sys.kernel().run_until(kMillisecond);  // it ran once and is dead, its slot kept
+  ASSERT_EQ(sys.table().find(first.value())->state, TaskState::Dead);
+  EXPECT_EQ(sys.table().find_by_name("worker"), sys.table().find(first.value())) << "a dead task is still found";
+  auto second = sys.add(loop("worker"), sys.yield_loop(kMillisecond));  // the name is free again
+  ASSERT_TRUE(second);
+  EXPECT_EQ(sys.table().find_by_name("worker"), sys.table().find(second.value())) << "the live one first";
+  EXPECT_FALSE(sys.add(loop("worker"), sys.yield_loop(kMillisecond))) << "a live task holds its name";
+  ASSERT_TRUE(sys.kernel().remove(second.value()));
+  EXPECT_EQ(sys.table().find_by_name("worker"), sys.table().find(first.value()));
+  EXPECT_EQ(sys.kernel().reap_dead(), 1u);
+  EXPECT_EQ(sys.table().find_by_name("worker"), nullptr) << "a freed slot leaves the index";
+  EXPECT_EQ(sys.table().find_by_name("work"), nullptr);
+  EXPECT_EQ(sys.table().find_by_name(nullptr), nullptr);
+}
+
 TEST(TaskTable, CapacityIsFixedAndAFullTableSaysSo) {
   System sys(PolicyChoice::RoundRobin, test::deterministic_config(), 2);
   ASSERT_TRUE(sys.add(loop("a"), sys.yield_loop(kMillisecond)));

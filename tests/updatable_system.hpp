@@ -101,13 +101,14 @@ struct UpdatableSystem {
   }
   UpdateOutcome update(const char* module) { return update_to(module_image("beacon", module)); }
   // Updates the beacon to `image` and runs until the update is over.
-  UpdateOutcome update_to(const std::vector<std::byte>& image, std::uint32_t probation_points = 3) {
+  UpdateOutcome update_to(const std::vector<std::byte>& image, std::uint32_t probation_points = 3,
+                          Time probation_time = kMinute) {
     UpdateRequest r;
     r.task = "beacon";
     r.image = image;
     r.quiesce_timeout = 30 * kSecond;
     r.probation_points = probation_points;
-    r.probation_time = kMinute;
+    r.probation_time = probation_time;
     const std::uint64_t before = updates->completed();
     if (!updates->request(r, scratch_for(image))) return UpdateOutcome::None;
     while (updates->completed() == before) kernel->run_for(kSecond);

@@ -135,6 +135,27 @@ TEST(LiveUpdate, SixteenUpdatesFailingAtEveryPointWhileTheRestKeepsItsSchedule) 
   }
 }
 
+TEST(LiveUpdate, AVersionWithTooFewConsistentPointsInItsProbationIsRolledBack) {
+  // A job every second cannot reach 5 consistent points in 2 s: the old
+  // version comes back from its checkpoint, memory back at its figure.
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
+  s.start_worker();
+  s.kernel->run_until(5 * kSecond);
+  const std::size_t memory = s.memory.stats().total_bytes();
+  const std::uint32_t seq = s.beacon_word(0);
+  const std::size_t runs_before = s.events.starts["beacon"].size();
+  EXPECT_EQ(s.update_to(module_image("beacon", "beacon_v2"), 5, 2 * kSecond), UpdateOutcome::ProbationTimeout);
+  EXPECT_EQ(s.beacon_version(), 1u);
+  const std::size_t new_runs = s.events.starts["beacon"].size() - runs_before;
+  s.kernel->run_for(3 * kSecond);
+  const auto old_runs = static_cast<std::uint32_t>(s.events.starts["beacon"].size() - runs_before - new_runs);
+  EXPECT_EQ(s.beacon_word(0), seq + 1 + old_runs) << "v1's last run before the swap, then v1 again from its checkpoint";
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory);
+  EXPECT_TRUE(s.tables_consistent());
+}
+
 TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   UpdatableSystem s;
   std::vector<std::byte> v1;

@@ -58,17 +58,20 @@ Region HostModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
     // power of two, base aligned to it): the region is mapped at a multiple
     // of its rounded size, so its MPU cover is exactly itself and never
     // overlaps a neighbour. Over-map twice the size, keep the aligned part.
+    // An inaccessible guard page follows every region (and precedes a
+    // stack): a module running off the end of its code, data or state
+    // faults instead of reaching a neighbour.
     const std::size_t shaped = mpu_size(size, page);
     const std::size_t guard = kind == RegionKind::Stack ? page : 0;
-    const std::size_t length = 2 * shaped + guard;
+    const std::size_t length = 2 * shaped + guard + page;
     // MAP_32BIT for every kind: the kernel tables hold 32-bit addresses, as on the target.
     void* m = mmap(nullptr, length, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE | MAP_32BIT, -1, 0);
     if (m == MAP_FAILED) return {};
     const auto start = reinterpret_cast<std::uintptr_t>(m);
     const std::uintptr_t aligned = (start + guard + shaped - 1) & ~(shaped - 1);
+    const std::uintptr_t end = aligned + shaped + page;  // past the guard after
     if (aligned - guard > start) munmap(m, aligned - guard - start);
-    if (aligned + shaped < start + length)
-      munmap(reinterpret_cast<void*>(aligned + shaped), start + length - (aligned + shaped));
+    if (end < start + length) munmap(reinterpret_cast<void*>(end), start + length - end);
     r.host = reinterpret_cast<std::byte*>(aligned);
     mprotect(r.host, shaped, PROT_READ | PROT_WRITE);
     // Fault the pages in now, not inside a live update's unavailability
@@ -99,7 +102,7 @@ void HostModuleMemory::release(const Region& r) noexcept {
     const std::size_t page = page_size();
     const std::size_t guard = r.kind == RegionKind::Stack ? page : 0;
     DYN_UNPOISON(r.host, r.size);  // a task stack may carry redzones of abandoned frames
-    munmap(r.host - guard, mpu_size(r.size, page) + guard);
+    munmap(r.host - guard, mpu_size(r.size, page) + guard + page);
   } else {
     std::free(r.host);
   }

@@ -107,6 +107,11 @@ __attribute__((unused)) static void hostile_job(void* state) {
   *(volatile uint8_t*)(uintptr_t)&hostile_job = 0xC3;
 #elif defined(HOSTILE_BAD_LOG_POINTER)
   dyn_log(1, (const char*)(uintptr_t)8);
+#elif defined(HOSTILE_STATE_OVERRUN)
+  for (uint32_t i = 0; i < (1u << 24); i++) ((volatile uint8_t*)state)[i] = 0x44; /* off its state's end */
+#elif defined(HOSTILE_MEMCPY_BAD_SOURCE)
+  static volatile size_t length = 64; /* not a constant: the call to the kernel's memcpy stays */
+  memcpy(self->frame, (const void*)hostile_null, length);
 #elif defined(HOSTILE_HEAP_UNDERWRITE)
   uint8_t* block = (uint8_t*)dyn_malloc(64);
   if (block) {
