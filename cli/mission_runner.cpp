@@ -107,8 +107,10 @@ class EventLog final : public EventSink {
     if (e.kind == EventKind::Watchdog) {
       if (++shown_[e.task->name] <= kPerTask)
         std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
-                     format_clock(e.end).c_str(), e.task->name,
-                     format_duration(static_cast<Time>(e.value)).c_str(), format_duration(e.task->watchdog).c_str(),
+                     format_clock(e.end).c_str(), e.task->name, format_duration(static_cast<Time>(e.value)).c_str(),
+                     e.task->hook_limit > 0 && (e.task->watchdog == 0 || e.task->hook_limit < e.task->watchdog)
+                         ? "for its module's constructors and hooks"
+                         : format_duration(e.task->watchdog).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
     } else if (e.kind == EventKind::Fault) {
       if (++shown_[e.task->name] <= kPerTask)

@@ -158,6 +158,34 @@ std::uint32_t state_word(UpdatableSystem& s, const char* task) {
   return v;
 }
 
+TEST(FaultContainment, ModuleCodeTheSystemRunsHasABudgetEvenWithoutAWatchdog) {
+  {  // a spinning constructor in a task with no watchdog
+    UpdatableSystem s;
+    Bystanders others(s);
+    ASSERT_NE(install(s, hostile("ctor_spins"), RunModel::Job, 0), nullptr);
+    s.kernel->run_until(5 * kSecond);
+    const Task& t = *s.kernel->table().find_by_name("beacon");
+    EXPECT_EQ(t.stats.watchdog_kills, 1u);
+    EXPECT_EQ(t.exit_reason, ExitReason::Fault);
+    EXPECT_EQ(t.fault.kind, FaultKind::Constructor);
+    EXPECT_LE(t.stats.cpu_total, kModuleCodeBudget + 2 * kMillisecond);
+    EXPECT_TRUE(others.kept_their_schedule());
+  }
+  {  // a hanging restore hook in an update of a task with no watchdog
+    UpdatableSystem s;
+    ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+    ASSERT_NE(s.install("beacon", "beacon_v2", "beacon", 2, kSecond, 0), nullptr);
+    s.start_worker();
+    s.kernel->run_until(3 * kSecond);
+    EXPECT_EQ(s.update_to(hostile("restore_spins")), UpdateOutcome::RestoreStopped);
+    EXPECT_EQ(s.beacon_version(), 2u);
+    const Time before = s.kernel->table().find_by_name("beacon")->stats.cpu_total;
+    s.kernel->run_for(3 * kSecond);
+    EXPECT_EQ(s.kernel->table().find_by_name("beacon")->hook_limit, 0) << "the budget ended with the hook";
+    EXPECT_GT(s.kernel->table().find_by_name("beacon")->stats.cpu_total, before) << "v2 runs again";
+  }
+}
+
 TEST(FaultContainment, ALibraryModulesConstructorsRunInAJobOfTheirOwnBeforeItsImporters) {
   UpdatableSystem s;
   RegisterEntry* lib = install_named(s, "ctor_library", "ctor_library");

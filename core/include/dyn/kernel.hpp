@@ -181,6 +181,13 @@ class Kernel {
   // at once) — the way a rollback revives a version that was stopped.
   Result<void, TaskError> rebind(TaskId id, void* arg, void* owner) noexcept;
 
+  // From task context: the system is about to run module code in the calling
+  // task on its behalf (constructors, checkpoint and restore hooks). That
+  // code is stopped after `budget` of CPU even if the task has no watchdog
+  // (and earlier if its watchdog says so); end_module_code() lifts it.
+  void begin_module_code(Time budget) noexcept;
+  void end_module_code() noexcept;
+
   // From task context: stops the calling task for a fault the core found in
   // its behaviour (e.g. its constructors never completed), as a port's fault
   // would; it becomes Dead with the record.
@@ -224,6 +231,7 @@ class Kernel {
   [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
   void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
   bool overran(const Task& t) const noexcept;        // its watchdog limit is used up (in a yield)
+  static bool over_limit(const Task& t, Time ran) noexcept;  // the watchdog or a module-code budget
   void on_tick() noexcept;                           // tick work at the current time
   void advance_to(Time t) noexcept;                  // virtual time only
   void emit(const KernelEvent& e) noexcept;

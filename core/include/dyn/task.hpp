@@ -139,6 +139,10 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, RbHook<NameTag>, ListHook<Sche
   Time wake_at = kNever;    // timer deadline while Sleeping/Waiting
   Time last_start = kNever; // start of the latest activation; kNever before the first
   Time run_cpu = 0;         // CPU used by the current activation
+  // While the system runs module code in this task for it (constructors, a
+  // checkpoint or restore hook): the run_cpu at which that code is stopped,
+  // whatever the task's own watchdog (Kernel::begin_module_code); 0 = none.
+  Time hook_limit = 0;
   Time slice_start = 0;     // when the current dispatch began
   std::uint64_t seq = 0;    // creation order, breaks ties between equal keys
   std::uint64_t ready_mark = 0;  // policy-private ordering stamp

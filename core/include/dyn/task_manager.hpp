@@ -27,6 +27,11 @@ struct InstallError {
   TablesError tables{};
 };
 
+// The CPU the system lets module code it runs in a task on the module's
+// behalf take — constructors, checkpoint and restore hooks — even when the
+// task has no watchdog of its own (a task's watchdog, if shorter, applies).
+inline constexpr Time kModuleCodeBudget = 100 * kMillisecond;
+
 // How the mission wants the module's task run; entry/arg/stack are filled in.
 struct ModuleTaskSpec {
   TaskSpec task;                  // name, model, level, priority, tickets, interval, watchdog, delay, onetime

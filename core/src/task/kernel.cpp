@@ -349,13 +349,31 @@ void Kernel::make_dead(Task& t, ExitReason why) noexcept {
 }
 
 void Kernel::reset_context(Task& t) noexcept {
+  t.hook_limit = 0;  // module code that was stopped is over
   t.sp = port::context_init(t.stack, task_trampoline, &t);
 }
 
+bool Kernel::over_limit(const Task& t, Time ran) noexcept {
+  return (t.watchdog > 0 && ran >= t.watchdog) || (t.hook_limit > 0 && ran >= t.hook_limit);
+}
+
 bool Kernel::overran(const Task& t) const noexcept {
-  if (t.watchdog <= 0 || config_.clock != ClockMode::Virtual) return false;
+  if (config_.clock != ClockMode::Virtual) return false;
   const Time segment = now() - t.slice_start;
-  return t.run_cpu + (segment > config_.dispatch_cost ? segment : config_.dispatch_cost) >= t.watchdog;
+  return over_limit(t, t.run_cpu + (segment > config_.dispatch_cost ? segment : config_.dispatch_cost));
+}
+
+void Kernel::begin_module_code(Time budget) noexcept {
+  port::kernel_enter();
+  Task& t = *current_;
+  t.hook_limit = t.run_cpu + (now() - t.slice_start) + (budget > 0 ? budget : kMicrosecond);
+  port::kernel_exit();
+}
+
+void Kernel::end_module_code() noexcept {
+  port::kernel_enter();
+  current_->hook_limit = 0;
+  port::kernel_exit();
 }
 
 void Kernel::switch_to_kernel(SwitchReason why) noexcept {
@@ -689,7 +707,7 @@ void Kernel::on_tick() noexcept {
   wake_timers();
   const Time n = now();
   const Time ran = t.run_cpu + (n - t.slice_start);
-  if (t.watchdog > 0 && ran >= t.watchdog) {
+  if (over_limit(t, ran)) {
     switch_to_kernel(SwitchReason::Killed);  // never returns: the context is reset
   }
   if (n >= end_) {

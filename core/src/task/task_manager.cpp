@@ -101,10 +101,12 @@ void TaskManager::start_module(RegisterEntry& e) noexcept {
       }
     }
     e.start = StartStage::Constructing;
+    kernel_.begin_module_code(kModuleCodeBudget);
     ModuleLoader::run_constructors(e.module);
     e.module.constructed = true;
     e.start = e.boot_checkpoint ? StartStage::Restoring : StartStage::Started;
     if (e.start == StartStage::Restoring) restore_boot_checkpoint(e);
+    kernel_.end_module_code();
   } else if (e.start == StartStage::Restoring) {
     finish_boot_restore(e, BootRestore::Stopped);  // the hook hung or faulted last time
   }

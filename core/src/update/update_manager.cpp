@@ -123,7 +123,9 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   std::byte* payload = buffer.host + kCheckpointHeaderSize;
   std::int64_t length = -1;
   if (d.checkpoint) {
+    tasks_.kernel().begin_module_code(kModuleCodeBudget);
     length = d.checkpoint(e->state.host, payload, static_cast<std::uint32_t>(capacity));
+    tasks_.kernel().end_module_code();
   } else if (d.state_size <= capacity) {
     std::memcpy(payload, e->state.host, d.state_size);
     length = d.state_size;
@@ -332,6 +334,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   std::byte* payload = buffer.data() + kCheckpointHeaderSize;
   const std::size_t capacity = buffer.size() - kCheckpointHeaderSize;
   std::int64_t length = -1;
+  k.begin_module_code(kModuleCodeBudget);  // for the hook, the constructors and restore together
   swap_step_ = SwapStep::Checkpoint;
   if (od.checkpoint) {
     length = od.checkpoint(old_->state.host, payload, static_cast<std::uint32_t>(capacity));
@@ -349,6 +352,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
            << static_cast<std::uint32_t>(capacity);
       say(line.c_str());
     }
+    k.end_module_code();
     finish(UpdateOutcome::CheckpointFailed);
     return;  // the old version simply goes on
   }
@@ -377,6 +381,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     }
   }
   swap_step_ = SwapStep::None;
+  k.end_module_code();
   if (restored != 0) {
     bind(t, old_);
     finish(UpdateOutcome::RestoreRefused);
