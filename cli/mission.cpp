@@ -1,6 +1,8 @@
 // mission.cpp — mission files: TOML via toml++, checked key by key.
 #include "mission.hpp"
 
+#include "input_file.hpp"
+
 #include <cstdio>
 #include <fstream>
 #include <set>
@@ -584,11 +586,12 @@ MissionResult parse_mission(std::string_view text, const std::string& path) {
 }
 
 MissionResult load_mission(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) return {std::nullopt, MissionError{path, 0, "", "cannot open the mission file"}};
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  return parse_mission(buf.str(), path);
+  std::vector<std::byte> bytes;
+  std::string why;
+  // A mission file is text of a few kilobytes: anything past 16 MiB is not one.
+  if (!read_file(path, &bytes, &why, std::size_t{16} << 20))
+    return {std::nullopt, MissionError{path, 0, "", "cannot read the mission file: " + why}};
+  return parse_mission(std::string(reinterpret_cast<const char*>(bytes.data()), bytes.size()), path);
 }
 
 const char* to_string(PolicyKind p) {

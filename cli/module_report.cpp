@@ -4,7 +4,6 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
 #include <map>
 #include <sstream>
 
@@ -133,27 +132,6 @@ class ArmInspectResolver final : public SymbolResolver {
 };
 
 }  // namespace
-
-bool read_file(const std::string& path, std::vector<std::byte>* out, std::string* why) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
-    *why = path + ": cannot open";
-    return false;
-  }
-  std::ostringstream buf;
-  buf << in.rdbuf();
-  const std::string s = buf.str();
-  out->resize(s.size());
-  std::memcpy(out->data(), s.data(), s.size());
-  return true;
-}
-
-std::vector<std::byte> read_file(const std::string& path) {
-  std::vector<std::byte> bytes;
-  std::string why;
-  (void)read_file(path, &bytes, &why);
-  return bytes;
-}
 
 std::string describe(const InstallError& e, std::span<const std::byte> image) {
   auto view = ElfView::open(image);

@@ -7,13 +7,9 @@
 #include <vector>
 
 #include "dyn/task_manager.hpp"
+#include "input_file.hpp"
 
 namespace dyn::cli {
-
-// Reads a whole file; empty optional-like result with *why on failure.
-bool read_file(const std::string& path, std::vector<std::byte>* out, std::string* why);
-// The same, empty when the file cannot be read (tests and benchmarks then say so).
-std::vector<std::byte> read_file(const std::string& path);
 
 // An install error in words, naming the symbol, section, relocation type and
 // offset it is about (looked up in `image`), and what the user can do.
