@@ -547,6 +547,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                          ? "refused: importer " + std::string(e.importer ? e.importer : "?") +
                                " cannot be relinked (a loop task, or a Cortex-M object)"
                      : e.code == UpdateErrc::Store ? "refused: the store could not record the new version"
+                     : e.code == UpdateErrc::OtherModule
+                         ? "refused: the new version's descriptor names another module than the one the task runs "
+                           "(a version of the same module replaces it; add the other as a task of its own)"
                      : e.code == UpdateErrc::BadProbation
                          ? "refused: probation_points must be at least 1 (a version must prove itself once)"
                          : "refused: no such module task";

@@ -86,8 +86,11 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
       return "the object has no module descriptor: declare one with DYN_MODULE(...) from sdk/dynsched.h";
     case LinkErrc::BadDescriptor:
       return "the module descriptor is malformed (" +
-             std::string(e.value == 1 ? "bad magic or ABI version" : e.value == 2 ? "name missing or longer than 31 bytes"
-                                                                                  : "entry outside the module's code") +
+             std::string(e.value == 1   ? "bad magic or ABI version"
+                         : e.value == 2 ? "name missing or longer than 31 bytes"
+                         : e.value == 3 ? "entry outside the module's code"
+                         : e.value == 4 ? "checkpoint or restore hook outside the module's code"
+                                        : "state_size above 16 MiB") +
              "): rebuild against this SDK";
     case LinkErrc::InUse:
       return std::to_string(e.value) + " installed module(s) import from it: uninstall them first";

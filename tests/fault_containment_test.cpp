@@ -229,6 +229,19 @@ TEST(FaultContainment, AModuleMayNotDefineAKernelName) {
   }
 }
 
+TEST(FaultContainment, AModuleWhoseDescriptorLiesIsRefusedBeforeItsCodeRuns) {
+  for (const auto& [mode, what] : std::vector<std::pair<const char*, std::uint64_t>>{{"hook_into_data", 4},
+                                                                                     {"huge_state", 5}}) {
+    UpdatableSystem s;
+    const std::size_t before = s.memory.stats().total_bytes();
+    InstallError why{};
+    EXPECT_EQ(install(s, hostile(mode), RunModel::Job, 0, &why), nullptr) << mode;
+    EXPECT_EQ(why.link.code, LinkErrc::BadDescriptor) << mode;
+    EXPECT_EQ(why.link.value, what) << mode;
+    EXPECT_EQ(s.memory.stats().total_bytes(), before) << mode << ": nothing leaks";
+  }
+}
+
 TEST(FaultContainment, KernelNamesResolveToTheKernelWhateverIsInstalled) {
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);

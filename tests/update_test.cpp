@@ -477,6 +477,37 @@ TEST(LiveUpdate, RequestsThatCannotBeHonouredAreRefusedWithAReason) {
   EXPECT_EQ(e.error().code, UpdateErrc::Stage);
   EXPECT_EQ(e.error().install.stage, InstallError::Stage::Elf);
   EXPECT_FALSE(s.updates->busy());
+  // Another module (its descriptor names "counter") cannot take over the beacon's task and state.
+  const std::size_t memory = s.memory.stats().total_bytes();
+  const auto counter = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
+  r.image = counter;
+  e = s.updates->request(r, s.scratch_for(counter));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, UpdateErrc::OtherModule);
+  EXPECT_FALSE(s.updates->busy());
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory) << "the staged version was freed";
+}
+
+TEST(LiveUpdate, ABootCheckpointIsRestoredOnlyIntoTheModuleThatWroteIt) {
+  for (const char* writer : {"beacon", "attitude"}) {
+    UpdatableSystem s;
+    ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+    RegisterEntry* e = s.install("beacon", "beacon", "beacon", 2, kSecond, 0);
+    ASSERT_NE(e, nullptr);
+    // v1 has no hooks: its checkpoint is its raw state (sequence 41, frame zero).
+    std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0});
+    const std::uint32_t sequence = 41;
+    std::memcpy(object.data() + kCheckpointHeaderSize, &sequence, 4);
+    ASSERT_TRUE(seal_checkpoint(object, writer, 1, 1, 24));
+    BootRestore outcome = BootRestore::None;
+    ASSERT_TRUE(s.tasks->set_boot_checkpoint(*e, object, &outcome));
+    EXPECT_EQ(outcome, BootRestore::Pending);
+    s.kernel->run_until(500 * kMillisecond);  // its first run restores, then runs once
+    const bool same = std::string(writer) == "beacon";
+    EXPECT_EQ(outcome, same ? BootRestore::Restored : BootRestore::Foreign) << writer;
+    EXPECT_EQ(s.beacon_word(0), same ? 42u : 1u) << writer << ": restored and run once, or fresh and run once";
+    EXPECT_FALSE(e->boot_checkpoint) << "the boot checkpoint's buffer is released";
+  }
 }
 
 }  // namespace

@@ -39,7 +39,7 @@ static int32_t hostile_checkpoint(const void* state, void* out, uint32_t capacit
   return 8 + FRAME;
 }
 
-static int32_t hostile_restore(void* state, const void* in, uint32_t length, uint32_t from_schema) {
+__attribute__((unused)) static int32_t hostile_restore(void* state, const void* in, uint32_t length, uint32_t from_schema) {
   struct hostile_state* self = (struct hostile_state*)state;
 #if defined(HOSTILE_RESTORE_SPINS)
   hostile_spin();
@@ -148,4 +148,13 @@ static void hostile_loop(void* state) {
 #define HOSTILE_ENTRY hostile_job
 #endif
 
+#if defined(HOSTILE_HOOK_INTO_DATA)
+/* A "hook" that is data: the kernel would jump into a writable page. */
+static uint8_t hostile_not_code[64];
+DYN_MODULE(beacon, 9, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint,
+           (dyn_restore_fn)(uintptr_t)hostile_not_code);
+#elif defined(HOSTILE_HUGE_STATE)
+DYN_MODULE(beacon, 9, HOSTILE_ENTRY, 1u << 30, hostile_checkpoint, hostile_restore); /* 1 GiB of "state" */
+#else
 DYN_MODULE(beacon, 9, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint, hostile_restore);
+#endif

@@ -93,6 +93,10 @@ struct LoadedModule {
   TargetArch arch = TargetArch::X86_64;
 };
 
+// The most state a module may ask the kernel for (dyn_module::state_size):
+// far above any flight module, far below what would exhaust the module RAM.
+inline constexpr std::uint32_t kMaxStateSize = 16u << 20;
+
 struct LoadOptions {
   TargetArch arch = TargetArch::X86_64;
   bool require_descriptor = false;  // refuse objects without dyn_module_descriptor

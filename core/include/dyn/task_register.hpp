@@ -31,7 +31,8 @@ enum class BootRestore : std::uint8_t {
   None,       // no checkpoint was handed in
   Pending,    // the task has not run yet
   Restored,   // the restore hook (or a plain copy) took it
-  Refused,    // the hook refused it, or its size did not fit: the task starts from a zeroed state
+  Refused,    // the hook refused it, or its size did not fit, or it is damaged: the task starts from a zeroed state
+  Foreign,    // it was written by another module: the task starts from a zeroed state
   Stopped,    // the hook hung or faulted: stopped, the task starts from a zeroed state
 };
 const char* to_string(BootRestore r) noexcept;

@@ -63,6 +63,7 @@ enum class UpdateErrc : std::uint8_t {
   NoMemory,          // detail = bytes for the checkpoint buffer
   Store,             // the persistent store could not record the new version; detail = StoreErrc
   BadProbation,      // probation_points is 0: a version must reach at least one consistent point
+  OtherModule,       // the new version's descriptor names another module than the running one
 };
 
 struct UpdateError {

@@ -379,9 +379,16 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       while (name && len < 32 && host_of(m, name_at + len, 1) && name[len] != '\0') ++len;
       if (!name || len == 0 || len > 31 || !host_of(m, name_at + len, 1))
         return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 2});
+      // Every function pointer the kernel will call must point into the
+      // module's own code; the state it asks for must be one a task can have.
+      auto in_code = [&](std::uint64_t fn) { return fn >= m.code.address && fn < m.code.address + m.code.size; };
       const auto entry = reinterpret_cast<std::uint64_t>(desc->entry);
-      if (entry && !(entry >= m.code.address && entry < m.code.address + m.code.size))
-        return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 3});
+      if (entry && !in_code(entry)) return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 3});
+      const auto checkpoint = reinterpret_cast<std::uint64_t>(desc->checkpoint);
+      const auto restore = reinterpret_cast<std::uint64_t>(desc->restore);
+      if ((checkpoint && !in_code(checkpoint)) || (restore && !in_code(restore)))
+        return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 4});
+      if (desc->state_size > kMaxStateSize) return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 5});
       m.descriptor = desc;
     }
   } else if (o.require_descriptor) {

@@ -126,7 +126,10 @@ bool TaskManager::constructor_job_alive(const LoadedModule& lib) noexcept {
 void TaskManager::restore_boot_checkpoint(RegisterEntry& e) noexcept {
   const ::dyn_module& d = *e.module.descriptor;
   BootRestore outcome = BootRestore::Refused;
-  if (auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size})) {
+  auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size});
+  if (view && view.value().module != std::string_view(d.name)) {
+    outcome = BootRestore::Foreign;  // a checkpoint is bound to the module that wrote it
+  } else if (view) {
     const CheckpointView& c = view.value();
     if (d.restore) {
       if (d.restore(e.state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()), c.schema) == 0)

@@ -15,6 +15,7 @@ const char* to_string(BootRestore r) noexcept {
     case BootRestore::Pending: return "not run yet";
     case BootRestore::Restored: return "state from its last checkpoint";
     case BootRestore::Refused: return "fresh state (its checkpoint was refused)";
+    case BootRestore::Foreign: return "fresh state (its checkpoint was written by another module)";
     case BootRestore::Stopped: return "fresh state (its restore hook was stopped)";
   }
   return "?";

@@ -176,6 +176,12 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   auto staged = tasks_.stage(r.image, staging, scratch, &old->module);
   if (!staged) return Unexpected{UpdateError{UpdateErrc::Stage, staged.error()}};
   RegisterEntry* fresh = staged.value();
+  // A new version of the same module: its checkpoint is bound to the module
+  // name, so "sunsensor" cannot silently take over "sun_sensor"'s state.
+  if (std::strcmp(fresh->module.descriptor->name, old->module.descriptor->name) != 0) {
+    tasks_.discard(*fresh);
+    return Unexpected{UpdateError{UpdateErrc::OtherModule}};
+  }
   // Every importer must be relinkable to the new version: a job (it has
   // points between runs where no frame of the old code can be on its stack),
   // and every name it uses still exported with a value that fits.
