@@ -102,6 +102,11 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
       return section_name(v, e.section) + " is thread-local storage, which modules cannot use";
     case LinkErrc::ScratchTooSmall: return "loader scratch too small";
     case LinkErrc::ExportGone: return "the new version no longer exports a symbol an importing module uses";
+    case LinkErrc::RegionTooLarge:
+      return std::string("the module's ") + (e.detail == 1 ? "code and read-only data" : "data and bss") +
+             " would need " + std::to_string(e.value) + " bytes" +
+             (e.section ? " (at " + section_name(v, e.section) + ")" : std::string()) +
+             ", more than a module region can hold (1 GiB): shrink its static arrays or allocate with dyn_malloc";
     case LinkErrc::KernelName:
       return "the module defines " + symbol_name(v, e.symbol) +
              ", a name the kernel exports: a module may not replace the kernel's API or its C library routines "

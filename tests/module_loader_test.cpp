@@ -246,3 +246,42 @@ TEST(ModuleLoader, LoadRunsNoModuleCodeAndUnloadRunsNoDestructors) {
 
 }  // namespace
 }  // namespace dyn
+
+namespace dyn {
+namespace {
+
+TEST(ModuleLoader, ARegionOverOneGibibyteIsRefusedWithWhatItWouldNeed) {
+  // prog_bss_common's .bss, patched to 1 GiB: the data region would need more
+  // than a region may hold, and the error says how much, not the last section's size.
+  auto image = read(object("prog_bss_common_pic"));
+  ASSERT_FALSE(image.empty());
+  std::uint64_t shoff = 0;
+  std::uint16_t shentsize = 0;
+  std::memcpy(&shoff, image.data() + 0x28, 8);      // e_shoff
+  std::memcpy(&shentsize, image.data() + 0x3A, 2);  // e_shentsize
+  std::size_t bss = 0;
+  {
+    auto view = ElfView::open(image);
+    ASSERT_TRUE(view);
+    for (std::size_t i = 0; i < view.value().section_count(); ++i)
+      if (view.value().section(i).name == ".bss") bss = i;
+  }
+  ASSERT_NE(bss, 0u);
+  const std::uint64_t huge = std::uint64_t{1} << 30;
+  std::memcpy(image.data() + shoff + bss * shentsize + 32, &huge, 8);  // sh_size
+  Linker l;
+  const auto baseline = l.memory.stats();
+  RegisterEntry& e = l.add("big");
+  auto r = l.load(image, e);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().link.code, LinkErrc::RegionTooLarge);
+  EXPECT_EQ(r.error().link.detail, 2u) << "the data region";
+  EXPECT_GT(r.error().link.value, huge);
+  EXPECT_NE(cli::describe(InstallError{InstallError::Stage::Link, {}, r.error().link}, image).find("more than a module region"),
+            std::string::npos);
+  l.reg.remove(e);
+  EXPECT_EQ(l.memory.stats().total_bytes(), baseline.total_bytes());
+}
+
+}  // namespace
+}  // namespace dyn

@@ -38,6 +38,7 @@ enum class LinkErrc : std::uint8_t {
   ScratchTooSmall,        // value = entries needed
   ExportGone,             // relink: the new version does not export a name an importer uses
   KernelName,             // symbol = index: the module defines a name the kernel exports
+  RegionTooLarge,         // detail = 1 code / 2 data; value = bytes it would need (over 1 GiB); section = index
 };
 
 struct LinkError {

@@ -18,6 +18,11 @@ Unexpected<LoadError> link_error(LinkErrc c, std::uint64_t value = 0) noexcept {
   return link_error(LinkError{c, 0, 0, 0, 0, value});
 }
 
+// Bytes a region would need with a section of `size` at `at`, saturating.
+std::uint64_t region_need(std::uint64_t at, std::uint64_t size) noexcept {
+  return size > ~std::uint64_t{0} - at ? ~std::uint64_t{0} : at + size;
+}
+
 bool align_up(std::uint64_t v, std::uint64_t align, std::uint64_t* out) noexcept {
   if (align == 0) align = 1;
   const std::uint64_t r = v + (align - 1);
@@ -117,7 +122,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     const std::uint8_t region = s.write() ? 2 : 1;
     std::uint64_t at = 0;
     if (!align_up(size[region], s.align, &at) || s.size > kMaxRegion || at + s.size > kMaxRegion)
-      return link_error(LinkErrc::OutOfMemory, s.size);
+      return link_error(LinkError{LinkErrc::RegionTooLarge, static_cast<std::uint32_t>(i), 0, 0, region,
+                                  region_need(at, s.size)});
     scratch.sections[i] = {region, at};
     size[region] = at + s.size;
     if (s.align > align[region]) align[region] = s.align;
@@ -128,7 +134,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     if (s.shndx != elf::kShnCommon) continue;
     std::uint64_t at = 0;  // ElfView checked the alignment (st_value) is a power of two
     if (!align_up(size[2], s.value, &at) || s.size > kMaxRegion || at + s.size > kMaxRegion)
-      return link_error(LinkErrc::OutOfMemory, s.size);
+      return link_error(LinkError{LinkErrc::RegionTooLarge, 0, 0, static_cast<std::uint32_t>(i), 2,
+                                  region_need(at, s.size)});
     scratch.symbols[i].address = at;  // offset in data until the region exists
     size[2] = at + s.size;
     if (s.value > align[2]) align[2] = s.value;
@@ -169,9 +176,9 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   }
   std::uint64_t got_off = 0, tramp_off = 0;
   if (!align_up(size[1], 8, &got_off) || !align_up(got_off + got_count * ptr, 16, &tramp_off))
-    return link_error(LinkErrc::OutOfMemory, size[1]);
+    return link_error(LinkError{LinkErrc::RegionTooLarge, 0, 0, 0, 1, size[1]});
   size[1] = tramp_off + static_cast<std::uint64_t>(tramp_count) * kTrampolineSize;
-  if (size[1] > kMaxRegion) return link_error(LinkErrc::OutOfMemory, size[1]);
+  if (size[1] > kMaxRegion) return link_error(LinkError{LinkErrc::RegionTooLarge, 0, 0, 0, 1, size[1]});
 
   std::size_t export_count = 0, names_bytes = 0;
   for (std::size_t i = 1; i < nsym; ++i) {
