@@ -24,7 +24,7 @@ std::vector<std::string> default_module_path(std::vector<std::string> given) {
 
 int cmd_run(const std::string& path, const std::string& for_text, const std::string& trace,
             const std::optional<std::uint64_t>& seed, bool realtime, const std::vector<std::string>& module_path,
-            const std::string& store, const std::string& log_file, const std::string& plot) {
+            const std::string& store, bool store_init, const std::string& log_file, const std::string& plot) {
   using namespace dyn::cli;
   auto loaded = load_mission(path);
   if (loaded.error) {
@@ -37,6 +37,7 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   options.trace_path = trace;
   options.module_path = default_module_path(module_path);
   options.store_path = store;
+  options.store_init = store_init;
   options.log_path = log_file;
   options.plot_path = plot;
   if (!for_text.empty()) {
@@ -83,6 +84,11 @@ int main(int argc, char** argv) {
                   "persistent store (a file laid out like flash, created if absent): boot the committed module "
                   "versions in it and journal live updates there");
 
+  bool store_init = false;
+  run->add_flag("--store-init", store_init,
+                "initialise a store that has no identity (a new, erased, wiped or older store: everything in it is "
+                "erased) for this mission's spacecraft and name; another mission's store is never touched");
+
   std::string plot;
   run->add_option("--plot", plot, "draw the battery's charge and a per-task timeline into an SVG file");
   std::string log_file;
@@ -101,7 +107,8 @@ int main(int argc, char** argv) {
   inspect->add_option("--with", with, "modules it imports from (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, log_file, plot);
+  if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, store_init, log_file,
+                              plot);
   if (*logcmd) {
     dyn::Severity min = dyn::Severity::Debug;
     const char* names[] = {"debug", "info", "warning", "error", "fatal"};

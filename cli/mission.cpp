@@ -1,6 +1,7 @@
 // mission.cpp — mission files: TOML via toml++, checked key by key.
 #include "mission.hpp"
 
+#include "dyn/module_store.hpp"
 #include "input_file.hpp"
 
 #include <cstdio>
@@ -15,6 +16,14 @@
 namespace dyn::cli {
 
 namespace {
+
+// Names go into logs, traces, the store and terminals: printable ASCII only
+// (no NUL that would cut them short, no escape sequences).
+bool printable_name(const std::string& s) {
+  for (const char c : s)
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) > 0x7E) return false;
+  return true;
+}
 
 struct Fail {
   MissionError error;
@@ -147,6 +156,9 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   if (!name) r.fail(task.line, where + ".name", "every task needs a name");
   if (name->empty() || name->size() > kTaskNameMax)
     r.fail(line_of(*t.get("name")), where + ".name", "name must be 1..31 bytes, got " + std::to_string(name->size()));
+  if (!printable_name(*name))
+    r.fail(line_of(*t.get("name")), where + ".name",
+           "name must be printable ASCII (no control characters such as NUL or ESC)");
   task.name = *name;
   read_schedule(r, t, where, task);
   if (auto v = r.duration(t, where, "delay")) task.delay = *v;
@@ -295,8 +307,18 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
-    r.only_keys(t, "mission", {"name", "duration", "seed", "checkpoint_every"});
-    if (auto v = r.string(t, "mission", "name")) m.name = *v;
+    r.only_keys(t, "mission", {"name", "spacecraft", "duration", "seed", "checkpoint_every"});
+    if (auto v = r.string(t, "mission", "name")) {
+      if (v->empty() || v->size() > kStoreNameMax || !printable_name(*v))
+        r.fail(line_of(*t.get("name")), "mission.name", "the mission's name: 1..32 printable characters (a store records it)");
+      m.name = *v;
+    }
+    if (auto v = r.string(t, "mission", "spacecraft")) {
+      if (v->empty() || v->size() > kStoreNameMax || !printable_name(*v))
+        r.fail(line_of(*t.get("spacecraft")), "mission.spacecraft",
+               "the spacecraft's id: 1..32 printable characters (the store records it)");
+      m.spacecraft = *v;
+    }
     if (auto v = r.duration(t, "mission", "duration")) m.duration = *v;
     if (auto v = r.integer(t, "mission", "seed", 0, INT64_MAX)) m.seed = static_cast<std::uint64_t>(*v);
     if (auto v = r.duration(t, "mission", "checkpoint_every")) m.checkpoint_every = *v;
@@ -441,6 +463,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
         if (earlier.action == MissionUpdate::Action::Add && earlier.task == *task) target = &earlier.added;
       if (u.action == MissionUpdate::Action::Add) {
         if (target) r.fail(line_of(*t.get("task")), where + ".task", "a task named \"" + *task + "\" already exists");
+        if (task->empty() || task->size() > kTaskNameMax || !printable_name(*task))
+          r.fail(line_of(*t.get("task")), where + ".task", "name must be 1..31 bytes of printable ASCII");
       } else {
         if (!target) r.fail(line_of(*t.get("task")), where + ".task", "no task named \"" + *task + "\"");
         if (target->module.empty())

@@ -75,6 +75,7 @@ struct MetaConfig {
 struct Mission {
   std::string file;
   std::string name;
+  std::string spacecraft = "unnamed";  // with the name, the identity a store is bound to
   Time duration = 0;             // default length of a run; 0 = must be given with --for
   std::uint64_t seed = 1;
   Time checkpoint_every = 0;     // with --store: periodic checkpoints of module tasks; 0 = at update commits only

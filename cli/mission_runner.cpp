@@ -13,6 +13,7 @@
 #include <sstream>
 
 #include "duration.hpp"
+#include "dyn/boot.hpp"
 #include "dyn/housekeeping.hpp"
 #include "dyn/meta_task.hpp"
 #include "power_model.hpp"
@@ -257,15 +258,35 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   std::vector<StoreEntry> store_index(1024);
   std::optional<ModuleStore> store;
   if (!o.store_path.empty()) {
-    if (auto opened = flash.open(o.store_path.c_str(), FlashGeometry{64 * 1024, 64, 8}); !opened) {
-      report.error = "cannot open the store " + o.store_path + ": " + describe(opened.error().code);
+    const FlashGeometry geometry{64 * 1024, 64, 8};
+    if (auto opened = flash.open(o.store_path.c_str(), geometry); !opened) {
+      report.error = "cannot open the store " + o.store_path + ": ";
+      if (opened.error().code == FlashErrc::WrongSize)
+        report.error += "the file is " + std::to_string(opened.error().detail) + " bytes, a store is " +
+                        std::to_string(geometry.size()) + " (64 blocks of 64 KiB): not a store of this layout; "
+                        "move it away to start a new one";
+      else
+        report.error += describe(opened.error().code);
       return report;
     }
     store.emplace(flash, store_index);
-    if (auto mounted = store->mount(); !mounted) {
-      report.error = "cannot mount the store " + o.store_path + ": " + describe(mounted.error().code);
+    StoreIdentity ours;
+    if (!StoreIdentity::make(m.spacecraft, m.name, &ours)) {
+      report.error = m.file + ": a store needs [mission] name (1..32 characters) to record whose it is";
       return report;
     }
+    const StoreCheck check = check_store(*store, ours, o.store_init);
+    if (!check.boots()) {
+      report.error = "the store " + o.store_path + " is not used: " + describe(check.verdict);
+      if (check.verdict == StoreVerdict::Foreign)
+        report.error += " (it is spacecraft \"" + std::string(check.found.spacecraft()) + "\", mission \"" +
+                        std::string(check.found.mission()) + "\"; this is \"" + m.spacecraft + "\", \"" + m.name +
+                        "\")";
+      if (check.verdict == StoreVerdict::Failed) report.error += std::string(": ") + describe(check.error.code);
+      return report;
+    }
+    if (check.verdict == StoreVerdict::Initialised)
+      report.store_note = "initialised for spacecraft \"" + m.spacecraft + "\", mission \"" + m.name + "\"";
   }
   std::map<std::string, std::string> booted;  // task -> how it booted
   std::map<std::string, std::string> booted_note;
@@ -779,7 +800,8 @@ std::string format_summary(const RunReport& r) {
   for (const CommandRow& c : r.commands) o << "  [" << format_clock(c.at) << "] " << c.scenario << ": " << c.result << "\n";
   bool any_booted = false;
   for (const TaskRow& t : r.rows) any_booted = any_booted || !t.booted.empty();
-  if (any_booted) o << "\nboot:\n";
+  if (any_booted || !r.store_note.empty()) o << "\nboot:\n";
+  if (!r.store_note.empty()) o << "  store: " << r.store_note << "\n";
   for (const TaskRow& t : r.rows)
     if (!t.booted.empty()) o << "  " << t.name << ": " << t.booted << "\n";
   bool any_fault = false;

@@ -24,6 +24,10 @@ struct RunOptions {
   // checkpoint); live updates are journalled in it. Without, every run is a
   // first deploy from the mission's files.
   std::string store_path;
+  // The operator allows a store with no identity (erased, wiped, of an older
+  // layout) to be erased and initialised for this spacecraft and mission.
+  // Without it such a store is refused; another mission's store always is.
+  bool store_init = false;
   // The log store (seed 003's SD card): log lines of every task and of the
   // system go through the logger and are persisted here; read it with
   // `dynsched log FILE`. Empty: logs only go to the terminal and trace.
@@ -70,6 +74,7 @@ struct CommandRow {
 
 struct RunReport {
   std::string mission;
+  std::string store_note;       // e.g. the store was initialised for this mission
   std::string policy;
   bool realtime = false;
   Time mission_time = 0;

@@ -317,6 +317,22 @@ TEST(MissionFile, TooManyTasksForMaxTasks) {
                       "the mission has 2 tasks but max_tasks is 1"));
 }
 
+TEST(MissionFile, NamesAreCheckedForWhatTheyWillBeUsedFor) {
+  const std::string task = "[[task]]\nname = \"a\"\nwork = \"spin\"\n";
+  // A NUL would cut the name short in every message; ESC would drive the operator's terminal.
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\\u0000b\"\nwork = \"spin\"\n"), 4, "task[0].name",
+                      "printable ASCII"));
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"\\u001b[2J\"\nwork = \"spin\"\n"), 4, "task[0].name",
+                      "printable ASCII"));
+  EXPECT_TRUE(rejects("[mission]\nname = \"" + std::string(33, 'm') + "\"\n" + with_priority(task), 2,
+                      "mission.name", "1..32 printable"));
+  EXPECT_TRUE(rejects("[mission]\nspacecraft = \"\"\n" + with_priority(task), 2, "mission.spacecraft",
+                      "1..32 printable"));
+  const Mission m = accepts("[mission]\nname = \"day\"\nspacecraft = \"DYNSAT-1\"\n" + with_priority(task));
+  EXPECT_EQ(m.spacecraft, "DYNSAT-1");
+  EXPECT_EQ(accepts(with_priority(task)).spacecraft, "unnamed");
+}
+
 TEST(MissionFile, TaskStackTooSmallTooLargeOrMalformed) {
   const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n");
   EXPECT_TRUE(rejects(head + "stack = 8191\n", 6, "task[0].stack", "stack must be 8192 bytes to 64 MiB"));

@@ -932,7 +932,7 @@ TEST(FileFlash, StorePersistsAcrossCloseAndReopen) {
     dyn::host::FileFlash f;  // same file, other geometry: refused, not reformatted
     auto r = f.open(path.c_str(), {4096, 16, 8});
     ASSERT_FALSE(r);
-    EXPECT_EQ(r.error().code, FlashErrc::BadGeometry);
+    EXPECT_EQ(r.error().code, FlashErrc::WrongSize);
     EXPECT_EQ(r.error().detail, 8u * 4096u);
   }
   dyn::host::FileFlash f;

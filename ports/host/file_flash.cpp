@@ -49,7 +49,7 @@ Result<void, FlashError> FileFlash::open(const char* path, FlashGeometry geometr
   }
   if (size != geometry.size()) {
     close();
-    return Unexpected{FlashError{FlashErrc::BadGeometry, 0, size > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(size)}};
+    return Unexpected{FlashError{FlashErrc::WrongSize, 0, size > 0xFFFFFFFFu ? 0xFFFFFFFFu : static_cast<std::uint32_t>(size)}};
   }
   return {};
 }

@@ -24,8 +24,8 @@ class FileFlash final : public Flash {
   FileFlash& operator=(const FileFlash&) = delete;
 
   // Opens (or creates erased) the file. Fails with BadGeometry if the geometry
-  // is inconsistent or an existing file has another size (detail = its size
-  // in bytes, saturated), Io with errno otherwise.
+  // is inconsistent, WrongSize if an existing file has another size (detail =
+  // its size in bytes, saturated), Io with errno otherwise.
   [[nodiscard]] Result<void, FlashError> open(const char* path, FlashGeometry geometry,
                                               Durability durability = Durability::Buffered) noexcept;
   void close() noexcept;

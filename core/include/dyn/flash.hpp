@@ -39,6 +39,7 @@ enum class FlashErrc : std::uint8_t {
   NotErased,    // write over a programmed byte; offset = that byte
   PowerLost,    // the device lost power during or before this operation; offset = start
   Io,           // host file I/O failed; offset = start, detail = errno
+  WrongSize,    // host: an existing file is not block_count * block_size bytes; detail = its size (saturated)
 };
 
 struct FlashError {

@@ -60,7 +60,10 @@ enum class RecordType : std::uint8_t {
   Slot = 4,        // name = task; data = committed and trial module versions
   Checkpoint = 5,  // name = task; data = opaque checkpoint bytes
   Retire = 6,      // aux = block sequence threshold: blocks below it are dead
+  Identity = 7,    // name = "identity"; data = layout, spacecraft and mission the store belongs to
 };
+inline constexpr std::uint32_t kLayoutVersion = 1;  // of the records above; an identity names it
+inline constexpr std::uint8_t kLastRecordType = 7;
 }  // namespace store_format
 
 enum class StoreErrc : std::uint8_t {
@@ -121,6 +124,23 @@ struct StoreStats {
   std::uint32_t free_blocks;
   std::uint32_t next_seq;
   std::uint32_t collections;  // blocks reclaimed since construction
+  std::uint32_t formatted_blocks;    // at the last mount: blocks with a valid header (live or not)
+  std::uint32_t unrecognised_blocks; // at the last mount: blocks neither formatted nor erased (wiped? another format?)
+};
+
+// Whom a store belongs to: written once when it is initialised, checked at
+// every boot, so a store is never taken for another spacecraft's or mission's.
+struct StoreIdentity {
+  char spacecraft_bytes[kStoreNameMax] = {};
+  std::uint8_t spacecraft_length = 0;
+  char mission_bytes[kStoreNameMax] = {};
+  std::uint8_t mission_length = 0;
+  std::uint32_t layout = store_format::kLayoutVersion;
+
+  std::string_view spacecraft() const noexcept { return {spacecraft_bytes, spacecraft_length}; }
+  std::string_view mission() const noexcept { return {mission_bytes, mission_length}; }
+  // False if a name is empty or longer than kStoreNameMax.
+  [[nodiscard]] static bool make(std::string_view spacecraft, std::string_view mission, StoreIdentity* out) noexcept;
 };
 
 class ModuleStore {
@@ -152,6 +172,13 @@ class ModuleStore {
   [[nodiscard]] Result<void, StoreError> put_checkpoint(std::string_view task, std::span<const std::byte> bytes) noexcept;
   // Returns the checkpoint's size.
   [[nodiscard]] Result<std::size_t, StoreError> last_checkpoint(std::string_view task, std::span<std::byte> out) noexcept;
+
+  // The identity recorded by set_identity (NotFound if the store has none).
+  [[nodiscard]] Result<StoreIdentity, StoreError> identity() noexcept;
+  [[nodiscard]] Result<void, StoreError> set_identity(const StoreIdentity& id) noexcept;
+  // Erases every block and mounts the empty store (the operator's explicit
+  // initialisation; a power cut leaves a partly erased store without identity).
+  [[nodiscard]] Result<void, StoreError> format() noexcept;
 
   // Reclaims every block older than the current head block (done automatically,
   // one block at a time, when an operation would not fit otherwise).
@@ -217,6 +244,8 @@ class ModuleStore {
   std::uint32_t free_blocks_ = 0;     // blocks neither live nor the head: erasable
   std::uint32_t live_blocks_ = 0;
   std::uint32_t collections_ = 0;
+  std::uint32_t formatted_blocks_ = 0;
+  std::uint32_t unrecognised_blocks_ = 0;
   // Derived from the geometry at construction.
   std::uint32_t block_header_ = 0;
   std::uint32_t marker_ = 0;

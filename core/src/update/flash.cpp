@@ -8,6 +8,9 @@ const char* describe(FlashErrc e) noexcept {
     case FlashErrc::BadGeometry:
       return "flash geometry inconsistent: write_size must be a power of two up to 64, block_size a multiple "
              "of it, and block_size * block_count below 4 GiB; fix the board's flash description";
+    case FlashErrc::WrongSize:
+      return "the flash file's size is not the device's (block_count * block_size): it is not this device's "
+             "image, or it was truncated";
     case FlashErrc::OutOfRange:
       return "flash access outside the device: the caller computed a wrong offset or block index";
     case FlashErrc::Misaligned:

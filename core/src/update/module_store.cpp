@@ -195,7 +195,7 @@ Result<ModuleStore::BlockScan, StoreError> ModuleStore::scan_block(std::uint32_t
     const auto name_len = static_cast<std::uint8_t>(h[fmt::kHdrNameLen]);
     const std::uint32_t data_len = get32(h + fmt::kHdrDataLen);
     if (get32(h + fmt::kHdrMagic) != fmt::kRecordMagic || get32(h + fmt::kHdrCrc) != crc32({h, fmt::kHdrCrc}) ||
-        type < 1 || type > 6 || name_len > kStoreNameMax || data_len > geometry_.block_size ||
+        type < 1 || type > fmt::kLastRecordType || name_len > kStoreNameMax || data_len > geometry_.block_size ||
         record_size(data_len) > block_end - pos) {
       s.clean = false;
       break;
@@ -340,10 +340,17 @@ Result<void, StoreError> ModuleStore::mount() noexcept {
   // Pass 1, over every block that was ever formatted (retired ones too): the
   // highest sequence numbers in use, and the retire threshold.
   std::uint64_t seq_end = 0, block_seq_end = 0;
+  formatted_blocks_ = unrecognised_blocks_ = 0;
   for (std::uint32_t b = 0; b < geometry_.block_count; ++b) {
     auto info = read_block_header(b);
     if (!info) return Unexpected{info.error()};
-    if (!info->valid) continue;
+    if (!info->valid) {
+      auto erased = region_erased(b * geometry_.block_size, b * geometry_.block_size + block_header_);
+      if (!erased) return Unexpected{erased.error()};
+      if (!*erased) ++unrecognised_blocks_;
+      continue;
+    }
+    ++formatted_blocks_;
     if (std::uint64_t{info->seq} + 1 > block_seq_end) block_seq_end = std::uint64_t{info->seq} + 1;
     auto scan = scan_block(b, false);
     if (!scan) return Unexpected{scan.error()};
@@ -627,8 +634,13 @@ Result<void, StoreError> ModuleStore::compact() noexcept {
 }
 
 StoreStats ModuleStore::stats() noexcept {
-  return StoreStats{static_cast<std::uint32_t>(count_), live_blocks_, free_blocks_,
-                    static_cast<std::uint32_t>(next_seq_ > 0xFFFFFFFFu ? 0xFFFFFFFFu : next_seq_), collections_};
+  return StoreStats{static_cast<std::uint32_t>(count_),
+                    live_blocks_,
+                    free_blocks_,
+                    static_cast<std::uint32_t>(next_seq_ > 0xFFFFFFFFu ? 0xFFFFFFFFu : next_seq_),
+                    collections_,
+                    formatted_blocks_,
+                    unrecognised_blocks_};
 }
 
 // ---------------------------------------------------------------------------
@@ -871,6 +883,65 @@ Result<std::size_t, StoreError> ModuleStore::last_checkpoint(std::string_view ta
   if (!entry) return Unexpected{entry.error()};
   if (*entry == nullptr) return fail(StoreErrc::NotFound);
   return read_data(**entry, out);
+}
+
+// ---------------------------------------------------------------------------
+// Identity
+
+namespace {
+constexpr std::string_view kIdentityKey = "identity";
+constexpr std::size_t kIdentityBytes = 4 + 1 + kStoreNameMax + 1 + kStoreNameMax;  // layout, two names
+}  // namespace
+
+bool StoreIdentity::make(std::string_view spacecraft, std::string_view mission, StoreIdentity* out) noexcept {
+  if (!valid_name(spacecraft) || !valid_name(mission)) return false;
+  *out = StoreIdentity{};
+  std::memcpy(out->spacecraft_bytes, spacecraft.data(), spacecraft.size());
+  out->spacecraft_length = static_cast<std::uint8_t>(spacecraft.size());
+  std::memcpy(out->mission_bytes, mission.data(), mission.size());
+  out->mission_length = static_cast<std::uint8_t>(mission.size());
+  return true;
+}
+
+Result<StoreIdentity, StoreError> ModuleStore::identity() noexcept {
+  if (!mounted_) return fail(StoreErrc::NotMounted);
+  auto entry = find(Key{RecordType::Identity, kIdentityKey, 0, 0});
+  if (!entry) return Unexpected{entry.error()};
+  if (*entry == nullptr) return fail(StoreErrc::NotFound);
+  std::byte d[kIdentityBytes];
+  if ((*entry)->data_length != kIdentityBytes) return fail(StoreErrc::Corrupt, (*entry)->offset);
+  if (auto r = read_data(**entry, d); !r) return Unexpected{r.error()};
+  StoreIdentity id;
+  id.layout = get32(d);
+  id.spacecraft_length = static_cast<std::uint8_t>(d[4]);
+  id.mission_length = static_cast<std::uint8_t>(d[5 + kStoreNameMax]);
+  if (id.spacecraft_length > kStoreNameMax || id.mission_length > kStoreNameMax)
+    return fail(StoreErrc::Corrupt, (*entry)->offset);
+  std::memcpy(id.spacecraft_bytes, d + 5, id.spacecraft_length);
+  std::memcpy(id.mission_bytes, d + 6 + kStoreNameMax, id.mission_length);
+  return id;
+}
+
+Result<void, StoreError> ModuleStore::set_identity(const StoreIdentity& id) noexcept {
+  if (!mounted_) return fail(StoreErrc::NotMounted);
+  if (!valid_name(id.spacecraft()) || !valid_name(id.mission()))
+    return fail(StoreErrc::BadName, id.spacecraft_length ? id.mission_length : id.spacecraft_length);
+  std::byte d[kIdentityBytes] = {};
+  put32(d, id.layout);
+  d[4] = static_cast<std::byte>(id.spacecraft_length);
+  std::memcpy(d + 5, id.spacecraft_bytes, id.spacecraft_length);
+  d[5 + kStoreNameMax] = static_cast<std::byte>(id.mission_length);
+  std::memcpy(d + 6 + kStoreNameMax, id.mission_bytes, id.mission_length);
+  if (auto r = make_room(Plan{0, 0, 0, record_size(kIdentityBytes), 1}); !r) return r;
+  return append(RecordType::Identity, kIdentityKey, 0, 0, d, Use::Normal);
+}
+
+Result<void, StoreError> ModuleStore::format() noexcept {
+  geometry_ = flash_.geometry();
+  if (auto g = check_geometry(geometry_); !g) return fail(StoreErrc::BadGeometry, g.error().detail);
+  for (std::uint32_t b = 0; b < geometry_.block_count; ++b)
+    if (auto r = flash_.erase(b); !r) return flash_failed(r.error());
+  return mount();
 }
 
 }  // namespace dyn
