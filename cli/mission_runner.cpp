@@ -14,6 +14,7 @@
 
 #include "duration.hpp"
 #include "dyn/boot.hpp"
+#include "dyn/checkpoint.hpp"
 #include "dyn/housekeeping.hpp"
 #include "dyn/meta_task.hpp"
 #include "power_model.hpp"
@@ -143,6 +144,21 @@ class EventLog final : public EventSink {
   std::map<std::string, int> logged_;
   EventSink* next_;
   std::map<std::string, int> shown_;
+};
+
+// Loader scratch for the boot rule, sized per image on the host's heap.
+class HostBootScratch final : public BootScratch {
+ public:
+  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
+    auto view = ElfView::open(image);
+    symbols_.assign(view ? view.value().symbol_count() : 0, SymbolSlot{});
+    sections_.assign(view ? view.value().section_count() : 0, SectionSlot{});
+    return LoaderScratch{symbols_, sections_};
+  }
+
+ private:
+  std::vector<SymbolSlot> symbols_;
+  std::vector<SectionSlot> sections_;
 };
 
 // The meta-scheduler's view of the power model, brought up to the pass's time.
@@ -288,79 +304,70 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (check.verdict == StoreVerdict::Initialised)
       report.store_note = "initialised for spacecraft \"" + m.spacecraft + "\", mission \"" + m.name + "\"";
   }
-  std::map<std::string, std::string> booted;  // task -> how it booted
-  std::map<std::string, std::string> booted_note;
+  // How each module task booted (the summary's "boot:" lines): what runs,
+  // then its state — decided by its first run when a checkpoint was handed in.
+  struct Booted {
+    std::string how;
+    std::string state;     // fixed at boot, or empty: the first run's restore outcome says it
+    std::string note;
+  };
+  std::map<std::string, Booted> booted;
   std::map<std::string, BootRestore> boot_restore;  // written by each task's first run
-  // Installs a module task (at boot, or added at run time): the committed
-  // version from the store if there is one, else the mission's file.
+  HostBootScratch boot_scratch;
+  std::vector<std::byte> boot_image(flash.is_open() ? flash.geometry().size() : 0);
+  std::vector<std::byte> boot_checkpoint(store ? kCheckpointHeaderSize + store->max_record_data() : 0);
+  // Installs a module task (at boot, or added at run time) by the core's
+  // boot rule (dyn/boot.hpp): without a store the mission's file; with one,
+  // the committed version, falling back to another stored one, then to the
+  // mission's file, each fallback loud and journalled.
   auto install_module_task = [&](const MissionTask& mt, const TaskSpec& spec) -> std::string {
     const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
-      std::string why;
-      std::vector<std::byte> image;
-      std::string source;
-      std::optional<ModuleVersion> committed;
-      if (store) {
-        if (auto c = store->committed(mt.name)) committed = c.value();
-        // An update the power cut caught before its commit: its trial is
-        // dropped, as a rollback would have; the committed version boots.
-        if (auto t = store->trial(mt.name); t && committed) {
-          const ModuleVersion dropped = t.value();
-          if (store->revert(mt.name) && !(dropped == *committed))
-            (void)store->remove_image(dropped.name(), dropped.version);
-          booted_note[mt.name] = " (an interrupted update to " + std::string(dropped.name()) + " v" +
-                                 std::to_string(dropped.version) + " was dropped)";
-        }
-      }
-      if (committed) {
-        // Boot what was last committed, not what the mission file names.
-        const ModuleVersion& v = *committed;
-        auto size = store->image_size(v.name(), v.version);
-        image.resize(size ? size.value() : 0);
-        if (!size || !store->read_image(v.name(), v.version, image)) {
-          return where + "the store's committed " + std::string(v.name()) + " v" + std::to_string(v.version) +
-                 " cannot be read back";
-        }
-        source = "store: " + std::string(v.name()) + " v" + std::to_string(v.version);
-      } else {
-        source = resolve_module(mt.module, m.file, o.module_path, &why);
-        if (source.empty() || !read_file(source, &image, &why)) {
-          return where + why;
-        }
-      }
-      ModuleTaskSpec ms;
-      ms.task = spec;
-      ms.stack_size = mt.stack ? mt.stack : m.stack;
-      auto view = ElfView::open(image);
-      std::vector<SymbolSlot> syms(view ? view.value().symbol_count() : 0);
-      std::vector<SectionSlot> secs(view ? view.value().section_count() : 0);
-      auto entry = manager.install(image, ms, LoaderScratch{syms, secs});
-      if (!entry) {
-        return where + "module " + source + ": " + describe(entry.error(), image);
-      }
-      RegisterEntry& e = *entry.value();
-      if (e.task.valid()) ids[mt.name] = e.task;
-      const std::string version = std::string(e.module.descriptor->name) + " v" +
-                                  std::to_string(e.module.descriptor->version);
-      if (store && committed) {
-        // Its state as of the last stored checkpoint: restored by its restore
-        // hook in its first run, in its own context under its watchdog.
-        booted[mt.name] = version + " from the store, fresh state (no checkpoint stored)";
-        std::vector<std::byte> checkpoint(kCheckpointHeaderSize + 1024 * 1024);
-        if (auto n = store->last_checkpoint(mt.name, checkpoint); n && e.state) {
-          booted[mt.name] = version + " from the store, ";  // the outcome comes from its first run
-          if (!manager.set_boot_checkpoint(e, {checkpoint.data(), n.value()}, &boot_restore[mt.name]))
-            booted[mt.name] = version + " from the store, fresh state (no memory for its checkpoint)";
-        }
-        booted[mt.name] += booted_note[mt.name];      } else if (store) {
-        // First deploy: the mission's version becomes the committed one.
-        const ::dyn_module& d = *e.module.descriptor;
-        auto put = store->put_image(d.name, d.version, image);
-        if ((!put && put.error().code != StoreErrc::AlreadyExists) || !store->set_trial(mt.name, d.name, d.version) ||
-            !store->commit(mt.name)) {
-          return where + "cannot record the module in the store " + o.store_path;
-        }
-        booted[mt.name] = version + ": first deploy, recorded in the store as committed";
-      }
+    std::string why;
+    std::vector<std::byte> image;
+    const std::string source = resolve_module(mt.module, m.file, o.module_path, &why);
+    if (source.empty() || !read_file(source, &image, &why)) return where + why;
+    ModuleBootRequest request;
+    request.task = mt.name;
+    request.spec.task = spec;
+    request.spec.stack_size = mt.stack ? mt.stack : m.stack;
+    request.mission_image = image;
+    request.image_buffer = boot_image;
+    request.checkpoint_buffer = boot_checkpoint;
+    request.scratch = &boot_scratch;
+    request.restore_outcome = &boot_restore[mt.name];
+    auto result = boot_module_task(manager, store ? &*store : nullptr, request);
+    if (!result) {
+      const ModuleBootError& e = result.error();
+      return where + (e.code == ModuleBootErrc::MissionImage ? "module " + source + ": " + describe(e.install, image)
+                                                             : std::string("the store failed: ") + describe(e.store.code));
+    }
+    const ModuleBootReport& b = result.value();
+    RegisterEntry& e = *b.entry;
+    if (e.task.valid()) ids[mt.name] = e.task;
+    if (!store) return {};
+    const std::string version = std::string(b.booted.name()) + " v" + std::to_string(b.booted.version);
+    Booted& out = booted[mt.name];
+    switch (b.from) {
+      case BootFrom::FirstDeploy:
+        out.how = version + ": first deploy, recorded in the store as committed";
+        out.state = "-";
+        break;
+      case BootFrom::Committed: out.how = version + " from the store"; break;
+      case BootFrom::OtherVersion:
+        out.how = version + " from the store (its committed version failed: see the log)";
+        break;
+      case BootFrom::MissionImage:
+        out.how = version + ": the mission's image (no stored version booted: see the log), recorded as committed";
+        break;
+      case BootFrom::Mission: break;
+    }
+    if (b.journal_failed) out.how += " (the store could not record it)";
+    if (b.from != BootFrom::FirstDeploy && !b.checkpoint)
+      out.state = b.checkpoint_unreadable ? "fresh state (its checkpoint does not read back)"
+                                          : "fresh state (no checkpoint stored)";
+    if (b.dropped_trial)
+      out.note = " (an interrupted update to " + std::string(b.trial.name()) + " v" + std::to_string(b.trial.version) +
+                 " was dropped)";
     return {};
   };
   auto spec_of = [](const MissionTask& mt) {
@@ -687,11 +694,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const auto& e = *static_cast<const RegisterEntry*>(t.owner);
       row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
       if (auto b = booted.find(row.name); b != booted.end()) {
-        row.booted = b->second;
-        if (auto r = boot_restore.find(row.name); r != boot_restore.end()) {
-          const std::size_t at = row.booted.find("from the store, ") + 16;  // where the outcome goes
-          row.booted.insert(at, to_string(r->second));
-        }
+        const Booted& how = b->second;
+        std::string state = how.state;
+        if (state.empty()) state = to_string(boot_restore[row.name]);  // its first run's outcome
+        row.booted = how.how + (state == "-" ? std::string() : ", " + state) + how.note;
       }
     }
     report.rows.push_back(std::move(row));

@@ -24,6 +24,25 @@ grep -qE "^beacon +beacon v2" <<<"$out" || fail "beacon does not run v2: $out"
 
 # Power lost during probation (the run ends 1 minute after the 06:00 update):
 # the trial is in the store, uncommitted; the next boot drops it.
+# One flipped bit in the committed beacon v2 image: the task still boots (the
+# mission's own v1, said loudly and recorded), and so does everything else.
+modules=$(dirname "$dynsched")/../modules
+cp "$store" "$store.damaged"
+python3 - "$store.damaged" "$modules/beacon/beacon_v2.o" <<'PY' || fail "v2's image not found in the store"
+import sys
+store, image = open(sys.argv[1], "rb").read(), open(sys.argv[2], "rb").read()
+window = image[len(image) // 2:len(image) // 2 + 64]
+at = store.find(window)
+if at < 0: sys.exit(1)
+flipped = bytearray(store); flipped[at + 10] ^= 0x08
+open(sys.argv[1], "wb").write(flipped)
+PY
+out=$("$dynsched" run "$mission" --for 1h --store "$store.damaged" 2>&1) || fail "a damaged image stopped the boot: $out"
+grep -q "boot: beacon: the store's beacon v2 does not read back" <<<"$out" || fail "no loud fallback: $out"
+grep -qE "^beacon +beacon v1" <<<"$out" || fail "beacon does not run: $out"
+grep -qE "^adcs " <<<"$out" || fail "the rest did not boot: $out"
+rm -f "$store.damaged"
+
 # A store of another mission is refused, even with --store-init, and left as it is.
 other=$(mktemp -d)
 sed 's/^name = "cubesat-day"/name = "other-mission"/' "$mission" >"$other/other.toml"

@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "dyn/module_store.hpp"
+#include "dyn/task_manager.hpp"
 
 namespace dyn {
 
@@ -42,5 +43,72 @@ struct StoreCheck {
 // Mounts `store` and decides whether this spacecraft may boot from it.
 // Writes only for Initialised (format, then the identity record).
 [[nodiscard]] StoreCheck check_store(ModuleStore& store, const StoreIdentity& ours, bool may_initialise) noexcept;
+
+// Then, per module task, what runs. The store always boots something:
+//   1. an update a power cut interrupted (a trial) is dropped, as its rollback would have;
+//   2. the committed version, if its image reads back whole, loads, and is the
+//      module the mission says this task runs;
+//   3. else the next good version of that module the store holds, highest first;
+//   4. else the mission's own image.
+// Each fallback is a loud event (a system log line: trace, terminal, log) and
+// is journalled like an update: the version that booted becomes the committed
+// one (put_image, set_trial, commit: each step atomic), so the next boot
+// starts from it. The task's state comes from its last checkpoint (restored
+// in its first run, bound to the module that wrote it); a checkpoint that
+// does not read back leaves it fresh, loudly.
+
+// Loader scratch for an image the boot reads (the core has no heap: the port provides it).
+class BootScratch {
+ public:
+  virtual LoaderScratch for_image(std::span<const std::byte> image) noexcept = 0;
+
+ protected:
+  ~BootScratch() = default;
+};
+
+enum class BootFrom : std::uint8_t {
+  Mission,       // no store: the mission's image
+  FirstDeploy,   // the store knew no version for the task: the mission's image, recorded as committed
+  Committed,     // the store's committed version
+  OtherVersion,  // the committed version failed; another version the store holds
+  MissionImage,  // every stored version failed: the mission's image, recorded as committed
+};
+
+struct ModuleBootRequest {
+  std::string_view task;
+  ModuleTaskSpec spec;                        // how the mission runs it (name filled in by the caller)
+  std::span<const std::byte> mission_image;   // the mission's own image for it
+  std::span<std::byte> image_buffer;          // room for one stored image
+  std::span<std::byte> checkpoint_buffer;     // room for one stored checkpoint
+  BootScratch* scratch = nullptr;
+  BootRestore* restore_outcome = nullptr;     // written by the task's first run (see set_boot_checkpoint)
+};
+
+struct ModuleBootReport {
+  BootFrom from = BootFrom::Mission;
+  RegisterEntry* entry = nullptr;
+  ModuleVersion booted;                 // what runs
+  bool dropped_trial = false;           // step 1 happened
+  ModuleVersion trial;                  // ...for this version
+  std::uint32_t fallbacks = 0;          // stored versions tried and refused before the one that booted
+  bool checkpoint = false;              // a checkpoint was handed to its first run
+  bool checkpoint_unreadable = false;   // the store's checkpoint did not read back: fresh state
+  bool journal_failed = false;          // recording the fallback in the store failed (it boots anyway)
+};
+
+enum class ModuleBootErrc : std::uint8_t {
+  MissionImage,  // even the mission's image cannot be installed: `install` says why
+  Store,         // the store failed while its answers were needed: `store` says why
+};
+struct ModuleBootError {
+  ModuleBootErrc code;
+  InstallError install{};
+  StoreError store{};
+};
+
+// Installs one module task from the store (or, with store == nullptr, from
+// the mission image) following the rule above.
+[[nodiscard]] Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, ModuleStore* store,
+                                                                         const ModuleBootRequest& request) noexcept;
 
 }  // namespace dyn

@@ -160,6 +160,10 @@ class ModuleStore {
   [[nodiscard]] Result<std::size_t, StoreError> read_image(std::string_view name, std::uint32_t version,
                                                            std::span<std::byte> out) noexcept;
   [[nodiscard]] Result<void, StoreError> remove_image(std::string_view name, std::uint32_t version) noexcept;
+  // The versions of module `name` whose manifest is on the store, highest
+  // first, into `out`; returns how many there are (more than out.size() if
+  // out is too small: only the highest fit). Their chunks are not read.
+  [[nodiscard]] Result<std::size_t, StoreError> versions(std::string_view name, std::span<std::uint32_t> out) noexcept;
 
   // Test → confirm → revert. set_trial needs a complete image of that version.
   [[nodiscard]] Result<void, StoreError> set_trial(std::string_view task, std::string_view name,

@@ -1,6 +1,8 @@
 // boot.cpp — whose store this is, decided before anything boots from it.
 #include "dyn/boot.hpp"
 
+#include "dynsched.h"
+
 namespace dyn {
 
 const char* describe(StoreVerdict v) noexcept {
@@ -64,6 +66,195 @@ StoreCheck check_store(ModuleStore& store, const StoreIdentity& ours, bool may_i
   c.verdict = StoreVerdict::Initialised;
   c.found = ours;
   return c;
+}
+
+// ---------------------------------------------------------------------------
+// One module task
+
+namespace {
+
+constexpr std::size_t kMaxVersionsTried = 8;
+
+// A system log line built without printf (the core has none).
+class BootLine {
+ public:
+  BootLine& operator<<(std::string_view s) noexcept {
+    for (char c : s)
+      if (n_ + 1 < sizeof buf_) buf_[n_++] = c;
+    buf_[n_] = '\0';
+    return *this;
+  }
+  BootLine& operator<<(std::uint32_t v) noexcept {
+    char d[10];
+    int k = 0;
+    do {
+      d[k++] = static_cast<char>('0' + v % 10);
+      v /= 10;
+    } while (v && k < 10);
+    while (k > 0 && n_ + 1 < sizeof buf_) buf_[n_++] = d[--k];
+    buf_[n_] = '\0';
+    return *this;
+  }
+  const char* c_str() const noexcept { return buf_; }
+
+ private:
+  char buf_[200] = {};
+  std::size_t n_ = 0;
+};
+
+ModuleVersion version_of(std::string_view name, std::uint32_t version) noexcept {
+  ModuleVersion v;
+  v.name_length = static_cast<std::uint8_t>(name.size() < kStoreNameMax ? name.size() : kStoreNameMax);
+  for (std::size_t i = 0; i < v.name_length; ++i) v.name_bytes[i] = name[i];
+  v.version = version;
+  return v;
+}
+
+// The module an image holds, by loading it into a scratch entry (not started)
+// and reading its descriptor; empty name if it does not load.
+ModuleVersion module_in(TaskManager& tasks, BootScratch& scratch, std::span<const std::byte> image) noexcept {
+  auto staged = tasks.stage(image, "~boot", scratch.for_image(image), nullptr);
+  if (!staged) return {};
+  const ::dyn_module& d = *staged.value()->module.descriptor;
+  const ModuleVersion v = version_of(d.name, d.version);
+  tasks.discard(*staged.value());
+  return v;
+}
+
+// Records `v` as the task's committed version: its image (if not stored yet), trial, commit.
+bool journal_committed(ModuleStore& store, std::string_view task, const ModuleVersion& v,
+                       std::span<const std::byte> image) noexcept {
+  auto put = store.put_image(v.name(), v.version, image);
+  if (!put && put.error().code != StoreErrc::AlreadyExists) return false;
+  return store.set_trial(task, v.name(), v.version) && store.commit(task);
+}
+
+}  // namespace
+
+Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, ModuleStore* store,
+                                                           const ModuleBootRequest& r) noexcept {
+  Kernel& k = tasks.kernel();
+  ModuleBootReport report;
+  auto install = [&](std::span<const std::byte> image) { return tasks.install(image, r.spec, r.scratch->for_image(image)); };
+  auto say = [&](const BootLine& line) { k.log_system(2, line.c_str()); };
+
+  if (!store) {
+    auto e = install(r.mission_image);
+    if (!e) return Unexpected{ModuleBootError{ModuleBootErrc::MissionImage, e.error()}};
+    report.entry = e.value();
+    report.booted = version_of(e.value()->module.descriptor->name, e.value()->module.descriptor->version);
+    return report;
+  }
+
+  // 1. An interrupted update: drop its trial, as its rollback would have.
+  auto committed = store->committed(r.task);
+  if (!committed && committed.error().code != StoreErrc::NotFound)
+    return Unexpected{ModuleBootError{ModuleBootErrc::Store, {}, committed.error()}};
+  if (auto trial = store->trial(r.task); trial && committed) {
+    report.dropped_trial = true;
+    report.trial = trial.value();
+    if (store->revert(r.task) && !(report.trial == committed.value()))
+      (void)store->remove_image(report.trial.name(), report.trial.version);
+  }
+
+  // What the mission says this task runs.
+  const ModuleVersion mission = module_in(tasks, *r.scratch, r.mission_image);
+
+  // 2-3. The committed version, then the other stored versions of the module, highest first.
+  RegisterEntry* entry = nullptr;
+  ModuleVersion booted{};
+  if (committed) {
+    const ModuleVersion c = committed.value();
+    std::uint32_t candidates[kMaxVersionsTried] = {c.version};
+    std::size_t count = 1;
+    std::uint32_t others[kMaxVersionsTried];
+    if (auto n = store->versions(c.name(), others)) {
+      for (std::size_t i = 0; i < n.value() && i < kMaxVersionsTried && count < kMaxVersionsTried; ++i)
+        if (others[i] != c.version) candidates[count++] = others[i];
+    }
+    const bool same_module = mission.name_length == 0 || mission.name() == c.name();
+    if (!same_module) {
+      BootLine line;
+      line << "boot: " << r.task << ": the store's " << c.name() << " v" << c.version << " is not the module the mission runs ("
+           << mission.name() << "): booting the mission's";
+      say(line);
+      count = 0;
+    }
+    for (std::size_t i = 0; i < count && !entry; ++i) {
+      const ModuleVersion v = version_of(c.name(), candidates[i]);
+      const char* problem = nullptr;
+      std::span<const std::byte> image;
+      auto size = store->read_image(v.name(), v.version, r.image_buffer);
+      if (!size) {
+        problem = size.error().code == StoreErrc::OutputTooSmall ? "is too large for the boot buffer"
+                                                                  : "does not read back (damaged on flash)";
+      } else {
+        image = std::span<const std::byte>(r.image_buffer.data(), size.value());
+        auto e = install(image);
+        if (!e) {
+          problem = "does not load";
+        } else if (std::string_view(e.value()->module.descriptor->name) != v.name() ||
+                   e.value()->module.descriptor->version != v.version) {
+          problem = "holds another module or version than its name says";
+          (void)tasks.uninstall(r.spec.task.name);
+        } else {
+          entry = e.value();
+          booted = v;
+        }
+      }
+      if (problem) {
+        ++report.fallbacks;
+        BootLine line;
+        line << "boot: " << r.task << ": the store's " << v.name() << " v" << v.version << " " << problem
+             << (i + 1 < count ? "; trying the next version it holds" : "; booting the mission's image");
+        say(line);
+      }
+    }
+    if (entry) {
+      report.from = booted == c ? BootFrom::Committed : BootFrom::OtherVersion;
+      if (report.from == BootFrom::OtherVersion) {
+        report.journal_failed = !journal_committed(*store, r.task, booted, {});
+        BootLine line;
+        line << "boot: " << r.task << ": booted " << booted.name() << " v" << booted.version
+             << " from the store instead of the committed v" << c.version << (report.journal_failed ? " (not recorded: the store failed)" : "; recorded as committed");
+        say(line);
+      }
+    }
+  }
+
+  // 4. The mission's own image.
+  if (!entry) {
+    auto e = install(r.mission_image);
+    if (!e) return Unexpected{ModuleBootError{ModuleBootErrc::MissionImage, e.error()}};
+    entry = e.value();
+    booted = version_of(entry->module.descriptor->name, entry->module.descriptor->version);
+    report.from = committed ? BootFrom::MissionImage : BootFrom::FirstDeploy;
+    report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
+    if (report.from == BootFrom::MissionImage) {
+      BootLine line;
+      line << "boot: " << r.task << ": booted the mission's " << booted.name() << " v" << booted.version
+           << (report.journal_failed ? " (not recorded: the store failed)" : "; recorded as committed");
+      say(line);
+    }
+  }
+  report.entry = entry;
+  report.booted = booted;
+
+  // Its state: the last checkpoint, if it reads back (and if this is the version that wrote it, or one
+  // whose restore hook takes it: decided in its first run).
+  if (report.from != BootFrom::FirstDeploy && entry->state) {
+    auto n = store->last_checkpoint(r.task, r.checkpoint_buffer);
+    if (n) {
+      report.checkpoint = static_cast<bool>(
+          tasks.set_boot_checkpoint(*entry, {r.checkpoint_buffer.data(), n.value()}, r.restore_outcome));
+    } else if (n.error().code != StoreErrc::NotFound) {
+      report.checkpoint_unreadable = true;
+      BootLine line;
+      line << "boot: " << r.task << ": its last checkpoint does not read back: it starts from a fresh state";
+      say(line);
+    }
+  }
+  return report;
 }
 
 }  // namespace dyn

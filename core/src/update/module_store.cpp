@@ -757,6 +757,28 @@ Result<void, StoreError> ModuleStore::forget_image(std::string_view name, std::u
   return {};
 }
 
+Result<std::size_t, StoreError> ModuleStore::versions(std::string_view name, std::span<std::uint32_t> out) noexcept {
+  if (!mounted_) return fail(StoreErrc::NotMounted);
+  if (!valid_name(name)) return fail(StoreErrc::BadName, static_cast<std::uint32_t>(name.size()));
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < count_; ++i) {
+    const StoreEntry& e = index_[i];
+    if (e.type != RecordType::Manifest) continue;
+    auto same = name_matches(e, name);
+    if (!same) return Unexpected{same.error()};
+    if (!*same) continue;
+    // Insertion into the kept highest versions, descending.
+    std::size_t at = n < out.size() ? n : out.size();
+    while (at > 0 && out[at - 1] < e.version) {
+      if (at < out.size()) out[at] = out[at - 1];
+      --at;
+    }
+    if (at < out.size()) out[at] = e.version;
+    ++n;
+  }
+  return n;
+}
+
 Result<void, StoreError> ModuleStore::remove_image(std::string_view name, std::uint32_t version) noexcept {
   auto manifest = find_complete_image(name, version);
   if (!manifest && manifest.error().code != StoreErrc::Corrupt) return Unexpected{manifest.error()};

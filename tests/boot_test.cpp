@@ -1,0 +1,167 @@
+// boot_test.cpp — the store always boots something (issue 10, part 2).
+//
+// A committed image that no longer reads back, that does not load, or that is
+// not the module the mission runs: the task boots the next good version the
+// store holds, else the mission's own image — loudly, and recorded so the
+// next boot starts from it. The rest of the system boots as usual.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "dyn/boot.hpp"
+#include "updatable_system.hpp"
+
+namespace dyn {
+namespace {
+
+using test::module_image;
+using test::UpdatableSystem;
+
+class VectorScratch final : public BootScratch {
+ public:
+  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
+    auto view = ElfView::open(image);
+    syms.assign(view ? view.value().symbol_count() : 0, SymbolSlot{});
+    secs.assign(view ? view.value().section_count() : 0, SectionSlot{});
+    return LoaderScratch{syms, secs};
+  }
+  std::vector<SymbolSlot> syms;
+  std::vector<SectionSlot> secs;
+};
+
+// Flips one bit in the first copy of `image`'s bytes [at, at+64) found on the flash.
+bool damage(std::vector<std::byte>& flash, const std::vector<std::byte>& image, std::size_t at) {
+  auto hit = std::search(flash.begin(), flash.end(), image.begin() + static_cast<std::ptrdiff_t>(at),
+                         image.begin() + static_cast<std::ptrdiff_t>(at + 64));
+  if (hit == flash.end()) return false;
+  *(hit + 10) ^= std::byte{0x08};
+  return true;
+}
+
+struct Boot {
+  Boot() { EXPECT_TRUE(ram.store.mount()); }
+  Result<ModuleBootReport, ModuleBootError> run(UpdatableSystem& s, const char* task, const std::vector<std::byte>& mission) {
+    ModuleBootRequest r;
+    r.task = task;
+    r.spec.task.name = task;
+    r.spec.task.priority = 2;
+    r.spec.task.interval = kSecond;
+    r.mission_image = mission;
+    r.image_buffer = image_buffer;
+    r.checkpoint_buffer = checkpoint_buffer;
+    r.scratch = &scratch;
+    r.restore_outcome = &outcome;
+    return boot_module_task(*s.tasks, &ram.store, r);
+  }
+  test::RamStore ram{FlashGeometry{4096, 64, 8}};
+  std::vector<std::byte> image_buffer = std::vector<std::byte>(256 * 1024);
+  std::vector<std::byte> checkpoint_buffer = std::vector<std::byte>(8192);
+  VectorScratch scratch;
+  BootRestore outcome = BootRestore::None;
+};
+
+void commit(ModuleStore& store, const char* task, const char* name, std::uint32_t v, const std::vector<std::byte>& image) {
+  ASSERT_TRUE(store.put_image(name, v, image));
+  ASSERT_TRUE(store.set_trial(task, name, v));
+  ASSERT_TRUE(store.commit(task));
+}
+
+TEST(DegradedBoot, ADamagedCommittedImageBootsTheNextGoodVersionLoudlyAndRecordsIt) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  const auto v2 = module_image("beacon", "beacon_v2");
+  ASSERT_TRUE(b.ram.store.put_image("beacon", 1, v1));
+  commit(b.ram.store, "beacon", "beacon", 2, v2);
+  ASSERT_TRUE(damage(b.ram.storage, v2, v2.size() / 2));
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().from, BootFrom::OtherVersion);
+  EXPECT_EQ(r.value().booted.version, 1u);
+  EXPECT_EQ(r.value().fallbacks, 1u);
+  EXPECT_EQ(b.ram.store.committed("beacon").value().version, 1u) << "the next boot starts from what booted";
+  s.kernel->run_until(3 * kSecond);
+  EXPECT_EQ(s.beacon_version(), 1u);
+  EXPECT_GE(s.beacon_word(0), 2u) << "it runs";
+}
+
+TEST(DegradedBoot, WhenNoStoredVersionBootsTheMissionsImageDoes) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  const auto v2 = module_image("beacon", "beacon_v2");
+  commit(b.ram.store, "beacon", "beacon", 2, v2);
+  ASSERT_TRUE(damage(b.ram.storage, v2, 100));
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().from, BootFrom::MissionImage);
+  EXPECT_EQ(r.value().booted.version, 1u);
+  EXPECT_FALSE(r.value().journal_failed);
+  EXPECT_EQ(b.ram.store.committed("beacon").value().version, 1u);
+  // The next boot finds the mission's image committed and whole.
+  ASSERT_TRUE(b.ram.store.mount());
+  UpdatableSystem again;
+  ASSERT_NE(again.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto second = b.run(again, "beacon", v1);
+  ASSERT_TRUE(second);
+  EXPECT_EQ(second.value().from, BootFrom::Committed);
+}
+
+TEST(DegradedBoot, AStoredVersionOfAnotherModuleIsNotBootedAsTheTask) {
+  // The store's task "beacon" runs module attitude; the mission says beacon.
+  Boot b;
+  const auto attitude = module_image("attitude", "attitude");
+  const auto v1 = module_image("beacon", "beacon");
+  commit(b.ram.store, "beacon", "attitude", 1, attitude);
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().from, BootFrom::MissionImage);
+  EXPECT_EQ(std::string(r.value().booted.name()), "beacon");
+  EXPECT_EQ(std::string(b.ram.store.committed("beacon").value().name()), "beacon");
+}
+
+TEST(DegradedBoot, AnInterruptedUpdateIsDroppedAndTheCommittedVersionBoots) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  const auto v2 = module_image("beacon", "beacon_v2");
+  commit(b.ram.store, "beacon", "beacon", 1, v1);
+  ASSERT_TRUE(b.ram.store.put_image("beacon", 2, v2));
+  ASSERT_TRUE(b.ram.store.set_trial("beacon", "beacon", 2));  // the power went before the commit
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r.value().dropped_trial);
+  EXPECT_EQ(r.value().trial.version, 2u);
+  EXPECT_EQ(r.value().from, BootFrom::Committed);
+  EXPECT_FALSE(b.ram.store.trial("beacon"));
+  EXPECT_FALSE(b.ram.store.image_size("beacon", 2)) << "the dropped trial's image is removed";
+}
+
+TEST(DegradedBoot, AnUnreadableCheckpointStartsTheTaskFreshAndSaysSo) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  commit(b.ram.store, "beacon", "beacon", 1, v1);
+  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0x33});
+  ASSERT_TRUE(seal_checkpoint(object, "beacon", 1, 1, 24));
+  ASSERT_TRUE(b.ram.store.put_checkpoint("beacon", object));
+  ASSERT_TRUE(damage(b.ram.storage, object, kCheckpointHeaderSize - 40));
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().from, BootFrom::Committed);
+  EXPECT_TRUE(r.value().checkpoint_unreadable);
+  EXPECT_FALSE(r.value().checkpoint);
+  s.kernel->run_until(500 * kMillisecond);
+  EXPECT_EQ(s.beacon_word(0), 1u) << "a fresh state, run once";
+}
+
+}  // namespace
+}  // namespace dyn
