@@ -89,9 +89,9 @@ macro(_dynsched_module_flags)
       # Function-local statics would be guarded by __cxa_guard_acquire/release;
       # a module's statics are initialised by its own task only.
       -fno-threadsafe-statics
-      # Destructors of static objects go into .fini_array (run by the loader at
-      # unload) instead of being registered with __cxa_atexit(.., __dso_handle),
-      # which the kernel does not export.
+      # Destructors of static objects go into .fini_array (recorded, never run:
+      # the runtime reclaims every byte) instead of being registered with
+      # __cxa_atexit(.., __dso_handle), which the kernel does not export.
       -fno-use-cxa-atexit)
 
   # Host (x86-64 Linux). PIC ON: -fPIC; OFF: -fno-pic. Both load: module memory
@@ -110,6 +110,10 @@ macro(_dynsched_module_flags)
     # Distributions that turn on CET by default add endbr64 to every function and
     # an SHF_ALLOC .note.gnu.property section the loader would have to map.
     list(APPEND DYN_MODULE_HOST_FLAGS -fcf-protection=none)
+    # A frame larger than a page probes every page it spans, so a deep frame
+    # hits the guard page below the task's stack (a contained fault) instead
+    # of jumping over it into whatever is mapped below. Inline probes: no symbol needed.
+    list(APPEND DYN_MODULE_HOST_FLAGS -fstack-clash-protection)
   endif()
 
   # Cortex-M3 (Thumb-2, no FPU). PIC defaults to OFF: -fPIC on bare-metal ARM

@@ -118,6 +118,7 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"divides_by_zero", FaultKind::DivideByZero, true},
                       FaultCase{"illegal_instruction", FaultKind::IllegalInstruction, true},
                       FaultCase{"stack_overflow", FaultKind::StackOverflow, true},
+                      FaultCase{"deep_calls", FaultKind::StackOverflow, true},
                       FaultCase{"writes_its_code", FaultKind::MemoryAccess, true},
                       FaultCase{"bad_log_pointer", FaultKind::MemoryAccess, false},
                       FaultCase{"memcpy_bad_source", FaultKind::MemoryAccess, false},
@@ -316,6 +317,74 @@ TEST(FaultContainment, AnOversizedPeriodicCheckpointIsReportedAndTheStoredOneKep
   EXPECT_EQ(s.updates->checkpoints_stored(), 0u);
   std::vector<std::byte> read(4096);
   EXPECT_FALSE(store.last_checkpoint("beacon", read)) << "nothing stored from a hook that overran its buffer";
+}
+
+TEST(FaultContainment, ARestoreHookThatBlocksIsStoppedAndTheUpdateRolledBack) {
+  // Sleeping uses no CPU, so neither a watchdog nor the module-code budget
+  // would ever end it: blocking in a hook is a fault.
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon_v2", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond);
+  EXPECT_EQ(s.update_to(hostile("restore_sleeps")), UpdateOutcome::RestoreStopped);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.fault.kind, FaultKind::Blocked);
+  EXPECT_EQ(s.beacon_version(), 2u);
+  const auto runs = t.stats.runs;
+  s.kernel->run_for(3 * kSecond);
+  EXPECT_GE(t.stats.runs, runs + 2) << "v2 runs on";
+  EXPECT_FALSE(s.updates->busy());
+}
+
+TEST(FaultContainment, APeriodicCheckpointHookThatSpinsIsStoppedAndLeaksNothing) {
+  test::RamStore ram;
+  UpdatableSystem s;
+  ASSERT_NE(install(s, hostile("checkpoint_spins"), RunModel::Job, 0), nullptr);
+  s.start_worker();
+  s.updates->set_store(&ram.store);
+  s.updates->set_checkpoint_period(kSecond);
+  s.kernel->run_until(2500 * kMillisecond);
+  const std::size_t memory = s.memory.stats().total_bytes();
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  const auto kills = t.stats.watchdog_kills;
+  EXPECT_GE(kills, 1u) << "the hook's budget stopped it";
+  s.kernel->run_until(8500 * kMillisecond);
+  EXPECT_GE(t.stats.watchdog_kills, kills + 5) << "every periodic checkpoint";
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory) << "each stopped hook's buffer was freed";
+  EXPECT_EQ(s.updates->checkpoints_stored(), 0u);
+}
+
+TEST(FaultContainment, TheQuiesceTimeoutNeverFreesWhatASwapInProgressUses) {
+  // 4 MiB of state: the checkpoint and its seal take long; the timeout is
+  // shorter than the run the consistent point ends. Under the sanitizer a
+  // buffer freed under the swap would be reported.
+  UpdatableSystem s;
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 0;
+  spec.task.interval = kSecond;
+  spec.task.delay = 990 * kMillisecond;
+  ASSERT_TRUE(s.install_image(hostile("big_state"), spec));
+  s.start_worker();
+  s.kernel->run_until(5 * kSecond);
+  const std::size_t memory = s.memory.stats().total_bytes();
+  const auto image = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/hostile_big_state_v10.o");
+  UpdateRequest r;
+  r.task = "beacon";
+  r.image = image;
+  r.quiesce_timeout = 21 * kMillisecond;
+  r.probation_points = 1;
+  ASSERT_TRUE(s.updates->request(r, s.scratch_for(image)));
+  while (s.updates->busy()) s.kernel->run_for(100 * kMillisecond);
+  const UpdateOutcome outcome = s.updates->last().outcome;
+  EXPECT_TRUE(outcome == UpdateOutcome::Committed || outcome == UpdateOutcome::QuiesceTimeout) << to_string(outcome);
+  const auto runs = s.kernel->table().find_by_name("beacon")->stats.runs;
+  s.kernel->run_for(3 * kSecond);
+  EXPECT_GE(s.kernel->table().find_by_name("beacon")->stats.runs, runs + 2) << "whichever version it is, it runs";
+  if (outcome == UpdateOutcome::QuiesceTimeout) {
+    EXPECT_EQ(s.memory.stats().total_bytes(), memory);
+  }
 }
 
 TEST(FaultContainment, AnUpdateWithNoProbationPointIsRefused) {

@@ -11,6 +11,12 @@
 namespace dyn {
 namespace {
 
+// Leaves `heap` with an empty spare arena (a block allocated and freed).
+void heap_spare(ModuleMemory& memory, TaskHeap& heap) {
+  void* p = heap.allocate(memory, 32);
+  EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+}
+
 TEST(TaskHeap, BlocksAreAlignedDistinctAndEveryByteComesBack) {
   host::HostModuleMemory memory;
   TaskHeap heap;
@@ -94,12 +100,38 @@ TEST(TaskHeap, AllocateAndFreeInALoopReusesOneSlotWithoutNewMemory) {
   heap.release_all(memory);
 }
 
+TEST(TaskHeap, ALargeBlocksGuardRunsToItsArenasEnd) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  auto* p = static_cast<std::byte*>(heap.allocate(memory, 20'000));
+  ASSERT_NE(p, nullptr);
+  p[20'000 + 384] = std::byte{1};  // past the minimum tail guard, before the page's end
+  EXPECT_EQ(heap.free(memory, p), HeapFree::Corrupted);
+  heap.release_all(memory);
+}
+
+TEST(TaskHeap, AdoptingKeepsOneSpareArena) {
+  host::HostModuleMemory memory;
+  TaskHeap a, b;
+  heap_spare(memory, a);
+  for (int i = 0; i < 5; ++i) {
+    TaskHeap next;
+    heap_spare(memory, b);
+    next.adopt(memory, a);
+    next.adopt(memory, b);
+    EXPECT_EQ(memory.stats().regions[static_cast<int>(RegionKind::Heap)], 1u) << i;
+    a.adopt(memory, next);
+  }
+  a.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
 TEST(TaskHeap, AdoptedBlocksAreTheNewOwnersToFree) {
   host::HostModuleMemory memory;
   TaskHeap old_version, new_version;
   void* p = old_version.allocate(memory, 100);
   void* big = old_version.allocate(memory, 1 << 20);
-  new_version.adopt(old_version);
+  new_version.adopt(memory, old_version);
   EXPECT_EQ(old_version.blocks(), 0u);
   EXPECT_EQ(new_version.bytes(), 100u + (1u << 20));
   EXPECT_EQ(new_version.free(memory, p), HeapFree::Freed);

@@ -55,6 +55,9 @@
 #endif
 
 extern "C" void dyn_host_switch(void** save_sp, void* to_sp);
+// The executable's text (GNU ld provides both): where the kernel's own code is.
+extern "C" const char __executable_start;
+extern "C" const char etext;
 extern "C" void dyn_host_context_thunk();
 
 namespace {
@@ -110,7 +113,7 @@ void on_tick_signal(int) {
     bool deliver = !g_virtual_time;
     if (g_virtual_time) {
       dyn::Kernel* kernel = dyn::Kernel::current();
-      const std::uint64_t stretch = kernel ? kernel->dispatches() : 0;
+      const std::uint64_t stretch = kernel ? kernel->stretch() : 0;
       const long long cpu = thread_cpu_ns();
       if (stretch != g_last_signalled_stretch) {
         g_last_signalled_stretch = stretch;  // first sighting: maybe ordinary code
@@ -177,6 +180,8 @@ void on_fault_signal(int sig, siginfo_t* info, void* context) {
   record.address = reinterpret_cast<std::uint64_t>(info->si_addr);
   record.pc = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RIP]);
   record.sp = static_cast<std::uint64_t>(uc->uc_mcontext.gregs[REG_RSP]);
+  record.in_kernel_image = record.pc >= reinterpret_cast<std::uint64_t>(&__executable_start) &&
+                           record.pc < reinterpret_cast<std::uint64_t>(&etext);
   int expected = 0;
   // Depth 0: task code (a module's, or a kernel export it called) was
   // running, not the kernel's critical section.

@@ -10,11 +10,18 @@
 
 enum { FRAME = 20 };
 
+#ifndef HOSTILE_VERSION
+#define HOSTILE_VERSION 9
+#endif
+
 struct hostile_state {
   uint32_t sequence;
   uint32_t updates_survived;
   uint32_t runs;
   uint8_t frame[FRAME];
+#if defined(HOSTILE_BIG_STATE)
+  uint8_t bulk[4u << 20]; /* 4 MiB: sealing its checkpoint takes a while */
+#endif
 };
 
 static volatile uintptr_t hostile_null = 0;
@@ -32,6 +39,11 @@ static int32_t hostile_checkpoint(const void* state, void* out, uint32_t capacit
   if (capacity < 8 + FRAME) return -1;
 #if defined(HOSTILE_CHECKPOINT_OVERSIZED)
   return (int32_t)capacity + 1; /* claims more than it was given */
+#elif defined(HOSTILE_CHECKPOINT_SPINS)
+  hostile_spin();
+#elif defined(HOSTILE_BIG_STATE)
+  memcpy(out, state, capacity < sizeof *self ? capacity : sizeof *self);
+  return (int32_t)(capacity < sizeof *self ? capacity : sizeof *self);
 #endif
   memcpy(out, &self->sequence, 4);
   memcpy((uint8_t*)out + 4, &self->updates_survived, 4);
@@ -45,6 +57,15 @@ __attribute__((unused)) static int32_t hostile_restore(void* state, const void* 
   hostile_spin();
 #elif defined(HOSTILE_RESTORE_FAULTS)
   hostile_write_null();
+#endif
+#if defined(HOSTILE_RESTORE_SLEEPS)
+  for (;;) dyn_sleep(DYN_MS(100)); /* blocks: neither CPU for a watchdog nor an end */
+#endif
+#if defined(HOSTILE_BIG_STATE)
+  if (length == sizeof *self) {
+    memcpy(self, in, length);
+    return 0;
+  }
 #endif
   if (from_schema < 2 || length != 8 + FRAME) return -1;
   memcpy(&self->sequence, in, 4);
@@ -71,6 +92,17 @@ static uint32_t hostile_recurse(uint32_t depth) {
   frame[0] = (uint8_t)depth;
   if (depth == hostile_depth_limit) return frame[0];
   return hostile_recurse(depth + 1) + frame[0];
+}
+#endif
+
+#if defined(HOSTILE_DEEP_CALLS)
+static volatile uint32_t hostile_deep_limit = 0xFFFFFFFFu;
+static uint32_t hostile_deep(uint32_t depth) {
+  volatile uint8_t pad[16];
+  pad[0] = (uint8_t)depth;
+  dyn_yield();
+  if (depth == hostile_deep_limit) return pad[0];
+  return hostile_deep(depth + 1) + pad[0];
 }
 #endif
 
@@ -109,6 +141,10 @@ __attribute__((unused)) static void hostile_job(void* state) {
   dyn_log(1, (const char*)(uintptr_t)8);
 #elif defined(HOSTILE_STATE_OVERRUN)
   for (uint32_t i = 0; i < (1u << 24); i++) ((volatile uint8_t*)state)[i] = 0x44; /* off its state's end */
+#elif defined(HOSTILE_DEEP_CALLS)
+  self->sequence += hostile_deep(0); /* small frames, a kernel call in each: runs out inside the kernel API */
+#elif defined(HOSTILE_BIG_STATE)
+  dyn_busy(DYN_MS(29)); /* with the 1 ms below, a run ends 30 ms after it starts */
 #elif defined(HOSTILE_MEMCPY_BAD_SOURCE)
   static volatile size_t length = 64; /* not a constant: the call to the kernel's memcpy stays */
   memcpy(self->frame, (const void*)hostile_null, length);
@@ -151,10 +187,10 @@ static void hostile_loop(void* state) {
 #if defined(HOSTILE_HOOK_INTO_DATA)
 /* A "hook" that is data: the kernel would jump into a writable page. */
 static uint8_t hostile_not_code[64];
-DYN_MODULE(beacon, 9, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint,
+DYN_MODULE(beacon, HOSTILE_VERSION, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint,
            (dyn_restore_fn)(uintptr_t)hostile_not_code);
 #elif defined(HOSTILE_HUGE_STATE)
-DYN_MODULE(beacon, 9, HOSTILE_ENTRY, 1u << 30, hostile_checkpoint, hostile_restore); /* 1 GiB of "state" */
+DYN_MODULE(beacon, HOSTILE_VERSION, HOSTILE_ENTRY, 1u << 30, hostile_checkpoint, hostile_restore); /* 1 GiB of "state" */
 #else
-DYN_MODULE(beacon, 9, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint, hostile_restore);
+DYN_MODULE(beacon, HOSTILE_VERSION, HOSTILE_ENTRY, sizeof(struct hostile_state), hostile_checkpoint, hostile_restore);
 #endif

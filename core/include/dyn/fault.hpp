@@ -25,6 +25,7 @@ enum class FaultKind : std::uint8_t {
   Arithmetic,          // other arithmetic trap (integer overflow of a division, floating point)
   HeapCorruption,      // a guard around one of the task's dyn_malloc blocks was overwritten
   Constructor,         // the module's constructors were stopped before they completed
+  Blocked,             // module code the system ran for it (a constructor or hook) tried to sleep or wait
 };
 
 const char* to_string(FaultKind k) noexcept;
@@ -41,6 +42,9 @@ struct FaultRecord {
                                       // (in a kernel export the task called, e.g. memcpy with a bad pointer)
   char module[32] = {};               // the module whose code faulted (or the task's own)
   std::uint32_t version = 0;
+  bool in_kernel_image = false;       // set by the port: the pc is in the kernel's own code (not a
+                                      // module's, not the C library's): the kernel's fault unless it
+                                      // was copying a module's argument (copying_for_module())
 };
 
 }  // namespace dyn

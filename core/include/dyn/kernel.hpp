@@ -26,6 +26,9 @@ namespace dyn {
 
 enum class ClockMode : std::uint8_t { Virtual, Realtime };
 
+inline constexpr std::size_t kPendingEvents = 64;      // events queued while a task runs
+inline constexpr std::size_t kPendingEventText = 256;  // bytes of a log line kept with its event
+
 enum class EventKind : std::uint8_t {
   TaskCreated,   // task
   RunSegment,    // task ran from start to end (one dispatch)
@@ -48,7 +51,12 @@ struct KernelEvent {
 };
 
 // Receives what happens, for traces, logs and summaries. Implemented outside
-// the core (the host writes Chrome trace JSON).
+// the core (the host writes Chrome trace JSON). Always called in the kernel's
+// own context, on its stack: events that arise while a task runs (its log
+// lines, a yield straight to the next task) are queued in the kernel and
+// delivered, in order, at the dispatcher's next step — so a sink's code
+// (formatting, files) never runs on a task's small stack or where a tick
+// could preempt it half-way.
 class EventSink {
  public:
   virtual void on_event(const KernelEvent& e) noexcept = 0;
@@ -96,6 +104,11 @@ struct KernelConfig {
   // so a task that only yields still moves the clock and its watchdog.
   Time dispatch_cost = kMicrosecond;
   std::size_t min_stack = 4096;
+  // A module's call into the kernel API is refused as a stack overflow (a
+  // fault of the task) when less than this much of its stack is left (or
+  // half its stack, if smaller): the kernel's frames then never run into the
+  // guard page, where a fault would be the kernel's.
+  std::size_t api_stack_reserve = 6 * 1024;
 };
 
 class Kernel {
@@ -146,6 +159,10 @@ class Kernel {
   const KernelConfig& config() const noexcept { return config_; }
   Task* running() const noexcept { return current_; }
   std::uint64_t dispatches() const noexcept { return dispatches_; }
+  // Identifies one uninterrupted stretch of a task's code for the port's
+  // runaway detection: changes at every dispatch except the resume of a task
+  // that only handed the CPU over to have its events delivered.
+  std::uint64_t stretch() const noexcept { return stretches_; }
   Time idle_time() const noexcept { return idle_total_; }
 
   // --- called by tasks (from task context only) -----------------------------
@@ -227,6 +244,7 @@ class Kernel {
   void finish_activation(Task& t, bool killed) noexcept;
   void make_dead(Task& t, ExitReason why) noexcept;
   void reset_context(Task& t) noexcept;
+  void refuse_blocking_in_module_code() noexcept;  // from task context
   void switch_to_kernel(SwitchReason why) noexcept;  // from task context
   [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
   void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
@@ -234,7 +252,17 @@ class Kernel {
   static bool over_limit(const Task& t, Time ran) noexcept;  // the watchdog or a module-code budget
   void on_tick() noexcept;                           // tick work at the current time
   void advance_to(Time t) noexcept;                  // virtual time only
-  void emit(const KernelEvent& e) noexcept;
+  void emit(const KernelEvent& e) noexcept;  // to the sink now (kernel context) or queued (task context)
+  void deliver_pending() noexcept;            // kernel context: the queued events, in order
+  bool backlog() const noexcept { return pending_count_ >= kPendingEvents / 2; }
+  void drain_from_task() noexcept;            // task context: hand the CPU to the dispatcher to deliver
+
+ public:
+  // From task context, at a kernel API entry: false (and the caller stops
+  // the task as a stack overflow) when less than the API reserve is left.
+  bool stack_headroom_ok() const noexcept;
+
+ private:
   void unlink_everywhere(Task& t) noexcept;
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
@@ -259,10 +287,20 @@ class Kernel {
   Time end_ = 0;
   Time idle_total_ = 0;
   std::uint64_t dispatches_ = 0;
+  std::uint64_t stretches_ = 0;
+  const Task* current_stretch_task_ = nullptr;
   std::uint64_t next_seq_ = 0;
   bool running_ = false;
+  bool on_task_stack_ = false;  // executing on a task's stack (not the dispatcher's)
   UpdateAgent* agent_ = nullptr;
   FaultOwner* fault_owner_ = nullptr;
+  struct PendingEvent {
+    KernelEvent event;
+    char text[kPendingEventText];
+  };
+  PendingEvent pending_[kPendingEvents];
+  std::size_t pending_head_ = 0;
+  std::size_t pending_count_ = 0;
 };
 
 }  // namespace dyn

@@ -24,4 +24,8 @@ const ExportedSymbol* find_symbol(std::span<const ExportedSymbol> sorted, std::s
 // The kernel API of sdk/dynsched.h plus the C library routines compilers emit calls to.
 std::span<const ExportedSymbol> kernel_exports() noexcept;
 
+// True while the kernel API copies a string a module passed (dyn_log,
+// dyn_notify_send): a fault then is the module's bad pointer, not a kernel bug.
+bool copying_for_module() noexcept;
+
 }  // namespace dyn

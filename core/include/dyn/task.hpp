@@ -94,7 +94,10 @@ struct TaskStats {
 };
 
 // Why the task last handed the CPU back to the dispatcher.
-enum class SwitchReason : std::uint8_t { None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed, Faulted, Restart };
+enum class SwitchReason : std::uint8_t {
+  None, Yield, Sleep, Wait, Suspend, Preempt, RunEnd, JobDone, Exit, Killed, Faulted, Restart,
+  Drain,  // the task's queued events are delivered; it resumes at once
+};
 
 struct SchedTag;
 struct TimerTag;

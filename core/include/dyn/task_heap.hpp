@@ -50,7 +50,8 @@ struct HeapSize {
 inline constexpr std::size_t kHeapClasses = 16;          // slots of 32 B .. 1 MiB
 inline constexpr std::size_t kHeapLeadGuard = 16;
 inline constexpr std::size_t kHeapMinTailGuard = 16;
-inline constexpr std::size_t kHeapArenaSize = 64 * 1024;  // larger slots get an arena of their own
+inline constexpr std::size_t kHeapArenaSize = 64 * 1024;  // slots above a quarter of it get an arena of their own,
+                                                          // filled with guard bytes to its last page's end
 
 struct HeapArena {
   Region region;
@@ -81,7 +82,7 @@ class TaskHeap {
   // Returns every block and arena (and the spare arena a heap keeps).
   void release_all(ModuleMemory& memory) noexcept;
   // `from`'s blocks become this heap's (live update: restored state may point at them).
-  void adopt(TaskHeap& from) noexcept;
+  void adopt(ModuleMemory& memory, TaskHeap& from) noexcept;
 
   std::size_t bytes() const noexcept { return bytes_; }   // asked for and not freed
   std::size_t blocks() const noexcept { return live_.size(); }

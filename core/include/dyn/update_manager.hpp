@@ -108,7 +108,7 @@ struct UpdateRecord {
 class UpdateManager final : public UpdateAgent {
  public:
   explicit UpdateManager(TaskManager& tasks) noexcept;
-  ~UpdateManager() { abandon(); }
+  ~UpdateManager();
   UpdateManager(const UpdateManager&) = delete;
   UpdateManager& operator=(const UpdateManager&) = delete;
   // Stops an update in flight (shutdown): the old version gets the task
@@ -173,6 +173,8 @@ class UpdateManager final : public UpdateAgent {
   SwapStep swap_step_ = SwapStep::None;
   UpdateOutcome swap_failed_ = UpdateOutcome::None;  // set by take_back, finished by poll
   std::uint64_t checkpoints_refused_ = 0;
+  Region periodic_;        // a periodic checkpoint's buffer while its hook runs
+  TaskId periodic_task_;
 
   TaskManager& tasks_;
   ModuleStore* store_ = nullptr;

@@ -17,20 +17,37 @@
 
 namespace {
 
-dyn::Kernel* kernel_for_task() noexcept {
+// The kernel, for a call from a task; nullptr otherwise. A call made with
+// too little stack left stops the task as a stack overflow here, before any
+// kernel frame could run into its guard page (where the fault would be the
+// kernel's): `caller` is the module's return address, for the record.
+dyn::Kernel* checked_kernel(void* caller) noexcept {
   dyn::Kernel* k = dyn::Kernel::current();
-  return k && k->running() ? k : nullptr;
+  if (!k || !k->running()) return nullptr;
+  if (!k->stack_headroom_ok()) {
+    dyn::FaultRecord record;
+    record.kind = dyn::FaultKind::StackOverflow;
+    record.pc = reinterpret_cast<std::uint64_t>(caller);
+    record.sp = reinterpret_cast<std::uint64_t>(__builtin_frame_address(0));
+    k->fault_current(record);
+  }
+  return k;
 }
+#define kernel_for_task() checked_kernel(__builtin_return_address(0))
+
+bool g_copying_for_module = false;
 
 // A module's string, copied with a bound (the copy is what the kernel uses).
 template <std::size_t N>
 void copy_bounded(char (&to)[N], const char* from) noexcept {
+  g_copying_for_module = true;  // a fault from here on is the module's pointer
   std::size_t n = 0;
   while (n + 1 < N && from[n] != '\0') {
     to[n] = from[n];
     ++n;
   }
   to[n] = '\0';
+  g_copying_for_module = false;
 }
 
 constexpr std::size_t kLogLineMax = 256;  // a longer message is cut (the logger keeps 48 bytes of it)
@@ -103,6 +120,7 @@ int dyn_scenario_settings(struct dyn_scenario* out) {
 
 void dyn_log(int severity, const char* message) {
   dyn::Kernel* k = dyn::Kernel::current();
+  if (k && k->running()) k = kernel_for_task();
   if (!k || !message) return;
   char line[kLogLineMax];
   copy_bounded(line, message);
@@ -110,6 +128,7 @@ void dyn_log(int severity, const char* message) {
 }
 
 void* dyn_malloc(size_t size) {
+  if (!kernel_for_task()) return nullptr;
   dyn::TaskManager* m = dyn::TaskManager::current();
   dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
   if (!e) return nullptr;
@@ -120,6 +139,7 @@ void* dyn_malloc(size_t size) {
 }
 
 void dyn_free(void* block) {
+  if (!kernel_for_task()) return;
   dyn::TaskManager* m = dyn::TaskManager::current();
   dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
   if (!e) return;
@@ -160,5 +180,7 @@ const ExportedSymbol kKernelExports[] = {
 }  // namespace
 
 std::span<const ExportedSymbol> kernel_exports() noexcept { return kKernelExports; }
+
+bool copying_for_module() noexcept { return g_copying_for_module; }
 
 }  // namespace dyn

@@ -41,7 +41,57 @@ Time Kernel::now() const noexcept {
 }
 
 void Kernel::emit(const KernelEvent& e) noexcept {
-  if (sink_) sink_->on_event(e);
+  if (!sink_) return;
+  if (!on_task_stack_) {
+    sink_->on_event(e);
+    return;
+  }
+  port::kernel_enter();
+  if (pending_count_ == kPendingEvents) {
+    // Cannot happen in practice (a task hands the CPU over well before the
+    // queue is full); if it does, order matters more than where the sink runs.
+    port::kernel_exit();
+    sink_->on_event(e);
+    return;
+  }
+  PendingEvent& p = pending_[(pending_head_ + pending_count_) % kPendingEvents];
+  p.event = e;
+  if (e.text) {
+    std::size_t n = 0;
+    while (n + 1 < kPendingEventText && e.text[n] != '\0') {
+      p.text[n] = e.text[n];
+      ++n;
+    }
+    p.text[n] = '\0';
+    p.event.text = p.text;
+  }
+  ++pending_count_;
+  port::kernel_exit();
+}
+
+void Kernel::deliver_pending() noexcept {
+  while (pending_count_ > 0) {
+    const KernelEvent e = pending_[pending_head_].event;
+    pending_head_ = (pending_head_ + 1) % kPendingEvents;
+    --pending_count_;
+    sink_->on_event(e);  // the text stays valid: its slot is reused only by a later emit
+  }
+}
+
+void Kernel::drain_from_task() noexcept {
+  port::kernel_enter();
+  switch_to_kernel(SwitchReason::Drain);
+  port::kernel_exit();
+}
+
+bool Kernel::stack_headroom_ok() const noexcept {
+  const Task* t = current_;
+  if (!t || t->stack.empty()) return true;
+  const auto base = reinterpret_cast<std::uintptr_t>(t->stack.data());
+  const auto here = reinterpret_cast<std::uintptr_t>(__builtin_frame_address(0));
+  const std::size_t reserve =
+      config_.api_stack_reserve < t->stack.size() / 2 ? config_.api_stack_reserve : t->stack.size() / 2;
+  return here > base && here - base >= reserve;
 }
 
 Result<Task*, TaskError> Kernel::lookup(TaskId id) noexcept {
@@ -204,6 +254,11 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
 }
 
 void Kernel::begin_segment(Task& t) noexcept {
+  // A task resumed after handing the CPU over only so its events could be
+  // delivered goes on with the same stretch of its code: that a flood of log
+  // lines makes the kernel work does not make it less of a runaway.
+  if (t.switch_reason != SwitchReason::Drain || current_stretch_task_ != &t) ++stretches_;
+  current_stretch_task_ = &t;
   const Time start = now();
   t.segment_starts_activation = t.activation_pending;
   if (t.activation_pending) start_activation(t, start);
@@ -227,15 +282,17 @@ void Kernel::end_segment(Task& t) noexcept {
   if (sink_) {
     const bool activation_end = t.switch_reason == SwitchReason::JobDone || t.switch_reason == SwitchReason::Killed ||
                                 t.switch_reason == SwitchReason::Exit || t.switch_reason == SwitchReason::Restart;
-    sink_->on_event({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation,
-                     activation_end});
+    emit({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation, activation_end});
   }
   after_switch(t);
 }
 
 void Kernel::dispatch(Task& t) noexcept {
   begin_segment(t);
+  on_task_stack_ = true;
   port::context_switch(&kernel_sp_, t.sp, t.stack, false);
+  on_task_stack_ = false;
+  deliver_pending();
   // Control comes back from whichever task ended the chain of direct
   // switches; a task that yielded straight back here has ended its segment.
   if (current_) end_segment(*current_);
@@ -261,6 +318,7 @@ void Kernel::after_switch(Task& t) noexcept {
       ++t.stats.preemptions;
       policy_.make_ready(t, t.preempted_by_higher ? ReadyReason::PreemptedByHigher : ReadyReason::SliceExpired);
       break;
+    case SwitchReason::Drain:   // its events were delivered: it goes on at once
     case SwitchReason::RunEnd:  // run_until reached its end mid-run: resume first next time
       t.state = TaskState::Ready;
       policy_.make_ready(t, ReadyReason::PreemptedByHigher);
@@ -416,7 +474,9 @@ void Kernel::yield() noexcept {
   port::kernel_enter();
   Task& self = *current_;
   self.switch_reason = SwitchReason::Yield;
-  if (now() >= end_ || overran(self)) {  // the dispatcher ends the run, or the watchdog stops the task
+  // The dispatcher ends the run, the watchdog stops the task, or queued
+  // events wait for delivery: through the dispatcher rather than straight on.
+  if (now() >= end_ || overran(self) || backlog()) {
     switch_to_kernel(SwitchReason::Yield);
     port::kernel_exit();
     return;
@@ -442,7 +502,15 @@ void Kernel::yield() noexcept {
 
 void Kernel::sleep(Time duration) noexcept { sleep_until(time_add(now(), duration)); }
 
+// Module code the system runs in a task for it (constructors, hooks) must
+// not block: its budget counts CPU, and the update or boot waiting on it
+// would wait forever. It is stopped as a fault instead.
+void Kernel::refuse_blocking_in_module_code() noexcept {
+  if (current_ && current_->hook_limit > 0) fault_current(FaultRecord{FaultKind::Blocked});
+}
+
 void Kernel::sleep_until(Time t) noexcept {
+  refuse_blocking_in_module_code();
   port::kernel_enter();
   if (t <= now()) {
     switch_to_kernel(SwitchReason::Yield);
@@ -476,6 +544,7 @@ void Kernel::consume(Time duration) noexcept {
 }
 
 bool Kernel::wait_notification(Time timeout, Notification* out) noexcept {
+  if (timeout != 0) refuse_blocking_in_module_code();
   port::kernel_enter();
   Task& t = *current_;
   if (!t.notify_pending && timeout != 0) {
@@ -515,7 +584,13 @@ void Kernel::log(int severity, const char* text) noexcept {
   const Time n = now();
   KernelEvent e{EventKind::Log, current_, n, n, static_cast<std::uint64_t>(severity < 0 ? 0 : severity), false, false};
   e.text = text;
-  sink_->on_event(e);
+  emit(e);
+  if (!on_task_stack_ || !current_) return;
+  // A log line costs the task CPU like a dispatch does (its delivery is the
+  // kernel's work, where no tick can charge it): a task that floods the log
+  // moves the clock and its watchdog. One that logs a lot hands over now and then.
+  if (config_.clock == ClockMode::Virtual) consume(config_.dispatch_cost);
+  if (backlog()) drain_from_task();
 }
 
 void Kernel::log_system(int severity, const char* text) noexcept {
@@ -523,7 +598,8 @@ void Kernel::log_system(int severity, const char* text) noexcept {
   const Time n = now();
   KernelEvent e{EventKind::Log, nullptr, n, n, static_cast<std::uint64_t>(severity < 0 ? 0 : severity), false, false};
   e.text = text;
-  sink_->on_event(e);
+  emit(e);
+  if (on_task_stack_ && current_ && backlog()) drain_from_task();
 }
 
 // --- system-facing API --------------------------------------------------------
@@ -616,6 +692,14 @@ Result<void, TaskError> Kernel::remove(TaskId id) noexcept {
 Result<void, TaskError> Kernel::kill(TaskId id, ExitReason why) noexcept {
   return with_task(id, [&](Task& t) -> Result<void, TaskError> {
     if (&t == current_ || t.state == TaskState::Dead) return bad_state(t);
+    // Stopped in the middle of an update step (preempted inside a hook):
+    // the update agent binds it back to the old version first.
+    if (agent_ && agent_->take_back(t)) {
+      unlink_everywhere(t);
+      reset_context(t);
+      resume_after_stop(t);
+      return {};
+    }
     make_dead(t, why);
     return {};
   });
@@ -659,6 +743,7 @@ Result<void, TaskError> Kernel::resume(TaskId id) noexcept {
 }
 
 void Kernel::park_current() noexcept {
+  refuse_blocking_in_module_code();
   port::kernel_enter();
   switch_to_kernel(SwitchReason::Suspend);
   port::kernel_exit();

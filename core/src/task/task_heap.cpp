@@ -24,12 +24,17 @@ std::uint8_t class_for(std::size_t size) noexcept {
   return kDedicated;
 }
 
-std::size_t round16(std::size_t v) noexcept { return (v + 15) & ~std::size_t{15}; }
+// A block with an arena of its own fills it to a page boundary: the tail
+// guard runs to the arena's end, where the port's guard page begins, so no
+// byte past the block is unguarded.
+constexpr std::size_t kHeapPage = 4096;
+std::size_t dedicated_arena(std::size_t size) noexcept {
+  return (kHeapLeadGuard + size + kHeapMinTailGuard + kHeapPage - 1) & ~(kHeapPage - 1);
+}
 
 // Bytes of the slot from its lead guard to its end.
 std::size_t span_of(const HeapBlock& b) noexcept {
-  return b.size_class == kDedicated ? round16(kHeapLeadGuard + b.size + kHeapMinTailGuard)
-                                    : slot_of_class(b.size_class);
+  return b.size_class == kDedicated ? dedicated_arena(b.size) : slot_of_class(b.size_class);
 }
 
 void arm_guards(const HeapBlock& b) noexcept {
@@ -144,7 +149,7 @@ void* TaskHeap::allocate(ModuleMemory& memory, std::size_t size) noexcept {
   const std::uint8_t c = class_for(size);
   HeapBlock* b = nullptr;
   if (c == kDedicated) {
-    HeapArena* a = new_arena(memory, round16(kHeapLeadGuard + size + kHeapMinTailGuard), true);
+    HeapArena* a = new_arena(memory, dedicated_arena(size), true);
     if (!a) return nullptr;
     b = new_record(memory);
     if (!b) {
@@ -195,7 +200,7 @@ void TaskHeap::release_all(ModuleMemory& memory) noexcept {
   bytes_ = 0;
 }
 
-void TaskHeap::adopt(TaskHeap& from) noexcept {
+void TaskHeap::adopt(ModuleMemory& memory, TaskHeap& from) noexcept {
   while (HeapBlock* b = from.live_.pop_first()) (void)live_.insert(*b);
   HeapArena** tail = &arenas_;
   while (*tail) tail = &(*tail)->next;
@@ -203,6 +208,12 @@ void TaskHeap::adopt(TaskHeap& from) noexcept {
   from.arenas_ = nullptr;
   bytes_ += from.bytes_;
   from.bytes_ = 0;
+  // Two heaps' spare arenas are one too many: keep the rule of one.
+  for (HeapArena* a = arenas_; a;) {
+    HeapArena* next = a->next;
+    if (a->live == 0 && !a->dedicated && !sole_shared_arena(a)) drop_arena(memory, a);
+    a = next;
+  }
 }
 
 const HeapBlock* TaskHeap::find(std::uintptr_t address) noexcept {

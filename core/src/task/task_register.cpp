@@ -72,7 +72,7 @@ HeapFree TaskRegister::heap_free(RegisterEntry& e, void* block, std::uintptr_t* 
   return e.heap.free(memory_, block, breach);
 }
 
-void TaskRegister::adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept { to.heap.adopt(from.heap); }
+void TaskRegister::adopt_heap(RegisterEntry& from, RegisterEntry& to) noexcept { to.heap.adopt(memory_, from.heap); }
 
 void TaskRegister::rename(RegisterEntry& e, std::string_view name) noexcept {
   by_name_.erase(e);

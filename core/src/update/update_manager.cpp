@@ -65,6 +65,11 @@ UpdateManager::UpdateManager(TaskManager& tasks) noexcept : tasks_(tasks) {
   tasks_.kernel().set_update_agent(this);
 }
 
+UpdateManager::~UpdateManager() {
+  abandon();
+  if (periodic_) tasks_.task_register().memory().release(periodic_);  // the system stopped inside a hook
+}
+
 void UpdateManager::abandon() noexcept {
   if (phase_ == UpdatePhase::Idle) return;
   ModuleStore* store = store_;
@@ -118,7 +123,11 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   const ::dyn_module& d = *e->module.descriptor;
   ModuleMemory& memory = tasks_.task_register().memory();
   const std::size_t capacity = d.state_size + 1024;
-  const Region buffer = memory.allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  if (periodic_) memory.release(periodic_);
+  // Kept in the manager while the hook runs: if the hook is stopped, take_back() frees it.
+  periodic_ = memory.allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  periodic_task_ = t.id;
+  const Region buffer = periodic_;
   if (!buffer) return;
   std::byte* payload = buffer.host + kCheckpointHeaderSize;
   std::int64_t length = -1;
@@ -131,9 +140,11 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     length = d.state_size;
   }
   if (length >= 0 && static_cast<std::size_t>(length) <= capacity) {
+    port::kernel_enter();  // sealing and the store's I/O are kernel work: no tick stops them half-way
     auto sealed = seal_checkpoint({buffer.host, buffer.size}, d.name, d.version, d.state_schema,
                                   static_cast<std::size_t>(length));
     if (sealed && store_->put_checkpoint(t.name, {buffer.host, sealed.value()})) ++checkpoints_stored_;
+    port::kernel_exit();
   } else {
     ++checkpoints_refused_;
     Line line;
@@ -147,7 +158,8 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     }
     tasks_.kernel().log_system(2, line.c_str());
   }
-  memory.release(buffer);
+  memory.release(periodic_);
+  periodic_ = Region{};
 }
 
 void UpdateManager::say(const char* what) noexcept {
@@ -340,17 +352,24 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   std::byte* payload = buffer.data() + kCheckpointHeaderSize;
   const std::size_t capacity = buffer.size() - kCheckpointHeaderSize;
   std::int64_t length = -1;
-  k.begin_module_code(kModuleCodeBudget);  // for the hook, the constructors and restore together
+  // From here until probation (or finish) the swap is under way in this
+  // task: swap_step_ is never None, so poll() cannot time the update out and
+  // free what the task is using, and a stop anywhere is handed to take_back().
   swap_step_ = SwapStep::Checkpoint;
+  k.begin_module_code(kModuleCodeBudget);  // for the hook, the constructors and restore together
   if (od.checkpoint) {
     length = od.checkpoint(old_->state.host, payload, static_cast<std::uint32_t>(capacity));
   } else if (od.state_size <= capacity) {
     std::memcpy(payload, old_->state.host, od.state_size);  // no hook: the state as it is
     length = od.state_size;
   }
-  swap_step_ = SwapStep::None;
-  if (length < 0 || static_cast<std::size_t>(length) > capacity ||
-      !seal_checkpoint(buffer, od.name, od.version, od.state_schema, static_cast<std::size_t>(length))) {
+  bool sealed = false;
+  if (length >= 0 && static_cast<std::size_t>(length) <= capacity) {
+    port::kernel_enter();  // kernel code: no tick preempts or stops it
+    sealed = static_cast<bool>(seal_checkpoint(buffer, od.name, od.version, od.state_schema, static_cast<std::size_t>(length)));
+    port::kernel_exit();
+  }
+  if (!sealed) {
     if (length > 0 && static_cast<std::size_t>(length) > capacity) {
       Line line;
       line << "the old version's checkpoint hook returned "
@@ -386,41 +405,42 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
       restored = 0;
     }
   }
-  swap_step_ = SwapStep::None;
   k.end_module_code();
   if (restored != 0) {
     bind(t, old_);
     finish(UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
   }
-  new_->start = StartStage::Started;
 
-  // Swap: the kernel tables (seed 004) and the importers follow, in one step.
-  new_->task = t.id;
-  if (!tasks_.describe_task(*new_, old_->stack, true)) {
-    new_->task = TaskId{};
-    bind(t, old_);
-    finish(UpdateOutcome::TablesRefused);
-    return;  // nothing was swapped: the old version goes on
-  }
+  // Swap: the kernel tables (seed 004) and the importers follow, in one
+  // critical section, with probation: no tick can stop the task half-way.
   port::kernel_enter();
-  const bool relinked = !old_->module.dependents || relink_importers(old_->module, new_->module);
-  if (!relinked) (void)relink_importers(new_->module, old_->module);  // checked by the dry run: never half-swap
-  port::kernel_exit();
-  if (!relinked) {
-    bind(t, old_);
+  new_->start = StartStage::Started;
+  new_->task = t.id;
+  UpdateOutcome refused = UpdateOutcome::None;
+  if (!tasks_.describe_task(*new_, old_->stack, true)) {
+    refused = UpdateOutcome::TablesRefused;  // nothing was swapped: the old version goes on
+  } else if (old_->module.dependents && !relink_importers(old_->module, new_->module)) {
+    (void)relink_importers(new_->module, old_->module);  // checked by the dry run: never half-swap
     (void)tasks_.describe_task(*old_, old_->stack, true);
+    refused = UpdateOutcome::RestoreRefused;
+  }
+  if (refused != UpdateOutcome::None) {
     new_->task = TaskId{};
-    finish(UpdateOutcome::RestoreRefused);
+    t.arg = old_;
+    t.owner = old_;
+    port::kernel_exit();
+    finish(refused);
     return;
   }
-
   record_.unavailable_real_ns = port::clock_now_ns() - real_start;
   baseline_kills_ = t.stats.watchdog_kills;
   baseline_faults_ = t.stats.faults;
   baseline_points_ = t.stats.checkpoints;
   record_.finished_at = k.now();  // probation starts here
   phase_ = UpdatePhase::Probation;
+  swap_step_ = SwapStep::None;
+  port::kernel_exit();
   say("state checkpointed and restored into the new version; on probation");
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
@@ -437,6 +457,10 @@ void UpdateManager::bind(Task& t, RegisterEntry* version) noexcept {
 // update ran in it. It is bound to the old version at once (its context was
 // reset, so no frame of the new code survives); poll() finishes the update.
 bool UpdateManager::take_back(Task& t) noexcept {
+  if (periodic_ && t.id == periodic_task_) {  // stopped inside a periodic checkpoint hook
+    tasks_.task_register().memory().release(periodic_);
+    periodic_ = Region{};
+  }
   if (phase_ != UpdatePhase::Quiescing || t.id != task_ || swap_step_ == SwapStep::None) return false;
   swap_failed_ = swap_step_ == SwapStep::Checkpoint  ? UpdateOutcome::CheckpointFailed
                  : swap_step_ == SwapStep::Construct ? UpdateOutcome::ConstructorStopped
