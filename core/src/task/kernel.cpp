@@ -292,7 +292,7 @@ void Kernel::dispatch(Task& t) noexcept {
   on_task_stack_ = true;
   port::context_switch(&kernel_sp_, t.sp, t.stack, false);
   on_task_stack_ = false;
-  deliver_pending();
+  if (pending_count_ != 0) deliver_pending();
   // Control comes back from whichever task ended the chain of direct
   // switches; a task that yielded straight back here has ended its segment.
   if (current_) end_segment(*current_);
