@@ -82,6 +82,11 @@ int print_log(const std::string& path, Severity min_severity, const std::string&
     *out = why + "\n";
     return 1;
   }
+  *out = format_log(bytes, min_severity, task);
+  return 0;
+}
+
+std::string format_log(std::span<const std::byte> bytes, Severity min_severity, const std::string& task) {
   std::vector<LogEntry> entries;
   std::map<std::uint16_t, std::string> names{{kSystemLogSource, "system"}};
   std::string damage;
@@ -122,8 +127,7 @@ int print_log(const std::string& path, Severity min_severity, const std::string&
   }
   o += std::to_string(shown) + " of " + std::to_string(entries.size()) + " entries shown\n";
   if (!damage.empty()) o += "damage in the file (skipped):\n" + damage;
-  *out = o;
-  return 0;
+  return o;
 }
 
 }  // namespace dyn::cli

@@ -32,5 +32,7 @@ inline constexpr const char* kSourceNamePrefix = "source ";
 // exit code (1 when the file cannot be read; damaged frames are reported and
 // skipped).
 int print_log(const std::string& path, Severity min_severity, const std::string& task, std::string* out);
+// The same for bytes already read (total: any bytes give a report, never an exception).
+std::string format_log(std::span<const std::byte> bytes, Severity min_severity, const std::string& task);
 
 }  // namespace dyn::cli
