@@ -1,12 +1,16 @@
 // store_fuzz.cpp — libFuzzer target: the store reads whatever the flash holds
 // (a power cut, a radiation upset, a bad part). Mount any flash image: it is
-// refused or mounted; every query then answers without reading out of bounds,
-// and a mount never writes.
+// refused or mounted, and a mount never writes; every query then answers
+// without reading out of bounds; the boot's identity check decides without
+// writing; and on the damaged flash the store still writes, collects garbage
+// and mounts again, and what it reports written reads back.
+// Seeds (fuzz/store_seeds.cpp) are real stores on this geometry.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <vector>
 
+#include "dyn/boot.hpp"
 #include "dyn/flash.hpp"
 #include "dyn/module_store.hpp"
 
@@ -24,9 +28,36 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     if (auto c = store.committed(task)) {
       std::vector<std::byte> image(4096);
       (void)store.read_image(c.value().name(), c.value().version, image);
+      std::uint32_t versions[4];
+      (void)store.versions(c.value().name(), versions);
     }
+    (void)store.trial(task);
     std::vector<std::byte> cp(1024);
     (void)store.last_checkpoint(task, cp);
+  }
+  dyn::StoreIdentity ours;
+  (void)dyn::StoreIdentity::make("DYNSAT-1", "fuzz", &ours);
+  const dyn::StoreCheck check = dyn::check_store(store, ours, false);
+  if (storage != before) __builtin_trap();  // refusing or accepting a store writes nothing
+  if (!check.boots()) return 0;
+
+  // Writes over damaged flash: whatever the store says it wrote reads back after a remount.
+  std::vector<std::byte> cp(64);
+  for (std::size_t i = 0; i < cp.size(); ++i) cp[i] = static_cast<std::byte>(i ^ size);
+  const bool put = static_cast<bool>(store.put_checkpoint("beacon", cp));
+  const std::vector<std::byte> image(300, std::byte{0x5A});
+  const bool stored = static_cast<bool>(store.put_image("fuzzed", 7, image));
+  (void)store.compact();
+  if (!store.mount()) return 0;  // the flash may refuse writes (NotErased): then nothing is promised
+  if (put) {
+    std::vector<std::byte> back(1024);
+    auto n = store.last_checkpoint("beacon", back);
+    if (n && (n.value() != cp.size() || std::memcmp(back.data(), cp.data(), cp.size()) != 0)) __builtin_trap();
+  }
+  if (stored) {
+    std::vector<std::byte> back(4096);
+    auto n = store.read_image("fuzzed", 7, back);
+    if (n && (n.value() != image.size() || std::memcmp(back.data(), image.data(), image.size()) != 0)) __builtin_trap();
   }
   return 0;
 }
