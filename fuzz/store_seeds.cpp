@@ -1,8 +1,8 @@
 // store_seeds.cpp — writes the store fuzzer's seeds: real stores on the
 // fuzzer's geometry (8 blocks of 512 bytes), so that mutations start from
 // flash whose CRCs and markers check out and reach the record index,
-// read_image, garbage collection and recovery. Run by scripts/fuzz.sh before
-// the store target:  store_seeds OUTPUT_DIR
+// read_image, garbage collection and recovery. The seeds are committed;
+// regenerate them with:  build/fuzz/fuzz/store_seeds fuzz/seeds/store_fuzz
 #include <cstdio>
 #include <string>
 #include <vector>
