@@ -945,3 +945,41 @@ TEST(FileFlash, StorePersistsAcrossCloseAndReopen) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST(ModuleStore, AnImageIsReadOnlyIfItsDigestMatchesEvenWhenEveryCrcDoes) {
+  // A forged manifest: its SHA-256 changed and every CRC recomputed, as a
+  // damage that happens to pass the checksums (or a tampering) would leave it.
+  Device d(kRoomy);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  const Bytes img = pattern(2000, 9);
+  ASSERT_TRUE(s.store.put_image("beacon", 3, img));
+  Bytes head(8);
+  const std::uint32_t size = 2000, crc = dyn::crc32(img);
+  std::memcpy(head.data(), &size, 4);
+  std::memcpy(head.data() + 4, &crc, 4);
+  // The manifest: a record whose data starts with the image's size and CRC.
+  std::size_t data = 0;
+  for (auto at = d.mem.begin(); (at = std::search(at, d.mem.end(), head.begin(), head.end())) != d.mem.end(); ++at) {
+    const auto offset = static_cast<std::size_t>(at - d.mem.begin());
+    std::uint32_t magic = 0;
+    if (offset >= fmt::kRecordHeaderBytes) std::memcpy(&magic, d.mem.data() + offset - fmt::kRecordHeaderBytes, 4);
+    if (magic == fmt::kRecordMagic) data = offset;
+  }
+  ASSERT_NE(data, 0u);
+  const std::size_t header = data - fmt::kRecordHeaderBytes;
+  d.mem[data + 8] ^= std::byte{1};  // first digest byte
+  const std::uint32_t data_crc = dyn::crc32(std::span<const std::byte>(d.mem).subspan(data, 40));
+  std::memcpy(d.mem.data() + header + fmt::kHdrDataCrc, &data_crc, 4);
+  const std::uint32_t header_crc = dyn::crc32(std::span<const std::byte>(d.mem).subspan(header, fmt::kHdrCrc));
+  std::memcpy(d.mem.data() + header + fmt::kHdrCrc, &header_crc, 4);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  StoreErrc why{};
+  EXPECT_TRUE(read_image(again.store, "beacon", 3, &why).empty());
+  EXPECT_EQ(why, StoreErrc::Corrupt);
+}
+
+}  // namespace

@@ -7,6 +7,8 @@
 // record. mount() treats everything before that last operation as absent.
 #include "dyn/module_store.hpp"
 
+#include "dyn/sha256.hpp"
+
 #include <cstring>
 
 #include "dyn/crc32.hpp"
@@ -47,7 +49,7 @@ bool keyed_by_version(RecordType t) noexcept {
 }
 
 constexpr std::size_t kSlotBytes = 76;  // flags, two lengths, pad, two versions, two names
-constexpr std::size_t kManifestBytes = 8;  // image size, image crc32
+constexpr std::size_t kManifestBytes = 40;  // image size, image crc32, image SHA-256
 constexpr std::size_t kCopyChunk = 256;    // multiple of every write granule (<= 64)
 constexpr auto kDead = static_cast<RecordType>(0);  // entry marked for removal in drop_dead_entries
 
@@ -702,6 +704,8 @@ Result<void, StoreError> ModuleStore::put_image(std::string_view name, std::uint
   std::byte manifest[kManifestBytes];
   put32(manifest, size);
   put32(manifest + 4, crc32(image));
+  const Sha256Digest digest = Sha256::of(image);
+  std::memcpy(manifest + 8, digest.data(), digest.size());
   if (auto r = append(RecordType::Manifest, name, version, count, manifest, Use::Normal); !r) {
     (void)forget_image(name, version);  // best effort, as above
     return r;
@@ -727,6 +731,7 @@ Result<std::size_t, StoreError> ModuleStore::read_image(std::string_view name, s
   const std::uint32_t size = get32(m);
   if (out.size() < size) return fail(StoreErrc::OutputTooSmall, size);
   std::uint32_t state = kCrc32Init;
+  Sha256 digest;
   std::size_t pos = 0;
   for (std::uint32_t i = 0; i < chunks; ++i) {
     auto chunk = find(Key{RecordType::Chunk, name, version, i});
@@ -735,9 +740,14 @@ Result<std::size_t, StoreError> ModuleStore::read_image(std::string_view name, s
     auto n = read_data(**chunk, out.subspan(pos, (*chunk)->data_length));
     if (!n) return Unexpected{n.error()};
     state = crc32_update(state, out.subspan(pos, *n));
+    digest.update(out.subspan(pos, *n));
     pos += *n;
   }
-  if (pos != size || crc32_final(state) != get32(m + 4)) return fail(StoreErrc::Corrupt, (*manifest)->offset);
+  // Every chunk's CRC, the whole image's CRC, and its SHA-256: an image is
+  // used only if it is, bit for bit, the one that was stored.
+  const Sha256Digest got = digest.finish();
+  if (pos != size || crc32_final(state) != get32(m + 4) || std::memcmp(got.data(), m + 8, got.size()) != 0)
+    return fail(StoreErrc::Corrupt, (*manifest)->offset);
   return std::size_t{size};
 }
 
