@@ -12,7 +12,10 @@
 #include "dyn/module_store.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+#include <csignal>
 
 #include <cstddef>
 #include <cstdint>
@@ -980,6 +983,85 @@ TEST(ModuleStore, AnImageIsReadOnlyIfItsDigestMatchesEvenWhenEveryCrcDoes) {
   StoreErrc why{};
   EXPECT_TRUE(read_image(again.store, "beacon", 3, &why).empty());
   EXPECT_EQ(why, StoreErrc::Corrupt);
+}
+
+}  // namespace
+
+namespace {
+
+// FileFlash, with the process killed before its k-th write or erase: what
+// the file holds then is exactly the operations before it (a kill loses no
+// completed pwrite, and a store never depends on more).
+class KillBefore final : public dyn::Flash {
+ public:
+  KillBefore(dyn::Flash& inner, std::uint64_t k) : inner_(inner), left_(k) {}
+  FlashGeometry geometry() const noexcept override { return inner_.geometry(); }
+  dyn::Result<void, dyn::FlashError> read(std::uint32_t offset, std::span<std::byte> out) noexcept override {
+    return inner_.read(offset, out);
+  }
+  dyn::Result<void, dyn::FlashError> write(std::uint32_t offset, std::span<const std::byte> bytes) noexcept override {
+    tick();
+    return inner_.write(offset, bytes);
+  }
+  dyn::Result<void, dyn::FlashError> erase(std::uint32_t block) noexcept override {
+    tick();
+    return inner_.erase(block);
+  }
+
+ private:
+  void tick() noexcept {
+    if (left_-- == 0) ::kill(::getpid(), SIGKILL);
+  }
+  dyn::Flash& inner_;
+  std::uint64_t left_;
+};
+
+TEST(FileFlash, AProcessKilledAtEveryWriteOfAnUpdateBootsTheOldOrTheNewVersion) {
+  const std::string path = temp_path("killed");
+  const FlashGeometry g{4096, 16, 8};
+  const Bytes v1 = pattern(6000, 1), v2 = pattern(7000, 2), cp = pattern(120, 3);
+  std::size_t old_boots = 0, new_boots = 0;
+  for (std::uint64_t k = 0;; ++k) {
+    ::unlink(path.c_str());
+    {  // v1 committed, on a file of its own
+      dyn::host::FileFlash f;
+      ASSERT_TRUE(f.open(path.c_str(), g));
+      Store s(f);
+      ASSERT_TRUE(s.store.mount());
+      ASSERT_TRUE(s.store.put_image("beacon", 1, v1));
+      ASSERT_TRUE(s.store.set_trial(kTask, "beacon", 1));
+      ASSERT_TRUE(s.store.commit(kTask));
+    }
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {  // the update manager's journal for v1 -> v2, killed before write k
+      dyn::host::FileFlash f;
+      if (!f.open(path.c_str(), g)) ::_exit(2);
+      KillBefore flash(f, k);
+      std::vector<StoreEntry> index(64);
+      ModuleStore store(flash, index);
+      const bool ok = store.mount() && store.put_image("beacon", 2, v2) && store.set_trial(kTask, "beacon", 2) &&
+                      store.put_checkpoint(kTask, cp) && store.commit(kTask) && store.remove_image("beacon", 1);
+      ::_exit(ok ? 0 : 3);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(child, &status, 0), child);
+    const bool killed = WIFSIGNALED(status) && WTERMSIG(status) == SIGKILL;
+    ASSERT_TRUE(killed || (WIFEXITED(status) && WEXITSTATUS(status) == 0)) << "k " << k << " status " << status;
+    dyn::host::FileFlash f;
+    ASSERT_TRUE(f.open(path.c_str(), g));
+    Store s(f);
+    ASSERT_TRUE(s.store.mount()) << k;
+    const std::string c = committed_of(s.store, kTask);
+    ASSERT_TRUE(c == "beacon@1" || c == "beacon@2") << "kill before write " << k << ": " << c;
+    EXPECT_EQ(read_image(s.store, "beacon", c == "beacon@1" ? 1 : 2), c == "beacon@1" ? v1 : v2) << k;
+    (c == "beacon@1" ? old_boots : new_boots)++;
+    if (!killed) break;  // the whole update ran: every write was swept
+    ASSERT_LT(k, 1000u);
+  }
+  EXPECT_GT(old_boots, 0u);
+  EXPECT_GT(new_boots, 0u);
+  ::unlink(path.c_str());
 }
 
 }  // namespace
