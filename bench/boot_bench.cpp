@@ -18,6 +18,7 @@
 #include "dyn/boot.hpp"
 #include "dyn/checkpoint.hpp"
 #include "dyn/sched_priority.hpp"
+#include "host_boot_scratch.hpp"
 #include "host_module_memory.hpp"
 #include "module_report.hpp"
 
@@ -30,20 +31,6 @@ namespace {
 using namespace dyn;
 
 constexpr int kBeacons = 15;
-
-class Scratch final : public BootScratch {
- public:
-  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
-    auto view = ElfView::open(image);
-    syms_.assign(view ? view.value().symbol_count() : 0, SymbolSlot{});
-    secs_.assign(view ? view.value().section_count() : 0, SectionSlot{});
-    return LoaderScratch{syms_, secs_};
-  }
-
- private:
-  std::vector<SymbolSlot> syms_;
-  std::vector<SectionSlot> secs_;
-};
 
 std::vector<std::byte> module(const char* dir, const char* name) {
   return cli::read_file(std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o");
@@ -77,7 +64,6 @@ void boot(benchmark::State& state, bool degraded) {
     record(task, "beacon", 2, v2);
     (void)store.put_checkpoint(task, checkpoint);
   }
-  const std::vector<std::byte> pristine = storage;
   if (degraded) {  // one bit of the (shared) beacon v2 image: every beacon falls back
     auto hit = std::search(storage.begin(), storage.end(), v2.begin() + 512, v2.begin() + 576);
     if (hit == storage.end()) {
@@ -89,7 +75,7 @@ void boot(benchmark::State& state, bool degraded) {
   const std::vector<std::byte> start = storage;
   std::vector<std::byte> image_buffer(geometry.size());
   std::vector<std::byte> checkpoint_buffer(64 * 1024);
-  Scratch scratch;
+  host::VectorBootScratch scratch;
   std::vector<BootRestore> outcomes(kBeacons + 1);
   std::size_t fallbacks = 0;
   for (auto _ : state) {
@@ -132,7 +118,6 @@ void boot(benchmark::State& state, bool degraded) {
   state.counters["tasks"] = kBeacons + 1;
   state.counters["fallbacks_per_boot"] =
       static_cast<double>(fallbacks) / static_cast<double>(state.iterations() ? state.iterations() : 1);
-  (void)pristine;
 }
 
 void BM_Boot(benchmark::State& state) { boot(state, false); }

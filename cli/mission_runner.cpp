@@ -14,6 +14,7 @@
 
 #include "duration.hpp"
 #include "dyn/boot.hpp"
+#include "host_boot_scratch.hpp"
 #include "dyn/checkpoint.hpp"
 #include "dyn/housekeeping.hpp"
 #include "dyn/meta_task.hpp"
@@ -144,21 +145,6 @@ class EventLog final : public EventSink {
   std::map<std::string, int> logged_;
   EventSink* next_;
   std::map<std::string, int> shown_;
-};
-
-// Loader scratch for the boot rule, sized per image on the host's heap.
-class HostBootScratch final : public BootScratch {
- public:
-  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
-    auto view = ElfView::open(image);
-    symbols_.assign(view ? view.value().symbol_count() : 0, SymbolSlot{});
-    sections_.assign(view ? view.value().section_count() : 0, SectionSlot{});
-    return LoaderScratch{symbols_, sections_};
-  }
-
- private:
-  std::vector<SymbolSlot> symbols_;
-  std::vector<SectionSlot> sections_;
 };
 
 // The meta-scheduler's view of the power model, brought up to the pass's time.
@@ -313,7 +299,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   };
   std::map<std::string, Booted> booted;
   std::map<std::string, BootRestore> boot_restore;  // written by each task's first run
-  HostBootScratch boot_scratch;
+  host::VectorBootScratch boot_scratch;
   std::vector<std::byte> boot_image(flash.is_open() ? flash.geometry().size() : 0);
   std::vector<std::byte> boot_checkpoint(store ? kCheckpointHeaderSize + store->max_record_data() : 0);
   // Installs a module task (at boot, or added at run time) by the core's

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "dyn/boot.hpp"
+#include "host_boot_scratch.hpp"
 #include "updatable_system.hpp"
 
 namespace dyn {
@@ -18,18 +19,6 @@ namespace {
 
 using test::module_image;
 using test::UpdatableSystem;
-
-class VectorScratch final : public BootScratch {
- public:
-  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
-    auto view = ElfView::open(image);
-    syms.assign(view ? view.value().symbol_count() : 0, SymbolSlot{});
-    secs.assign(view ? view.value().section_count() : 0, SectionSlot{});
-    return LoaderScratch{syms, secs};
-  }
-  std::vector<SymbolSlot> syms;
-  std::vector<SectionSlot> secs;
-};
 
 // Flips one bit in the first copy of `image`'s bytes [at, at+64) found on the flash.
 bool damage(std::vector<std::byte>& flash, const std::vector<std::byte>& image, std::size_t at) {
@@ -58,7 +47,7 @@ struct Boot {
   test::RamStore ram{FlashGeometry{4096, 64, 8}};
   std::vector<std::byte> image_buffer = std::vector<std::byte>(256 * 1024);
   std::vector<std::byte> checkpoint_buffer = std::vector<std::byte>(8192);
-  VectorScratch scratch;
+  host::VectorBootScratch scratch;
   BootRestore outcome = BootRestore::None;
 };
 

@@ -77,7 +77,7 @@ struct LoadedModule {
   // the context that owns the module (its task, under its watchdog).
   FunctionArray init[4] = {};
   std::size_t init_sections = 0;
-  // .fini_array: recorded (inspect shows them) but never run: see unload().
+  // .fini_array: how many destructors the module has; they are never run (see unload()).
   std::size_t fini_functions = 0;
   bool constructed = false;          // its constructors completed (or it has none)
   bool constructors_failed = false;  // they were stopped (watchdog or fault)

@@ -1,6 +1,7 @@
 // boot.cpp — whose store this is, decided before anything boots from it.
 #include "dyn/boot.hpp"
 
+#include "dyn/log_line.hpp"
 #include "dynsched.h"
 
 namespace dyn {
@@ -75,33 +76,6 @@ namespace {
 
 constexpr std::size_t kMaxVersionsTried = 8;
 
-// A system log line built without printf (the core has none).
-class BootLine {
- public:
-  BootLine& operator<<(std::string_view s) noexcept {
-    for (char c : s)
-      if (n_ + 1 < sizeof buf_) buf_[n_++] = c;
-    buf_[n_] = '\0';
-    return *this;
-  }
-  BootLine& operator<<(std::uint32_t v) noexcept {
-    char d[10];
-    int k = 0;
-    do {
-      d[k++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v && k < 10);
-    while (k > 0 && n_ + 1 < sizeof buf_) buf_[n_++] = d[--k];
-    buf_[n_] = '\0';
-    return *this;
-  }
-  const char* c_str() const noexcept { return buf_; }
-
- private:
-  char buf_[200] = {};
-  std::size_t n_ = 0;
-};
-
 ModuleVersion version_of(std::string_view name, std::uint32_t version) noexcept {
   ModuleVersion v;
   v.name_length = static_cast<std::uint8_t>(name.size() < kStoreNameMax ? name.size() : kStoreNameMax);
@@ -136,7 +110,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
   Kernel& k = tasks.kernel();
   ModuleBootReport report;
   auto install = [&](std::span<const std::byte> image) { return tasks.install(image, r.spec, r.scratch->for_image(image)); };
-  auto say = [&](const BootLine& line) { k.log_system(2, line.c_str()); };
+  auto say = [&](const LogLine& line) { k.log_system(2, line.c_str()); };
 
   if (!store) {
     auto e = install(r.mission_image);
@@ -157,14 +131,13 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
       (void)store->remove_image(report.trial.name(), report.trial.version);
   }
 
-  // What the mission says this task runs.
-  const ModuleVersion mission = module_in(tasks, *r.scratch, r.mission_image);
-
   // 2-3. The committed version, then the other stored versions of the module, highest first.
   RegisterEntry* entry = nullptr;
   ModuleVersion booted{};
   if (committed) {
     const ModuleVersion c = committed.value();
+    // What the mission says this task runs (a first deploy needs no comparison).
+    const ModuleVersion mission = module_in(tasks, *r.scratch, r.mission_image);
     std::uint32_t candidates[kMaxVersionsTried] = {c.version};
     std::size_t count = 1;
     std::uint32_t others[kMaxVersionsTried];
@@ -174,7 +147,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     }
     const bool same_module = mission.name_length == 0 || mission.name() == c.name();
     if (!same_module) {
-      BootLine line;
+      LogLine line;
       line << "boot: " << r.task << ": the store's " << c.name() << " v" << c.version << " is not the module the mission runs ("
            << mission.name() << "): booting the mission's";
       say(line);
@@ -204,7 +177,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
       }
       if (problem) {
         ++report.fallbacks;
-        BootLine line;
+        LogLine line;
         line << "boot: " << r.task << ": the store's " << v.name() << " v" << v.version << " " << problem
              << (i + 1 < count ? "; trying the next version it holds" : "; booting the mission's image");
         say(line);
@@ -214,7 +187,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
       report.from = booted == c ? BootFrom::Committed : BootFrom::OtherVersion;
       if (report.from == BootFrom::OtherVersion) {
         report.journal_failed = !journal_committed(*store, r.task, booted, {});
-        BootLine line;
+        LogLine line;
         line << "boot: " << r.task << ": booted " << booted.name() << " v" << booted.version
              << " from the store instead of the committed v" << c.version << (report.journal_failed ? " (not recorded: the store failed)" : "; recorded as committed");
         say(line);
@@ -231,7 +204,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     report.from = committed ? BootFrom::MissionImage : BootFrom::FirstDeploy;
     report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
     if (report.from == BootFrom::MissionImage) {
-      BootLine line;
+      LogLine line;
       line << "boot: " << r.task << ": booted the mission's " << booted.name() << " v" << booted.version
            << (report.journal_failed ? " (not recorded: the store failed)" : "; recorded as committed");
       say(line);
@@ -249,7 +222,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
           tasks.set_boot_checkpoint(*entry, {r.checkpoint_buffer.data(), n.value()}, r.restore_outcome));
     } else if (n.error().code != StoreErrc::NotFound) {
       report.checkpoint_unreadable = true;
-      BootLine line;
+      LogLine line;
       line << "boot: " << r.task << ": its last checkpoint does not read back: it starts from a fresh state";
       say(line);
     }

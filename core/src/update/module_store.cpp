@@ -956,8 +956,8 @@ Result<StoreIdentity, StoreError> ModuleStore::identity() noexcept {
 
 Result<void, StoreError> ModuleStore::set_identity(const StoreIdentity& id) noexcept {
   if (!mounted_) return fail(StoreErrc::NotMounted);
-  if (!valid_name(id.spacecraft()) || !valid_name(id.mission()))
-    return fail(StoreErrc::BadName, id.spacecraft_length ? id.mission_length : id.spacecraft_length);
+  if (!valid_name(id.spacecraft())) return fail(StoreErrc::BadName, id.spacecraft_length);
+  if (!valid_name(id.mission())) return fail(StoreErrc::BadName, id.mission_length);
   std::byte d[kIdentityBytes] = {};
   put32(d, id.layout);
   d[4] = static_cast<std::byte>(id.spacecraft_length);

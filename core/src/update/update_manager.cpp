@@ -1,6 +1,8 @@
 // update_manager.cpp — stage, quiesce, checkpoint, swap, restore, probation, commit or roll back.
 #include "dyn/update_manager.hpp"
 
+#include "dyn/log_line.hpp"
+
 #include <cstring>
 
 #include "dynsched.h"
@@ -11,32 +13,6 @@ namespace dyn {
 namespace {
 constexpr char kStagingPrefix = '~';  // a staged version's register name: "~" + task name
 
-// A log line built without printf (the core has none): text and numbers
-// appended into a fixed buffer, cut short rather than overflowed.
-class Line {
- public:
-  Line& operator<<(const char* s) noexcept {
-    while (s && *s && n_ + 1 < sizeof buf_) buf_[n_++] = *s++;
-    buf_[n_] = '\0';
-    return *this;
-  }
-  Line& operator<<(std::uint32_t v) noexcept {
-    char digits[10];
-    int k = 0;
-    do {
-      digits[k++] = static_cast<char>('0' + v % 10);
-      v /= 10;
-    } while (v && k < 10);
-    while (k > 0 && n_ + 1 < sizeof buf_) buf_[n_++] = digits[--k];
-    buf_[n_] = '\0';
-    return *this;
-  }
-  const char* c_str() const noexcept { return buf_; }
-
- private:
-  char buf_[160] = {};
-  std::size_t n_ = 0;
-};
 }  // namespace
 
 const char* to_string(UpdateOutcome o) noexcept {
@@ -147,7 +123,7 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     port::kernel_exit();
   } else {
     ++checkpoints_refused_;
-    Line line;
+    LogLine line;
     line << "checkpoint of " << t.name << ": ";
     if (length < 0) {
       line << "its hook failed; the previous checkpoint stays";
@@ -163,7 +139,7 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
 }
 
 void UpdateManager::say(const char* what) noexcept {
-  Line line;
+  LogLine line;
   if (phase_ == UpdatePhase::Removing || record_.outcome == UpdateOutcome::Removed)
     line << "remove " << task_name_ << " v" << record_.from_version << ": " << what;
   else
@@ -371,7 +347,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   if (!sealed) {
     if (length > 0 && static_cast<std::size_t>(length) > capacity) {
-      Line line;
+      LogLine line;
       line << "the old version's checkpoint hook returned "
            << static_cast<std::uint32_t>(length > 0xFFFFFFFF ? 0xFFFFFFFF : length) << " bytes, more than its capacity of "
            << static_cast<std::uint32_t>(capacity);
