@@ -324,8 +324,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     auto result = boot_module_task(manager, store ? &*store : nullptr, request);
     if (!result) {
       const ModuleBootError& e = result.error();
-      return where + (e.code == ModuleBootErrc::MissionImage ? "module " + source + ": " + describe(e.install, image)
-                                                             : std::string("the store failed: ") + describe(e.store.code));
+      return where + "module " + source + ": " + describe(e.install, image);
     }
     const ModuleBootReport& b = result.value();
     RegisterEntry& e = *b.entry;
@@ -335,7 +334,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     Booted& out = booted[mt.name];
     switch (b.from) {
       case BootFrom::FirstDeploy:
-        out.how = version + ": first deploy, recorded in the store as committed";
+        out.how = version + ": first deploy";
         out.state = "-";
         break;
       case BootFrom::Committed: out.how = version + " from the store"; break;
@@ -343,11 +342,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         out.how = version + " from the store (its committed version failed: see the log)";
         break;
       case BootFrom::MissionImage:
-        out.how = version + ": the mission's image (no stored version booted: see the log), recorded as committed";
+        out.how = version + (b.store_failed ? ": the mission's image (the store cannot be read: see the log)"
+                                            : ": the mission's image (no stored version booted: see the log)");
         break;
       case BootFrom::Mission: break;
     }
-    if (b.journal_failed) out.how += " (the store could not record it)";
+    if (b.from == BootFrom::FirstDeploy || b.from == BootFrom::OtherVersion || b.from == BootFrom::MissionImage)
+      out.how += b.journal_failed                      ? ", not recorded (the store failed)"
+                 : b.from == BootFrom::FirstDeploy ? ", recorded in the store as committed"
+                                                   : ", recorded as committed";
     if (b.from != BootFrom::FirstDeploy && !b.checkpoint)
       out.state = b.checkpoint_unreadable ? "fresh state (its checkpoint does not read back)"
                                           : "fresh state (no checkpoint stored)";

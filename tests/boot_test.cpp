@@ -17,17 +17,9 @@
 namespace dyn {
 namespace {
 
+using test::damage;
 using test::module_image;
 using test::UpdatableSystem;
-
-// Flips one bit in the first copy of `image`'s bytes [at, at+64) found on the flash.
-bool damage(std::vector<std::byte>& flash, const std::vector<std::byte>& image, std::size_t at) {
-  auto hit = std::search(flash.begin(), flash.end(), image.begin() + static_cast<std::ptrdiff_t>(at),
-                         image.begin() + static_cast<std::ptrdiff_t>(at + 64));
-  if (hit == flash.end()) return false;
-  *(hit + 10) ^= std::byte{0x08};
-  return true;
-}
 
 struct Boot {
   Boot() { EXPECT_TRUE(ram.store.mount()); }

@@ -261,6 +261,11 @@ TEST(ModuleStore, ImageRoundTripAcrossChunksAndRemount) {
   EXPECT_EQ(too_small.error().code, StoreErrc::OutputTooSmall);
   EXPECT_EQ(too_small.error().detail, 1000u);
   EXPECT_EQ(s.store.put_image("beacon", 7, img).error().code, StoreErrc::AlreadyExists);
+  Bytes other = img;
+  other[999] ^= std::byte{1};
+  EXPECT_EQ(s.store.put_image("beacon", 7, other).error().code, StoreErrc::Conflict)
+      << "a version never changes its bytes";
+  EXPECT_EQ(read_image(s.store, "beacon", 7), img);
   ASSERT_TRUE(s.store.put_image("empty", 1, {}));
   EXPECT_EQ(*s.store.image_size("empty", 1), 0u);
 
@@ -586,6 +591,57 @@ TEST(ModuleStore, ErrorsAreDescribed) {
     EXPECT_GT(std::strlen(dyn::describe(static_cast<StoreErrc>(e))), 20u);
   for (int e = 0; e <= static_cast<int>(FlashErrc::Io); ++e)
     EXPECT_GT(std::strlen(dyn::describe(static_cast<FlashErrc>(e))), 20u);
+}
+
+TEST(ModuleStore, ADamagedStoredVersionIsReplacedWhenItIsSentAgain) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  const Bytes img = pattern(1000, 9);
+  ASSERT_TRUE(s.store.put_image("beacon", 2, img));
+  const std::size_t at = find_record(d.mem, fmt::RecordType::Chunk, 1);
+  d.mem[at + fmt::kRecordHeaderBytes + 17] ^= std::byte{0x40};  // one bit of the second chunk decays
+  StoreErrc why{};
+  EXPECT_TRUE(read_image(s.store, "beacon", 2, &why).empty());
+  EXPECT_EQ(why, StoreErrc::Corrupt);
+  ASSERT_TRUE(s.store.put_image("beacon", 2, img)) << "the ground sends v2 again: the damaged copy is replaced";
+  EXPECT_EQ(read_image(s.store, "beacon", 2), img);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(read_image(again.store, "beacon", 2), img) << "and the replacement is what the next boot reads";
+}
+
+TEST(ModuleStore, SetCommittedNamesTheCommittedVersionAndDropsTheTrialInOneRecord) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("beacon", 1, pattern(300, 1)));
+  ASSERT_TRUE(s.store.put_image("beacon", 2, pattern(300, 2)));
+  ASSERT_TRUE(s.store.set_trial("t", "beacon", 2));
+  EXPECT_EQ(s.store.set_committed("t", "beacon", 3).error().code, StoreErrc::NotFound) << "needs a complete image";
+  const Bytes base = d.mem;
+  const std::uint64_t before = d.flash.operations();
+  ASSERT_TRUE(s.store.set_committed("t", "beacon", 1));
+  const std::uint64_t n = d.flash.operations() - before;
+  EXPECT_EQ(committed_of(s.store, "t"), "beacon@1");
+  EXPECT_EQ(s.store.trial("t").error().code, StoreErrc::NotFound);
+  // One record: a cut at any of its flash operations leaves the old slot or the new one.
+  for (std::uint64_t k = 0; k < n; ++k) {
+    Device cut(kSmall, base);
+    cut.flash.set_tear(static_cast<std::uint8_t>(60 * k), static_cast<std::uint32_t>(k + 1));
+    Store c(cut.flash);
+    ASSERT_TRUE(c.store.mount());
+    cut.flash.cut_power_after(static_cast<std::uint32_t>(k));
+    EXPECT_FALSE(c.store.set_committed("t", "beacon", 1));
+    cut.flash.power_on();
+    Store after(cut.flash);
+    ASSERT_TRUE(after.store.mount());
+    const std::string committed = committed_of(after.store, "t");
+    auto trial = after.store.trial("t");
+    const bool old_slot = committed == "none" && trial && trial->version == 2;
+    const bool new_slot = committed == "beacon@1" && !trial;
+    EXPECT_TRUE(old_slot || new_slot) << "cut after " << k << ": committed " << committed;
+  }
 }
 
 // ===========================================================================

@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <deque>
 #include <functional>
@@ -13,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "dyn/checkpoint.hpp"
 #include "dyn/flash.hpp"
 #include "dyn/module_store.hpp"
 #include "dyn/sched_priority.hpp"
@@ -142,6 +144,27 @@ struct UpdatableSystem {
   std::vector<SectionSlot> secs;
   Tables tables{16};
 };
+
+// Flips one bit in the first copy of `image`'s bytes [at, at+64) found in `flash`.
+inline bool damage(std::vector<std::byte>& flash, const std::vector<std::byte>& image, std::size_t at) {
+  auto hit = std::search(flash.begin(), flash.end(), image.begin() + static_cast<std::ptrdiff_t>(at),
+                         image.begin() + static_cast<std::ptrdiff_t>(at + 64));
+  if (hit == flash.end()) return false;
+  *(hit + 10) ^= std::byte{0x08};
+  return true;
+}
+
+// The first word of a task's last stored checkpoint (the beacon's run count; 0 if none reads back).
+inline std::uint32_t checkpointed_sequence(ModuleStore& store, std::string_view task) {
+  std::vector<std::byte> bytes(8192);
+  auto n = store.last_checkpoint(task, bytes);
+  if (!n) return 0;
+  auto cp = CheckpointView::open({bytes.data(), n.value()});
+  if (!cp || cp.value().payload.size() < 4) return 0;
+  std::uint32_t v;
+  std::memcpy(&v, cp.value().payload.data(), 4);
+  return v;
+}
 
 // A module store on RAM flash (4 KiB erase blocks), mounted.
 struct RamStore {

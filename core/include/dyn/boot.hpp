@@ -48,11 +48,14 @@ struct StoreCheck {
 //   1. an update a power cut interrupted (a trial) is dropped, as its rollback would have;
 //   2. the committed version, if its image reads back whole, loads, and is the
 //      module the mission says this task runs;
-//   3. else the next good version of that module the store holds, highest first;
+//   3. else the next good version of that module the store holds: the older
+//      ones newest first (they were committed once), then newer ones an
+//      interrupted update left behind, oldest first;
 //   4. else the mission's own image.
 // Each fallback is a loud event (a system log line: trace, terminal, log) and
-// is journalled like an update: the version that booted becomes the committed
-// one (put_image, set_trial, commit: each step atomic), so the next boot
+// is journalled: the version that booted becomes the committed one (its image
+// if not stored yet, then set_committed: each one atomic record or image, so
+// a power cut at any write leaves a store that boots), and the next boot
 // starts from it. The task's state comes from its last checkpoint (restored
 // in its first run, bound to the module that wrote it); a checkpoint that
 // does not read back leaves it fresh, loudly.
@@ -94,16 +97,15 @@ struct ModuleBootReport {
   bool checkpoint = false;              // a checkpoint was handed to its first run
   bool checkpoint_unreadable = false;   // the store's checkpoint did not read back: fresh state
   bool journal_failed = false;          // recording the fallback in the store failed (it boots anyway)
+  bool store_failed = false;            // the store could not be read: the mission's image, nothing recorded
 };
 
 enum class ModuleBootErrc : std::uint8_t {
   MissionImage,  // even the mission's image cannot be installed: `install` says why
-  Store,         // the store failed while its answers were needed: `store` says why
 };
 struct ModuleBootError {
   ModuleBootErrc code;
   InstallError install{};
-  StoreError store{};
 };
 
 // Installs one module task from the store (or, with store == nullptr, from

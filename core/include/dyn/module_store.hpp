@@ -73,7 +73,8 @@ enum class StoreErrc : std::uint8_t {
   IndexFull,          // more distinct records than index entries; detail = capacity
   BadName,            // empty or longer than kStoreNameMax; detail = length
   NotFound,           // no such image, task or checkpoint
-  AlreadyExists,      // put_image of a name+version already stored (versions are immutable)
+  AlreadyExists,      // put_image of a name+version already stored whole with the same bytes (nothing written)
+  Conflict,           // put_image of a name+version already stored whole with other bytes (versions are immutable)
   InUse,              // remove_image of a version a task commits or tries
   NoTrial,            // commit/revert of a task that has no trial version
   TooLarge,           // checkpoint larger than one record / image larger than 4 GiB; detail = max
@@ -153,6 +154,10 @@ class ModuleStore {
   // mounts as an empty store.
   [[nodiscard]] Result<void, StoreError> mount() noexcept;
 
+  // Stores a complete image (its manifest last: a cut leaves all or nothing).
+  // A version already stored whole is never rewritten: AlreadyExists if it
+  // holds these bytes, Conflict if other ones. A stored copy that no longer
+  // reads back (damaged) is replaced, so the ground can send it again.
   [[nodiscard]] Result<void, StoreError> put_image(std::string_view name, std::uint32_t version,
                                                    std::span<const std::byte> image) noexcept;
   [[nodiscard]] Result<std::size_t, StoreError> image_size(std::string_view name, std::uint32_t version) noexcept;
@@ -172,6 +177,12 @@ class ModuleStore {
   [[nodiscard]] Result<void, StoreError> revert(std::string_view task) noexcept;
   [[nodiscard]] Result<ModuleVersion, StoreError> committed(std::string_view task) noexcept;
   [[nodiscard]] Result<ModuleVersion, StoreError> trial(std::string_view task) noexcept;
+  // Records `version` of `name` (a complete image) as the task's committed
+  // version and drops any trial, in one atomic record: what a boot that fell
+  // back to another version writes, so a power cut leaves the old slot or the
+  // new one, never a trial the next boot would take for an interrupted update.
+  [[nodiscard]] Result<void, StoreError> set_committed(std::string_view task, std::string_view name,
+                                                       std::uint32_t version) noexcept;
 
   [[nodiscard]] Result<void, StoreError> put_checkpoint(std::string_view task, std::span<const std::byte> bytes) noexcept;
   // Returns the checkpoint's size.
@@ -205,6 +216,8 @@ class ModuleStore {
   [[nodiscard]] Result<bool, StoreError> block_live(std::uint32_t block, std::uint32_t& seq) noexcept;
   [[nodiscard]] Result<void, StoreError> note_record(const std::byte* header, std::uint32_t offset) noexcept;
   [[nodiscard]] Result<void, StoreError> drop_dead_entries() noexcept;
+  [[nodiscard]] Result<bool, StoreError> stored_image_is(const StoreEntry& manifest, std::string_view name,
+                                                         std::span<const std::byte> image) noexcept;
   [[nodiscard]] Result<bool, StoreError> region_erased(std::uint32_t from, std::uint32_t to) noexcept;
 
   std::uint32_t record_size(std::uint64_t data_length) const noexcept;

@@ -163,6 +163,7 @@ class UpdateManager final : public UpdateAgent {
   bool relink_importers(LoadedModule& from, LoadedModule& to) noexcept;
   void discard_when_safe() noexcept;
   void store_checkpoint(Task& t) noexcept;
+  void remove_leftovers(const ::dyn_module& committed) noexcept;
   void journal_end(bool committed) noexcept;
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;

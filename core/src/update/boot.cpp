@@ -95,12 +95,31 @@ ModuleVersion module_in(TaskManager& tasks, BootScratch& scratch, std::span<cons
   return v;
 }
 
-// Records `v` as the task's committed version: its image (if not stored yet), trial, commit.
+// Records `v` as the task's committed version: its image (if not stored yet,
+// atomic: its manifest is written last), then the slot (one atomic record).
+// A power cut between the two leaves a whole image the next boot can fall back to.
 bool journal_committed(ModuleStore& store, std::string_view task, const ModuleVersion& v,
                        std::span<const std::byte> image) noexcept {
-  auto put = store.put_image(v.name(), v.version, image);
-  if (!put && put.error().code != StoreErrc::AlreadyExists) return false;
-  return store.set_trial(task, v.name(), v.version) && store.commit(task);
+  if (!image.empty()) {  // empty: a version the store holds (it just read back whole)
+    auto put = store.put_image(v.name(), v.version, image);
+    if (!put && put.error().code != StoreErrc::AlreadyExists) return false;
+  }
+  return static_cast<bool>(store.set_committed(task, v.name(), v.version));
+}
+
+// The versions to try after the committed one `c`: first the older ones,
+// newest first (committed once: updates move up), then the newer ones, oldest
+// first (their update never committed: a power cut left the image behind).
+std::size_t fallback_order(ModuleStore& store, const ModuleVersion& c, std::uint32_t (&out)[kMaxVersionsTried]) noexcept {
+  std::uint32_t held[kMaxVersionsTried];
+  auto n = store.versions(c.name(), held);
+  const std::size_t count = n ? (n.value() < kMaxVersionsTried ? n.value() : kMaxVersionsTried) : 0;
+  std::size_t k = 0;
+  for (std::size_t i = 0; i < count; ++i)
+    if (held[i] < c.version) out[k++] = held[i];
+  for (std::size_t i = count; i-- > 0;)
+    if (held[i] > c.version) out[k++] = held[i];
+  return k;
 }
 
 }  // namespace
@@ -120,10 +139,26 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     return report;
   }
 
-  // 1. An interrupted update: drop its trial, as its rollback would have.
+  // A store that fails when its answer is needed (a flash that stops
+  // answering) does not stop the task: it boots the mission's image, loudly,
+  // and nothing is recorded.
   auto committed = store->committed(r.task);
-  if (!committed && committed.error().code != StoreErrc::NotFound)
-    return Unexpected{ModuleBootError{ModuleBootErrc::Store, {}, committed.error()}};
+  if (!committed && committed.error().code != StoreErrc::NotFound) {
+    auto e = install(r.mission_image);
+    if (!e) return Unexpected{ModuleBootError{ModuleBootErrc::MissionImage, e.error()}};
+    report.entry = e.value();
+    report.booted = version_of(e.value()->module.descriptor->name, e.value()->module.descriptor->version);
+    report.from = BootFrom::MissionImage;
+    report.store_failed = true;
+    report.journal_failed = true;
+    LogLine line;
+    line << "boot: " << r.task << ": the store cannot be read (" << describe(committed.error().code)
+         << "): booting the mission's " << report.booted.name() << " v" << report.booted.version << ", not recorded";
+    say(line);
+    return report;
+  }
+
+  // 1. An interrupted update: drop its trial, as its rollback would have.
   if (auto trial = store->trial(r.task); trial && committed) {
     report.dropped_trial = true;
     report.trial = trial.value();
@@ -138,13 +173,11 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     const ModuleVersion c = committed.value();
     // What the mission says this task runs (a first deploy needs no comparison).
     const ModuleVersion mission = module_in(tasks, *r.scratch, r.mission_image);
-    std::uint32_t candidates[kMaxVersionsTried] = {c.version};
-    std::size_t count = 1;
+    std::uint32_t candidates[kMaxVersionsTried + 1] = {c.version};
     std::uint32_t others[kMaxVersionsTried];
-    if (auto n = store->versions(c.name(), others)) {
-      for (std::size_t i = 0; i < n.value() && i < kMaxVersionsTried && count < kMaxVersionsTried; ++i)
-        if (others[i] != c.version) candidates[count++] = others[i];
-    }
+    const std::size_t n_others = fallback_order(*store, c, others);
+    for (std::size_t i = 0; i < n_others; ++i) candidates[1 + i] = others[i];
+    std::size_t count = 1 + n_others;
     const bool same_module = mission.name_length == 0 || mission.name() == c.name();
     if (!same_module) {
       LogLine line;

@@ -66,8 +66,10 @@ const char* describe(StoreErrc e) noexcept {
       return "more records than index entries: give the store a larger index array, or remove images and compact()";
     case StoreErrc::BadName: return "task or module name empty or longer than 32 bytes: shorten it";
     case StoreErrc::NotFound: return "no such image, task or checkpoint in the store";
-    case StoreErrc::AlreadyExists:
-      return "this module version is already stored and versions are immutable: upload it with a new version number";
+    case StoreErrc::AlreadyExists: return "this module version is already stored, with these very bytes";
+    case StoreErrc::Conflict:
+      return "this module version is already stored with other bytes and versions are immutable: give the new "
+             "build a new version number";
     case StoreErrc::InUse:
       return "this version is committed or on trial for a task: commit or revert the task to another version first";
     case StoreErrc::NoTrial: return "the task has no trial version: set_trial() before commit() or revert()";
@@ -682,7 +684,15 @@ Result<void, StoreError> ModuleStore::put_image(std::string_view name, std::uint
   if (image.size() > 0xFFFFFFFFu) return fail(StoreErrc::TooLarge, 0xFFFFFFFFu);
   auto existing = find(Key{RecordType::Manifest, name, version, 0});
   if (!existing) return Unexpected{existing.error()};
-  if (*existing != nullptr) return fail(StoreErrc::AlreadyExists, version);
+  if (*existing != nullptr) {
+    auto same = stored_image_is(**existing, name, image);
+    if (same) return fail(same.value() ? StoreErrc::AlreadyExists : StoreErrc::Conflict, version);
+    if (same.error().code != StoreErrc::Corrupt) return Unexpected{same.error()};
+    // Damaged on flash: a tombstone first (it kills every older part), then the new copy.
+    if (auto r = make_room(Plan{0, 0, 0, record_size(0), 1}); !r) return r;
+    if (auto r = append(RecordType::Tombstone, name, version, 0, {}, Use::Normal); !r) return r;
+    if (auto r = forget_image(name, version); !r) return r;
+  }
 
   const std::uint32_t chunk = max_record_data();
   const auto size = static_cast<std::uint32_t>(image.size());
@@ -711,6 +721,49 @@ Result<void, StoreError> ModuleStore::put_image(std::string_view name, std::uint
     return r;
   }
   return {};
+}
+
+// Whether the stored image behind `manifest` reads back whole (what
+// read_image checks: every chunk's CRC, the image's CRC and SHA-256) and holds
+// `image`'s bytes; Corrupt if it does not read back. Compared piecewise, with
+// no buffer for the stored copy.
+Result<bool, StoreError> ModuleStore::stored_image_is(const StoreEntry& manifest, std::string_view name,
+                                                      std::span<const std::byte> image) noexcept {
+  std::byte m[kManifestBytes];
+  if (auto r = read_data(manifest, m); !r) return Unexpected{r.error()};
+  const std::uint32_t size = get32(m);
+  std::uint32_t whole = kCrc32Init;
+  Sha256 digest;
+  std::size_t pos = 0;
+  bool same = size == image.size();
+  for (std::uint32_t i = 0; i < manifest.aux; ++i) {
+    auto chunk = find(Key{RecordType::Chunk, name, manifest.version, i});
+    if (!chunk) return Unexpected{chunk.error()};
+    if (*chunk == nullptr || (*chunk)->data_length > size - pos) return fail(StoreErrc::Corrupt, i);
+    const StoreEntry& e = **chunk;
+    std::byte h[fmt::kRecordHeaderBytes];
+    if (auto r = read(e.offset, h); !r) return Unexpected{r.error()};
+    if (get32(h + fmt::kHdrCrc) != crc32({h, fmt::kHdrCrc}) || get32(h + fmt::kHdrDataLen) != e.data_length)
+      return fail(StoreErrc::Corrupt, e.offset);
+    std::uint32_t record = kCrc32Init;
+    std::byte piece[128];
+    for (std::uint32_t at = 0; at < e.data_length;) {
+      const std::uint32_t n = e.data_length - at < sizeof piece ? e.data_length - at : sizeof piece;
+      const std::span<const std::byte> bytes(piece, n);
+      if (auto r = read(e.offset + fmt::kRecordHeaderBytes + at, {piece, n}); !r) return Unexpected{r.error()};
+      record = crc32_update(record, bytes);
+      whole = crc32_update(whole, bytes);
+      digest.update(bytes);
+      if (same && (pos + n > image.size() || std::memcmp(piece, image.data() + pos, n) != 0)) same = false;
+      at += n;
+      pos += n;
+    }
+    if (crc32_final(record) != get32(h + fmt::kHdrDataCrc)) return fail(StoreErrc::Corrupt, e.offset);
+  }
+  const Sha256Digest got = digest.finish();
+  if (pos != size || crc32_final(whole) != get32(m + 4) || std::memcmp(got.data(), m + 8, got.size()) != 0)
+    return fail(StoreErrc::Corrupt, manifest.offset);
+  return same;
 }
 
 Result<std::size_t, StoreError> ModuleStore::image_size(std::string_view name, std::uint32_t version) noexcept {
@@ -850,6 +903,17 @@ Result<void, StoreError> ModuleStore::write_slot(std::string_view task, const Sl
   return append(RecordType::Slot, task, 0, 0, d, Use::Normal);
 }
 
+namespace {
+// Precondition: name.size() <= kStoreNameMax (checked by find_complete_image).
+ModuleVersion stored_version(std::string_view name, std::uint32_t version) noexcept {
+  ModuleVersion v;
+  std::memcpy(v.name_bytes, name.data(), name.size());
+  v.name_length = static_cast<std::uint8_t>(name.size());
+  v.version = version;
+  return v;
+}
+}  // namespace
+
 Result<void, StoreError> ModuleStore::set_trial(std::string_view task, std::string_view name,
                                                 std::uint32_t version) noexcept {
   bool exists = false;
@@ -857,10 +921,19 @@ Result<void, StoreError> ModuleStore::set_trial(std::string_view task, std::stri
   if (!slot) return Unexpected{slot.error()};
   if (auto image = find_complete_image(name, version); !image) return Unexpected{image.error()};
   slot->has_trial = true;
-  slot->trial = ModuleVersion{};
-  std::memcpy(slot->trial.name_bytes, name.data(), name.size());
-  slot->trial.name_length = static_cast<std::uint8_t>(name.size());
-  slot->trial.version = version;
+  slot->trial = stored_version(name, version);
+  return write_slot(task, *slot);
+}
+
+Result<void, StoreError> ModuleStore::set_committed(std::string_view task, std::string_view name,
+                                                    std::uint32_t version) noexcept {
+  bool exists = false;
+  auto slot = read_slot(task, exists);
+  if (!slot) return Unexpected{slot.error()};
+  if (auto image = find_complete_image(name, version); !image) return Unexpected{image.error()};
+  slot->has_committed = true;
+  slot->committed = stored_version(name, version);
+  slot->has_trial = false;
   return write_slot(task, *slot);
 }
 

@@ -517,12 +517,24 @@ void UpdateManager::journal_end(bool committed) noexcept {
     (void)store_->put_checkpoint(task_name_, {checkpoint_.host, record_.checkpoint_bytes});
     (void)store_->commit(task_name_);
     if (!same) (void)store_->remove_image(od.name, od.version);
+    remove_leftovers(nd);
   } else {
     (void)store_->revert(task_name_);
     if (!same) (void)store_->remove_image(nd.name, nd.version);
   }
   // A failed write here leaves the trial marked: the next boot resolves it
   // like a power cut would (the store's recovery rule, docs/store.md).
+}
+
+// Versions of the new module that a power cut left behind (an old image
+// whose removal was cut, an update whose trial never started): removed, except
+// the committed one and any another task runs or tries (the store refuses those).
+void UpdateManager::remove_leftovers(const ::dyn_module& committed) noexcept {
+  std::uint32_t versions[8];
+  auto n = store_->versions(committed.name, versions);
+  if (!n) return;
+  for (std::size_t i = 0; i < n.value() && i < 8; ++i)
+    if (versions[i] != committed.version) (void)store_->remove_image(committed.name, versions[i]);
 }
 
 void UpdateManager::roll_back(UpdateOutcome why) noexcept {
