@@ -4,6 +4,8 @@
 // without reading out of bounds; the boot's identity check decides without
 // writing; and on the damaged flash the store still writes, collects garbage
 // and mounts again, and what it reports written reads back.
+// Each input runs as it is and resealed (store_reseal.hpp: every CRC and
+// commit marker made to check out, so mutated records are taken as written).
 // Seeds (fuzz/store_seeds.cpp) are real stores on this geometry.
 #include <cstddef>
 #include <cstdint>
@@ -13,11 +15,13 @@
 #include "dyn/boot.hpp"
 #include "dyn/flash.hpp"
 #include "dyn/module_store.hpp"
+#include "store_reseal.hpp"
 
-extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  const dyn::FlashGeometry geometry{512, 8, 8};
-  std::vector<std::byte> storage(geometry.size(), std::byte{0xFF});
-  std::memcpy(storage.data(), data, size < storage.size() ? size : storage.size());
+namespace {
+
+constexpr dyn::FlashGeometry geometry{512, 8, 8};
+
+int check(std::vector<std::byte> storage, std::size_t size) {
   const std::vector<std::byte> before = storage;
   dyn::RamFlash flash(storage, geometry);
   std::vector<dyn::StoreEntry> index(32);
@@ -59,5 +63,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     auto n = store.read_image("fuzzed", 7, back);
     if (n && (n.value() != image.size() || std::memcmp(back.data(), image.data(), image.size()) != 0)) __builtin_trap();
   }
+  return 0;
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  std::vector<std::byte> storage(geometry.size(), std::byte{0xFF});
+  std::memcpy(storage.data(), data, size < storage.size() ? size : storage.size());
+  (void)check(storage, size);
+  dyn::fuzz::reseal(storage, geometry);  // and with every CRC and marker made to check out
+  (void)check(storage, size);
   return 0;
 }

@@ -1,15 +1,19 @@
-// store_seeds.cpp — writes the store fuzzer's seeds: real stores on the
-// fuzzer's geometry (8 blocks of 512 bytes), so that mutations start from
-// flash whose CRCs and markers check out and reach the record index,
-// read_image, garbage collection and recovery. The seeds are committed;
-// regenerate them with:  build/fuzz/fuzz/store_seeds fuzz/seeds/store_fuzz
+// store_seeds.cpp — writes the seeds of the store and boot fuzzers: real
+// stores on each fuzzer's geometry, so that mutations start from flash whose
+// CRCs and markers check out and reach the record index, read_image, garbage
+// collection, recovery and the boot's decisions. store_fuzz's (8 blocks of
+// 512 bytes) hold made-up images; boot_fuzz's (kBootGeometry) hold the
+// example modules' real objects. The seeds are committed; regenerate them with:
+//   build/fuzz/fuzz/store_seeds fuzz/seeds/store_fuzz fuzz/seeds/boot_fuzz
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "dyn/boot.hpp"
+#include "dyn/checkpoint.hpp"
 #include "dyn/flash.hpp"
 #include "dyn/module_store.hpp"
+#include "fuzz_system.hpp"
 
 namespace {
 
@@ -21,10 +25,11 @@ std::vector<std::byte> pattern(std::size_t n, unsigned seed) {
   return b;
 }
 
-bool write_seed(const std::string& dir, const char* name, void (*fill)(dyn::ModuleStore&)) {
-  std::vector<std::byte> storage(kGeometry.size(), std::byte{0xFF});
-  dyn::RamFlash flash(storage, kGeometry);
-  std::vector<dyn::StoreEntry> index(32);
+bool write_seed(const std::string& dir, const char* name, void (*fill)(dyn::ModuleStore&),
+                const dyn::FlashGeometry& geometry = kGeometry) {
+  std::vector<std::byte> storage(geometry.size(), std::byte{0xFF});
+  dyn::RamFlash flash(storage, geometry);
+  std::vector<dyn::StoreEntry> index(96);
   dyn::ModuleStore store(flash, index);
   if (!store.mount()) return false;
   fill(store);
@@ -35,17 +40,73 @@ bool write_seed(const std::string& dir, const char* name, void (*fill)(dyn::Modu
   return true;
 }
 
-void identity(dyn::ModuleStore& s) {
+void identity(dyn::ModuleStore& s, const char* mission = "fuzz") {
   dyn::StoreIdentity id;
-  (void)dyn::StoreIdentity::make("DYNSAT-1", "fuzz", &id);
+  (void)dyn::StoreIdentity::make("DYNSAT-1", mission, &id);
   (void)s.set_identity(id);
+}
+
+// --- boot_fuzz: the example modules, as a flight store holds them
+
+const std::vector<std::byte>& object(int which) {
+  static const std::vector<std::byte> objects[] = {dyn::fuzz::module_object("mathlib", "mathlib"),
+                                                   dyn::fuzz::module_object("beacon", "beacon"),
+                                                   dyn::fuzz::module_object("beacon", "beacon_v2")};
+  return objects[which];
+}
+
+void commit(dyn::ModuleStore& s, const char* task, const char* module, std::uint32_t version, int which) {
+  (void)s.put_image(module, version, object(which));
+  (void)s.set_trial(task, module, version);
+  (void)s.commit(task);
+}
+
+// A sealed checkpoint of `payload` bytes for `module` (its state, as the runtime stores it).
+void checkpoint(dyn::ModuleStore& s, const char* task, const char* module, std::uint32_t version, std::size_t payload) {
+  std::vector<std::byte> bytes = pattern(dyn::kCheckpointHeaderSize + payload, version);
+  if (dyn::seal_checkpoint(bytes, module, version, version, payload)) (void)s.put_checkpoint(task, bytes);
+}
+
+bool write_boot_seeds(const std::string& dir) {
+  const dyn::FlashGeometry& g = dyn::fuzz::kBootGeometry;
+  bool ok = true;
+  ok &= write_seed(dir, "committed_v2_with_checkpoints", [](dyn::ModuleStore& s) {
+    identity(s);
+    commit(s, "mathlib", "mathlib", 1, 0);
+    commit(s, "beacon", "beacon", 2, 2);
+    checkpoint(s, "beacon", "beacon", 2, 28);
+    checkpoint(s, "mathlib", "mathlib", 1, 16);
+  }, g);
+  ok &= write_seed(dir, "update_in_flight", [](dyn::ModuleStore& s) {
+    identity(s);
+    commit(s, "mathlib", "mathlib", 1, 0);
+    commit(s, "beacon", "beacon", 1, 1);
+    checkpoint(s, "beacon", "beacon", 1, 24);
+    (void)s.put_image("beacon", 2, object(2));
+    (void)s.set_trial("beacon", "beacon", 2);
+  }, g);
+  ok &= write_seed(dir, "older_version_left_behind", [](dyn::ModuleStore& s) {
+    identity(s);
+    commit(s, "mathlib", "mathlib", 1, 0);
+    (void)s.put_image("beacon", 1, object(1));
+    commit(s, "beacon", "beacon", 2, 2);
+  }, g);
+  ok &= write_seed(dir, "task_runs_another_module", [](dyn::ModuleStore& s) {
+    identity(s);
+    commit(s, "beacon", "mathlib", 1, 0);
+  }, g);
+  ok &= write_seed(dir, "another_mission", [](dyn::ModuleStore& s) {
+    identity(s, "other");
+    commit(s, "beacon", "beacon", 1, 1);
+  }, g);
+  return ok;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: store_seeds OUTPUT_DIR\n");
+  if (argc != 3) {
+    std::fprintf(stderr, "usage: store_seeds STORE_FUZZ_SEEDS_DIR BOOT_FUZZ_SEEDS_DIR\n");
     return 2;
   }
   const std::string dir = argv[1];
@@ -75,5 +136,6 @@ int main(int argc, char** argv) {
       (void)s.put_checkpoint("a", pattern(40, v));
     }
   });
+  ok &= write_boot_seeds(argv[2]);
   return ok ? 0 : 1;
 }

@@ -121,7 +121,10 @@ struct dyn_module {
 
 /* DYN_MODULE(name, version, entry, state_size, checkpoint, restore): the state
  * schema is the version. DYN_MODULE_SCHEMA(..., schema) names it explicitly,
- * for a version that changes the code but keeps the state layout. */
+ * for a version that changes the code but keeps the state layout. A module
+ * without a restore hook takes a checkpoint (at boot, or in a live update)
+ * only as a plain copy of a state of its own schema and size; any other
+ * state needs a restore hook, which is told the writer's schema. */
 #define DYN_MODULE(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE) \
   DYN_MODULE_SCHEMA(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE, VERSION)
 #define DYN_MODULE_SCHEMA(NAME, VERSION, ENTRY, STATE_SIZE, CHECKPOINT, RESTORE, SCHEMA)                      \

@@ -19,6 +19,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <utility>
 #include <string>
 #include <vector>
 
@@ -198,6 +199,31 @@ TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   const std::uint32_t after = word(0);
   EXPECT_GT(after, before);
   EXPECT_EQ((after - (before + 1)) % 10, 0u) << "v1's last cycle, then only v2's steps of ten: " << after;
+}
+
+TEST(LiveUpdate, AVersionWithoutARestoreHookTakesOnlyAStateOfItsOwnSchema) {
+  // counter v3 declares another state layout of the same size and has no hook: v1's state is not its.
+  UpdatableSystem s;
+  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
+  const auto v3 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v3.o");
+  ModuleTaskSpec spec;
+  spec.task.name = "counter";
+  spec.task.model = RunModel::Loop;
+  spec.task.priority = 2;
+  spec.task.watchdog = 5 * kMillisecond;
+  ASSERT_TRUE(s.install_image(v1, spec));
+  s.start_worker();
+  s.kernel->run_until(105 * kMillisecond);
+  UpdateRequest r;
+  r.task = "counter";
+  r.image = v3;
+  r.probation_time = kSecond;
+  ASSERT_TRUE(s.updates->request(r, s.scratch_for(v3)));
+  s.kernel->run_until(kSecond);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::RestoreRefused);
+  const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
+  EXPECT_EQ(e->module.descriptor->version, 1u) << "v1 goes on";
+  EXPECT_TRUE(s.tables_consistent());
 }
 
 // Power cuts at every flash operation of a live update, of the boot's writes, of
@@ -407,26 +433,35 @@ TEST(LiveUpdate, RequestsThatCannotBeHonouredAreRefusedWithAReason) {
   EXPECT_EQ(s.memory.stats().total_bytes(), memory) << "the staged version was freed";
 }
 
+// Boots beacon v1 (no hooks: its checkpoint is its raw state) with a checkpoint
+// of its size, sequence 41, sealed as `writer` v`version` of `schema`; runs it
+// half a second. The restore's outcome and the beacon's sequence after.
+std::pair<BootRestore, std::uint32_t> boot_beacon_v1_with(const char* writer, std::uint32_t version,
+                                                          std::uint32_t schema) {
+  UpdatableSystem s;
+  EXPECT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  RegisterEntry* e = s.install("beacon", "beacon", "beacon", 2, kSecond, 0);
+  if (!e) return {BootRestore::None, 0};
+  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0});
+  const std::uint32_t sequence = 41;
+  std::memcpy(object.data() + kCheckpointHeaderSize, &sequence, 4);
+  EXPECT_TRUE(seal_checkpoint(object, writer, version, schema, 24));
+  BootRestore outcome = BootRestore::None;
+  EXPECT_TRUE(s.tasks->set_boot_checkpoint(*e, object, &outcome));
+  EXPECT_EQ(outcome, BootRestore::Pending);
+  s.kernel->run_until(500 * kMillisecond);  // its first run restores, then runs once
+  EXPECT_FALSE(e->boot_checkpoint) << "the boot checkpoint's buffer is released";
+  return {outcome, s.beacon_word(0)};
+}
+
 TEST(LiveUpdate, ABootCheckpointIsRestoredOnlyIntoTheModuleThatWroteIt) {
-  for (const char* writer : {"beacon", "attitude"}) {
-    UpdatableSystem s;
-    ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
-    RegisterEntry* e = s.install("beacon", "beacon", "beacon", 2, kSecond, 0);
-    ASSERT_NE(e, nullptr);
-    // v1 has no hooks: its checkpoint is its raw state (sequence 41, frame zero).
-    std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0});
-    const std::uint32_t sequence = 41;
-    std::memcpy(object.data() + kCheckpointHeaderSize, &sequence, 4);
-    ASSERT_TRUE(seal_checkpoint(object, writer, 1, 1, 24));
-    BootRestore outcome = BootRestore::None;
-    ASSERT_TRUE(s.tasks->set_boot_checkpoint(*e, object, &outcome));
-    EXPECT_EQ(outcome, BootRestore::Pending);
-    s.kernel->run_until(500 * kMillisecond);  // its first run restores, then runs once
-    const bool same = std::string(writer) == "beacon";
-    EXPECT_EQ(outcome, same ? BootRestore::Restored : BootRestore::Foreign) << writer;
-    EXPECT_EQ(s.beacon_word(0), same ? 42u : 1u) << writer << ": restored and run once, or fresh and run once";
-    EXPECT_FALSE(e->boot_checkpoint) << "the boot checkpoint's buffer is released";
-  }
+  EXPECT_EQ(boot_beacon_v1_with("beacon", 1, 1), std::make_pair(BootRestore::Restored, 42u)) << "restored, run once";
+  EXPECT_EQ(boot_beacon_v1_with("attitude", 1, 1), std::make_pair(BootRestore::Foreign, 1u)) << "fresh, run once";
+}
+
+TEST(LiveUpdate, ABootCheckpointOfAnotherSchemaIsNotCopiedIntoAModuleWithoutARestoreHook) {
+  EXPECT_EQ(boot_beacon_v1_with("beacon", 2, 1), std::make_pair(BootRestore::Restored, 42u)) << "v1's layout";
+  EXPECT_EQ(boot_beacon_v1_with("beacon", 2, 2), std::make_pair(BootRestore::Refused, 1u)) << "another layout";
 }
 
 }  // namespace

@@ -87,4 +87,6 @@ static void mathlib_self_test(void* state) {
   }
 }
 
-DYN_MODULE(mathlib, MATHLIB_VERSION, mathlib_self_test, sizeof(struct mathlib_state), NULL, NULL);
+/* Every version keeps version 1's state layout, so every one declares schema 1:
+ * without hooks, state is carried over only between versions of one schema. */
+DYN_MODULE_SCHEMA(mathlib, MATHLIB_VERSION, mathlib_self_test, sizeof(struct mathlib_state), NULL, NULL, 1);

@@ -7,7 +7,14 @@
 #include <cstdlib>
 #include <cstring>
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_ADDRESS__)  // GCC
+#define DYN_HOST_MEMORY_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)  // clang
+#define DYN_HOST_MEMORY_ASAN 1
+#endif
+#endif
+#if DYN_HOST_MEMORY_ASAN
 #include <sanitizer/asan_interface.h>
 #define DYN_UNPOISON(p, n) __asan_unpoison_memory_region(p, n)
 #else

@@ -23,4 +23,9 @@ static void run(void* s) {
   }
 }
 
-DYN_MODULE(counter, COUNTER_VERSION, run, sizeof(struct state), 0, 0);
+/* Versions 1 and 2 share one layout (schema 1); version 3 declares another
+ * layout of the same size and has no restore hook: it cannot take their state. */
+#ifndef COUNTER_SCHEMA
+#define COUNTER_SCHEMA 1
+#endif
+DYN_MODULE_SCHEMA(counter, COUNTER_VERSION, run, sizeof(struct state), 0, 0, COUNTER_SCHEMA);

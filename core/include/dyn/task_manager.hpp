@@ -11,6 +11,7 @@
 #include <span>
 #include <string_view>
 
+#include "dyn/checkpoint.hpp"
 #include "dyn/kernel.hpp"
 #include "dyn/kernel_tables.hpp"
 #include "dyn/module_loader.hpp"
@@ -38,6 +39,13 @@ struct ModuleTaskSpec {
   std::size_t stack_size = 16 * 1024;
   std::size_t heap_limit = 0;     // bytes of dyn_malloc the task may hold; 0 = no limit
 };
+
+// Turns checkpoint `c` into `d`'s state: through its restore hook (told the
+// writer's schema), or, for a module without one, as a plain copy — and only
+// of a state of the same schema and size (a version that keeps the layout
+// keeps the schema: DYN_MODULE_SCHEMA). True if the state was restored. Runs
+// the module's hook: call it in the task's context, under the module-code budget.
+[[nodiscard]] bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c) noexcept;
 
 class TaskManager final : public FaultOwner {
  public:
@@ -80,7 +88,8 @@ class TaskManager final : public FaultOwner {
   // object (untrusted bytes: validated there) through the module's restore
   // hook, in its own context under its watchdog, after its constructors. A
   // refused checkpoint, or a hook that hangs or faults, leaves a zeroed state;
-  // the outcome is written to *outcome (caller-owned, may be null).
+  // the outcome is written to *outcome (caller-owned, may be null): None at once for an empty
+  // checkpoint or a task that has already started (nothing is handed over), else Pending until the first run.
   [[nodiscard]] Result<void, InstallError> set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
                                                                BootRestore* outcome) noexcept;
 

@@ -127,21 +127,22 @@ bool TaskManager::constructor_job_alive(const LoadedModule& lib) noexcept {
   return alive;
 }
 
+bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c) noexcept {
+  if (d.restore) return d.restore(state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()), c.schema) == 0;
+  if (d.state_size == 0 && c.payload.empty()) return true;  // nothing to carry over
+  if (c.schema != d.state_schema || c.payload.size() != d.state_size || state.size < d.state_size) return false;
+  if (!c.payload.empty()) std::memcpy(state.host, c.payload.data(), c.payload.size());
+  return true;
+}
+
 void TaskManager::restore_boot_checkpoint(RegisterEntry& e) noexcept {
   const ::dyn_module& d = *e.module.descriptor;
   BootRestore outcome = BootRestore::Refused;
   auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size});
   if (view && view.value().module != std::string_view(d.name)) {
     outcome = BootRestore::Foreign;  // a checkpoint is bound to the module that wrote it
-  } else if (view) {
-    const CheckpointView& c = view.value();
-    if (d.restore) {
-      if (d.restore(e.state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()), c.schema) == 0)
-        outcome = BootRestore::Restored;
-    } else if (c.payload.size() == d.state_size && e.state.size >= d.state_size) {
-      std::memcpy(e.state.host, c.payload.data(), c.payload.size());
-      outcome = BootRestore::Restored;
-    }
+  } else if (view && restore_state(d, e.state, view.value())) {
+    outcome = BootRestore::Restored;
   }
   finish_boot_restore(e, outcome);
 }
@@ -156,7 +157,8 @@ void TaskManager::finish_boot_restore(RegisterEntry& e, BootRestore outcome) noe
 
 Result<void, InstallError> TaskManager::set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
                                                             BootRestore* outcome) noexcept {
-  if (e.start != StartStage::NotStarted || !e.task.valid() || checkpoint.empty()) return {};
+  if (outcome) *outcome = BootRestore::None;
+  if (e.start != StartStage::NotStarted || !e.task.valid() || checkpoint.empty()) return {};  // nothing handed over
   if (e.boot_checkpoint) register_.memory().release(e.boot_checkpoint);
   e.boot_checkpoint = register_.memory().allocate(RegionKind::Meta, checkpoint.size(), 16);
   if (!e.boot_checkpoint) return memory_error();

@@ -372,14 +372,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   swap_step_ = SwapStep::Restore;
   int restored = -1;
   if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes), CheckpointView::Verify::Header)) {
-    const CheckpointView& c = view.value();
-    if (nd.restore) {
-      restored = nd.restore(new_->state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()),
-                            c.schema);
-    } else if (c.payload.size() == nd.state_size) {
-      std::memcpy(new_->state.host, c.payload.data(), c.payload.size());
-      restored = 0;
-    }
+    restored = restore_state(nd, new_->state, view.value()) ? 0 : -1;
   }
   k.end_module_code();
   if (restored != 0) {
