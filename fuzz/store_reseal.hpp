@@ -27,11 +27,11 @@ inline void reseal(std::vector<std::byte>& flash, const FlashGeometry& g) {
   auto put32 = [&](std::size_t at, std::uint32_t v) { std::memcpy(flash.data() + at, &v, 4); };
   const std::size_t w = g.write_size;
   auto padded = [&](std::size_t n) { return (n + w - 1) / w * w; };
-  const std::size_t header = padded(16), marker = padded(8);
+  const std::size_t header = padded(f::kBlockHeaderBytes), marker = padded(f::kMarkerBytes);
   for (std::size_t block = 0; block < g.block_count; ++block) {
     const std::size_t base = block * g.block_size, end = base + g.block_size;
-    if (get32(base) != f::kBlockMagic) continue;
-    put32(base + 12, crc32({flash.data() + base, 12}));
+    if (get32(base) != f::kBlockMagic && get32(base + 16) != f::kBlockMagic) continue;
+    for (std::size_t copy = base; copy < base + 32; copy += 16) put32(copy + 12, crc32({flash.data() + copy, 12}));
     for (std::size_t at = base + header; at + f::kRecordHeaderBytes + marker <= end;) {
       if (get32(at) != f::kRecordMagic) break;
       const std::uint32_t length = get32(at + f::kHdrDataLen);

@@ -34,6 +34,7 @@ using dyn::FlashGeometry;
 using dyn::ModuleStore;
 using dyn::RamFlash;
 using dyn::StoreEntry;
+using dyn::StoreIdentity;
 using dyn::StoreErrc;
 using Bytes = std::vector<std::byte>;
 namespace fmt = dyn::store_format;
@@ -420,6 +421,62 @@ TEST(ModuleStore, RecordWithBadHeaderCrcEndsTheBlockScan) {
   Store again(d.flash);
   ASSERT_TRUE(again.store.mount());
   EXPECT_EQ(again.store.trial("t")->version, 2u);
+}
+
+TEST(ModuleStore, ADamagedHeaderCostsOnlyItsRecordNotTheRestOfTheBlock) {
+  Device d(kRoomy);
+  {
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_image("first", 1, pattern(200, 1)));  // the record to damage
+    ASSERT_TRUE(s.store.put_image("nav", 1, pattern(300, 2)));
+    ASSERT_TRUE(s.store.set_trial("t", "nav", 1));
+    ASSERT_TRUE(s.store.commit("t"));
+    ASSERT_TRUE(s.store.put_checkpoint("t", pattern(40, 3)));
+  }
+  const std::size_t first = find_record(d.mem, fmt::RecordType::Chunk, 0);
+  for (std::size_t field : {fmt::kHdrDataLen, fmt::kHdrMagic, fmt::kHdrCrc}) {
+    Bytes damaged = d.mem;
+    damaged[first + field + 1] ^= std::byte{0x04};  // the length, the magic, the CRC itself
+    Device again(kRoomy, damaged);
+    Store s(again.flash);
+    ASSERT_TRUE(s.store.mount());
+    EXPECT_EQ(s.store.image_size("first", 1).error().code, StoreErrc::Corrupt) << field << ": its chunk is lost";
+    EXPECT_EQ(committed_of(s.store, "t"), "nav@1") << field << ": the records after it in the block still count";
+    EXPECT_EQ(read_image(s.store, "nav", 1), pattern(300, 2)) << field;
+    EXPECT_EQ(checkpoint_of(s.store, "t"), pattern(40, 3)) << field;
+  }
+}
+
+TEST(ModuleStore, TheIdentitySurvivesTheLossOfOneOfItsTwoCopies) {
+  Device d(kRoomy);
+  StoreIdentity id;
+  ASSERT_TRUE(StoreIdentity::make("sat", "mission", &id));
+  {
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.set_identity(id));
+  }
+  for (std::uint32_t copy : {0u, 1u}) {
+    for (std::size_t at : {std::size_t{fmt::kHdrSeq}, std::size_t{fmt::kRecordHeaderBytes + 7}}) {  // header or data
+      Bytes damaged = d.mem;
+      damaged[find_record(d.mem, fmt::RecordType::Identity, copy) + at] ^= std::byte{0x10};
+      Device again(kRoomy, damaged);
+      Store s(again.flash);
+      ASSERT_TRUE(s.store.mount());
+      auto got = s.store.identity();
+      ASSERT_TRUE(got) << "copy " << copy << " damaged at " << at;
+      EXPECT_EQ(got->spacecraft(), "sat");
+      EXPECT_EQ(got->mission(), "mission");
+    }
+  }
+  Bytes both = d.mem;
+  both[find_record(d.mem, fmt::RecordType::Identity, 0) + fmt::kRecordHeaderBytes + 7] ^= std::byte{0x10};
+  both[find_record(d.mem, fmt::RecordType::Identity, 1) + fmt::kRecordHeaderBytes + 7] ^= std::byte{0x10};
+  Device again(kRoomy, both);
+  Store s(again.flash);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(s.store.identity().error().code, StoreErrc::NotFound) << "both lost: no identity (refused at boot)";
 }
 
 TEST(ModuleStore, DecayAfterMountIsReportedOnRead) {

@@ -42,7 +42,7 @@ namespace store_format {
 inline constexpr std::uint32_t kBlockMagic = 0x31425344u;   // "DSB1"
 inline constexpr std::uint32_t kRecordMagic = 0x31525344u;  // "DSR1"
 inline constexpr std::uint32_t kCommitMagic = 0x4B4D4F43u;  // "COMK"
-inline constexpr std::uint32_t kBlockHeaderBytes = 16;      // magic, seq, kind, crc; padded to max(16, write_size)
+inline constexpr std::uint32_t kBlockHeaderBytes = 32;      // twice {magic, seq, kind, crc}; padded to max(32, write_size)
 inline constexpr std::uint32_t kBlockNormal = 0xFFFFFFFFu;  // kind: appended to by ordinary operations
 inline constexpr std::uint32_t kBlockCollect = 0x4C4C4F43u; // kind: garbage-collection target; live only once
                                                             // it holds its Retire record
@@ -62,7 +62,7 @@ enum class RecordType : std::uint8_t {
   Retire = 6,      // aux = block sequence threshold: blocks below it are dead
   Identity = 7,    // name = "identity"; data = layout, spacecraft and mission the store belongs to
 };
-inline constexpr std::uint32_t kLayoutVersion = 1;  // of the records above; an identity names it
+inline constexpr std::uint32_t kLayoutVersion = 2;  // of the blocks and records above; an identity names it
 inline constexpr std::uint8_t kLastRecordType = 7;
 }  // namespace store_format
 
@@ -216,6 +216,7 @@ class ModuleStore {
   [[nodiscard]] Result<bool, StoreError> block_live(std::uint32_t block, std::uint32_t& seq) noexcept;
   [[nodiscard]] Result<void, StoreError> note_record(const std::byte* header, std::uint32_t offset) noexcept;
   [[nodiscard]] Result<void, StoreError> drop_dead_entries() noexcept;
+  [[nodiscard]] Result<StoreIdentity, StoreError> read_identity(std::string_view key) noexcept;
   [[nodiscard]] Result<bool, StoreError> stored_image_is(const StoreEntry& manifest, std::string_view name,
                                                          std::span<const std::byte> image) noexcept;
   [[nodiscard]] Result<bool, StoreError> region_erased(std::uint32_t from, std::uint32_t to) noexcept;

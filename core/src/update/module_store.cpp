@@ -174,17 +174,21 @@ Result<bool, StoreError> ModuleStore::region_erased(std::uint32_t from, std::uin
 Result<ModuleStore::BlockInfo, StoreError> ModuleStore::read_block_header(std::uint32_t block) noexcept {
   std::byte h[fmt::kBlockHeaderBytes];
   if (auto r = read(block * geometry_.block_size, h); !r) return Unexpected{r.error()};
-  const std::uint32_t seq = get32(h + 4), kind = get32(h + 8);
-  const bool valid = get32(h) == fmt::kBlockMagic && seq <= fmt::kSeqMax &&
-                     (kind == fmt::kBlockNormal || kind == fmt::kBlockCollect) &&
-                     get32(h + 12) == crc32({h, 12});
-  return BlockInfo{valid, seq, kind == fmt::kBlockCollect};
+  // Two copies of the same 16 bytes: a flipped bit in one does not lose the block.
+  for (const std::byte* c = h; c < h + fmt::kBlockHeaderBytes; c += 16) {
+    const std::uint32_t seq = get32(c + 4), kind = get32(c + 8);
+    if (get32(c) == fmt::kBlockMagic && seq <= fmt::kSeqMax && (kind == fmt::kBlockNormal || kind == fmt::kBlockCollect) &&
+        get32(c + 12) == crc32({c, 12}))
+      return BlockInfo{true, seq, kind == fmt::kBlockCollect};
+  }
+  return BlockInfo{false, get32(h + 4), false};
 }
 
 // Walks the records of one block in order. A record counts when its header
 // CRC, data CRC and commit marker all check out; a record with an intact
-// header but a bad body is skipped by its length; a damaged header ends the
-// walk (nothing is ever appended after one).
+// header but a bad body is skipped by its length; after a damaged header the
+// next record is searched for granule by granule (nothing is ever appended
+// to that block again).
 Result<ModuleStore::BlockScan, StoreError> ModuleStore::scan_block(std::uint32_t block, bool index_records) noexcept {
   const std::uint32_t block_end = (block + 1) * geometry_.block_size;
   std::uint32_t pos = block * geometry_.block_size + block_header_;
@@ -194,15 +198,20 @@ Result<ModuleStore::BlockScan, StoreError> ModuleStore::scan_block(std::uint32_t
     if (auto r = read(pos, h); !r) return Unexpected{r.error()};
     bool erased = true;
     for (std::byte b : h) erased = erased && b == kFlashErased;
-    if (erased) break;
+    if (erased && s.clean) break;  // the end of what was written (while resynchronising, data may be 0xFF)
     const auto type = static_cast<std::uint8_t>(h[fmt::kHdrType]);
     const auto name_len = static_cast<std::uint8_t>(h[fmt::kHdrNameLen]);
     const std::uint32_t data_len = get32(h + fmt::kHdrDataLen);
     if (get32(h + fmt::kHdrMagic) != fmt::kRecordMagic || get32(h + fmt::kHdrCrc) != crc32({h, fmt::kHdrCrc}) ||
         type < 1 || type > fmt::kLastRecordType || name_len > kStoreNameMax || data_len > geometry_.block_size ||
         record_size(data_len) > block_end - pos) {
+      // A damaged header (a flipped bit, a torn write): its length cannot be
+      // trusted, so the next record is searched for granule by granule — a
+      // bit flip costs that record, not the rest of the block. The block is
+      // never appended to again (it is not clean).
       s.clean = false;
-      break;
+      pos += geometry_.write_size;
+      continue;
     }
     const std::uint32_t seq = get32(h + fmt::kHdrSeq);
     if (std::uint64_t{seq} + 1 > s.seq_end) s.seq_end = std::uint64_t{seq} + 1;
@@ -231,8 +240,9 @@ Result<ModuleStore::BlockScan, StoreError> ModuleStore::scan_block(std::uint32_t
       }
     }
     pos += record_size(data_len);
+    s.end = pos;
   }
-  s.end = pos;
+  if (s.clean) s.end = pos;
   return s;
 }
 
@@ -473,6 +483,7 @@ Result<void, StoreError> ModuleStore::open_block(bool collect_target) noexcept {
     put32(h + 4, block_seq);
     put32(h + 8, collect_target ? fmt::kBlockCollect : fmt::kBlockNormal);
     put32(h + 12, crc32({h, 12}));
+    std::memcpy(h + 16, h, 16);
     if (auto r = flash_.write(b * geometry_.block_size, {h, block_header_}); !r) return flash_failed(r.error());
     ++next_block_seq_;
     --free_blocks_;
@@ -994,7 +1005,9 @@ Result<std::size_t, StoreError> ModuleStore::last_checkpoint(std::string_view ta
 // Identity
 
 namespace {
-constexpr std::string_view kIdentityKey = "identity";
+// Two copies, written one after the other: a store whose one identity record
+// decays would be refused at every boot, so a single flipped bit must not lose it.
+constexpr std::string_view kIdentityKeys[2] = {"identity", "identity.copy"};
 constexpr std::size_t kIdentityBytes = 4 + 1 + kStoreNameMax + 1 + kStoreNameMax;  // layout, two names
 }  // namespace
 
@@ -1008,9 +1021,8 @@ bool StoreIdentity::make(std::string_view spacecraft, std::string_view mission, 
   return true;
 }
 
-Result<StoreIdentity, StoreError> ModuleStore::identity() noexcept {
-  if (!mounted_) return fail(StoreErrc::NotMounted);
-  auto entry = find(Key{RecordType::Identity, kIdentityKey, 0, 0});
+Result<StoreIdentity, StoreError> ModuleStore::read_identity(std::string_view key) noexcept {
+  auto entry = find(Key{RecordType::Identity, key, 0, 0});
   if (!entry) return Unexpected{entry.error()};
   if (*entry == nullptr) return fail(StoreErrc::NotFound);
   std::byte d[kIdentityBytes];
@@ -1027,6 +1039,17 @@ Result<StoreIdentity, StoreError> ModuleStore::identity() noexcept {
   return id;
 }
 
+Result<StoreIdentity, StoreError> ModuleStore::identity() noexcept {
+  if (!mounted_) return fail(StoreErrc::NotMounted);
+  auto first = read_identity(kIdentityKeys[0]);
+  if (first) return first;
+  auto copy = read_identity(kIdentityKeys[1]);
+  if (copy) return copy;
+  // Neither reads back: NotFound only if neither exists; a damaged one is Corrupt.
+  if (first.error().code == StoreErrc::NotFound) return copy;
+  return first;
+}
+
 Result<void, StoreError> ModuleStore::set_identity(const StoreIdentity& id) noexcept {
   if (!mounted_) return fail(StoreErrc::NotMounted);
   if (!valid_name(id.spacecraft())) return fail(StoreErrc::BadName, id.spacecraft_length);
@@ -1037,8 +1060,10 @@ Result<void, StoreError> ModuleStore::set_identity(const StoreIdentity& id) noex
   std::memcpy(d + 5, id.spacecraft_bytes, id.spacecraft_length);
   d[5 + kStoreNameMax] = static_cast<std::byte>(id.mission_length);
   std::memcpy(d + 6 + kStoreNameMax, id.mission_bytes, id.mission_length);
-  if (auto r = make_room(Plan{0, 0, 0, record_size(kIdentityBytes), 1}); !r) return r;
-  return append(RecordType::Identity, kIdentityKey, 0, 0, d, Use::Normal);
+  if (auto r = make_room(Plan{1, record_size(kIdentityBytes), 0, record_size(kIdentityBytes), 2}); !r) return r;
+  for (std::string_view key : kIdentityKeys)
+    if (auto r = append(RecordType::Identity, key, 0, 0, d, Use::Normal); !r) return r;
+  return {};
 }
 
 Result<void, StoreError> ModuleStore::format() noexcept {
