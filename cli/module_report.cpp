@@ -74,8 +74,10 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
              ": neither the kernel nor an installed module exports it (install the module that exports it first, "
              "or do not call it; the kernel exports the dyn_* API and memcpy, memmove, memset, memcmp, strlen)";
     case LinkErrc::DuplicateExport:
-      return "symbol " + symbol_name(v, e.symbol) +
-             " is already exported by an installed module: rename it or make it static";
+      return "symbol " + symbol_name(v, e.symbol) + " is already exported by " +
+             (e.other ? "the installed module " + std::string(e.other) : std::string("an installed module")) +
+             ": export only what other modules call (the SDK builds with -fvisibility=hidden; mark exports "
+             "DYN_EXPORT), or hide it (static, or __attribute__((visibility(\"hidden\"))))";
     case LinkErrc::BadSymbolValue:
       return "relocation against " + symbol_name(v, e.symbol) + where +
              " cannot use that symbol's value (a section that is not loaded, or a Thumb call to an address "
@@ -241,39 +243,58 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     }
     e->has_module = true;
   }
+  // Imports: resolved as the loader resolves them (the GOT is the loader's own; for Cortex-M
+  // objects the kernel's functions at their stand-in addresses).
+  const SymbolResolver& resolver = arm ? static_cast<const SymbolResolver&>(arm_resolver) : reg;
+  std::vector<std::string> unresolved;
   o << "\nimports:\n";
   for (std::size_t i = 1; i < v.symbol_count(); ++i) {
     const ElfSymbol s = v.symbol(i);
     if (s.defined() || s.name.empty()) continue;
     LoadedModule* owner = nullptr;
-    const ExportedSymbol* found = reg.find(s.name, &owner);
-    const char* from = found ? (owner ? "an installed module (--with)" : "the kernel") :
-                       s.bind == elf::kStbWeak ? "nobody (weak: resolves to null)" : "NOBODY: the runtime would refuse it";
+    const ExportedSymbol* found = s.name == kGotSymbol ? nullptr : resolver.find(s.name, &owner);
+    const char* from = s.name == kGotSymbol ? "the loader (the module's own GOT)"
+                       : found              ? (owner ? "an installed module (--with)" : "the kernel")
+                       : s.bind == elf::kStbWeak ? "nobody (weak: resolves to null)"
+                                                 : "NOBODY: the runtime would refuse it";
+    if (s.name != kGotSymbol && !found && s.bind != elf::kStbWeak) unresolved.emplace_back(s.name);
     o << "  " << s.name << "  <- " << from << "\n";
-  }
-  o << "\nexports:\n";
-  for (std::size_t i = 1; i < v.symbol_count(); ++i) {
-    const ElfSymbol s = v.symbol(i);
-    if (!s.defined() || s.bind == elf::kStbLocal || s.name.empty() || s.type == elf::kSttSection) continue;
-    o << "  " << s.name << (s.type == elf::kSttFunc ? " (function)" : s.type == elf::kSttObject ? " (object)" : "")
-      << (s.bind == elf::kStbWeak ? " weak" : "") << "\n";
   }
   RegisterErrc rwhy{};
   RegisterEntry* self = reg.add("inspected", &rwhy);
   auto linked = load_into(v, *self);
   if (!linked) {
     const LoadError& le = linked.error();
-    o << "\nverdict: REFUSED: "
-      << describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
-                               le.elf, le.link},
-                  image)
-      << "\n";
+    o << "\nverdict: REFUSED: ";
+    if (le.phase == LoadError::Phase::Link && le.link.code == LinkErrc::UnresolvedSymbol && unresolved.size() > 1) {
+      o << unresolved.size() << " unresolved symbols:";
+      for (const std::string& name : unresolved) o << " " << name;
+      o << ": neither the kernel nor an installed module exports them (install the modules that export them "
+           "first (--with), or do not call them; sdk/dynsched.h lists what the kernel exports)\n";
+    } else {
+      o << describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
+                                 le.elf, le.link},
+                    image)
+        << "\n";
+    }
     status = 1;
   } else {
     const LoadedModule& m = self->module;
+    // Exports: the table the loader published (hidden symbols are the module's own).
+    std::size_t own = 0;
+    for (std::size_t i = 1; i < v.symbol_count(); ++i) {
+      const ElfSymbol s = v.symbol(i);
+      if (s.defined() && s.bind != elf::kStbLocal && !s.name.empty() && s.type != elf::kSttSection &&
+          s.type != elf::kSttFile && s.name != kDescriptorSymbol &&
+          s.visibility != elf::kStvDefault && s.visibility != elf::kStvProtected)
+        ++own;
+    }
+    o << "\nexports:" << (m.exports.empty() ? " none" : "") << "\n";
+    for (const ExportedSymbol& e : m.exports) o << "  " << e.name << (e.function ? " (function)" : " (object)") << "\n";
+    if (own) o << "  (" << own << " global symbol" << (own == 1 ? " is" : "s are") << " hidden: the module's own, not exported)\n";
     o << "\nmemory on board: " << m.code.size << " B code+rodata (incl. " << m.got_slots << " GOT slots, "
       << m.trampolines << " call trampolines), " << m.data.size << " B data+bss, " << m.meta.size
-      << " B export table\n";
+      << " B link metadata (export table and import records, kept for relinking)\n";
     if (m.descriptor && !arm)
       o << "module: " << m.descriptor->name << " version " << m.descriptor->version << ", state "
         << m.descriptor->state_size << " B, " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
@@ -281,10 +302,17 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
         << (m.descriptor->restore ? "yes" : "no") << "\n";
     else if (m.descriptor_address)
       o << "module descriptor: present (magic and ABI version checked; the rest is read on the target)\n";
-    else
-      o << "module descriptor: NONE (DYN_MODULE missing): the runtime would refuse to run it as a task\n", status = 1;
-    o << "verdict: accepted (" << m.relocations_applied << " relocations applied"
-      << (unsupported ? ", some unsupported" : "") << ")\n";
+    if (!m.descriptor_address) {
+      o << "verdict: REFUSED: it links (" << m.relocations_applied
+        << " relocations applied), but it has no module descriptor, so the runtime does not install it: "
+           "declare one with DYN_MODULE(...) from sdk/dynsched.h (entry NULL for a library)\n";
+      status = 1;
+    } else {
+      if (m.descriptor && !arm && !m.descriptor->entry)
+        o << "library: no entry, so it does not run as a task; other modules import from it\n";
+      o << "verdict: accepted (" << m.relocations_applied << " relocations applied"
+        << (unsupported ? ", some unsupported" : "") << ")\n";
+    }
     (void)loader.unload(self->module);
   }
   reg.remove(*self);

@@ -132,8 +132,11 @@ struct dyn_module {
       DYN_MODULE_MAGIC, DYN_MODULE_ABI,  #NAME,     (VERSION), (uint32_t)(STATE_SIZE), (ENTRY), (CHECKPOINT), \
       (RESTORE),        (uint32_t)(SCHEMA)}
 
-/* Marks a function or object as exported to other modules. Everything
- * else non-static is exported too (ELF global binding); this just documents it. */
+/* Marks a function or object as exported to other modules. The SDK builds
+ * modules with -fvisibility=hidden: only what is marked (or has default
+ * visibility some other way) is exported; every other symbol is the
+ * module's own, invisible to other modules. An object built without the SDK
+ * exports what its ELF visibility says (default and protected symbols). */
 #define DYN_EXPORT __attribute__((visibility("default")))
 
 #ifdef __cplusplus

@@ -70,13 +70,20 @@ macro(_dynsched_module_flags)
       # No .comment section naming the compiler version: bytes on the uplink
       # that nothing on board reads.
       -fno-ident
+      # A module exports only what it marks DYN_EXPORT (or what its own headers
+      # give default visibility): everything else is its own, so two modules
+      # may each carry a private copy of the same library, and the export
+      # table holds only the module's interface.
+      -fvisibility=hidden
       # No -g: debug sections are not SHF_ALLOC and the loader ignores them, but
       # they are uplinked. Add -g in COMPILE_OPTIONS for a ground-only build.
       -Wall
       -Wextra
       "-I${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
 
-  set(DYN_MODULE_C_FLAGS -std=c11)
+  # gnu11, not c11: real code expects the POSIX declarations (CLOCK_MONOTONIC,
+  # posix_memalign, strnlen, ...) that strict ISO mode hides from the C library's headers.
+  set(DYN_MODULE_C_FLAGS -std=gnu11)
 
   set(DYN_MODULE_CXX_FLAGS
       -std=c++20

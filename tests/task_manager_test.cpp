@@ -173,6 +173,53 @@ TEST(TaskManager, AModuleOthersImportFromCannotBeUninstalled) {
   EXPECT_EQ(s.memory.stats().total_bytes(), 0u);
 }
 
+// Explicit exports (issue 11, part 2): the SDK builds with -fvisibility=hidden.
+std::uint32_t state_word(System& s, const char* task, std::size_t index) {
+  const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name(task)->owner);
+  std::uint32_t v = 0;
+  std::memcpy(&v, e->state.host + 4 * index, 4);
+  return v;
+}
+
+TEST(TaskManager, AModuleExportsOnlyWhatItMarksAndTwoModulesMayCarryTheSameLibrary) {
+  System s;
+  auto a = s.install(test_module("visibility_a"), "a", kSecond);
+  ASSERT_TRUE(a);
+  // Its bundled checksum and memcpy are its own; only the DYN_EXPORT function is exported.
+  ASSERT_EQ(a.value()->module.exports.size(), 1u);
+  EXPECT_STREQ(a.value()->module.exports[0].name, "visibility_answer");
+  auto b = s.install(test_module("visibility_b"), "b", kSecond);
+  ASSERT_TRUE(b) << "a second private copy of the same library (and of memcpy) is no clash";
+  EXPECT_TRUE(b.value()->module.exports.empty());
+  s.kernel->run_until(2500 * kMillisecond);
+  EXPECT_EQ(state_word(s, "a", 0), 3u);
+  EXPECT_EQ(state_word(s, "b", 0), 3u);
+  EXPECT_EQ(state_word(s, "a", 1), state_word(s, "b", 1)) << "each runs its own copy, with the same result";
+  EXPECT_NE(state_word(s, "a", 1), 0u);
+  EXPECT_TRUE(s.tables_consistent());
+}
+
+TEST(TaskManager, ADuplicateOfARealExportNamesTheModuleThatHasIt) {
+  System s;
+  ASSERT_TRUE(s.install(test_module("visibility_a"), "first", kSecond));
+  auto dup = s.install(test_module("visibility_dup"), "second", kSecond);
+  ASSERT_FALSE(dup);
+  EXPECT_EQ(dup.error().link.code, LinkErrc::DuplicateExport);
+  ASSERT_NE(dup.error().link.other, nullptr);
+  EXPECT_STREQ(dup.error().link.other, "first");
+}
+
+TEST(TaskManager, OneModuleImageMayBackSeveralTasks) {
+  System s;
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", 10 * kSecond));
+  for (const char* name : {"beacon", "beacon_b", "beacon_c"}) ASSERT_TRUE(s.install(example("beacon"), name, kSecond)) << name;
+  s.kernel->run_until(2500 * kMillisecond);
+  for (const char* name : {"beacon", "beacon_b", "beacon_c"}) EXPECT_EQ(state_word(s, name, 0), 3u) << name << ": its own state";
+  EXPECT_TRUE(s.tables_consistent());
+  EXPECT_EQ(s.manager->uninstall_all(), 4u);
+  EXPECT_EQ(s.memory.stats().total_bytes(), 0u);
+}
+
 TEST(TaskManager, UninstallAllRemovesImportersBeforeTheirExporters) {
   System s;
   ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));

@@ -17,6 +17,27 @@ grep -q "unresolved symbol 'mathlib_crc16'" <<<"$out" || fail "reason missing: $
 out=$("$dynsched" inspect "$programs/bad_import.o" 2>&1) && fail "bad_import accepted"
 grep -q "qsort  <- NOBODY" <<<"$out" || fail "missing import not flagged: $out"
 
+# Every unresolved symbol is named in the verdict, not only the first.
+out=$("$dynsched" inspect "$programs/many_imports.o" 2>&1) && fail "many_imports accepted"
+grep -q "verdict: REFUSED: 3 unresolved symbols: srand strtol rand" <<<"$out" || fail "not every unresolved symbol named: $out"
+
+# The GOT is the loader's: no false NOBODY line for an object the runtime accepts (apart from its descriptor).
+out=$("$dynsched" inspect "$programs/prog_fnptr_pic.o" 2>&1)
+grep -q "_GLOBAL_OFFSET_TABLE_  <- the loader" <<<"$out" || fail "GOT reference misattributed: $out"
+grep -q "NOBODY" <<<"$out" && fail "false NOBODY: $out"
+# An object without a descriptor links but is not installed: the verdict says so, and the exit status agrees.
+grep -q "verdict: REFUSED: it links" <<<"$out" || fail "no-descriptor verdict: $out"
+"$dynsched" inspect "$programs/prog_fnptr_pic.o" >/dev/null 2>&1 && fail "an object without a descriptor exits 0"
+
+# A library module (entry NULL) is accepted, exit 0, and said not to run as a task.
+out=$("$dynsched" inspect "$programs/ctor_library.o" 2>&1) || fail "library module refused: $out"
+grep -q "library: no entry, so it does not run as a task" <<<"$out" || fail "library not said: $out"
+
+# Exports: only what the module marks; the rest is its own.
+out=$("$dynsched" inspect "$programs/visibility_a.o" 2>&1) || fail "visibility_a refused: $out"
+grep -A1 "^exports:" <<<"$out" | grep -q "visibility_answer (function)" || fail "DYN_EXPORT not listed: $out"
+grep -q "2 global symbols are hidden" <<<"$out" || fail "hidden symbols not counted: $out"
+
 out=$("$dynsched" inspect "$modules/beacon/beacon_m3.o" --with "$modules/mathlib/mathlib_m3.o" 2>&1) ||
   fail "Cortex-M3 beacon refused: $out"
 grep -q "R_ARM_THM_CALL" <<<"$out" || fail "ARM relocations missing: $out"

@@ -25,7 +25,7 @@ __attribute__((constructor)) static void ctor_library_construct(void) {
   ctor_library_ready = 42;
 }
 
-uint32_t ctor_library_value(void) { return ctor_library_ready; }
+DYN_EXPORT uint32_t ctor_library_value(void) { return ctor_library_ready; }
 
 DYN_MODULE(ctor_library, 1, NULL, 0, NULL, NULL);
 #endif

@@ -108,14 +108,14 @@ static uint32_t hostile_deep(uint32_t depth) {
 
 #if defined(HOSTILE_EXPORTS_DYN_MALLOC)
 /* Tries to take over the kernel's allocator for every module linked after it. */
-void* dyn_malloc(size_t size) {
+DYN_EXPORT void* dyn_malloc(size_t size) {
   (void)size;
   return NULL;
 }
 #endif
 
 #if defined(HOSTILE_EXPORTS_MEMCPY)
-void* memcpy(void* to, const void* from, size_t n) {
+DYN_EXPORT void* memcpy(void* to, const void* from, size_t n) {
   uint8_t* t = (uint8_t*)to;
   const uint8_t* f = (const uint8_t*)from;
   while (n--) *t++ = *f++;

@@ -38,6 +38,8 @@ inline constexpr std::uint16_t kShnUndef = 0, kShnLoreserve = 0xff00, kShnAbs = 
 
 // Symbol binding and type (st_info = bind << 4 | type)
 inline constexpr std::uint8_t kStbLocal = 0, kStbGlobal = 1, kStbWeak = 2;
+// st_other & 3: symbol visibility.
+inline constexpr std::uint8_t kStvDefault = 0, kStvInternal = 1, kStvHidden = 2, kStvProtected = 3;
 inline constexpr std::uint8_t kSttNotype = 0, kSttObject = 1, kSttFunc = 2, kSttSection = 3, kSttFile = 4,
                               kSttCommon = 5, kSttTls = 6;
 

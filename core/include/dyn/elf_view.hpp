@@ -102,6 +102,7 @@ struct ElfSymbol {
   std::uint8_t bind;   // elf::kStb*
   std::uint8_t type;   // elf::kStt*
   std::uint16_t shndx; // elf::kShn* or a section index
+  std::uint8_t visibility = elf::kStvDefault;  // elf::kStv*
   bool defined() const noexcept { return shndx != elf::kShnUndef; }
 };
 

@@ -30,6 +30,8 @@ inline constexpr std::size_t kModuleMaxDependencies = 8;
 // Every module defines this symbol (DYN_MODULE); it is the module's own, never
 // linked against by another module and never a clash between two.
 inline constexpr std::string_view kDescriptorSymbol = "dyn_module_descriptor";
+// PIC code refers to its own GOT by this name; the loader builds one per module.
+inline constexpr std::string_view kGotSymbol = "_GLOBAL_OFFSET_TABLE_";
 
 enum class TargetArch : std::uint8_t { X86_64, Arm };
 
@@ -54,6 +56,11 @@ class SymbolResolver {
   // (may be null) is left out of the search: the version being replaced.
   virtual const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
                                      const LoadedModule* skip = nullptr) const noexcept = 0;
+  // A name for `m` in messages (the task or library it belongs to); nullptr if unknown.
+  virtual const char* name_of(const LoadedModule* m) const noexcept {
+    (void)m;
+    return nullptr;
+  }
 
  protected:
   ~SymbolResolver() = default;

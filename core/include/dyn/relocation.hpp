@@ -49,6 +49,7 @@ struct LinkError {
   std::uint64_t detail = 0;
   std::uint64_t value = 0;
   std::uint64_t offset = 0;    // relocation errors: the place, relative to its section
+  const char* other = nullptr; // DuplicateExport: the installed module that already exports the name
 };
 
 // What a relocation type needs from the loader before values are computed.

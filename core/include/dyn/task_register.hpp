@@ -80,6 +80,7 @@ class TaskRegister final : public SymbolResolver {
   // SymbolResolver: the kernel's exports first, then the modules'.
   const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
                              const LoadedModule* skip = nullptr) const noexcept override;
+  const char* name_of(const LoadedModule* m) const noexcept override;
 
   // Live update: `to` takes over every heap block of `from` (state carried
   // over may point at them), and an entry changes its name.

@@ -378,7 +378,8 @@ ElfSymbol ElfView::symbol(std::size_t index) const noexcept {
                    s.size,
                    static_cast<std::uint8_t>(s.info >> 4),
                    static_cast<std::uint8_t>(s.info & 0xfu),
-                   s.shndx};
+                   s.shndx,
+                   static_cast<std::uint8_t>(s.other & 3u)};
 }
 
 std::size_t ElfView::relocation_count(std::size_t rel_section) const noexcept {

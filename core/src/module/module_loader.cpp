@@ -39,9 +39,15 @@ Result<void, LinkError> apply_for(TargetArch arch, const RelocationSite& site) n
   return arch == TargetArch::X86_64 ? apply_relocation_x86_64(site) : apply_relocation_arm(site);
 }
 
+// What other modules may link against: a defined global or weak symbol of
+// default or protected visibility. Hidden and internal ones (the SDK builds
+// with -fvisibility=hidden; DYN_EXPORT marks what is exported) stay the
+// module's own, so two modules may each carry a private copy of a library.
+// The descriptor is each module's own too: never exported, found by name.
 bool exportable(const ElfSymbol& s) noexcept {
   return s.defined() && s.bind != elf::kStbLocal && s.type != elf::kSttSection && s.type != elf::kSttFile &&
-         !s.name.empty();
+         !s.name.empty() && (s.visibility == elf::kStvDefault || s.visibility == elf::kStvProtected) &&
+         s.name != kDescriptorSymbol;
 }
 
 // In-place heap sort of the export table by name (no heap, no recursion).
@@ -228,7 +234,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       const SectionSlot& sec = scratch.sections[s.shndx];
       slot.loaded = sec.region != 0;
       slot.address = slot.loaded ? regions[sec.region]->address + sec.offset + s.value : 0;
-    } else if (s.name == "_GLOBAL_OFFSET_TABLE_") {
+    } else if (s.name == kGotSymbol) {
       slot.address = m.code.address + got_off;  // PIC code's own GOT: ours, per module
       slot.loaded = true;
     } else if (!s.name.empty()) {
@@ -333,10 +339,13 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     // or weak) is refused, so no module can stand in for the kernel API.
     if (find_symbol(kernel_exports(), s.name))
       return fail_link({LinkErrc::KernelName, 0, 0, static_cast<std::uint32_t>(i), 0, 0});
-    if (s.bind == elf::kStbGlobal && s.name != kDescriptorSymbol) {
+    if (s.bind == elf::kStbGlobal) {
       LoadedModule* owner = nullptr;
-      if (const ExportedSymbol* clash = resolver_.find(s.name, &owner, o.replacing); clash && owner)
-        return fail_link({LinkErrc::DuplicateExport, 0, 0, static_cast<std::uint32_t>(i), 0, 0});
+      if (const ExportedSymbol* clash = resolver_.find(s.name, &owner, o.replacing); clash && owner) {
+        LinkError e{LinkErrc::DuplicateExport, 0, 0, static_cast<std::uint32_t>(i), 0, 0};
+        e.other = resolver_.name_of(owner);
+        return fail_link(e);
+      }
     }
   }
   sort_exports(table, n);
@@ -362,7 +371,12 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   }
 
   // --- 9. the module descriptor -------------------------------------------------
-  if (const std::uint64_t d = exported(m, kDescriptorSymbol)) {
+  std::uint64_t descriptor = 0;
+  for (std::size_t i = 1; i < nsym && !descriptor; ++i) {
+    const ElfSymbol s = v.symbol(i);
+    if (s.defined() && s.bind != elf::kStbLocal && s.name == kDescriptorSymbol) descriptor = scratch.symbols[i].address;
+  }
+  if (const std::uint64_t d = descriptor) {
     // magic and abi are the first two 32-bit fields in every ABI's layout;
     // the rest (pointers) is only read where the code will run: on the host.
     const std::byte* head = host_of(m, d, 8);

@@ -81,6 +81,12 @@ void TaskRegister::rename(RegisterEntry& e, std::string_view name) noexcept {
   by_name_.insert(e);
 }
 
+const char* TaskRegister::name_of(const LoadedModule* m) const noexcept {
+  for (RegisterEntry* e = by_name_.first(); e; e = by_name_.next(*e))
+    if (e->has_module && &e->module == m) return e->name;
+  return nullptr;
+}
+
 const ExportedSymbol* TaskRegister::find(std::string_view name, LoadedModule** owner,
                                          const LoadedModule* skip) const noexcept {
   if (owner) *owner = nullptr;
