@@ -72,7 +72,7 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
     case LinkErrc::UnresolvedSymbol:
       return "unresolved symbol " + symbol_name(v, e.symbol) +
              ": neither the kernel nor an installed module exports it (install the module that exports it first, "
-             "or do not call it; the kernel exports the dyn_* API and memcpy, memmove, memset, memcmp, strlen)";
+             "or do not call it; the kernel exports the dyn_* API and the C library subset docs/modules.md lists)";
     case LinkErrc::DuplicateExport:
       return "symbol " + symbol_name(v, e.symbol) + " is already exported by " +
              (e.other ? "the installed module " + std::string(e.other) : std::string("an installed module")) +
@@ -270,7 +270,7 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
       o << unresolved.size() << " unresolved symbols:";
       for (const std::string& name : unresolved) o << " " << name;
       o << ": neither the kernel nor an installed module exports them (install the modules that export them "
-           "first (--with), or do not call them; sdk/dynsched.h lists what the kernel exports)\n";
+           "first (--with), or do not call them; docs/modules.md lists the C library subset the kernel exports)\n";
     } else {
       o << describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
                                  le.elf, le.link},

@@ -18,7 +18,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include <string.h> /* memcpy, memmove, memset, memcmp, strlen: the kernel exports these five */
+#include <string.h> /* the C library subset the kernel exports: see below */
 
 #ifdef __cplusplus
 extern "C" {
@@ -81,10 +81,31 @@ void dyn_log(int severity, const char* message);
 void* dyn_malloc(size_t size);
 void dyn_free(void* block);
 
-/* Of the C library, only memcpy, memmove, memset, memcmp and strlen (from
- * <string.h>, the routines compilers emit calls to on their own) are
- * exported; a module that calls anything else is refused at load time with
- * the name of the missing symbol. */
+/* The C library a module gets, through the C library's own headers
+ * (docs/modules.md, "The C library a module gets"):
+ *   memory   malloc calloc realloc free aligned_alloc posix_memalign strdup
+ *            strndup: the task's own heap (dyn_malloc), 16-byte aligned (a
+ *            larger alignment is refused), every block returned with the task
+ *   stop     abort, assert (__assert_fail / __assert_func): the task is
+ *            stopped with an Aborted fault record, the rest runs on
+ *   format   snprintf vsnprintf sprintf vsprintf: d i u x X o c s p n % with
+ *            flags, width, precision and hh h l ll z t j; f e g (and F E G)
+ *            exact, rounded to nearest-even, as glibc prints them; no locale
+ *   sort     qsort (heapsort: in place, no allocation) bsearch
+ *   time     clock_gettime (every clock reads mission time) time; clock is
+ *            the task's own CPU time
+ *   string   memcpy memmove memset memcmp memchr strlen strnlen strcmp
+ *            strncmp strcasecmp strncasecmp strchr strrchr strstr strpbrk
+ *            strspn strcspn strcpy strncpy strcat strncat
+ *   convert  strtol strtoul strtoll strtoull atoi atol atoll abs labs llabs
+ *   ctype    isalnum isalpha isblank iscntrl isdigit isgraph islower isprint
+ *            ispunct isspace isupper isxdigit tolower toupper (and, on the
+ *            host, glibc's __ctype_b_loc / __ctype_tolower_loc /
+ *            __ctype_toupper_loc that its <ctype.h> macros read)
+ * Refused (a module that calls one is refused at load, naming it): stdio
+ * streams and printf, the environment (getenv), exit, signals, threads,
+ * locale, rand/srand, strtok (state shared by every task), strtod/atof (not
+ * yet: glibc's allocates), and everything else not listed. */
 
 /* ---- module descriptor -------------------------------------------------- */
 

@@ -26,6 +26,7 @@ enum class FaultKind : std::uint8_t {
   HeapCorruption,      // a guard around one of the task's dyn_malloc blocks was overwritten
   Constructor,         // the module's constructors were stopped before they completed
   Blocked,             // module code the system ran for it (a constructor or hook) tried to sleep or wait
+  Aborted,             // the module called abort(), or one of its assertions failed (the log says which)
 };
 
 const char* to_string(FaultKind k) noexcept;

@@ -21,11 +21,23 @@ struct ExportedSymbol {
 // Binary search in a table sorted by name; nullptr if absent.
 const ExportedSymbol* find_symbol(std::span<const ExportedSymbol> sorted, std::string_view name) noexcept;
 
-// The kernel API of sdk/dynsched.h plus the C library routines compilers emit calls to.
+// The kernel API of sdk/dynsched.h plus the C library subset modules get (docs/modules.md).
 std::span<const ExportedSymbol> kernel_exports() noexcept;
 
-// True while the kernel API copies a string a module passed (dyn_log,
-// dyn_notify_send): a fault then is the module's bad pointer, not a kernel bug.
+// True while kernel code works on memory a module handed it (a string passed
+// to dyn_log, the buffer and arguments of snprintf, the array qsort sorts):
+// a fault then is the module's bad pointer, not a kernel bug.
 bool copying_for_module() noexcept;
+
+// Marks such work for as long as it lives (scopes nest). A task stopped in
+// the middle never leaves its scope: the fault path forgets every open one.
+class ModuleMemoryScope {
+ public:
+  ModuleMemoryScope() noexcept;
+  ~ModuleMemoryScope();
+  ModuleMemoryScope(const ModuleMemoryScope&) = delete;
+  ModuleMemoryScope& operator=(const ModuleMemoryScope&) = delete;
+};
+void forget_module_memory_scopes() noexcept;
 
 }  // namespace dyn

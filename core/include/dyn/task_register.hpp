@@ -73,6 +73,8 @@ class TaskRegister final : public SymbolResolver {
   // NotABlock (and nothing freed) if `block` is not a live block of this
   // entry; Corrupted if it was freed but a guard around it was overwritten.
   HeapFree heap_free(RegisterEntry& e, void* block, std::uintptr_t* breach = nullptr) noexcept;
+  // The size the task asked for when it allocated `block`; 0 if `block` is not the start of one of its live blocks.
+  std::size_t heap_block_size(RegisterEntry& e, const void* block) noexcept;
 
   std::size_t size() const noexcept { return by_name_.size(); }
   ModuleMemory& memory() noexcept { return memory_; }

@@ -6,9 +6,12 @@
 // a wild pointer faults here, in the task's context, where the fault is the
 // task's (docs/fault-containment.md); kernel state changes only inside
 // kernel_enter(), where a fault is the kernel's.
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 
 #include "dyn/kernel.hpp"
+#include "dyn/module_libc.hpp"
 #include "dyn/scenario.hpp"
 #include "dyn/symbol_table.hpp"
 #include "dyn/task_manager.hpp"
@@ -35,19 +38,18 @@ dyn::Kernel* checked_kernel(void* caller) noexcept {
 }
 #define kernel_for_task() checked_kernel(__builtin_return_address(0))
 
-bool g_copying_for_module = false;
+unsigned g_module_memory_scopes = 0;
 
 // A module's string, copied with a bound (the copy is what the kernel uses).
 template <std::size_t N>
 void copy_bounded(char (&to)[N], const char* from) noexcept {
-  g_copying_for_module = true;  // a fault from here on is the module's pointer
+  const dyn::ModuleMemoryScope scope;  // a fault from here on is the module's pointer
   std::size_t n = 0;
   while (n + 1 < N && from[n] != '\0') {
     to[n] = from[n];
     ++n;
   }
   to[n] = '\0';
-  g_copying_for_module = false;
 }
 
 constexpr std::size_t kLogLineMax = 256;  // a longer message is cut (the logger keeps 48 bytes of it)
@@ -166,21 +168,110 @@ namespace dyn {
 
 namespace {
 #define DYN_EXPORT_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::name), true}
+#define DYN_EXPORT_CAST(name, type) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(static_cast<type>(&::name)), true}
+#define DYN_EXPORT_AS(name, function) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::function), true}
+// The kernel API (sdk/dynsched.h), the platform C library's pure routines
+// and the runtime's own C functions (module_libc.cpp), under their C names.
 // Sorted by name (checked by a test): lookups are binary searches.
 const ExportedSymbol kKernelExports[] = {
-    DYN_EXPORT_FN(dyn_busy),        DYN_EXPORT_FN(dyn_checkpoint),  DYN_EXPORT_FN(dyn_free),
+    DYN_EXPORT_AS(__assert_fail, dyn_libc_assert_fail),
+    DYN_EXPORT_AS(__assert_func, dyn_libc_assert_func),
+#if defined(__GLIBC__)  // its <ctype.h> macros read these tables
+    DYN_EXPORT_FN(__ctype_b_loc),
+#endif
+#if defined(__GLIBC__)  // its <ctype.h> macros read these tables
+    DYN_EXPORT_FN(__ctype_tolower_loc),
+#endif
+#if defined(__GLIBC__)  // its <ctype.h> macros read these tables
+    DYN_EXPORT_FN(__ctype_toupper_loc),
+#endif
+    DYN_EXPORT_AS(abort, dyn_libc_abort),
+    DYN_EXPORT_CAST(abs, int (*)(int)),
+    DYN_EXPORT_AS(aligned_alloc, dyn_libc_aligned_alloc),
+    DYN_EXPORT_FN(atoi),
+    DYN_EXPORT_FN(atol),
+    DYN_EXPORT_FN(atoll),
+    DYN_EXPORT_AS(bsearch, dyn_libc_bsearch),
+    DYN_EXPORT_AS(calloc, dyn_libc_calloc),
+    DYN_EXPORT_AS(clock, dyn_libc_clock),
+    DYN_EXPORT_AS(clock_gettime, dyn_libc_clock_gettime),
+    DYN_EXPORT_FN(dyn_busy),
+    DYN_EXPORT_FN(dyn_checkpoint),
+    DYN_EXPORT_FN(dyn_free),
     DYN_EXPORT_FN(dyn_log),
-    DYN_EXPORT_FN(dyn_malloc),      DYN_EXPORT_FN(dyn_notify_send), DYN_EXPORT_FN(dyn_notify_wait),
-    DYN_EXPORT_FN(dyn_now),         DYN_EXPORT_FN(dyn_scenario_settings), DYN_EXPORT_FN(dyn_sleep),
+    DYN_EXPORT_FN(dyn_malloc),
+    DYN_EXPORT_FN(dyn_notify_send),
+    DYN_EXPORT_FN(dyn_notify_wait),
+    DYN_EXPORT_FN(dyn_now),
+    DYN_EXPORT_FN(dyn_scenario_settings),
+    DYN_EXPORT_FN(dyn_sleep),
     DYN_EXPORT_FN(dyn_yield),
-    DYN_EXPORT_FN(memcmp),          DYN_EXPORT_FN(memcpy),          DYN_EXPORT_FN(memmove),
-    DYN_EXPORT_FN(memset),          DYN_EXPORT_FN(strlen),
+    DYN_EXPORT_AS(free, dyn_libc_free),
+    DYN_EXPORT_FN(isalnum),
+    DYN_EXPORT_FN(isalpha),
+    DYN_EXPORT_FN(isblank),
+    DYN_EXPORT_FN(iscntrl),
+    DYN_EXPORT_FN(isdigit),
+    DYN_EXPORT_FN(isgraph),
+    DYN_EXPORT_FN(islower),
+    DYN_EXPORT_FN(isprint),
+    DYN_EXPORT_FN(ispunct),
+    DYN_EXPORT_FN(isspace),
+    DYN_EXPORT_FN(isupper),
+    DYN_EXPORT_FN(isxdigit),
+    DYN_EXPORT_FN(labs),
+    DYN_EXPORT_FN(llabs),
+    DYN_EXPORT_AS(malloc, dyn_libc_malloc),
+    DYN_EXPORT_AS(memchr, dyn_libc_memchr),
+    DYN_EXPORT_FN(memcmp),
+    DYN_EXPORT_FN(memcpy),
+    DYN_EXPORT_FN(memmove),
+    DYN_EXPORT_FN(memset),
+    DYN_EXPORT_AS(posix_memalign, dyn_libc_posix_memalign),
+    DYN_EXPORT_AS(qsort, dyn_libc_qsort),
+    DYN_EXPORT_AS(realloc, dyn_libc_realloc),
+    DYN_EXPORT_AS(snprintf, dyn_libc_snprintf),
+    DYN_EXPORT_AS(sprintf, dyn_libc_sprintf),
+    DYN_EXPORT_AS(strcasecmp, dyn_libc_strcasecmp),
+    DYN_EXPORT_FN(strcat),
+    DYN_EXPORT_AS(strchr, dyn_libc_strchr),
+    DYN_EXPORT_FN(strcmp),
+    DYN_EXPORT_FN(strcpy),
+    DYN_EXPORT_FN(strcspn),
+    DYN_EXPORT_AS(strdup, dyn_libc_strdup),
+    DYN_EXPORT_FN(strlen),
+    DYN_EXPORT_AS(strncasecmp, dyn_libc_strncasecmp),
+    DYN_EXPORT_FN(strncat),
+    DYN_EXPORT_FN(strncmp),
+    DYN_EXPORT_FN(strncpy),
+    DYN_EXPORT_AS(strndup, dyn_libc_strndup),
+    DYN_EXPORT_AS(strnlen, dyn_libc_strnlen),
+    DYN_EXPORT_AS(strpbrk, dyn_libc_strpbrk),
+    DYN_EXPORT_AS(strrchr, dyn_libc_strrchr),
+    DYN_EXPORT_FN(strspn),
+    DYN_EXPORT_AS(strstr, dyn_libc_strstr),
+    DYN_EXPORT_FN(strtol),
+    DYN_EXPORT_FN(strtoll),
+    DYN_EXPORT_FN(strtoul),
+    DYN_EXPORT_FN(strtoull),
+    DYN_EXPORT_AS(time, dyn_libc_time),
+    DYN_EXPORT_FN(tolower),
+    DYN_EXPORT_FN(toupper),
+    DYN_EXPORT_AS(vsnprintf, dyn_libc_vsnprintf),
+    DYN_EXPORT_AS(vsprintf, dyn_libc_vsprintf),
 };
 #undef DYN_EXPORT_FN
+#undef DYN_EXPORT_CAST
+#undef DYN_EXPORT_AS
 }  // namespace
 
 std::span<const ExportedSymbol> kernel_exports() noexcept { return kKernelExports; }
 
-bool copying_for_module() noexcept { return g_copying_for_module; }
+bool copying_for_module() noexcept { return g_module_memory_scopes != 0; }
+ModuleMemoryScope::ModuleMemoryScope() noexcept { ++g_module_memory_scopes; }
+ModuleMemoryScope::~ModuleMemoryScope() {
+  if (g_module_memory_scopes) --g_module_memory_scopes;
+}
+void forget_module_memory_scopes() noexcept { g_module_memory_scopes = 0; }
 
 }  // namespace dyn

@@ -67,6 +67,11 @@ void* TaskRegister::heap_allocate(RegisterEntry& e, std::size_t size) noexcept {
   return e.heap.allocate(memory_, size);
 }
 
+std::size_t TaskRegister::heap_block_size(RegisterEntry& e, const void* block) noexcept {
+  const HeapBlock* b = e.heap.find(reinterpret_cast<std::uintptr_t>(block));
+  return b && b->user == block ? b->size : 0;
+}
+
 HeapFree TaskRegister::heap_free(RegisterEntry& e, void* block, std::uintptr_t* breach) noexcept {
   if (!block) return HeapFree::Freed;
   return e.heap.free(memory_, block, breach);

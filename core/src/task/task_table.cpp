@@ -90,6 +90,7 @@ const char* to_string(FaultKind k) noexcept {
     case FaultKind::HeapCorruption: return "heap guard overwritten";
     case FaultKind::Constructor: return "constructors stopped before they completed";
     case FaultKind::Blocked: return "a constructor or hook tried to sleep or wait";
+    case FaultKind::Aborted: return "abort() or a failed assertion";
   }
   return "?";
 }

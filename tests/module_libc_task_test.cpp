@@ -1,0 +1,105 @@
+// module_libc_task_test.cpp — the C runtime inside a task (issue 11, part 1).
+//
+// A module compiled against the C library's own headers (tests/modules/
+// libc_user.c) runs as a job: its malloc/realloc/calloc/strdup blocks are
+// its task's and every byte comes back when it goes; its snprintf output is
+// what the host C library prints; abort() and a failed assert() stop that
+// task alone with an Aborted fault record while the rest keeps its schedule.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "dyn/symbol_table.hpp"
+#include "updatable_system.hpp"
+
+#ifndef DYN_TEST_PROGRAMS_DIR
+#error "DYN_TEST_PROGRAMS_DIR must name the directory of the test modules"
+#endif
+
+namespace dyn {
+namespace {
+
+using test::UpdatableSystem;
+
+struct LibcUserState {
+  std::uint32_t runs, checks_passed, checks_failed;
+  std::int64_t mission_seconds;
+  char line[96];
+};
+
+RegisterEntry* install(UpdatableSystem& s, const char* object) {
+  ModuleTaskSpec spec;
+  spec.task.name = "libc_user";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  auto r = s.install_image(test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/" + object + ".o"), spec);
+  EXPECT_TRUE(r) << object;
+  return r ? r.value() : nullptr;
+}
+
+LibcUserState state_of(RegisterEntry* e) {
+  LibcUserState st;
+  std::memcpy(&st, e->state.host, sizeof st);
+  return st;
+}
+
+TEST(ModuleLibcInATask, AModuleUsingTheCLibraryRunsWithTheHostsResults) {
+  UpdatableSystem s;
+  const std::size_t baseline = s.memory.stats().total_bytes();
+  RegisterEntry* e = install(s, "libc_user");
+  ASSERT_NE(e, nullptr);
+  s.kernel->run_until(2500 * kMillisecond);
+  const LibcUserState st = state_of(e);
+  EXPECT_EQ(st.runs, 3u);
+  EXPECT_EQ(st.checks_failed, 0u);
+  EXPECT_EQ(st.checks_passed, 3u * 11u);
+  EXPECT_EQ(st.mission_seconds, 2) << "time() is mission time: the third run is at 2 s";
+  char expected[96];
+  std::snprintf(expected, sizeof expected, "%s run %u: %.3f V, %5.1f%% %e|%-4d|%x", "BEACON", 3u, 3.3 * 3, 12.25,
+                6.02e23, 3, 0xbeefu);
+  EXPECT_STREQ(st.line, expected);
+  EXPECT_EQ(e->heap.blocks(), 0u) << "every block it freed is free";
+  ASSERT_TRUE(s.tasks->uninstall("libc_user"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), baseline);
+}
+
+TEST(ModuleLibcInATask, AbortAndAFailedAssertStopOnlyThatTaskWithAnAbortedFault) {
+  for (const char* object : {"libc_user_aborts", "libc_user_asserts"}) {
+    UpdatableSystem s;
+    s.periodic("telemetry", 3, 500 * kMillisecond);
+    RegisterEntry* e = install(s, object);
+    ASSERT_NE(e, nullptr);
+    s.kernel->run_until(5 * kSecond);
+    const Task* t = s.kernel->table().find_by_name("libc_user");
+    ASSERT_NE(t, nullptr);
+    EXPECT_EQ(t->state, TaskState::Dead) << object;
+    EXPECT_EQ(t->fault.kind, FaultKind::Aborted) << object;
+    EXPECT_EQ(state_of(e).runs, 3u) << object << ": stopped in its third run";
+    const Task* other = s.kernel->table().find_by_name("telemetry");
+    ASSERT_NE(other, nullptr);
+    EXPECT_GE(other->stats.runs, 10u) << object << ": the rest keeps its schedule";
+    EXPECT_EQ(other->stats.faults, 0u);
+  }
+}
+
+TEST(ModuleLibcInATask, AWildPointerHandedToSnprintfStopsTheTaskNotTheKernel) {
+  UpdatableSystem s;
+  s.periodic("telemetry", 3, 500 * kMillisecond);
+  RegisterEntry* e = install(s, "libc_user_bad_pointer");
+  ASSERT_NE(e, nullptr);
+  s.kernel->run_until(5 * kSecond);
+  const Task* t = s.kernel->table().find_by_name("libc_user");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->state, TaskState::Dead);
+  EXPECT_EQ(t->fault.kind, FaultKind::MemoryAccess);
+  EXPECT_EQ(t->fault.address, 16u);
+  EXPECT_STREQ(t->fault.module, "libc_user");
+  EXPECT_FALSE(copying_for_module()) << "the scope the stopped task was in is forgotten";
+  EXPECT_GE(s.kernel->table().find_by_name("telemetry")->stats.runs, 10u);
+}
+
+}  // namespace
+}  // namespace dyn

@@ -1,0 +1,163 @@
+// module_libc_test.cpp — the C runtime modules get (core/src/module/module_libc.cpp).
+//
+// The runtime's own routines against the host C library: snprintf's output
+// must be byte-identical to glibc's (which rounds exactly) for integers,
+// strings and doubles over a wide random sample; qsort sorts as std::sort
+// does; the string routines answer as glibc's. Its behaviour inside a task
+// (the heap, abort and assert) is tested with a real module in
+// tests/module_libc_task_test.cpp.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "dyn/module_libc.hpp"
+#include "dyn/symbol_table.hpp"
+
+namespace dyn {
+namespace {
+
+template <typename... Args>
+std::string ours(const char* fmt, Args... args) {
+  char buf[2000];
+  const int n = dyn_libc_snprintf(buf, sizeof buf, fmt, args...);
+  EXPECT_EQ(n, static_cast<int>(std::strlen(buf))) << fmt;
+  return buf;
+}
+template <typename... Args>
+std::string theirs(const char* fmt, Args... args) {
+  char buf[2000];
+  std::snprintf(buf, sizeof buf, fmt, args...);
+  return buf;
+}
+#define EXPECT_SAME(...) EXPECT_EQ(ours(__VA_ARGS__), theirs(__VA_ARGS__)) << #__VA_ARGS__
+
+TEST(ModuleLibc, SnprintfFormatsIntegersAndTextAsTheCLibraryDoes) {
+  EXPECT_SAME("%d %i %u %x %X %o", 42, -42, 42u, 0xbeefu, 0xbeefu, 8u);
+  EXPECT_SAME("[%5d] [%-5d] [%05d] [%+d] [% d] [%.3d] [%8.3d] [%-8.3d|]", 42, 42, -42, 42, 42, 7, 7, -7);
+  EXPECT_SAME("%#x %#X %#o %#o %#x", 255u, 255u, 8u, 0u, 0u);
+  EXPECT_SAME("%ld %lu %lld %llu %lx", -1L, 4000000000UL, -9000000000000000000LL, 18000000000000000000ULL, 0xdeadbeefcafeUL);
+  EXPECT_SAME("%hd %hu %hhd %hhu", 70000, 70000, 300, 300);
+  EXPECT_SAME("%zu %zd %td %jd", sizeof(int), static_cast<std::ptrdiff_t>(-5), static_cast<std::ptrdiff_t>(7),
+              static_cast<std::intmax_t>(-9));
+  EXPECT_SAME("%d %d", INT32_MIN, INT32_MAX);
+  EXPECT_SAME("%lld", static_cast<long long>(INT64_MIN));
+  EXPECT_SAME("[%s] [%10s] [%-10s] [%.2s] [%*s] [%-*s] [%.*s]", "abc", "abc", "abc", "abc", 6, "ab", 6, "ab", 1, "ab");
+  EXPECT_SAME("[%c] [%3c] [%-3c]", 'x', 'y', 'z');
+  EXPECT_SAME("%% %5%");
+  EXPECT_SAME("%p", reinterpret_cast<void*>(0x1234));
+  EXPECT_SAME("%.0d|%.0x|%5.0d|", 0, 0u, 0);
+}
+
+TEST(ModuleLibc, SnprintfTruncatesAndReturnsTheFullLength) {
+  char buf[8];
+  EXPECT_EQ(dyn_libc_snprintf(buf, sizeof buf, "%s-%d", "hello", 12345), 11);
+  EXPECT_STREQ(buf, "hello-1");
+  EXPECT_EQ(dyn_libc_snprintf(buf, 1, "abc"), 3);
+  EXPECT_STREQ(buf, "");
+  EXPECT_EQ(dyn_libc_snprintf(nullptr, 0, "%d", 1234), 4) << "a NULL buffer of size 0 only measures";
+}
+
+TEST(ModuleLibc, SnprintfFormatsDoublesExactlyAsGlibcDoes) {
+  const double specials[] = {0.0, -0.0, 1.0, -1.0, 0.1, 0.5, 1.5, 2.5, 0.125, 0.05, 123.456, 1e21, 1e22, 1e-5,
+                             9.9999999, 99.5, 0.000123456, 1.7976931348623157e308, 4.9406564584124654e-324,
+                             2.2250738585072014e-308, 3.14159265358979, 1e100, 123456789012345678.0,
+                             std::nan(""), -INFINITY, INFINITY, 0.95, 0.995, 999999.5, 1e15 + 0.3};
+  for (double v : specials) {
+    EXPECT_SAME("%f", v);
+    EXPECT_SAME("%e", v);
+    EXPECT_SAME("%g", v);
+    EXPECT_SAME("%.0f %.1f %.2f %.10f %.17f", v, v, v, v, v);
+    EXPECT_SAME("%.0e %.3E %.12e %.17g %.1g %G %#.0f %#.3e", v, v, v, v, v, v, v, v);
+    EXPECT_SAME("[%12.3f] [%-12.3e] [%+g] [% .2f] [%012.4f] [%08g]", v, v, v, v, v, v);
+  }
+  // %#g keeps trailing zeros (C11 7.21.6.1): glibc 2.36 drops them when rounding carries to a
+  // new power of ten ("1.e+06" for 999999.5), so those are checked against the standard's answer.
+  EXPECT_EQ(ours("%#g", 999999.5), "1.00000e+06");
+  EXPECT_EQ(ours("%#g|%#.3g|%#g", 1.5, 2.0, 0.0001), theirs("%#g|%#.3g|%#g", 1.5, 2.0, 0.0001));
+  std::mt19937_64 rng(20261201);
+  for (int i = 0; i < 4000; ++i) {
+    std::uint64_t bits = rng();
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    if (std::isnan(v)) continue;
+    const int p = static_cast<int>(rng() % 20);
+    char fmt_f[16], fmt_e[16], fmt_g[16];
+    std::snprintf(fmt_f, sizeof fmt_f, "%%.%df", std::abs(std::ilogb(v)) < 60 ? p : 3);
+    std::snprintf(fmt_e, sizeof fmt_e, "%%.%de", p);
+    std::snprintf(fmt_g, sizeof fmt_g, "%%.%dg", p);
+    ASSERT_EQ(ours(fmt_e, v), theirs(fmt_e, v)) << fmt_e << " of " << bits;
+    ASSERT_EQ(ours(fmt_g, v), theirs(fmt_g, v)) << fmt_g << " of " << bits;
+    ASSERT_EQ(ours(fmt_f, v), theirs(fmt_f, v)) << fmt_f << " of " << bits;
+  }
+  // Values people print: decimal fractions, with every precision.
+  for (int i = 0; i < 2000; ++i) {
+    const double v = static_cast<double>(static_cast<std::int64_t>(rng() % 2000001) - 1000000) / 1000.0;
+    for (int p = 0; p < 8; ++p) {
+      char fmt[8];
+      std::snprintf(fmt, sizeof fmt, "%%.%df", p);
+      ASSERT_EQ(ours(fmt, v), theirs(fmt, v)) << fmt << " of " << v;
+    }
+  }
+}
+
+TEST(ModuleLibc, QsortSortsAsStdSortAndBsearchFinds) {
+  std::mt19937 rng(7);
+  for (std::size_t n : {0u, 1u, 2u, 3u, 10u, 257u, 5000u}) {
+    std::vector<std::int32_t> v(n);
+    for (auto& x : v) x = static_cast<std::int32_t>(rng() % 1000) - 500;
+    std::vector<std::int32_t> expected = v;
+    std::sort(expected.begin(), expected.end());
+    auto cmp = [](const void* a, const void* b) {
+      const auto x = *static_cast<const std::int32_t*>(a), y = *static_cast<const std::int32_t*>(b);
+      return (x > y) - (x < y);
+    };
+    dyn_libc_qsort(v.data(), v.size(), sizeof v[0], cmp);
+    EXPECT_EQ(v, expected) << n;
+    for (std::int32_t key : {-500, 0, 499, 1000}) {
+      const void* hit = dyn_libc_bsearch(&key, v.data(), v.size(), sizeof v[0], cmp);
+      const bool present = std::binary_search(v.begin(), v.end(), key);
+      EXPECT_EQ(hit != nullptr, present) << key;
+      if (hit) { EXPECT_EQ(*static_cast<const std::int32_t*>(hit), key); }
+    }
+  }
+}
+
+TEST(ModuleLibc, StringRoutinesAnswerAsTheCLibrarys) {
+  const char* text = "Flight software, ground software";
+  EXPECT_EQ(dyn_libc_strchr(text, 'g'), std::strchr(text, 'g'));
+  EXPECT_EQ(dyn_libc_strchr(text, '\0'), std::strchr(text, '\0'));
+  EXPECT_EQ(dyn_libc_strchr(text, 'z'), nullptr);
+  EXPECT_EQ(dyn_libc_strrchr(text, 's'), std::strrchr(text, 's'));
+  EXPECT_EQ(dyn_libc_strstr(text, "soft"), std::strstr(text, "soft"));
+  EXPECT_EQ(dyn_libc_strstr(text, ""), text);
+  EXPECT_EQ(dyn_libc_strstr(text, "hard"), nullptr);
+  EXPECT_EQ(dyn_libc_strpbrk(text, ",x"), std::strpbrk(text, ",x"));
+  EXPECT_EQ(dyn_libc_memchr(text, 'w', 20), std::memchr(text, 'w', 20));
+  EXPECT_EQ(dyn_libc_memchr(text, 'w', 5), nullptr);
+  EXPECT_EQ(dyn_libc_strnlen(text, 6), 6u);
+  EXPECT_EQ(dyn_libc_strnlen(text, 100), std::strlen(text));
+  EXPECT_EQ(dyn_libc_strcasecmp("Beacon", "bEACON"), 0);
+  EXPECT_LT(dyn_libc_strcasecmp("abc", "ABD"), 0);
+  EXPECT_EQ(dyn_libc_strncasecmp("abcX", "ABCy", 3), 0);
+  EXPECT_GT(dyn_libc_strncasecmp("abcz", "ABCy", 4), 0);
+}
+
+TEST(ModuleLibc, TheKernelExportsTheCLibrarySubsetAndNothingThatAllocatesOrLocks) {
+  for (const char* name : {"malloc", "calloc", "realloc", "free", "aligned_alloc", "posix_memalign", "strdup",
+                           "abort", "__assert_fail", "snprintf", "vsnprintf", "qsort", "bsearch", "strtol", "strtoul",
+                           "atoi", "isdigit", "toupper", "clock_gettime", "time", "clock", "strcmp", "strncpy"})
+    EXPECT_NE(find_symbol(kernel_exports(), name), nullptr) << name;
+  for (const char* name : {"printf", "fopen", "strtok", "strtod", "getenv", "setlocale", "pthread_create", "signal",
+                           "exit", "system", "rand"})
+    EXPECT_EQ(find_symbol(kernel_exports(), name), nullptr) << name << " must stay refused";
+}
+
+}  // namespace
+}  // namespace dyn
