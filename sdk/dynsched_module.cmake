@@ -7,7 +7,8 @@
 #                       [TARGET host|cortex-m3]   # default host
 #                       [PIC ON|OFF]              # default ON for host, OFF for cortex-m3
 #                       [OUTPUT_DIR <dir>]        # default CMAKE_CURRENT_BINARY_DIR
-#                       [COMPILE_OPTIONS <opts...>])
+#                       [COMPILE_OPTIONS <opts...>]
+#                       [EXPORTS <symbols...> | NO_EXPORTS])
 #
 # Produces <OUTPUT_DIR>/<name>.o and a custom target <name> (part of ALL) that
 # builds it. The path is returned as ${<name>_MODULE_PATH} in the caller's
@@ -20,9 +21,18 @@
 # sections into a file that is uplinked at 9600 bit/s). The Cortex-M3 variant
 # needs a second compiler, and CMake allows one per language per project.
 #
-# Sources ending in .c are C (C11); .cc, .cpp and .cxx are C++20. Several
-# sources are combined with `ld -r` into one object; a single source is
-# compiled straight to <name>.o.
+# Sources ending in .c are C (gnu11); .cc, .cpp and .cxx are C++20; .S and .s
+# are assembly (through the C compiler); .o objects and .a archives are taken
+# as they are (an archive gives only the members the module needs, as libgcc.a
+# would). Several inputs are combined with `ld -r` into one object; a single
+# source is compiled straight to <name>.o.
+#
+# What the module exports: by default the symbols of default visibility (the
+# SDK compiles with -fvisibility=hidden; mark exports DYN_EXPORT). A library
+# whose headers give its whole API default visibility (lz4, zlib, ...) would
+# export it all; EXPORTS <symbols...> keeps exactly those global (and the
+# module descriptor) and makes every other definition local, NO_EXPORTS
+# keeps none — so two modules can each carry a private copy of such a library.
 #
 # DYN_MODULE_CORTEX_M3_AVAILABLE is TRUE when arm-none-eabi-gcc, -g++ and -ld
 # were found; callers build their TARGET cortex-m3 variants only then.
@@ -35,6 +45,7 @@ include_guard(GLOBAL)
 find_program(DYN_ARM_GCC arm-none-eabi-gcc)
 find_program(DYN_ARM_GXX arm-none-eabi-g++)
 find_program(DYN_ARM_LD arm-none-eabi-ld)
+find_program(DYN_ARM_OBJCOPY arm-none-eabi-objcopy)
 # A cache entry, not a directory variable: the guard above skips a second
 # include(), and sibling directories must still see it.
 if(DYN_ARM_GCC AND DYN_ARM_GXX AND DYN_ARM_LD)
@@ -140,7 +151,14 @@ macro(_dynsched_module_flags)
 endmacro()
 
 function(dynsched_add_module name)
-  cmake_parse_arguments(PARSE_ARGV 1 arg "" "TARGET;PIC;OUTPUT_DIR" "SOURCES;COMPILE_OPTIONS")
+  cmake_parse_arguments(PARSE_ARGV 1 arg "NO_EXPORTS" "TARGET;PIC;OUTPUT_DIR" "SOURCES;COMPILE_OPTIONS;EXPORTS")
+  if(arg_NO_EXPORTS AND arg_EXPORTS)
+    message(FATAL_ERROR "dynsched_add_module(${name}): EXPORTS and NO_EXPORTS exclude each other")
+  endif()
+  set(restrict_exports FALSE)
+  if(arg_NO_EXPORTS OR arg_EXPORTS)
+    set(restrict_exports TRUE)
+  endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "dynsched_add_module(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
   endif()
@@ -171,6 +189,11 @@ function(dynsched_add_module name)
       find_program(DYN_HOST_LD ld REQUIRED)
       set(ld "${DYN_HOST_LD}")
     endif()
+    set(objcopy "${CMAKE_OBJCOPY}")
+    if(NOT objcopy)
+      find_program(DYN_HOST_OBJCOPY objcopy)
+      set(objcopy "${DYN_HOST_OBJCOPY}")
+    endif()
     set(target_flags ${DYN_MODULE_HOST_FLAGS})
     if(arg_PIC)
       list(APPEND target_flags ${DYN_MODULE_HOST_PIC_FLAGS})
@@ -188,6 +211,7 @@ function(dynsched_add_module name)
     set(cc "${DYN_ARM_GCC}")
     set(cxx "${DYN_ARM_GXX}")
     set(ld "${DYN_ARM_LD}")
+    set(objcopy "${DYN_ARM_OBJCOPY}")
     set(target_flags ${DYN_MODULE_CORTEX_M3_FLAGS})
     if(arg_PIC)
       list(APPEND target_flags ${DYN_MODULE_CORTEX_M3_PIC_FLAGS})
@@ -202,13 +226,32 @@ function(dynsched_add_module name)
   set(work_dir "${CMAKE_CURRENT_BINARY_DIR}/CMakeFiles/${name}.dynmodule")
   list(LENGTH arg_SOURCES source_count)
 
+  if(restrict_exports AND NOT objcopy)
+    message(FATAL_ERROR "dynsched_add_module(${name}): EXPORTS/NO_EXPORTS need objcopy for ${arg_TARGET}")
+  endif()
+  # Compiled straight to <name>.o only when there is one source to compile and nothing to do after.
+  set(direct FALSE)
+  if(source_count EQUAL 1 AND NOT restrict_exports)
+    list(GET arg_SOURCES 0 only)
+    if(NOT only MATCHES "\\.(o|a)$")
+      set(direct TRUE)
+    endif()
+  endif()
+
   set(objects)
   set(index 0)
   foreach(source IN LISTS arg_SOURCES)
     cmake_path(ABSOLUTE_PATH source BASE_DIRECTORY "${CMAKE_CURRENT_SOURCE_DIR}" NORMALIZE)
     cmake_path(GET source EXTENSION LAST_ONLY extension)
     cmake_path(GET source STEM LAST_ONLY stem)
-    if(extension STREQUAL ".c")
+    if(extension MATCHES "^\\.(o|a)$")
+      list(APPEND objects "${source}")  # taken as it is; `ld -r` pulls what the module needs from an archive
+      continue()
+    endif()
+    if(extension MATCHES "^\\.(S|s)$")
+      set(compiler "${cc}")
+      set(language_flags)
+    elseif(extension STREQUAL ".c")
       set(compiler "${cc}")
       set(language_flags ${DYN_MODULE_C_FLAGS})
     elseif(extension MATCHES "^\\.(cc|cpp|cxx)$")
@@ -219,10 +262,10 @@ function(dynsched_add_module name)
       set(language_flags ${DYN_MODULE_CXX_FLAGS})
     else()
       message(FATAL_ERROR "dynsched_add_module(${name}): cannot tell the language of ${source} "
-                          "(expected .c, .cc, .cpp or .cxx)")
+                          "(expected .c, .cc, .cpp, .cxx, .S or .s, or an .o or .a to link in)")
     endif()
 
-    if(source_count EQUAL 1)
+    if(direct)
       set(object "${output}")
       set(depfile "${work_dir}/${name}.o.d")
     else()
@@ -243,14 +286,24 @@ function(dynsched_add_module name)
     math(EXPR index "${index} + 1")
   endforeach()
 
-  if(source_count GREATER 1)
+  if(NOT direct)
     # `ld -r` keeps the input sections apart and the relocations unresolved:
     # the result is still one ET_REL the loader relocates as a whole.
+    set(post)
+    if(restrict_exports)
+      # Every definition but the listed exports and the descriptor becomes local.
+      set(keep "${work_dir}/exports.txt")
+      list(JOIN arg_EXPORTS "\n" keep_lines)
+      file(CONFIGURE OUTPUT "${keep}" CONTENT "dyn_module_descriptor\n${keep_lines}\n" @ONLY)
+      set(post COMMAND "${objcopy}" "--keep-global-symbols=${keep}" "${output}")
+    endif()
     add_custom_command(
       OUTPUT "${output}"
+      COMMAND "${CMAKE_COMMAND}" -E make_directory "${arg_OUTPUT_DIR}"
       COMMAND "${ld}" -r -o "${output}" ${objects}
-      DEPENDS ${objects}
-      COMMENT "Module ${name} (${arg_TARGET}): combining ${source_count} objects"
+      ${post}
+      DEPENDS ${objects} ${keep}
+      COMMENT "Module ${name} (${arg_TARGET}): combining ${source_count} inputs"
       VERBATIM)
   endif()
 

@@ -36,29 +36,37 @@ cmake -S "$here/project" -B "$work/build" -G Ninja -DDYNSCHED_SDK="$checkout/sdk
   >"$work/configure.log" 2>&1 || { cat "$work/configure.log"; fail "the corpus project does not configure"; }
 cmake --build "$work/build" >"$work/build.log" 2>&1 || { tail -40 "$work/build.log"; fail "the corpus does not build"; }
 
-modules=(corpus_lz4 corpus_xxhash corpus_crc32c)
+# task = module: two modules with a copy of lz4 each (one exports its API, one
+# keeps it private: NO_EXPORTS), and one module image backing two tasks.
+tasks=(corpus_lz4=corpus_lz4 corpus_lz4_private=corpus_lz4_private corpus_xxhash=corpus_xxhash
+       corpus_xxhash_b=corpus_xxhash corpus_crc32c=corpus_crc32c)
 mission=$work/corpus.toml
 {
-  printf '[mission]\nname = "corpus"\nduration = "5s"\n\n[scheduler]\npolicy = "priority"\nmax_tasks = 8\n'
-  for m in "${modules[@]}"; do
-    printf '\n[[task]]\nname = "%s"\nmodule = "%s"\npriority = 2\ninterval = "10s"\nstack = "256KiB"\nwatchdog = "2s"\n' "$m" "$m"
+  printf '[mission]\nname = "corpus"\nduration = "5s"\n\n[scheduler]\npolicy = "priority"\nmax_tasks = 12\n'
+  for t in "${tasks[@]}"; do
+    printf '\n[[task]]\nname = "%s"\nmodule = "%s"\npriority = 2\ninterval = "10s"\nstack = "256KiB"\nwatchdog = "2s"\n' "${t%%=*}" "${t##*=}"
   done
 } >"$mission"
 out=$("$dynsched" run "$mission" --module-path "$work/build" 2>&1) || { echo "$out"; fail "the corpus mission did not run"; }
 
-for m in "${modules[@]}"; do
-  native=$("$work/build/${m}_native")
-  onboard=$(sed -n "s/^\[[0-9:.]*\] $m info: //p" <<<"$out")
+for t in "${tasks[@]}"; do
+  task=${t%%=*} m=${t##*=}
+  native=$("$work/build/${m%_private}_native")
+  onboard=$(sed -n "s/^\[[0-9:.]*\] $task info: //p" <<<"$out")
   [ -n "$native" ] || fail "$m: the native build printed nothing"
   [ "$onboard" = "$native" ] || {
     echo "--- native"; echo "$native"; echo "--- as a module"; echo "$onboard"
     fail "$m: the module's results differ from the native build's"
   }
   grep -q "FAILED" <<<"$native" && fail "$m: a round trip failed: $native"
-  echo "ok: $m: $(wc -l <<<"$native") results identical to the native build"
+  echo "ok: $task ($m): $(wc -l <<<"$native") results identical to the native build"
   if [ -f "$work/build/${m}_m3.o" ]; then
     report=$("$dynsched" inspect "$work/build/${m}_m3.o" 2>&1) || { echo "$report"; fail "$m: the Cortex-M3 object is refused"; }
   fi
 done
 grep -qE "^corpus_lz4 +corpus_lz4 v1" <<<"$out" || fail "summary does not list the corpus tasks: $out"
+private=$("$dynsched" inspect "$work/build/corpus_lz4_private.o" 2>&1) || fail "corpus_lz4_private refused: $private"
+grep -q "^exports: none" <<<"$private" || fail "NO_EXPORTS left exports: $private"
+public=$("$dynsched" inspect "$work/build/corpus_lz4.o" 2>&1)
+grep -q "LZ4_compress_default (function)" <<<"$public" || fail "lz4's API is not exported by default: $public"
 echo "ok: lz4, xxHash and CRC-32C run as modules with the native build's results"
