@@ -1,12 +1,14 @@
 // module_report.cpp — load errors in words and `dynsched inspect`.
 #include "module_report.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
 #include <map>
 #include <sstream>
 
+#include "dyn/compiler_helpers.hpp"
 #include "dynsched.h"
 #include "host_module_memory.hpp"
 
@@ -128,6 +130,15 @@ class ArmInspectResolver final : public SymbolResolver {
       stand_ins_.push_back({e.name, at, true});
       at += 16;
     }
+    // The compiler's helpers the Cortex-M kernel exports (64-bit division, soft float).
+    for (const char* name : arm_compiler_helpers()) {
+      stand_ins_.push_back({name, at, true});
+      at += 16;
+    }
+    // Glibc's ctype tables are the host's; a Cortex-M kernel has newlib's instead.
+    std::erase_if(stand_ins_, [](const ExportedSymbol& e) { return std::strncmp(e.name, "__ctype_", 8) == 0; });
+    std::sort(stand_ins_.begin(), stand_ins_.end(),
+              [](const ExportedSymbol& a, const ExportedSymbol& b) { return std::strcmp(a.name, b.name) < 0; });
   }
   const ExportedSymbol* find(std::string_view name, LoadedModule** owner,
                              const LoadedModule* skip) const noexcept override {

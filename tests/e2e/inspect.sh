@@ -42,6 +42,13 @@ out=$("$dynsched" inspect "$modules/beacon/beacon_m3.o" --with "$modules/mathlib
   fail "Cortex-M3 beacon refused: $out"
 grep -q "R_ARM_THM_CALL" <<<"$out" || fail "ARM relocations missing: $out"
 
+# A Cortex-M3 module that needs 64-bit division and soft float: the kernel exports the helpers.
+if [ -f "$programs/arm_helpers_m3.o" ]; then
+  out=$("$dynsched" inspect "$programs/arm_helpers_m3.o" 2>&1) || fail "Cortex-M3 helpers refused: $out"
+  grep -q "__aeabi_uldivmod  <- the kernel" <<<"$out" || fail "64-bit division helper not resolved: $out"
+  grep -q "__aeabi_dadd  <- the kernel" <<<"$out" || fail "soft-float helper not resolved: $out"
+fi
+
 head -c 100 /dev/urandom >"${TMPDIR:-/tmp}/not-elf.$$"
 out=$("$dynsched" inspect "${TMPDIR:-/tmp}/not-elf.$$" 2>&1) && fail "random bytes accepted"
 rm -f "${TMPDIR:-/tmp}/not-elf.$$"
