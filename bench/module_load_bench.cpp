@@ -5,8 +5,11 @@
 // and built with the SDK's flags. One iteration = validate the ELF, lay out,
 // allocate (mmap), copy, resolve against the kernel, relocate, seal
 // (mprotect), publish exports — and the unload that returns it all.
+// DYN_BENCH_MODULE=<object> measures another module instead (the real-code
+// corpus's largest, lz4: DYN_CORPUS_KEEP=1 tests/corpus/run.sh keeps it).
 #include <benchmark/benchmark.h>
 
+#include <cstdlib>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -26,8 +29,13 @@ namespace {
 
 using namespace dyn;
 
+const char* bench_module() {
+  const char* path = std::getenv("DYN_BENCH_MODULE");
+  return path && *path ? path : DYN_BIG_MODULE;
+}
+
 void BM_ElfViewOpen(benchmark::State& state) {
-  const auto image = cli::read_file(DYN_BIG_MODULE);
+  const auto image = cli::read_file(bench_module());
   for (auto _ : state) {
     auto v = ElfView::open(image);
     benchmark::DoNotOptimize(v);
@@ -36,7 +44,7 @@ void BM_ElfViewOpen(benchmark::State& state) {
 BENCHMARK(BM_ElfViewOpen)->Unit(benchmark::kMicrosecond);
 
 void BM_LoadLinkUnload(benchmark::State& state) {
-  const auto image = cli::read_file(DYN_BIG_MODULE);
+  const auto image = cli::read_file(bench_module());
   auto view = ElfView::open(image);
   if (!view) {
     state.SkipWithError("module does not open");
