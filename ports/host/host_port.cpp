@@ -106,10 +106,42 @@ void learn_kernel_stack() {
 }
 #endif
 
+// A tick that lands while a task has almost no stack left is not handled on
+// it (the handler and the kernel would run into the task's guard page, where
+// the fault would be the kernel's): it is dropped, up to kTickDeferMax times
+// in a row. The task is then stopped by its next kernel call (refused below
+// api_stack_reserve) or by its own guard page, both contained.
+#if DYN_HOST_ASAN
+constexpr std::uintptr_t kTickHeadroom = 24 * 1024;  // sanitizer frames are large
+#else
+constexpr std::uintptr_t kTickHeadroom = 8 * 1024;
+#endif
+constexpr int kTickDeferMax = 64;
+int g_ticks_deferred = 0;
+
+bool too_little_stack_for_a_tick() {
+  const dyn::Kernel* k = dyn::Kernel::current();
+  const dyn::Task* t = k ? k->running() : nullptr;
+  if (!t || t->stack.empty()) return false;
+  const volatile char probe = 0;
+  const auto here = reinterpret_cast<std::uintptr_t>(&probe);
+  const auto base = reinterpret_cast<std::uintptr_t>(t->stack.data());
+  const bool on_task_stack = here >= base && here < base + t->stack.size();
+  const std::uintptr_t headroom = kTickHeadroom < t->stack.size() / 2 ? kTickHeadroom : t->stack.size() / 2;
+  if (!on_task_stack || here - base >= headroom || g_ticks_deferred >= kTickDeferMax) {
+    g_ticks_deferred = 0;
+    return false;
+  }
+  ++g_ticks_deferred;
+  return true;
+}
+
 void on_tick_signal(int) {
   const int saved_errno = errno;
   int expected = 0;
-  if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
+  if (too_little_stack_for_a_tick()) {
+    g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
+  } else if (g_kernel_depth.compare_exchange_strong(expected, 1)) {
     bool deliver = !g_virtual_time;
     if (g_virtual_time) {
       dyn::Kernel* kernel = dyn::Kernel::current();
