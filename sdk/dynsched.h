@@ -97,15 +97,18 @@ void dyn_free(void* block);
  *   string   memcpy memmove memset memcmp memchr strlen strnlen strcmp
  *            strncmp strcasecmp strncasecmp strchr strrchr strstr strpbrk
  *            strspn strcspn strcpy strncpy strcat strncat
- *   convert  strtol strtoul strtoll strtoull atoi atol atoll abs labs llabs
+ *   convert  strtol strtoul strtoll strtoull atoi atol atoll abs labs llabs;
+ *            strtod atof (the runtime's own: decimal and hexadecimal, inf,
+ *            nan, correctly rounded like glibc's, no allocation)
  *   ctype    isalnum isalpha isblank iscntrl isdigit isgraph islower isprint
  *            ispunct isspace isupper isxdigit tolower toupper (and, on the
  *            host, glibc's __ctype_b_loc / __ctype_tolower_loc /
  *            __ctype_toupper_loc that its <ctype.h> macros read)
  * Refused (a module that calls one is refused at load, naming it): stdio
  * streams and printf, the environment (getenv), exit, signals, threads,
- * locale, rand/srand, strtok (state shared by every task), strtod/atof (not
- * yet: glibc's allocates), and everything else not listed. */
+ * locale, rand/srand, strtok (state shared by every task), strtof, errno
+ * (__errno_location: one per thread, shared by every task), and everything
+ * else not listed. */
 
 /* ---- module descriptor -------------------------------------------------- */
 

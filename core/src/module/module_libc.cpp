@@ -17,6 +17,7 @@
 #include "dyn/module_libc.hpp"
 
 #include <cctype>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
@@ -435,6 +436,291 @@ int format(char* out, std::size_t room, const char* fmt, va_list args) noexcept 
   return s.total > 0x7FFFFFFF ? -1 : static_cast<int>(s.total);
 }
 
+// --- reading a decimal number, exactly ----------------------------------------
+//
+// strtod without floating point: the digits become a big integer D and a
+// power of ten, and the double nearest D * 10^e (ties to even, as glibc)
+// comes from integer arithmetic — multiplication for e >= 0, a bit-by-bit
+// long division for e < 0. At most kMaxDigits significant digits are kept;
+// any non-zero digit beyond them only breaks a tie (it makes the value
+// larger than the kept digits say), which is what the rounding needs.
+
+constexpr int kWideLimbs = 128;  // 4 096 bits: D (768 digits) * 2^s, or 10^1 100
+constexpr int kMaxDigits = 768;
+
+struct Wide {
+  std::uint32_t limb[kWideLimbs] = {};
+  int used = 0;
+  void trim() noexcept {
+    while (used > 0 && limb[used - 1] == 0) --used;
+  }
+  void times_add(std::uint32_t m, std::uint32_t a) noexcept {  // *this = *this * m + a
+    std::uint64_t carry = a;
+    for (int k = 0; k < used; ++k) {
+      const std::uint64_t cur = std::uint64_t{limb[k]} * m + carry;
+      limb[k] = static_cast<std::uint32_t>(cur);
+      carry = cur >> 32;
+    }
+    if (carry && used < kWideLimbs) limb[used++] = static_cast<std::uint32_t>(carry);
+  }
+  int bits() const noexcept {
+    if (used == 0) return 0;
+    return 32 * (used - 1) + (32 - __builtin_clz(limb[used - 1]));
+  }
+  bool bit(int i) const noexcept { return i / 32 < used && ((limb[i / 32] >> (i % 32)) & 1); }
+  bool any_below(int i) const noexcept {  // a set bit at a position < i
+    for (int k = 0; k < used && 32 * k < i; ++k) {
+      const int top = i - 32 * k;
+      const std::uint32_t mask = top >= 32 ? 0xFFFFFFFFu : (std::uint32_t{1} << top) - 1;
+      if (limb[k] & mask) return true;
+    }
+    return false;
+  }
+  void shift_left(int n) noexcept {
+    const int words = n / 32, b = n % 32;
+    const int top = used + words + 1 < kWideLimbs ? used + words + 1 : kWideLimbs;
+    for (int k = top - 1; k >= 0; --k) {
+      const int from = k - words;
+      std::uint64_t v = from >= 0 && from < used ? std::uint64_t{limb[from]} << b : 0;
+      if (b && from - 1 >= 0 && from - 1 < used) v |= limb[from - 1] >> (32 - b);
+      limb[k] = static_cast<std::uint32_t>(v);
+    }
+    used = top;
+    trim();
+  }
+  int compare(const Wide& o) const noexcept {
+    if (used != o.used) return used < o.used ? -1 : 1;
+    for (int k = used; k-- > 0;)
+      if (limb[k] != o.limb[k]) return limb[k] < o.limb[k] ? -1 : 1;
+    return 0;
+  }
+  void subtract(const Wide& o) noexcept {  // precondition: *this >= o
+    std::int64_t borrow = 0;
+    for (int k = 0; k < used; ++k) {
+      std::int64_t cur = std::int64_t{limb[k]} - (k < o.used ? o.limb[k] : 0) - borrow;
+      borrow = cur < 0;
+      limb[k] = static_cast<std::uint32_t>(cur + (borrow << 32));
+    }
+    trim();
+  }
+};
+
+// The bits of the double nearest m * 2^e (m != 0; `sticky`: something
+// non-zero lies below m's last bit), rounded to nearest, ties to even, with
+// subnormals; *range_error on overflow, or on an inexact subnormal or zero.
+std::uint64_t round_to_double(std::uint64_t m, int e, bool sticky, bool* range_error) noexcept {
+  const int top = 63 - __builtin_clzll(m);
+  // The last kept bit: 53 bits below the top, but never below 2^-1074.
+  int shift = top - 52;
+  if (shift < -1074 - e) shift = -1074 - e;
+  std::uint64_t kept;
+  bool inexact = sticky;
+  if (shift <= 0) {
+    kept = m << -shift;  // exact (m has fewer than 53 bits here)
+  } else if (shift >= 65) {
+    kept = 0;
+    inexact = true;
+  } else {
+    const std::uint64_t half = std::uint64_t{1} << (shift - 1);
+    const std::uint64_t rest = shift == 64 ? m : m & ((half << 1) - 1);
+    kept = shift == 64 ? 0 : m >> shift;
+    inexact = inexact || rest != 0;
+    if (rest > half || (rest == half && (sticky || (kept & 1)))) ++kept;
+  }
+  int lsb = e + shift;  // value = kept * 2^lsb
+  if (kept >> 53) {     // rounding carried into a new bit
+    kept >>= 1;
+    ++lsb;
+  }
+  if (kept == 0) {
+    *range_error = true;
+    return 0;
+  }
+  const int top2 = 63 - __builtin_clzll(kept);
+  if (top2 + lsb > 1023) {
+    *range_error = true;
+    return 0x7FFull << 52;
+  }
+  if (top2 < 52) {  // subnormal: lsb is -1074
+    if (inexact) *range_error = true;
+    return kept;
+  }
+  return (static_cast<std::uint64_t>(top2 + lsb + 1023) << 52) | (kept & ((std::uint64_t{1} << 52) - 1));
+}
+
+bool ascii_case_equal(const char* text, const char* word, std::size_t n) noexcept {
+  for (std::size_t i = 0; i < n; ++i)
+    if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+  return true;
+}
+
+double parse_double(const char* text, char** end, bool* range_error) noexcept {
+  const char* p = text;
+  while (std::isspace(static_cast<unsigned char>(*p))) ++p;
+  const bool negative = *p == '-';
+  if (*p == '+' || *p == '-') ++p;
+  std::uint64_t bits = 0;
+  auto finish = [&](const char* stop) {
+    if (end) *end = const_cast<char*>(stop);
+    if (negative) bits |= std::uint64_t{1} << 63;
+    double v;
+    std::memcpy(&v, &bits, sizeof v);
+    return v;
+  };
+  if (ascii_case_equal(p, "inf", 3)) {
+    bits = 0x7FFull << 52;
+    return finish(ascii_case_equal(p, "infinity", 8) ? p + 8 : p + 3);
+  }
+  if (ascii_case_equal(p, "nan", 3)) {
+    bits = 0x7FF8ull << 48;
+    const char* q = p + 3;
+    if (*q == '(') {  // nan(n-char-sequence)
+      const char* r = q + 1;
+      while (std::isalnum(static_cast<unsigned char>(*r)) || *r == '_') ++r;
+      if (*r == ')') q = r + 1;
+    }
+    return finish(q);
+  }
+  // Hexadecimal (C99): 0x h.hhh p±d, exact bits, rounded once.
+  auto hex_value = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  if (p[0] == '0' && (p[1] == 'x' || p[1] == 'X') &&
+      (hex_value(p[2]) >= 0 || (p[2] == '.' && hex_value(p[3]) >= 0))) {
+    const char* h = p + 2;
+    std::uint64_t m = 0;
+    long e2 = 0;
+    bool point_seen = false, sticky = false;
+    for (;; ++h) {
+      if (*h == '.' && !point_seen) {
+        point_seen = true;
+        continue;
+      }
+      const int v = hex_value(*h);
+      if (v < 0) break;
+      if (m >> 60) {  // no room: the digit only counts as sticky and scale
+        sticky = sticky || v != 0;
+        if (!point_seen) e2 += 4;
+      } else {
+        m = (m << 4) | static_cast<unsigned>(v);
+        if (point_seen) e2 -= 4;
+      }
+    }
+    if (*h == 'p' || *h == 'P') {
+      const char* r = h + 1;
+      const bool eneg = *r == '-';
+      if (*r == '+' || *r == '-') ++r;
+      if (*r >= '0' && *r <= '9') {
+        long x = 0;
+        while (*r >= '0' && *r <= '9') {
+          if (x < 100000) x = x * 10 + (*r - '0');
+          ++r;
+        }
+        e2 += eneg ? -x : x;
+        h = r;
+      }
+    }
+    if (m != 0) {
+      if (e2 > 2000) e2 = 2000;
+      if (e2 < -2000) e2 = -2000;
+      bits = round_to_double(m, static_cast<int>(e2), sticky, range_error);
+    }
+    return finish(h);
+  }
+  // Digits: D, the position of the point, and whether any digit was dropped non-zero.
+  static_assert(kMaxDigits * 4 < kWideLimbs * 32);
+  Wide d;
+  int digits = 0, point = 0;
+  bool seen = false, dropped_nonzero = false, any_digit = false, after_point = false;
+  const char* q = p;
+  for (;; ++q) {
+    if (*q == '.' && !after_point) {
+      after_point = true;
+      continue;
+    }
+    if (*q < '0' || *q > '9') break;
+    any_digit = true;
+    const std::uint32_t v = static_cast<std::uint32_t>(*q - '0');
+    if (!seen && v == 0) {  // leading zeros only move the point
+      if (after_point) --point;
+      continue;
+    }
+    seen = true;
+    if (digits < kMaxDigits) {
+      d.times_add(10, v);
+      ++digits;
+      if (!after_point) ++point;
+    } else {
+      dropped_nonzero = dropped_nonzero || v != 0;
+      if (!after_point) ++point;
+    }
+  }
+  if (!any_digit) {
+    if (end) *end = const_cast<char*>(text);
+    return 0.0;
+  }
+  long exponent10 = 0;
+  if (*q == 'e' || *q == 'E') {
+    const char* r = q + 1;
+    const bool eneg = *r == '-';
+    if (*r == '+' || *r == '-') ++r;
+    if (*r >= '0' && *r <= '9') {
+      while (*r >= '0' && *r <= '9') {
+        if (exponent10 < 100000) exponent10 = exponent10 * 10 + (*r - '0');
+        ++r;
+      }
+      if (eneg) exponent10 = -exponent10;
+      q = r;
+    }
+  }
+  if (!seen) return finish(q);  // zero
+  // value = D * 10^(point - digits + exponent10)
+  const long e = point - digits + exponent10;
+  if (e + digits > 310) {
+    *range_error = true;
+    bits = 0x7FFull << 52;
+    return finish(q);
+  }
+  if (e + digits < -326) {
+    *range_error = true;
+    return finish(q);
+  }
+  if (e >= 0) {
+    for (long k = 0; k < e; ++k) d.times_add(10, 0);
+    const int n = d.bits();
+    const int shift = n > 64 ? n - 64 : 0;
+    std::uint64_t m = 0;
+    for (int i = 0; i < 64 && shift + i < n; ++i)
+      if (d.bit(shift + i)) m |= std::uint64_t{1} << i;
+    bits = round_to_double(m, shift, dropped_nonzero || d.any_below(shift), range_error);
+    return finish(q);
+  }
+  // e < 0: value = D / 10^-e = Q * 2^t, Q = floor(D * 2^-t / 10^-e) (or
+  // floor(D / (10^-e * 2^t))) chosen to have 63 or 64 bits.
+  Wide power;
+  power.used = 1;
+  power.limb[0] = 1;
+  for (long k = 0; k < -e; ++k) power.times_add(10, 0);
+  const int t = d.bits() - power.bits() - 63;
+  if (t < 0) d.shift_left(-t);
+  else power.shift_left(t);
+  std::uint64_t m = 0;
+  Wide shifted;
+  for (int j = 64; j-- > 0;) {
+    shifted = power;
+    shifted.shift_left(j);
+    if (d.compare(shifted) >= 0) {
+      d.subtract(shifted);
+      m |= std::uint64_t{1} << j;
+    }
+  }
+  bits = round_to_double(m, t, dropped_nonzero || d.used != 0, range_error);
+  return finish(q);
+}
+
 // --- sorting and searching ------------------------------------------------------
 
 void swap_bytes(unsigned char* a, unsigned char* b, std::size_t size) noexcept {
@@ -615,6 +901,16 @@ int dyn_libc_sprintf(char* out, const char* fmt, ...) {
   va_end(args);
   return n;
 }
+
+double dyn_libc_strtod(const char* text, char** end) {
+  const dyn::ModuleMemoryScope scope;
+  bool range_error = false;
+  const double v = parse_double(text, end, &range_error);
+  if (range_error) errno = 34;  // ERANGE
+  return v;
+}
+
+double dyn_libc_atof(const char* text) { return dyn_libc_strtod(text, nullptr); }
 
 // Heapsort: in place, no allocation, no recursion.
 void dyn_libc_qsort(void* base, size_t count, size_t size, int (*compare)(const void*, const void*)) {
