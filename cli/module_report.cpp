@@ -130,7 +130,7 @@ class ArmInspectResolver final : public SymbolResolver {
       stand_ins_.push_back({e.name, at, true});
       at += 16;
     }
-    // The compiler's helpers the Cortex-M kernel exports (64-bit division, soft float).
+    // The compiler's helpers the Cortex-M kernel exports (64-bit division, soft float), and newlib's _ctype_.
     for (const char* name : arm_compiler_helpers()) {
       stand_ins_.push_back({name, at, true});
       at += 16;

@@ -47,6 +47,7 @@ if [ -f "$programs/arm_helpers_m3.o" ]; then
   out=$("$dynsched" inspect "$programs/arm_helpers_m3.o" 2>&1) || fail "Cortex-M3 helpers refused: $out"
   grep -q "__aeabi_uldivmod  <- the kernel" <<<"$out" || fail "64-bit division helper not resolved: $out"
   grep -q "__aeabi_dadd  <- the kernel" <<<"$out" || fail "soft-float helper not resolved: $out"
+  grep -q "_ctype_  <- the kernel" <<<"$out" || fail "newlib's ctype table not resolved: $out"
 fi
 
 head -c 100 /dev/urandom >"${TMPDIR:-/tmp}/not-elf.$$"

@@ -1,6 +1,7 @@
 /* arm_helpers.c — a Cortex-M3 module whose code needs the compiler's helper
  * routines (64-bit division, double and float arithmetic): the kernel
  * exports them, so `dynsched inspect` accepts it (docs/modules.md). */
+#include <ctype.h>
 #include <stdint.h>
 
 #include "dynsched.h"
@@ -17,6 +18,7 @@ static void run(void* s) {
   const uint64_t seconds = self->total / (uint64_t)(dyn_now() | 1);
   self->mean = self->mean * 0.9 + (double)seconds / 10.0;
   self->gain = self->gain * 1.5f + 0.25f;
+  if (isdigit((unsigned char)('0' + self->total % 10))) self->total++; /* newlib's ctype: _ctype_ */
 }
 
 DYN_MODULE(arm_helpers, 1, run, sizeof(struct state), NULL, NULL);

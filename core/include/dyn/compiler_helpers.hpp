@@ -9,6 +9,9 @@
 // file to every upload of it (docs/modules.md); exported once by the
 // firmware, it costs those 5.3 KB of flash once and nothing on the uplink.
 //
+// With them, the one piece of newlib that its headers make modules reference
+// directly: `_ctype_`, the table its <ctype.h> macros read.
+//
 // The core only names them: it does no floating point itself, and the port
 // (which links libgcc into the firmware) supplies their addresses. On the
 // host, `dynsched inspect` resolves a Cortex-M object against these names.

@@ -27,6 +27,8 @@ const char* const kArmHelpers[] = {
     // bit operations
     "__clzdi2", "__clzsi2", "__ctzdi2", "__ctzsi2", "__ffsdi2", "__popcountdi2", "__popcountsi2",
     "__bswapdi2", "__bswapsi2",
+    // newlib's <ctype.h> macros read this table (glibc's read __ctype_b_loc, exported on the host)
+    "_ctype_",
 };
 }  // namespace
 
