@@ -88,6 +88,8 @@ void dyn_free(void* block);
  *            larger alignment is refused), every block returned with the task
  *   stop     abort, assert (__assert_fail / __assert_func): the task is
  *            stopped with an Aborted fault record, the rest runs on
+ *   C++      operator new/delete (scalar, array, sized) over the task's heap
+ *            (no memory: an Aborted fault), __cxa_pure_virtual (Aborted)
  *   format   snprintf vsnprintf sprintf vsprintf: d i u x X o c s p n % with
  *            flags, width, precision and hh h l ll z t j; f e g (and F E G)
  *            exact, rounded to nearest-even, as glibc prints them; no locale

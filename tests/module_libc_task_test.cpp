@@ -85,6 +85,25 @@ TEST(ModuleLibcInATask, AbortAndAFailedAssertStopOnlyThatTaskWithAnAbortedFault)
   }
 }
 
+TEST(ModuleLibcInATask, ACppModuleUsesNewAndDeleteOverItsOwnHeap) {
+  UpdatableSystem s;
+  const std::size_t baseline = s.memory.stats().total_bytes();
+  ModuleTaskSpec spec;
+  spec.task.name = "cxx_heap";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  auto r = s.install_image(test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/cxx_heap.o"), spec);
+  ASSERT_TRUE(r);
+  s.kernel->run_until(2500 * kMillisecond);
+  std::uint32_t st[2];
+  std::memcpy(st, r.value()->state.host, sizeof st);
+  EXPECT_EQ(st[0], 3u);
+  EXPECT_EQ(st[1], (7u * 1 + 15) + (7u * 2 + 15) + (7u * 3 + 15)) << "virtual calls through objects from new";
+  EXPECT_EQ(r.value()->heap.blocks(), 0u) << "every new was deleted, back to its task's heap";
+  ASSERT_TRUE(s.tasks->uninstall("cxx_heap"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), baseline);
+}
+
 TEST(ModuleLibcInATask, AWildPointerHandedToSnprintfStopsTheTaskNotTheKernel) {
   UpdatableSystem s;
   s.periodic("telemetry", 3, 500 * kMillisecond);

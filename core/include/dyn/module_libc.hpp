@@ -45,6 +45,10 @@ int dyn_libc_sprintf(char* out, const char* fmt, ...);
 int dyn_libc_vsprintf(char* out, const char* fmt, va_list args);
 double dyn_libc_strtod(const char* text, char** end);
 double dyn_libc_atof(const char* text);
+void* dyn_libc_operator_new(std::size_t size);
+void dyn_libc_operator_delete(void* block);
+void dyn_libc_operator_delete_sized(void* block, std::size_t size);
+[[noreturn]] void dyn_libc_pure_virtual(void);
 void dyn_libc_qsort(void* base, std::size_t count, std::size_t size, int (*compare)(const void*, const void*));
 void* dyn_libc_bsearch(const void* key, const void* base, std::size_t count, std::size_t size,
                        int (*compare)(const void*, const void*));

@@ -174,6 +174,21 @@ namespace {
 // and the runtime's own C functions (module_libc.cpp), under their C names.
 // Sorted by name (checked by a test): lookups are binary searches.
 const ExportedSymbol kKernelExports[] = {
+#if SIZE_MAX == UINT64_MAX  // operator new's size_t mangles as m (unsigned long) on LP64, j on 32-bit ARM
+    DYN_EXPORT_AS(_ZdaPv, dyn_libc_operator_delete),
+    DYN_EXPORT_AS(_ZdaPvm, dyn_libc_operator_delete_sized),
+    DYN_EXPORT_AS(_ZdlPv, dyn_libc_operator_delete),
+    DYN_EXPORT_AS(_ZdlPvm, dyn_libc_operator_delete_sized),
+    DYN_EXPORT_AS(_Znam, dyn_libc_operator_new),
+    DYN_EXPORT_AS(_Znwm, dyn_libc_operator_new),
+#else
+    DYN_EXPORT_AS(_ZdaPv, dyn_libc_operator_delete),
+    DYN_EXPORT_AS(_ZdaPvj, dyn_libc_operator_delete_sized),
+    DYN_EXPORT_AS(_ZdlPv, dyn_libc_operator_delete),
+    DYN_EXPORT_AS(_ZdlPvj, dyn_libc_operator_delete_sized),
+    DYN_EXPORT_AS(_Znaj, dyn_libc_operator_new),
+    DYN_EXPORT_AS(_Znwj, dyn_libc_operator_new),
+#endif
     DYN_EXPORT_AS(__assert_fail, dyn_libc_assert_fail),
     DYN_EXPORT_AS(__assert_func, dyn_libc_assert_func),
 #if defined(__GLIBC__)  // its <ctype.h> macros read these tables
@@ -185,6 +200,7 @@ const ExportedSymbol kKernelExports[] = {
 #if defined(__GLIBC__)  // its <ctype.h> macros read these tables
     DYN_EXPORT_FN(__ctype_toupper_loc),
 #endif
+    DYN_EXPORT_AS(__cxa_pure_virtual, dyn_libc_pure_virtual),
     DYN_EXPORT_AS(abort, dyn_libc_abort),
     DYN_EXPORT_CAST(abs, int (*)(int)),
     DYN_EXPORT_AS(aligned_alloc, dyn_libc_aligned_alloc),

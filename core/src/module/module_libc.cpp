@@ -912,6 +912,23 @@ double dyn_libc_strtod(const char* text, char** end) {
 
 double dyn_libc_atof(const char* text) { return dyn_libc_strtod(text, nullptr); }
 
+// C++: operator new and delete over the task's heap. Modules are built
+// without exceptions, so a new that finds no memory stops the task (an
+// Aborted fault) instead of throwing; a pure virtual call stops it too.
+void* dyn_libc_operator_new(size_t size) {
+  void* p = dyn_malloc(size ? size : 1);
+  if (!p) stop_task("operator new: the task's heap is exhausted", __builtin_return_address(0));
+  return p;
+}
+void dyn_libc_operator_delete(void* block) { dyn_free(block); }
+void dyn_libc_operator_delete_sized(void* block, size_t size) {
+  (void)size;
+  dyn_free(block);
+}
+[[noreturn]] void dyn_libc_pure_virtual(void) {
+  stop_task("a pure virtual function was called", __builtin_return_address(0));
+}
+
 // Heapsort: in place, no allocation, no recursion.
 void dyn_libc_qsort(void* base, size_t count, size_t size, int (*compare)(const void*, const void*)) {
   const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
