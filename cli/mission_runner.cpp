@@ -580,7 +580,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         kernel.run_until(std::min(duration, kernel.now() + kSecond));
       if (updates->completed() != before) {
         report.updates.back().record = updates->last();
-        report.updates.back().result = to_string(updates->last().outcome);
+        const UpdateRecord& last = updates->last();
+        report.updates.back().result = to_string(last.outcome);
+        if (last.outcome == UpdateOutcome::StateIncompatible)
+          report.updates.back().result += "; old state: schema " + std::to_string(last.old_schema) + ", " +
+                                          std::to_string(last.old_state_bytes) + " B; new: schema " +
+                                          std::to_string(last.new_schema) + ", " +
+                                          std::to_string(last.new_state_bytes) + " B";
       }
     }
   };

@@ -220,7 +220,11 @@ TEST(LiveUpdate, AVersionWithoutARestoreHookTakesOnlyAStateOfItsOwnSchema) {
   r.probation_time = kSecond;
   ASSERT_TRUE(s.updates->request(r, s.scratch_for(v3)));
   s.kernel->run_until(kSecond);
-  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::RestoreRefused);
+  EXPECT_EQ(s.updates->last().outcome, UpdateOutcome::StateIncompatible) << "no hook ran: the layouts differ";
+  EXPECT_EQ(s.updates->last().old_schema, 1u);
+  EXPECT_EQ(s.updates->last().new_schema, 3u);
+  EXPECT_EQ(s.updates->last().old_state_bytes, 8u);
+  EXPECT_EQ(s.updates->last().new_state_bytes, 8u);
   const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
   EXPECT_EQ(e->module.descriptor->version, 1u) << "v1 goes on";
   EXPECT_TRUE(s.tables_consistent());

@@ -90,6 +90,8 @@ enum class UpdateOutcome : std::uint8_t {
   Removed,             // a removal: the task was stopped at a consistent point and every byte returned
   Abandoned,           // the system stopped with the update in flight: undone in memory, the
                        // store left as a power cut would leave it (the next boot resolves it)
+  StateIncompatible,   // the new version has no restore hook and the old state is of another
+                       // schema or size (UpdateRecord says which): swap undone, old continues
 };
 
 const char* to_string(UpdateOutcome o) noexcept;
@@ -103,6 +105,10 @@ struct UpdateRecord {
   Time finished_at = 0;         // mission time of commit / rollback / abort
   std::size_t checkpoint_bytes = 0;
   std::int64_t unavailable_real_ns = 0;  // real time from the consistent point to the new code in place
+  // The state handed over (StateIncompatible, and every swap): the old version's schema and
+  // the checkpoint's payload size, the new version's schema and state size.
+  std::uint32_t old_schema = 0, new_schema = 0;
+  std::size_t old_state_bytes = 0, new_state_bytes = 0;
 };
 
 class UpdateManager final : public UpdateAgent {

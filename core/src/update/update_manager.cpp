@@ -33,6 +33,9 @@ const char* to_string(UpdateOutcome o) noexcept {
     case UpdateOutcome::TablesRefused: return "aborted: the kernel tables cannot describe the new version";
     case UpdateOutcome::Abandoned: return "abandoned: the system stopped with the update in flight";
     case UpdateOutcome::Removed: return "removed at a consistent point; every byte returned";
+    case UpdateOutcome::StateIncompatible:
+      return "not swapped: the new version has no restore hook and the old state is of another schema or size "
+             "(give it a restore hook, or keep the layout and declare the old schema with DYN_MODULE_SCHEMA)";
   }
   return "?";
 }
@@ -371,13 +374,19 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   // Restore: the decheckpointer is the new version's hook, fed through the validating view.
   swap_step_ = SwapStep::Restore;
   int restored = -1;
+  bool layout_differs = false;
   if (auto view = CheckpointView::open(buffer.first(record_.checkpoint_bytes), CheckpointView::Verify::Header)) {
+    record_.old_schema = view.value().schema;
+    record_.old_state_bytes = view.value().payload.size();
+    record_.new_schema = nd.state_schema;
+    record_.new_state_bytes = nd.state_size;
     restored = restore_state(nd, new_->state, view.value()) ? 0 : -1;
+    layout_differs = !nd.restore;  // no hook ran: the plain copy was refused for schema or size
   }
   k.end_module_code();
   if (restored != 0) {
     bind(t, old_);
-    finish(UpdateOutcome::RestoreRefused);
+    finish(layout_differs ? UpdateOutcome::StateIncompatible : UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
   }
 
