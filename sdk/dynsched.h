@@ -92,7 +92,8 @@ void dyn_free(void* block);
  *            (no memory: an Aborted fault), __cxa_pure_virtual (Aborted)
  *   format   snprintf vsnprintf sprintf vsprintf: d i u x X o c s p n % with
  *            flags, width, precision and hh h l ll z t j; f e g (and F E G)
- *            exact, rounded to nearest-even, as glibc prints them; no locale
+ *            exact, rounded to nearest-even, as glibc prints them (precision
+ *            at most 500); no locale
  *   sort     qsort (heapsort: in place, no allocation) bsearch
  *   time     clock_gettime (every clock reads mission time) time; clock is
  *            the task's own CPU time

@@ -125,6 +125,21 @@ void expect_strtod_matches(const std::string& text) {
   EXPECT_EQ(ours_end - text.c_str(), theirs_end - text.c_str()) << "\"" << text << "\"";
 }
 
+TEST(ModuleLibc, SnprintfOfTheLongestConversionsStaysInItsBuffers) {
+  // The widest outputs: 309 integer digits plus the largest precision honoured (500), both ends
+  // of the range, every style. Precisions above 500 are printed as 500 (docs/modules.md).
+  for (double v : {1.7976931348623157e308, 1e308, 4.9406564584124654e-324, 2.2250738585072014e-308, 123.456}) {
+    EXPECT_SAME("%.500f", v);
+    EXPECT_SAME("%.500e", v);
+    EXPECT_SAME("%.500g", v);
+    EXPECT_SAME("%#.500g", v);
+    EXPECT_SAME("%-1000.500f|", v);
+  }
+  char big[4000];
+  const int n = dyn_libc_snprintf(big, sizeof big, "%.900f", 1e308);
+  EXPECT_EQ(n, 309 + 1 + 500) << "precision capped at 500";
+}
+
 TEST(ModuleLibc, StrtodReadsEveryNumberToTheSameDoubleAsGlibc) {
   for (const char* text :
        {"0", "-0", "1", "0.1", "3.14159", "  +2.5e3xyz", "1e308", "1.7976931348623157e308", "1.7976931348623159e308",

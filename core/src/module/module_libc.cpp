@@ -6,14 +6,17 @@
 //     (malloc/calloc/realloc/free/aligned_alloc/posix_memalign, strdup,
 //     strndup over the task's own heap, returned when the task goes), abort
 //     and assert (a fault record stopping the task, not the system),
-//     snprintf/vsnprintf/sprintf/vsprintf (no allocation, no locale, no
-//     lock), qsort/bsearch, and time (mission time; clock() is the task's CPU);
+//     snprintf/vsnprintf/sprintf/vsprintf and strtod/atof (exact, in integer
+//     arithmetic: no allocation, no locale, no lock, no floating point),
+//     C++ new/delete, qsort/bsearch, and time (mission time; clock() is the
+//     task's CPU), and the string routines whose declarations differ between
+//     C libraries;
 //   - the platform C library's pure routines (string, ctype, integer
 //     conversions): no allocation, no lock, no state shared between tasks, so
 //     a task stopped in the middle of one leaves nothing behind.
 // Anything else — stdio streams, the environment, signals, threads, locale,
-// strtok (state shared by every task), strtod (glibc's allocates) — is not
-// exported: a module that calls it is refused at load, naming it.
+// strtok and errno (state shared by every task) — is not exported: a module
+// that calls it is refused at load, naming it.
 #include "dyn/module_libc.hpp"
 
 #include <cctype>
@@ -116,15 +119,19 @@ void emit_text(Sink& s, const Spec& f, const char* text) noexcept {
 // many as the conversion shows, correctly rounded (to nearest, ties to even,
 // as glibc does).
 
-struct Big {  // little-endian 32-bit limbs; 1 152 bits hold 2^1074 * 10
-  std::uint32_t limb[36] = {};
+// An unsigned big integer of `Limbs` little-endian 32-bit limbs: what the
+// exact conversions between doubles and decimal need. Bounds are the
+// caller's (every use below states its largest value); nothing allocates.
+template <int Limbs>
+struct BigInt {
+  std::uint32_t limb[Limbs] = {};
   int used = 0;  // limbs in use
   bool zero() const noexcept { return used == 0; }
   void trim() noexcept {
     while (used > 0 && limb[used - 1] == 0) --used;
   }
   void set(std::uint64_t v, int shift) noexcept {  // v << shift, shift >= 0
-    *this = Big{};
+    *this = BigInt{};
     const int word = shift / 32, bit = shift % 32;
     const std::uint32_t parts[3] = {static_cast<std::uint32_t>(v << bit),
                                     static_cast<std::uint32_t>(bit ? v >> (32 - bit) : v >> 32),
@@ -132,6 +139,15 @@ struct Big {  // little-endian 32-bit limbs; 1 152 bits hold 2^1074 * 10
     for (int k = 0; k < 3; ++k) limb[word + k] = parts[k];
     used = word + 3;
     trim();
+  }
+  void times_add(std::uint32_t m, std::uint32_t a) noexcept {  // *this = *this * m + a
+    std::uint64_t carry = a;
+    for (int k = 0; k < used; ++k) {
+      const std::uint64_t cur = std::uint64_t{limb[k]} * m + carry;
+      limb[k] = static_cast<std::uint32_t>(cur);
+      carry = cur >> 32;
+    }
+    if (carry && used < Limbs) limb[used++] = static_cast<std::uint32_t>(carry);
   }
   // *this /= 10, returning the remainder.
   std::uint32_t divide_by_10() noexcept {
@@ -146,13 +162,7 @@ struct Big {  // little-endian 32-bit limbs; 1 152 bits hold 2^1074 * 10
   }
   // *this *= 10; returns and removes the bits at and above `bits` (the next digit).
   std::uint32_t times_10_take_above(int bits) noexcept {
-    std::uint64_t carry = 0;
-    for (int k = 0; k < used; ++k) {
-      const std::uint64_t cur = std::uint64_t{limb[k]} * 10 + carry;
-      limb[k] = static_cast<std::uint32_t>(cur);
-      carry = cur >> 32;
-    }
-    if (carry) limb[used++] = static_cast<std::uint32_t>(carry);
+    times_add(10, 0);
     const int word = bits / 32, bit = bits % 32;
     std::uint32_t digit = 0;
     if (word < used) {
@@ -165,14 +175,59 @@ struct Big {  // little-endian 32-bit limbs; 1 152 bits hold 2^1074 * 10
     }
     return digit;
   }
+  int bits() const noexcept {
+    if (used == 0) return 0;
+    return 32 * (used - 1) + (32 - __builtin_clz(limb[used - 1]));
+  }
+  bool bit(int i) const noexcept { return i / 32 < used && ((limb[i / 32] >> (i % 32)) & 1); }
+  bool any_below(int i) const noexcept {  // a set bit at a position < i
+    for (int k = 0; k < used && 32 * k < i; ++k) {
+      const int top = i - 32 * k;
+      const std::uint32_t mask = top >= 32 ? 0xFFFFFFFFu : (std::uint32_t{1} << top) - 1;
+      if (limb[k] & mask) return true;
+    }
+    return false;
+  }
+  void shift_left(int n) noexcept {
+    const int words = n / 32, b = n % 32;
+    const int top = used + words + 1 < Limbs ? used + words + 1 : Limbs;
+    for (int k = top - 1; k >= 0; --k) {
+      const int from = k - words;
+      std::uint64_t v = from >= 0 && from < used ? std::uint64_t{limb[from]} << b : 0;
+      if (b && from - 1 >= 0 && from - 1 < used) v |= limb[from - 1] >> (32 - b);
+      limb[k] = static_cast<std::uint32_t>(v);
+    }
+    used = top;
+    trim();
+  }
+  int compare(const BigInt& o) const noexcept {
+    if (used != o.used) return used < o.used ? -1 : 1;
+    for (int k = used; k-- > 0;)
+      if (limb[k] != o.limb[k]) return limb[k] < o.limb[k] ? -1 : 1;
+    return 0;
+  }
+  void subtract(const BigInt& o) noexcept {  // precondition: *this >= o
+    std::int64_t borrow = 0;
+    for (int k = 0; k < used; ++k) {
+      std::int64_t cur = std::int64_t{limb[k]} - (k < o.used ? o.limb[k] : 0) - borrow;
+      borrow = cur < 0;
+      limb[k] = static_cast<std::uint32_t>(cur + (borrow << 32));
+    }
+    trim();
+  }
 };
 
 // The decimal digits of a finite, non-negative double: value = 0.d1 d2 ... * 10^point,
 // d1 != 0 (unless the value is 0). Digits are produced up to `limit` after the
 // decimal point (fixed) or `limit` significant ones (scientific), then
 // rounded to nearest, ties to even; `point` moves if rounding carries (9.99 -> 10.0).
+// Room for the longest conversion: 309 integer digits of DBL_MAX, the
+// largest precision honoured (kMaxPrecision) and the rounding digit.
+constexpr int kMaxPrecision = 500;
+constexpr int kDecimalDigits = 309 + kMaxPrecision + 2;
+
 struct Decimal {
-  char digit[800];
+  char digit[kDecimalDigits];
   int count = 0;
   int point = 0;
 };
@@ -186,11 +241,11 @@ void decimal_of(std::uint64_t bits, bool fixed, int limit, Decimal& d) noexcept 
   if (m == 0) {
     d.point = 1;
     const int n = fixed ? 1 + limit : limit;
-    for (int k = 0; k < n && k < 799; ++k) d.digit[d.count++] = 0;
+    for (int k = 0; k < n && k < kDecimalDigits; ++k) d.digit[d.count++] = 0;
     return;
   }
   // Integer part: m >> -e (or m << e), digits by division.
-  Big whole, frac;
+  BigInt<36> whole, frac;  // 1 152 bits hold 2^1074 * 10
   int frac_bits = 0;
   if (e >= 0) {
     whole.set(m, e);
@@ -209,7 +264,7 @@ void decimal_of(std::uint64_t bits, bool fixed, int limit, Decimal& d) noexcept 
   // with the point) or `limit` significant ones.
   auto wanted = [&] { return fixed ? d.point + limit : limit; };
   bool leading = n_int == 0;
-  while (d.count < wanted() + 1 && d.count < 799 && !frac.zero()) {
+  while (d.count < wanted() + 1 && d.count < kDecimalDigits && !frac.zero()) {
     const char digit = static_cast<char>(frac.times_10_take_above(frac_bits));
     if (leading && digit == 0) {
       --d.point;
@@ -220,7 +275,7 @@ void decimal_of(std::uint64_t bits, bool fixed, int limit, Decimal& d) noexcept 
     d.digit[d.count++] = digit;
   }
   const bool rest = !frac.zero();
-  const int want = wanted();
+  const int want = wanted() < kDecimalDigits - 1 ? wanted() : kDecimalDigits - 1;  // always true for limit <= kMaxPrecision + 1
   // Round at `want` digits.
   if (want < 0) {  // everything shown is below the value's first digit
     d.count = 0;
@@ -254,7 +309,7 @@ void emit_float(Sink& s, const Spec& f, double v, char conv) noexcept {
   bits &= ~(std::uint64_t{1} << 63);
   const bool upper = conv == 'F' || conv == 'E' || conv == 'G';
   const char sign = negative ? '-' : f.plus ? '+' : f.space ? ' ' : '\0';
-  char buf[900];
+  char buf[kDecimalDigits + 8];  // digits, point, exponent
   int n = 0;
   bool numeric = true;
   if ((bits >> 52) == 0x7FF) {  // infinity or NaN
@@ -264,7 +319,7 @@ void emit_float(Sink& s, const Spec& f, double v, char conv) noexcept {
     numeric = false;
   } else {
     int precision = f.precision < 0 ? 6 : f.precision;
-    if (precision > 500) precision = 500;
+    if (precision > kMaxPrecision) precision = kMaxPrecision;
     char kind = static_cast<char>(conv | 0x20);
     Decimal d;
     bool strip = false;
@@ -445,65 +500,8 @@ int format(char* out, std::size_t room, const char* fmt, va_list args) noexcept 
 // any non-zero digit beyond them only breaks a tie (it makes the value
 // larger than the kept digits say), which is what the rounding needs.
 
-constexpr int kWideLimbs = 128;  // 4 096 bits: D (768 digits) * 2^s, or 10^1 100
+using Wide = BigInt<128>;  // 4 096 bits: D (768 digits) * 2^s, or 10^1 100
 constexpr int kMaxDigits = 768;
-
-struct Wide {
-  std::uint32_t limb[kWideLimbs] = {};
-  int used = 0;
-  void trim() noexcept {
-    while (used > 0 && limb[used - 1] == 0) --used;
-  }
-  void times_add(std::uint32_t m, std::uint32_t a) noexcept {  // *this = *this * m + a
-    std::uint64_t carry = a;
-    for (int k = 0; k < used; ++k) {
-      const std::uint64_t cur = std::uint64_t{limb[k]} * m + carry;
-      limb[k] = static_cast<std::uint32_t>(cur);
-      carry = cur >> 32;
-    }
-    if (carry && used < kWideLimbs) limb[used++] = static_cast<std::uint32_t>(carry);
-  }
-  int bits() const noexcept {
-    if (used == 0) return 0;
-    return 32 * (used - 1) + (32 - __builtin_clz(limb[used - 1]));
-  }
-  bool bit(int i) const noexcept { return i / 32 < used && ((limb[i / 32] >> (i % 32)) & 1); }
-  bool any_below(int i) const noexcept {  // a set bit at a position < i
-    for (int k = 0; k < used && 32 * k < i; ++k) {
-      const int top = i - 32 * k;
-      const std::uint32_t mask = top >= 32 ? 0xFFFFFFFFu : (std::uint32_t{1} << top) - 1;
-      if (limb[k] & mask) return true;
-    }
-    return false;
-  }
-  void shift_left(int n) noexcept {
-    const int words = n / 32, b = n % 32;
-    const int top = used + words + 1 < kWideLimbs ? used + words + 1 : kWideLimbs;
-    for (int k = top - 1; k >= 0; --k) {
-      const int from = k - words;
-      std::uint64_t v = from >= 0 && from < used ? std::uint64_t{limb[from]} << b : 0;
-      if (b && from - 1 >= 0 && from - 1 < used) v |= limb[from - 1] >> (32 - b);
-      limb[k] = static_cast<std::uint32_t>(v);
-    }
-    used = top;
-    trim();
-  }
-  int compare(const Wide& o) const noexcept {
-    if (used != o.used) return used < o.used ? -1 : 1;
-    for (int k = used; k-- > 0;)
-      if (limb[k] != o.limb[k]) return limb[k] < o.limb[k] ? -1 : 1;
-    return 0;
-  }
-  void subtract(const Wide& o) noexcept {  // precondition: *this >= o
-    std::int64_t borrow = 0;
-    for (int k = 0; k < used; ++k) {
-      std::int64_t cur = std::int64_t{limb[k]} - (k < o.used ? o.limb[k] : 0) - borrow;
-      borrow = cur < 0;
-      limb[k] = static_cast<std::uint32_t>(cur + (borrow << 32));
-    }
-    trim();
-  }
-};
 
 // The bits of the double nearest m * 2^e (m != 0; `sticky`: something
 // non-zero lies below m's last bit), rounded to nearest, ties to even, with
@@ -631,7 +629,7 @@ double parse_double(const char* text, char** end, bool* range_error) noexcept {
     return finish(h);
   }
   // Digits: D, the position of the point, and whether any digit was dropped non-zero.
-  static_assert(kMaxDigits * 4 < kWideLimbs * 32);
+  static_assert(kMaxDigits * 4 < 128 * 32);
   Wide d;
   int digits = 0, point = 0;
   bool seen = false, dropped_nonzero = false, any_digit = false, after_point = false;
