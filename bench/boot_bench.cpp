@@ -17,9 +17,7 @@
 
 #include "dyn/boot.hpp"
 #include "dyn/checkpoint.hpp"
-#include "dyn/sched_priority.hpp"
-#include "host_boot_scratch.hpp"
-#include "host_module_memory.hpp"
+#include "host_module_system.hpp"
 #include "module_report.hpp"
 
 #ifndef DYN_MODULES_DIR
@@ -75,22 +73,14 @@ void boot(benchmark::State& state, bool degraded) {
   const std::vector<std::byte> start = storage;
   std::vector<std::byte> image_buffer(geometry.size());
   std::vector<std::byte> checkpoint_buffer(64 * 1024);
-  host::VectorBootScratch scratch;
+  KernelConfig config;
+  config.preemption_ticks = false;
   std::vector<BootRestore> outcomes(kBeacons + 1);
   std::size_t fallbacks = 0;
   for (auto _ : state) {
     state.PauseTiming();
     storage = start;  // every iteration boots the same flash (a degraded boot rewrites it)
-    std::vector<Task> slots(32);
-    TaskTable table(slots);
-    PriorityPolicy policy;
-    KernelConfig config;
-    config.preemption_ticks = false;
-    Kernel kernel(table, policy, config, nullptr);
-    host::HostModuleMemory memory;
-    std::vector<RegisterEntry> entries(32);
-    TaskRegister reg(entries, memory);
-    TaskManager tasks(kernel, reg, TargetArch::X86_64);
+    host::ModuleSystem system(32, config);
     state.ResumeTiming();
     if (!check_store(store, ours, false).boots()) state.SkipWithError("store refused");
     for (int i = -1; i < kBeacons; ++i) {
@@ -102,9 +92,9 @@ void boot(benchmark::State& state, bool degraded) {
       r.mission_image = i < 0 ? std::span<const std::byte>(mathlib) : std::span<const std::byte>(v1);
       r.image_buffer = image_buffer;
       r.checkpoint_buffer = checkpoint_buffer;
-      r.scratch = &scratch;
+      r.scratch = &system.scratch;
       r.restore_outcome = &outcomes[static_cast<std::size_t>(i + 1)];
-      auto b = boot_module_task(tasks, &store, r);
+      auto b = boot_module_task(*system.tasks, &store, r);
       if (!b) {
         state.SkipWithError("a task did not boot");
         break;
@@ -112,7 +102,7 @@ void boot(benchmark::State& state, bool degraded) {
       fallbacks += b.value().fallbacks;
     }
     state.PauseTiming();
-    tasks.uninstall_all();
+    system.tasks->uninstall_all();
     state.ResumeTiming();
   }
   state.counters["tasks"] = kBeacons + 1;

@@ -13,10 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "dyn/sched_priority.hpp"
-#include "dyn/task_manager.hpp"
-#include "host_module_memory.hpp"
-#include "host_port.hpp"
+#include "host_module_system.hpp"
 #include "module_report.hpp"
 
 #ifndef DYN_CALLER_MODULE
@@ -31,27 +28,13 @@ constexpr std::uint32_t kCallsPerRun = 10'000;
 
 void module_calls(benchmark::State& state, std::uint32_t kind) {
   const std::vector<std::byte> image = cli::read_file(DYN_CALLER_MODULE);
-  std::vector<Task> slots(4);
-  TaskTable table(slots);
-  PriorityPolicy policy;
   KernelConfig config;
   config.preemption_ticks = false;
-  Kernel kernel(table, policy, config, nullptr);
-  host::HostModuleMemory memory;
-  std::vector<RegisterEntry> entries(4);
-  TaskRegister reg(entries, memory);
-  TaskManager tasks(kernel, reg, TargetArch::X86_64);
-  auto view = ElfView::open(image);
-  if (!view) {
-    state.SkipWithError("cannot read the caller module");
-    return;
-  }
-  std::vector<SymbolSlot> syms(view.value().symbol_count());
-  std::vector<SectionSlot> secs(view.value().section_count());
+  host::ModuleSystem system(4, config);
   ModuleTaskSpec spec;
   spec.task.name = "caller";
   spec.task.interval = kSecond;
-  auto installed = tasks.install(image, spec, LoaderScratch{syms, secs});
+  auto installed = system.tasks->install(image, spec, system.scratch_for(image));
   if (!installed) {
     state.SkipWithError("cannot install the caller module");
     return;
@@ -59,11 +42,11 @@ void module_calls(benchmark::State& state, std::uint32_t kind) {
   RegisterEntry& e = *installed.value();
   const std::uint32_t setup[2] = {kind, kCallsPerRun};
   std::memcpy(e.state.host, setup, sizeof setup);
-  for (auto _ : state) kernel.run_for(kSecond);  // exactly one run
+  for (auto _ : state) system.kernel->run_for(kSecond);  // exactly one run
   state.SetItemsProcessed(state.iterations() * kCallsPerRun);
   state.counters["ns_per_call"] = benchmark::Counter(static_cast<double>(state.iterations()) * kCallsPerRun,
                                                      benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
-  (void)tasks.uninstall("caller");
+  (void)system.tasks->uninstall("caller");
 }
 
 void BM_ModuleCall_Now(benchmark::State& state) { module_calls(state, 0); }

@@ -24,7 +24,6 @@
 #include "dynsched.h"
 #include "fuzz_system.hpp"
 #include "store_reseal.hpp"
-#include "host_boot_scratch.hpp"
 
 namespace {
 
@@ -53,7 +52,6 @@ void boot_once(std::vector<std::byte> storage) {
     return;
   }
   dyn::fuzz::System system;
-  dyn::host::VectorBootScratch scratch;
   std::vector<std::byte> image_buffer(32 * 1024), checkpoint_buffer(4096);
   dyn::BootRestore restores[2] = {};
   for (std::size_t i = 0; i < 2; ++i) {
@@ -65,7 +63,7 @@ void boot_once(std::vector<std::byte> storage) {
     r.mission_image = mission[i].image;
     r.image_buffer = image_buffer;
     r.checkpoint_buffer = checkpoint_buffer;
-    r.scratch = &scratch;
+    r.scratch = &system.scratch;
     r.restore_outcome = &restores[i];
     auto booted = dyn::boot_module_task(*system.tasks, &store, r);
     if (!booted) __builtin_trap();  // the mission's own image always installs

@@ -1,21 +1,17 @@
 // fuzz_system.hpp — what the fuzz targets that boot, restore and link need:
-// a kernel with the task manager over host module memory (no test framework)
-// and the example modules' objects.
+// a ticking kernel with the task manager over host module memory
+// (host::ModuleSystem) and the example modules' objects.
 #pragma once
 
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
-#include <optional>
 #include <string>
 #include <vector>
 
 #include "dyn/flash.hpp"
-#include "dyn/kernel.hpp"
 #include "dyn/module_store.hpp"
-#include "dyn/sched_priority.hpp"
-#include "dyn/task_manager.hpp"
-#include "host_module_memory.hpp"
+#include "host_module_system.hpp"
 
 #ifndef DYN_FUZZ_MODULES_DIR
 #error "DYN_FUZZ_MODULES_DIR must name the directory of the example modules' objects"
@@ -41,16 +37,17 @@ inline std::vector<std::byte> module_object(const char* dir, const char* name) {
   return bytes;
 }
 
-// A kernel with real ticks, the task manager and module memory.
-struct System {
-  System() {
-    KernelConfig c;
-    c.time_slice = 0;
-    c.preemption_ticks = true;
-    kernel.emplace(table, policy, c, nullptr);
-    tasks.emplace(*kernel, reg, TargetArch::X86_64);
-  }
-  ~System() { tasks->uninstall_all(); }
+// A kernel with real ticks (a hang in module code must be stopped), the task
+// manager and module memory.
+inline KernelConfig ticking_config() {
+  KernelConfig c;
+  c.time_slice = 0;
+  c.preemption_ticks = true;
+  return c;
+}
+
+struct System : host::ModuleSystem {
+  System() : host::ModuleSystem(16, ticking_config()) {}
   // Installs the real mathlib as a job task (what beacon imports from); the fixture stops if it cannot.
   RegisterEntry* install_mathlib(std::span<const std::byte> image) {
     ModuleTaskSpec lib;
@@ -61,23 +58,6 @@ struct System {
     if (!e) __builtin_trap();
     return e.value();
   }
-  LoaderScratch scratch_for(std::span<const std::byte> image) {
-    auto view = ElfView::open(image);
-    syms.assign(view ? view.value().symbol_count() : 0, {});
-    secs.assign(view ? view.value().section_count() : 0, {});
-    return LoaderScratch{syms, secs};
-  }
-
-  std::vector<Task> slots{std::vector<Task>(16)};
-  TaskTable table{slots};
-  PriorityPolicy policy;
-  std::optional<Kernel> kernel;
-  host::HostModuleMemory memory;
-  std::vector<RegisterEntry> entries{std::vector<RegisterEntry>(16)};
-  TaskRegister reg{entries, memory};
-  std::optional<TaskManager> tasks;
-  std::vector<SymbolSlot> syms;
-  std::vector<SectionSlot> secs;
 };
 
 }  // namespace dyn::fuzz
