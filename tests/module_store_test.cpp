@@ -668,6 +668,51 @@ TEST(ModuleStore, ADamagedStoredVersionIsReplacedWhenItIsSentAgain) {
   EXPECT_EQ(read_image(again.store, "beacon", 2), img) << "and the replacement is what the next boot reads";
 }
 
+TEST(ModuleStore, APowerCutWhileADamagedCopyIsReplacedNeverLeavesAWrongImage) {
+  // The replacement is a tombstone, the new chunks, the manifest: cut at each
+  // operation, the version is still damaged (refused), absent, or whole — and
+  // sending it once more always completes.
+  Device base(kSmall);
+  const Bytes img = pattern(1000, 9);
+  {
+    Store s(base.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_image("beacon", 2, img));
+  }
+  base.mem[find_record(base.mem, fmt::RecordType::Chunk, 1) + fmt::kRecordHeaderBytes + 17] ^= std::byte{0x40};
+  std::uint64_t n = 0;
+  {
+    Device d(kSmall, base.mem);
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_image("beacon", 2, img));
+    n = d.flash.operations();
+  }
+  ASSERT_GT(n, 2u);
+  for (std::uint64_t k = 0; k < n; ++k) {
+    Device d(kSmall, base.mem);
+    d.flash.set_tear(static_cast<std::uint8_t>(77 * k), static_cast<std::uint32_t>(k + 1));
+    {
+      Store s(d.flash);
+      ASSERT_TRUE(s.store.mount());
+      d.flash.cut_power_after(static_cast<std::uint32_t>(k));
+      EXPECT_FALSE(s.store.put_image("beacon", 2, img)) << k;
+    }
+    d.flash.power_on();
+    Store after(d.flash);
+    ASSERT_TRUE(after.store.mount()) << k;
+    StoreErrc why{};
+    const Bytes got = read_image(after.store, "beacon", 2, &why);
+    if (!got.empty()) {
+      EXPECT_EQ(got, img) << "cut after " << k;
+    } else {
+      EXPECT_TRUE(why == StoreErrc::Corrupt || why == StoreErrc::NotFound) << "cut after " << k;
+    }
+    ASSERT_TRUE(after.store.put_image("beacon", 2, img) || got == img) << "cut after " << k << ": sent again";
+    EXPECT_EQ(read_image(after.store, "beacon", 2), img) << "cut after " << k;
+  }
+}
+
 TEST(ModuleStore, SetCommittedNamesTheCommittedVersionAndDropsTheTrialInOneRecord) {
   Device d(kSmall);
   Store s(d.flash);
