@@ -120,5 +120,31 @@ TEST(ModuleLibcInATask, AWildPointerHandedToSnprintfStopsTheTaskNotTheKernel) {
   EXPECT_GE(s.kernel->table().find_by_name("telemetry")->stats.runs, 10u);
 }
 
+class AWildPointer : public ::testing::TestWithParam<const char*> {};
+
+// Every one of the runtime's own functions that touches memory the module hands it.
+TEST_P(AWildPointer, HandedToTheRuntimesOwnFunctionsStopsOnlyTheTask) {
+  UpdatableSystem s;
+  s.periodic("telemetry", 3, 500 * kMillisecond);
+  ModuleTaskSpec spec;
+  spec.task.name = "libc_wild";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  const std::string object = std::string("libc_wild_") + GetParam();
+  auto r = s.install_image(test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/" + object + ".o"), spec);
+  ASSERT_TRUE(r) << object;
+  s.kernel->run_until(4 * kSecond);
+  const Task* t = s.kernel->table().find_by_name("libc_wild");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(t->state, TaskState::Dead) << object;
+  EXPECT_EQ(t->fault.kind, FaultKind::MemoryAccess) << object;
+  EXPECT_LT(t->fault.address, 4096u) << object << ": near the wild pointer (24)";
+  EXPECT_FALSE(copying_for_module()) << object;
+  EXPECT_GE(s.kernel->table().find_by_name("telemetry")->stats.runs, 8u) << object;
+}
+
+INSTANTIATE_TEST_SUITE_P(Functions, AWildPointer,
+                         ::testing::Values("strtod", "qsort", "strstr", "clock_gettime", "strdup"));
+
 }  // namespace
 }  // namespace dyn
