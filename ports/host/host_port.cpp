@@ -14,8 +14,8 @@
 // kernel decides to preempt or stop the task, it switches to the kernel context
 // from inside the handler, and the handler's frame stays on the task stack
 // until the task is resumed (or is discarded with the stack if the task was
-// killed). SA_NODEFER keeps the signal unblocked in the switched-to context;
-// the kernel-depth counter, claimed with compare-and-swap, keeps the handler
+// killed). The handler unblocks the signal before it may switch, so the
+// switched-to context takes ticks; the kernel-depth counter, claimed with compare-and-swap, keeps the handler
 // out of kernel code. Design notes: docs/host-port.md.
 #include "host_port.hpp"
 
@@ -136,6 +136,19 @@ bool too_little_stack_for_a_tick() {
   return true;
 }
 
+// The tick signal is blocked while its handler runs (no SA_NODEFER): a late
+// timer under load would otherwise interrupt the handler again and again,
+// each time in its prologue, and every nesting costs a signal frame of the
+// task's stack (kilobytes with the vector state). It is unblocked only just
+// before the kernel may switch away from inside the handler, so the
+// switched-to context takes ticks; a tick meanwhile finds the depth claimed.
+void unblock_tick_signal() {
+  sigset_t tick;
+  sigemptyset(&tick);
+  sigaddset(&tick, g_tick_signal);
+  pthread_sigmask(SIG_UNBLOCK, &tick, nullptr);
+}
+
 void on_tick_signal(int) {
   const int saved_errno = errno;
   int expected = 0;
@@ -159,6 +172,7 @@ void on_tick_signal(int) {
     }
     if (deliver) {
       g_ticks_delivered.fetch_add(1, std::memory_order_relaxed);
+      unblock_tick_signal();  // the kernel may switch away from here
       if (dyn::Kernel* k = dyn::Kernel::current()) k->tick_from_port();
     } else {
       g_ticks_dropped.fetch_add(1, std::memory_order_relaxed);
@@ -342,7 +356,7 @@ void tick_start(Time tick, Time real_period, bool virtual_time) noexcept {
   g_last_signalled_stretch = ~std::uint64_t{0};
   struct sigaction sa {};
   sa.sa_handler = on_tick_signal;
-  sa.sa_flags = SA_NODEFER | SA_RESTART;
+  sa.sa_flags = SA_RESTART;  // blocked while its handler runs: see unblock_tick_signal
   sigemptyset(&sa.sa_mask);
   sigaction(g_tick_signal, &sa, nullptr);
   itimerval it{};
