@@ -440,7 +440,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       const std::string where = "update[" + std::to_string(i) + "]";
       const toml::table& t = *arr->get(i)->as_table();
       r.only_keys(t, where, {"at", "task", "module", "quiesce_timeout", "probation_points", "probation", "action",
-                             "level", "priority", "tickets", "interval", "watchdog", "model", "stack"});
+                             "rename", "level", "priority", "tickets", "interval", "watchdog", "model", "stack"});
       MissionUpdate u;
       u.line = line_of(t);
       if (auto action = r.string(t, where, "action")) {
@@ -490,7 +490,20 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       }
       if (auto v = r.duration(t, where, "quiesce_timeout")) u.quiesce_timeout = *v;
       if (auto v = r.integer(t, where, "probation_points", 1, 1'000'000)) u.probation_points = static_cast<std::uint32_t>(*v);
-      if (auto v = r.duration(t, where, "probation")) u.probation = *v;
+      if (auto v = r.duration(t, where, "probation")) {
+        u.probation = *v;
+        u.probation_given = true;
+      }
+      if (target && u.action == MissionUpdate::Action::Replace && target->model == RunModel::Job && !target->triggered)
+        u.task_interval = target->interval;
+      if (!u.probation_given && u.task_interval > 0)
+        u.probation = std::max<Time>(kMinute, static_cast<Time>(u.probation_points + 1) * u.task_interval);
+      if (const toml::node* flag = t.get("rename")) {
+        if (!flag->is_boolean()) r.fail(line_of(*flag), where + ".rename", "expected true or false");
+        if (u.action != MissionUpdate::Action::Replace)
+          r.fail(line_of(*flag), where + ".rename", "only a replacement can rename the module a task runs");
+        u.rename = *flag->value<bool>();
+      }
       if (!m.updates.empty() && u.at < m.updates.back().at)
         r.fail(line_of(*t.get("at")), where + ".at", "updates must be listed in the order of their times");
       m.updates.push_back(std::move(u));
@@ -626,6 +639,11 @@ const char* to_string(PolicyKind p) {
     case PolicyKind::Priority: return "priority";
   }
   return "?";
+}
+
+long long reachable_probation_points(const MissionUpdate& u) {
+  if (u.task_interval <= 0) return -1;
+  return static_cast<long long>(u.probation / u.task_interval);
 }
 
 }  // namespace dyn::cli

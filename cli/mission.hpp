@@ -47,8 +47,18 @@ struct MissionUpdate {
   MissionTask added;             // add: the new task's scheduling (level, priority, interval, ...)
   Time quiesce_timeout = 10 * kSecond;
   std::uint32_t probation_points = 3;
+  // Default: a minute, or for a job with an interval, (probation_points + 1)
+  // intervals when that is longer (a job reaches one consistent point a run).
   Time probation = kMinute;
+  bool probation_given = false;  // `probation` was in the file (checked against the interval, not derived)
+  Time task_interval = 0;        // the updated task's interval (0: a loop, onetime or scenario-driven task)
+  bool rename = false;           // the new version's descriptor may name another module
 };
+
+// How many consistent points a job of `interval` can reach within
+// `probation` (one per run after the swap); -1 when it does not depend on an
+// interval (a loop task, or one woken by notifications).
+long long reachable_probation_points(const MissionUpdate& u);
 
 // A seed-003 scenario: when and under which power conditions the
 // meta-scheduler wakes its task.

@@ -94,9 +94,12 @@ class EventLog final : public EventSink {
       advance_power(e.end);
       if (e.kind == EventKind::TaskExited || e.activation_end) set_drawing(slot, false);
     }
-    if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Watchdog || e.kind == EventKind::Fault)) {
-      const std::uint16_t source = e.task ? e.task->id.slot() : kSystemLogSource;
-      if (e.kind == EventKind::Log && e.text) {
+    // An update's steps are the system's own messages (about e.task's module).
+    const bool system_line = e.kind == EventKind::Update || (e.kind == EventKind::Log && !e.task);
+    if (logger && (e.kind == EventKind::Log || e.kind == EventKind::Update || e.kind == EventKind::Watchdog ||
+                   e.kind == EventKind::Fault)) {
+      const std::uint16_t source = system_line || !e.task ? kSystemLogSource : e.task->id.slot();
+      if ((e.kind == EventKind::Log || e.kind == EventKind::Update) && e.text) {
         (void)logger->log(source, static_cast<Severity>(e.value > 4 ? 4 : e.value), e.end, e.text);
       } else if (e.kind == EventKind::Watchdog) {
         (void)logger->log(source, Severity::Warning, e.end, "stopped by its watchdog");
@@ -106,7 +109,7 @@ class EventLog final : public EventSink {
       }
       (void)logger->flush(e.end, power_state());
     }
-    if (!enabled || (!e.task && e.kind != EventKind::Log)) return;
+    if (!enabled || (!e.task && !system_line)) return;
     if (e.kind == EventKind::Watchdog) {
       if (++shown_[e.task->name] <= kPerTask)
         std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
@@ -120,15 +123,15 @@ class EventLog final : public EventSink {
         std::fprintf(stderr, "[%s] fault: stopped \"%s\": %s%s\n", format_clock(e.end).c_str(), e.task->name,
                      describe_fault(e.task->fault).c_str(),
                      shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
-    } else if (e.kind == EventKind::Log && e.text && e.value >= 1) {
+    } else if ((e.kind == EventKind::Log || e.kind == EventKind::Update) && e.text && e.value >= 1) {
       static const char* const kSeverity[] = {"debug", "info", "warning", "error"};
-      const std::string who = e.task ? e.task->name : "system";
+      const std::string who = system_line ? "system" : e.task->name;
       const int shown = ++logged_[who];
       // The system's own lines (updates, the store) are rare and matter: never capped.
-      if (!e.task || shown <= kLogLinesPerTask)
+      if (system_line || shown <= kLogLinesPerTask)
         std::fprintf(stderr, "[%s] %s %s: %s%s\n", format_clock(e.end).c_str(), who.c_str(),
                      kSeverity[e.value > 3 ? 3 : e.value], e.text,
-                     e.task && shown == kLogLinesPerTask
+                     !system_line && shown == kLogLinesPerTask
                          ? (next_ || logger ? " (further log lines of this task: in the trace or the log)"
                                             : " (further log lines of this task: not shown; --trace or --log keeps them)")
                          : "");
@@ -514,6 +517,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   const Time duration = o.duration.value_or(m.duration);
   const auto t0 = std::chrono::steady_clock::now();
+  auto running_module = [&](const std::string& task) -> std::string {
+    const Task* t = kernel.table().find_by_name(task.c_str());
+    const auto* e = t ? static_cast<const RegisterEntry*>(t->owner) : nullptr;
+    return e && e->has_module && e->module.descriptor ? e->module.descriptor->name : "?";
+  };
   auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
@@ -552,6 +560,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       req.quiesce_timeout = u.quiesce_timeout;
       req.probation_points = u.probation_points;
       req.probation_time = u.probation;
+      req.rename = u.rename;
       auto requested = updates->request(req, LoaderScratch{syms, secs});
       if (!requested) {
         const UpdateError& e = requested.error();
@@ -565,8 +574,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                                " cannot be relinked (a loop task, or a Cortex-M object)"
                      : e.code == UpdateErrc::Store ? "refused: the store could not record the new version"
                      : e.code == UpdateErrc::OtherModule
-                         ? "refused: the new version's descriptor names another module than the one the task runs "
-                           "(a version of the same module replaces it; add the other as a task of its own)"
+                         ? "refused: the new version's descriptor names module \"" +
+                               std::string(e.module ? e.module : "?") + "\", but the task runs \"" +
+                               running_module(u.task) +
+                               "\" (a checkpoint is bound to its module: fix the name in DYN_MODULE, or say "
+                               "rename = true in the [[update]] if the module really is renamed)"
                      : e.code == UpdateErrc::BadProbation
                          ? "refused: probation_points must be at least 1 (a version must prove itself once)"
                          : "refused: no such module task";
@@ -580,13 +592,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         kernel.run_until(std::min(duration, kernel.now() + kSecond));
       if (updates->completed() != before) {
         report.updates.back().record = updates->last();
-        const UpdateRecord& last = updates->last();
-        report.updates.back().result = to_string(last.outcome);
-        if (last.outcome == UpdateOutcome::StateIncompatible)
-          report.updates.back().result += "; old state: schema " + std::to_string(last.old_schema) + ", " +
-                                          std::to_string(last.old_state_bytes) + " B; new: schema " +
-                                          std::to_string(last.new_schema) + ", " +
-                                          std::to_string(last.new_state_bytes) + " B";
+        report.updates.back().result = updates->describe_outcome().c_str();
       }
     }
   };
@@ -607,8 +613,17 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     kernel.log_system(1, line.c_str());
     report.commands.push_back(std::move(row));
   };
-  // Updates the run ends before are said so, never silently dropped.
+  // Updates the run ends before are said so, never silently dropped; so is
+  // a probation the task's interval cannot pass.
   for (const MissionUpdate& u : m.updates) {
+    if (const long long reachable = reachable_probation_points(u); reachable >= 0 && reachable < u.probation_points)
+      std::fprintf(stderr,
+                   "dynsched: warning: %s:%d: [[update]] of %s: %s of probation allows at most %lld of its %u "
+                   "consistent points (the task runs every %s): it will roll back; give probation at least %s, "
+                   "or fewer probation_points\n",
+                   m.file.c_str(), u.line, u.task.c_str(), format_duration(u.probation).c_str(), reachable,
+                   u.probation_points, format_duration(u.task_interval).c_str(),
+                   format_duration(static_cast<Time>(u.probation_points) * u.task_interval).c_str());
     if (u.at >= duration)
       std::fprintf(stderr, "dynsched: warning: %s:%d: [[update]] of %s at %s is at or after the end of the run (%s): not done\n",
                    m.file.c_str(), u.line, u.task.c_str(), format_clock(u.at).c_str(), format_clock(duration).c_str());

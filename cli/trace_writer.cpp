@@ -2,6 +2,7 @@
 #include "trace_writer.hpp"
 
 #include "fault_report.hpp"
+#include "dyn/update_manager.hpp"
 
 #include <cerrno>
 #include <cinttypes>
@@ -97,7 +98,12 @@ void TraceWriter::decision(const Task& task, Time ts, const char* what, const De
 void TraceWriter::on_event(const KernelEvent& e) noexcept {
   if (!file_) return;
   if (!e.task) {
-    if (e.kind == EventKind::Log && e.text) {
+    if (e.kind == EventKind::Update && e.text) {  // the task is gone (removed meanwhile)
+      begin_event();
+      std::fprintf(file_, R"({"name":"%s","cat":"update","ph":"i","s":"p","ts":%)" PRId64
+                          R"(,"pid":1,"tid":0,"args":{"severity":%)" PRIu64 R"(,"text":"%s"}})",
+                   to_string(static_cast<UpdateStep>(e.step)), e.end, e.value, json_escape(e.text).c_str());
+    } else if (e.kind == EventKind::Log && e.text) {
       begin_event();
       std::fprintf(file_, R"({"name":"log","cat":"log","ph":"i","s":"p","ts":%)" PRId64
                           R"(,"pid":1,"tid":0,"args":{"severity":%)" PRIu64 R"(,"text":"%s"}})",
@@ -156,6 +162,16 @@ void TraceWriter::on_event(const KernelEvent& e) noexcept {
                    R"({"name":"log","cat":"log","ph":"i","s":"t","ts":%)" PRId64
                    R"(,"pid":1,"tid":%u,"args":{"task":"%s","severity":%)" PRIu64 R"(,"text":"%s"}})",
                    e.end, tid, name.c_str(), e.value, json_escape(e.text ? e.text : "").c_str());
+      break;
+    case EventKind::Update:
+      // On the task's own track, named after the step, so Perfetto shows
+      // "update: committed" where it happened; the message says the rest.
+      begin_event();
+      std::fprintf(file_,
+                   R"({"name":"%s","cat":"update","ph":"i","s":"t","ts":%)" PRId64
+                   R"(,"pid":1,"tid":%u,"args":{"task":"%s","severity":%)" PRIu64 R"(,"text":"%s"}})",
+                   to_string(static_cast<UpdateStep>(e.step)), e.end, tid, name.c_str(), e.value,
+                   json_escape(e.text ? e.text : "").c_str());
       break;
     case EventKind::TaskCreated:
       break;

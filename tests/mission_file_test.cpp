@@ -563,6 +563,47 @@ TEST(MissionFileUpdate, AnUpdateIsParsedWithItsDefaults) {
   EXPECT_EQ(u.quiesce_timeout, 10 * kSecond);
 }
 
+TEST(MissionFileUpdate, TheProbationDefaultLeavesAJobRoomForItsConsistentPoints) {
+  // beacon runs every 10 s: 3 points fit in a minute; a job every minute needs (3 + 1) minutes.
+  const std::string slow = std::string(kModuleTask).replace(std::string(kModuleTask).find("\"10s\""), 5, "\"1m\"");
+  const MissionResult fast = parse_mission(std::string(kModuleTask) +
+                                               "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n",
+                                           "m.toml");
+  ASSERT_TRUE(fast.mission) << fast.error->to_string();
+  EXPECT_EQ(fast.mission->updates[0].probation, kMinute);
+  EXPECT_FALSE(fast.mission->updates[0].probation_given);
+  EXPECT_EQ(reachable_probation_points(fast.mission->updates[0]), 6);
+  const MissionResult r = parse_mission(slow + "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n"
+                                               "probation_points = 5\n",
+                                        "m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  EXPECT_EQ(r.mission->updates[0].task_interval, kMinute);
+  EXPECT_EQ(r.mission->updates[0].probation, 6 * kMinute);
+  EXPECT_GE(reachable_probation_points(r.mission->updates[0]), 5);
+  // Given explicitly, it is kept as it is, and what it allows is reported (the run warns).
+  const MissionResult given = parse_mission(slow + "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n"
+                                                   "probation = \"1m\"\n",
+                                            "m.toml");
+  ASSERT_TRUE(given.mission) << given.error->to_string();
+  EXPECT_EQ(given.mission->updates[0].probation, kMinute);
+  EXPECT_EQ(reachable_probation_points(given.mission->updates[0]), 1);
+}
+
+TEST(MissionFileUpdate, ARenameIsSaidExplicitlyAndOnlyForAReplacement) {
+  const MissionResult r = parse_mission(std::string(kModuleTask) +
+                                            "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n"
+                                            "rename = true\n",
+                                        "m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  EXPECT_TRUE(r.mission->updates[0].rename);
+  const MissionResult bad = parse_mission(std::string(kModuleTask) +
+                                              "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n"
+                                              "rename = \"yes\"\n",
+                                          "m.toml");
+  ASSERT_FALSE(bad.mission);
+  EXPECT_EQ(bad.error->to_string(), "m.toml:15: update[0].rename: expected true or false");
+}
+
 TEST(MissionFileUpdate, TasksCanBeAddedAndRemovedAtMissionTimes) {
   const MissionResult r = parse_mission(std::string(kModuleTask) +
                                             "[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"extra\"\n"
@@ -597,7 +638,7 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
             "m.toml:16: update[1].at: updates must be listed in the order of their times");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nwhen = 3\n"),
             "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, quiesce_timeout, "
-            "probation_points, probation, action, level, priority, tickets, interval, watchdog, model, stack)");
+            "probation_points, probation, action, rename, level, priority, tickets, interval, watchdog, model, stack)");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nprobation_points = 0\n"),
             "m.toml:15: update[0].probation_points: value 0 out of range 1..1000000");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\naction = \"swap\"\n"),

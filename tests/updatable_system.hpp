@@ -39,8 +39,17 @@ class Starts final : public EventSink {
  public:
   void on_event(const KernelEvent& e) noexcept override {
     if (e.kind == EventKind::RunSegment && e.task && e.activation_start) starts[e.task->name].push_back(e.start);
+    if (e.kind == EventKind::Update)
+      updates.push_back({e.task ? e.task->name : "", static_cast<UpdateStep>(e.step), e.text ? e.text : "", e.value});
   }
+  struct UpdateEvent {
+    std::string task;  // the event's track
+    UpdateStep step;
+    std::string text;
+    std::uint64_t severity;
+  };
   std::map<std::string, std::vector<Time>> starts;
+  std::vector<UpdateEvent> updates;
 };
 
 struct UpdatableSystem {

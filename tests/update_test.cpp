@@ -155,6 +155,43 @@ TEST(LiveUpdate, AVersionWithTooFewConsistentPointsInItsProbationIsRolledBack) {
   EXPECT_EQ(s.beacon_word(0), seq + 1 + old_runs) << "v1's last run before the swap, then v1 again from its checkpoint";
   EXPECT_EQ(s.memory.stats().total_bytes(), memory);
   EXPECT_TRUE(s.tables_consistent());
+  // The verdict gives the counts and the cause: a job every second cannot reach 5 points in 2 s.
+  EXPECT_EQ(s.updates->last().probation_required, 5u);
+  EXPECT_LT(s.updates->last().probation_reached, 5u);
+  ASSERT_FALSE(s.events.updates.empty());
+  const auto& verdict = s.events.updates.back();
+  EXPECT_EQ(verdict.step, UpdateStep::RolledBack);
+  EXPECT_EQ(verdict.task, "beacon");
+  EXPECT_EQ(verdict.severity, 2u) << "a rollback is a warning";
+  const std::string counts = std::to_string(s.updates->last().probation_reached) + " of 5 consistent points";
+  EXPECT_NE(verdict.text.find(counts), std::string::npos) << verdict.text;
+  EXPECT_NE(verdict.text.find("probation of 2 s; it runs every 1 s, so 5 points need at least 5 s"), std::string::npos)
+      << verdict.text;
+}
+
+TEST(LiveUpdate, EveryStepOfAnUpdateIsAnEventOnTheUpdatedTasksOwnTrack) {
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond);
+  ASSERT_EQ(s.update("beacon_v2"), UpdateOutcome::Committed);
+  std::vector<UpdateStep> steps;
+  for (const auto& u : s.events.updates) {
+    EXPECT_EQ(u.task, "beacon") << u.text;
+    EXPECT_EQ(u.severity, 1u) << u.text;
+    EXPECT_EQ(u.text.rfind("update beacon v1 -> v2: ", 0), 0u) << u.text;
+    steps.push_back(u.step);
+  }
+  EXPECT_EQ(steps, (std::vector<UpdateStep>{UpdateStep::Staged, UpdateStep::Checkpointed, UpdateStep::Committed}));
+  EXPECT_STREQ(to_string(UpdateStep::Committed), "update: committed");
+  // A version that hangs: staged, checkpointed, then rolled back with the reason.
+  s.events.updates.clear();
+  ASSERT_EQ(s.update("beacon_v3"), UpdateOutcome::WatchdogInProbation);
+  ASSERT_EQ(s.events.updates.size(), 3u);
+  EXPECT_EQ(s.events.updates[2].step, UpdateStep::RolledBack);
+  EXPECT_EQ(s.events.updates[2].task, "beacon");
+  EXPECT_NE(s.events.updates[2].text.find("watchdog stop during probation"), std::string::npos);
 }
 
 TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
@@ -225,9 +262,63 @@ TEST(LiveUpdate, AVersionWithoutARestoreHookTakesOnlyAStateOfItsOwnSchema) {
   EXPECT_EQ(s.updates->last().new_schema, 3u);
   EXPECT_EQ(s.updates->last().old_state_bytes, 8u);
   EXPECT_EQ(s.updates->last().new_state_bytes, 8u);
+  ASSERT_FALSE(s.events.updates.empty());
+  EXPECT_EQ(s.events.updates.back().step, UpdateStep::Aborted) << "nothing was swapped";
+  EXPECT_NE(s.events.updates.back().text.find("the old state (schema 1, 8 B) is not of its schema 3 and size 8 B"),
+            std::string::npos)
+      << s.events.updates.back().text;
   const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
   EXPECT_EQ(e->module.descriptor->version, 1u) << "v1 goes on";
   EXPECT_TRUE(s.tables_consistent());
+}
+
+TEST(LiveUpdate, AVersionNamingAnotherModuleIsRefusedUnlessTheRequestSaysItRenames) {
+  test::RamStore ram;
+  UpdatableSystem s;
+  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
+  const auto tally = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/tally_v2.o");
+  ModuleTaskSpec spec;
+  spec.task.name = "counter";
+  spec.task.model = RunModel::Loop;
+  spec.task.priority = 2;
+  spec.task.watchdog = 5 * kMillisecond;
+  ASSERT_TRUE(s.install_image(v1, spec));
+  s.updates->set_store(&ram.store);
+  s.start_worker();
+  s.kernel->run_until(105 * kMillisecond);
+  const std::size_t memory = s.memory.stats().total_bytes();
+  UpdateRequest r;
+  r.task = "counter";
+  r.image = tally;
+  r.probation_time = kSecond;
+  auto refused = s.updates->request(r, s.scratch_for(tally));
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, UpdateErrc::OtherModule);
+  EXPECT_STREQ(refused.error().module, "tally") << "the refusal names the module the new version declares";
+  EXPECT_FALSE(s.updates->busy());
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory);
+  EXPECT_FALSE(ram.store.committed("counter")) << "nothing reached the store";
+
+  r.rename = true;
+  ASSERT_TRUE(s.updates->request(r, s.scratch_for(tally)));
+  s.kernel->run_until(kSecond);
+  ASSERT_EQ(s.updates->last().outcome, UpdateOutcome::Committed);
+  const auto* e = static_cast<RegisterEntry*>(s.kernel->table().find_by_name("counter")->owner);
+  EXPECT_STREQ(e->module.descriptor->name, "tally");
+  ASSERT_FALSE(s.events.updates.empty());
+  EXPECT_NE(s.events.updates.front().text.find("renaming module counter to tally"), std::string::npos)
+      << s.events.updates.front().text;
+  // The stored checkpoint is the new module's (a boot restores only a module's own), of the writer's schema.
+  auto committed = ram.store.committed("counter");
+  ASSERT_TRUE(committed);
+  EXPECT_EQ(committed.value().name(), std::string_view("tally"));
+  std::vector<std::byte> bytes(4096);
+  auto n = ram.store.last_checkpoint("counter", bytes);
+  ASSERT_TRUE(n);
+  auto cp = CheckpointView::open({bytes.data(), n.value()});
+  ASSERT_TRUE(cp);
+  EXPECT_EQ(cp.value().module, "tally");
+  EXPECT_EQ(cp.value().schema, 1u);
 }
 
 // Power cuts at every flash operation of a live update, of the boot's writes, of

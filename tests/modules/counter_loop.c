@@ -28,4 +28,9 @@ static void run(void* s) {
 #ifndef COUNTER_SCHEMA
 #define COUNTER_SCHEMA 1
 #endif
-DYN_MODULE_SCHEMA(counter, COUNTER_VERSION, run, sizeof(struct state), 0, 0, COUNTER_SCHEMA);
+/* COUNTER_NAME renames the module (the update test's explicit rename). */
+#ifndef COUNTER_NAME
+#define COUNTER_NAME counter
+#endif
+#define COUNTER_DESCRIPTOR(name) DYN_MODULE_SCHEMA(name, COUNTER_VERSION, run, sizeof(struct state), 0, 0, COUNTER_SCHEMA)
+COUNTER_DESCRIPTOR(COUNTER_NAME);

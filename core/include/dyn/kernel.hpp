@@ -37,6 +37,8 @@ enum class EventKind : std::uint8_t {
   Notified,      // task received `value`
   Log,           // task (may be null) logged `text` with severity `value`
   Fault,         // task was stopped for a fault; value = FaultKind, the record is task->fault
+  Update,        // a step of a live update (or removal) of task's module (task null if it is gone):
+                 // value = severity, step = the step's code (UpdateStep), text = the system's message
 };
 
 struct KernelEvent {
@@ -47,7 +49,8 @@ struct KernelEvent {
   std::uint64_t value;
   bool activation_start;  // RunSegment: first segment of a run
   bool activation_end;    // RunSegment: last segment of a run (completed or killed)
-  const char* text = nullptr;  // Log: the message (valid during the callback only)
+  const char* text = nullptr;  // Log, Update: the message (valid during the callback only)
+  std::uint8_t step = 0;       // Update: which step (dyn::UpdateStep in update_manager.hpp)
 };
 
 // Receives what happens, for traces, logs and summaries. Implemented outside
@@ -180,6 +183,9 @@ class Kernel {
   void log(int severity, const char* text) noexcept;
   // The same, always as the system's own message, whichever task runs.
   void log_system(int severity, const char* text) noexcept;
+  // A system message about a step of a live update of `subject`'s module
+  // (EventKind::Update, on the subject's own trace track); `subject` may be null.
+  void log_update(const Task* subject, std::uint8_t step, int severity, const char* text) noexcept;
   // A consistent point (dyn_checkpoint): no external dependency, no
   // transaction in flight. Cheap when no update waits for this task.
   void consistent_point() noexcept;

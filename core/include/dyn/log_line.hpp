@@ -31,7 +31,7 @@ class LogLine {
   const char* c_str() const noexcept { return buf_; }
 
  private:
-  char buf_[200] = {};
+  char buf_[256] = {};  // kPendingEventText: what an event carries of a line
   std::size_t n_ = 0;
 };
 

@@ -36,6 +36,7 @@
 
 #include "dyn/checkpoint.hpp"
 #include "dyn/kernel.hpp"
+#include "dyn/log_line.hpp"
 #include "dyn/module_store.hpp"
 #include "dyn/task_manager.hpp"
 
@@ -48,6 +49,10 @@ struct UpdateRequest {
   std::uint32_t probation_points = 3;     // consistent points the new version must reach...
   Time probation_time = 10 * kSecond;     // ...within this long after the swap
   std::size_t checkpoint_capacity = 0;    // bytes the checkpoint hook may write; 0: old state size + 1 KiB
+  // The new version's descriptor may name another module than the running
+  // one (a rename, said explicitly): otherwise that is refused (OtherModule),
+  // since a checkpoint is bound to the module that wrote it.
+  bool rename = false;
 };
 
 enum class UpdatePhase : std::uint8_t { Idle, Quiescing, Probation, Removing };
@@ -63,7 +68,8 @@ enum class UpdateErrc : std::uint8_t {
   NoMemory,          // detail = bytes for the checkpoint buffer
   Store,             // the persistent store could not record the new version; detail = StoreErrc
   BadProbation,      // probation_points is 0: a version must reach at least one consistent point
-  OtherModule,       // the new version's descriptor names another module than the running one
+  OtherModule,       // the new version's descriptor names another module (`module`) than the running one,
+                     // and the request does not say it renames
 };
 
 struct UpdateError {
@@ -72,6 +78,7 @@ struct UpdateError {
   std::uint64_t detail = 0;
   const char* symbol = nullptr;    // ExportGone: the missing name (valid until the next request)
   const char* importer = nullptr;  // ExportGone / ImporterNotRelinkable: the importing task
+  const char* module = nullptr;    // OtherModule: the module the new version's descriptor names
 };
 
 enum class UpdateOutcome : std::uint8_t {
@@ -96,6 +103,22 @@ enum class UpdateOutcome : std::uint8_t {
 
 const char* to_string(UpdateOutcome o) noexcept;
 
+// The steps an update reports (EventKind::Update: on the task's own trace
+// track, in the log, on the console); the outcome's text says why.
+enum class UpdateStep : std::uint8_t {
+  Staged = 1,        // loaded and linked beside the running version; waiting for a consistent point
+  Checkpointed,      // state checkpointed and restored into the new version; on probation
+  Committed,         // the new version stays; the old one is freed
+  RolledBack,        // the old version runs again (from where it was, or from its checkpoint)
+  Aborted,           // nothing was swapped: the old version never stopped
+  RemovalRequested,  // removal: waiting for a consistent point
+  Removed,
+  Abandoned,         // the system stopped mid-update
+  Note,              // a detail of the step under way (e.g. a hook's oversized checkpoint)
+};
+const char* to_string(UpdateStep s) noexcept;  // "update: staged", "update: committed", ...
+UpdateStep step_of(UpdateOutcome o) noexcept;   // the step an outcome ends with
+
 struct UpdateRecord {
   UpdateOutcome outcome = UpdateOutcome::None;
   std::uint32_t from_version = 0;
@@ -109,6 +132,9 @@ struct UpdateRecord {
   // the checkpoint's payload size, the new version's schema and state size.
   std::uint32_t old_schema = 0, new_schema = 0;
   std::size_t old_state_bytes = 0, new_state_bytes = 0;
+  // Probation: the consistent points the new version reached of those it had to, in how long.
+  std::uint32_t probation_reached = 0, probation_required = 0;
+  Time probation_time = 0;
 };
 
 class UpdateManager final : public UpdateAgent {
@@ -131,6 +157,9 @@ class UpdateManager final : public UpdateAgent {
   UpdatePhase phase() const noexcept { return phase_; }
   bool busy() const noexcept { return phase_ != UpdatePhase::Idle; }
   const UpdateRecord& last() const noexcept { return record_; }
+  // The last outcome in words, with the numbers that explain it (the counts
+  // of a probation that ran out, the schemas and sizes of a state refused).
+  LogLine describe_outcome() const noexcept;
   std::uint64_t completed() const noexcept { return completed_; }
   // The task woken when a request arrives (os.update), or an invalid id.
   void set_worker(TaskId worker, Time poll_period = 10 * kMillisecond) noexcept {
@@ -169,19 +198,23 @@ class UpdateManager final : public UpdateAgent {
   bool relink_importers(LoadedModule& from, LoadedModule& to) noexcept;
   void discard_when_safe() noexcept;
   void store_checkpoint(Task& t) noexcept;
+  void write_sealed_checkpoint() noexcept;  // os.update's part of a periodic checkpoint
   void remove_leftovers(const ::dyn_module& committed) noexcept;
   void journal_end(bool committed) noexcept;
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;
-  void say(const char* what) noexcept;
+  void say(UpdateStep step, const char* what) noexcept;
   void bind(Task& t, RegisterEntry* version) noexcept;
   // Module code run at the swap; take_back() uses it to know what was stopped.
   enum class SwapStep : std::uint8_t { None, Checkpoint, Construct, Restore };
   SwapStep swap_step_ = SwapStep::None;
   UpdateOutcome swap_failed_ = UpdateOutcome::None;  // set by take_back, finished by poll
   std::uint64_t checkpoints_refused_ = 0;
-  Region periodic_;        // a periodic checkpoint's buffer while its hook runs
+  Region periodic_;        // a periodic checkpoint's buffer while its hook runs, then until it is written
   TaskId periodic_task_;
+  bool periodic_sealed_ = false;  // periodic_ holds a sealed checkpoint for the store
+  std::size_t periodic_length_ = 0;
+  char periodic_owner_[kTaskNameMax + 1] = {};
 
   TaskManager& tasks_;
   ModuleStore* store_ = nullptr;
@@ -195,7 +228,8 @@ class UpdateManager final : public UpdateAgent {
   RegisterEntry* old_ = nullptr;
   RegisterEntry* new_ = nullptr;
   RegisterEntry* discard_later_ = nullptr;  // a rolled-back version an importer may still be running
-  char missing_[64] = {};
+  char missing_[64] = {};  // ExportGone's symbol, OtherModule's module name
+  bool rename_ = false;
   char importer_[kTaskNameMax + 1] = {};
   Region checkpoint_;
   Time quiesce_timeout_ = 0;

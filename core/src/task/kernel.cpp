@@ -602,6 +602,16 @@ void Kernel::log_system(int severity, const char* text) noexcept {
   if (on_task_stack_ && current_ && backlog()) drain_from_task();
 }
 
+void Kernel::log_update(const Task* subject, std::uint8_t step, int severity, const char* text) noexcept {
+  if (!sink_) return;
+  const Time n = now();
+  KernelEvent e{EventKind::Update, subject, n, n, static_cast<std::uint64_t>(severity < 0 ? 0 : severity), false, false};
+  e.text = text;
+  e.step = step;
+  emit(e);
+  if (on_task_stack_ && current_ && backlog()) drain_from_task();
+}
+
 // --- system-facing API --------------------------------------------------------
 
 void Kernel::notify_locked(Task& t, Notification value) noexcept {

@@ -40,13 +40,49 @@ const char* to_string(UpdateOutcome o) noexcept {
   return "?";
 }
 
+const char* to_string(UpdateStep s) noexcept {
+  switch (s) {
+    case UpdateStep::Staged: return "update: staged";
+    case UpdateStep::Checkpointed: return "update: checkpointed";
+    case UpdateStep::Committed: return "update: committed";
+    case UpdateStep::RolledBack: return "update: rolled back";
+    case UpdateStep::Aborted: return "update: aborted";
+    case UpdateStep::RemovalRequested: return "update: removal requested";
+    case UpdateStep::Removed: return "update: removed";
+    case UpdateStep::Abandoned: return "update: abandoned";
+    case UpdateStep::Note: return "update: note";
+  }
+  return "update: ?";
+}
+
+UpdateStep step_of(UpdateOutcome o) noexcept {
+  switch (o) {
+    case UpdateOutcome::Committed: return UpdateStep::Committed;
+    case UpdateOutcome::ConstructorStopped:
+    case UpdateOutcome::RestoreStopped:
+    case UpdateOutcome::FaultInProbation:
+    case UpdateOutcome::RestoreRefused:
+    case UpdateOutcome::WatchdogInProbation:
+    case UpdateOutcome::ProbationTimeout: return UpdateStep::RolledBack;
+    case UpdateOutcome::Removed: return UpdateStep::Removed;
+    case UpdateOutcome::Abandoned: return UpdateStep::Abandoned;
+    case UpdateOutcome::None:
+    case UpdateOutcome::QuiesceTimeout:
+    case UpdateOutcome::CheckpointFailed:
+    case UpdateOutcome::TaskGone:
+    case UpdateOutcome::TablesRefused:
+    case UpdateOutcome::StateIncompatible: return UpdateStep::Aborted;
+  }
+  return UpdateStep::Aborted;
+}
+
 UpdateManager::UpdateManager(TaskManager& tasks) noexcept : tasks_(tasks) {
   tasks_.kernel().set_update_agent(this);
 }
 
 UpdateManager::~UpdateManager() {
   abandon();
-  if (periodic_) tasks_.task_register().memory().release(periodic_);  // the system stopped inside a hook
+  if (periodic_) tasks_.task_register().memory().release(periodic_);  // stopped inside a hook, or sealed and never written
 }
 
 void UpdateManager::abandon() noexcept {
@@ -67,6 +103,7 @@ void UpdateManager::worker_entry(void* manager) noexcept {
   Kernel& k = m.tasks_.kernel();
   Time next_checkpoint = m.checkpoint_period_ ? k.now() + m.checkpoint_period_ : kNever;
   for (;;) {
+    m.write_sealed_checkpoint();
     if (next_checkpoint != kNever && k.now() >= next_checkpoint) {
       m.request_checkpoints();
       next_checkpoint = k.now() + m.checkpoint_period_;
@@ -93,9 +130,10 @@ void UpdateManager::request_checkpoints() noexcept {
 }
 
 // In the task's context at its consistent point: its hook writes the state,
-// the object goes to the store. Best effort: a failure leaves the previous
-// checkpoint in place.
+// the sealed object goes to the store from the os.update task. Best effort: a
+// failure leaves the previous checkpoint in place.
 void UpdateManager::store_checkpoint(Task& t) noexcept {
+  if (periodic_sealed_) return;  // the previous one is still being written: asked again at the next point
   t.checkpoint_requested = false;
   auto* e = static_cast<RegisterEntry*>(t.owner);
   if (!store_ || !e || !e->has_module || !e->module.descriptor) return;
@@ -119,11 +157,24 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     length = d.state_size;
   }
   if (length >= 0 && static_cast<std::size_t>(length) <= capacity) {
-    port::kernel_enter();  // sealing and the store's I/O are kernel work: no tick stops them half-way
+    port::kernel_enter();  // kernel work: no tick stops it half-way
     auto sealed = seal_checkpoint({buffer.host, buffer.size}, d.name, d.version, d.state_schema,
                                   static_cast<std::size_t>(length));
-    if (sealed && store_->put_checkpoint(t.name, {buffer.host, sealed.value()})) ++checkpoints_stored_;
     port::kernel_exit();
+    if (sealed) {
+      // The store's I/O (a write may collect a block: a mount, scans, copies)
+      // is the os.update task's work, on its own stack: a module task's
+      // stack is sized for the module, not for the store.
+      periodic_length_ = sealed.value();
+      std::memcpy(periodic_owner_, t.name, sizeof periodic_owner_);
+      periodic_sealed_ = true;
+      if (worker_.valid()) {
+        (void)tasks_.kernel().notify(worker_, Notification{1});
+      } else {
+        write_sealed_checkpoint();  // no worker (a test harness): the caller's context does it
+      }
+      return;
+    }
   } else {
     ++checkpoints_refused_;
     LogLine line;
@@ -141,13 +192,69 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   periodic_ = Region{};
 }
 
-void UpdateManager::say(const char* what) noexcept {
+void UpdateManager::write_sealed_checkpoint() noexcept {
+  if (!periodic_sealed_) return;
+  port::kernel_enter();  // the store's I/O is kernel work: no tick stops it half-way
+  if (store_ && store_->put_checkpoint(periodic_owner_, {periodic_.host, periodic_length_})) ++checkpoints_stored_;
+  port::kernel_exit();
+  tasks_.task_register().memory().release(periodic_);
+  periodic_ = Region{};
+  periodic_sealed_ = false;
+}
+
+namespace {
+
+// "250 ms", "90 s": the durations a probation verdict is explained with.
+void append_duration(LogLine& line, Time t) {
+  if (t >= kSecond && t % kSecond == 0)
+    line << static_cast<std::uint32_t>(t / kSecond) << " s";
+  else
+    line << static_cast<std::uint32_t>(t / kMillisecond) << " ms";
+}
+
+}  // namespace
+
+LogLine UpdateManager::describe_outcome() const noexcept {
+  LogLine line;
+  const UpdateRecord& r = record_;
+  switch (r.outcome) {
+    case UpdateOutcome::ProbationTimeout: {
+      line << "rolled back: " << r.probation_reached << " of " << r.probation_required
+           << " consistent points during its probation of ";
+      append_duration(line, r.probation_time);
+      // A job reaches one consistent point per run: the usual cause is a
+      // probation shorter than probation_points runs.
+      const Task* t = tasks_.kernel().table().find(task_);
+      if (t && t->model == RunModel::Job && t->interval > 0 &&
+          static_cast<Time>(r.probation_required) * t->interval > r.probation_time) {
+        line << "; it runs every ";
+        append_duration(line, t->interval);
+        line << ", so " << r.probation_required << " points need at least ";
+        append_duration(line, static_cast<Time>(r.probation_required) * t->interval);
+        line << " (give a longer probation or fewer probation_points)";
+      }
+      break;
+    }
+    case UpdateOutcome::StateIncompatible:
+      line << "not swapped: the new version has no restore hook, and the old state (schema " << r.old_schema << ", "
+           << static_cast<std::uint32_t>(r.old_state_bytes) << " B) is not of its schema " << r.new_schema << " and size "
+           << static_cast<std::uint32_t>(r.new_state_bytes)
+           << " B (give it a restore hook, or keep the layout and declare the old schema with DYN_MODULE_SCHEMA)";
+      break;
+    default: line << to_string(r.outcome); break;
+  }
+  return line;
+}
+
+void UpdateManager::say(UpdateStep step, const char* what) noexcept {
   LogLine line;
   if (phase_ == UpdatePhase::Removing || record_.outcome == UpdateOutcome::Removed)
     line << "remove " << task_name_ << " v" << record_.from_version << ": " << what;
   else
     line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": " << what;
-  tasks_.kernel().log_system(1, line.c_str());
+  const bool went_wrong = step == UpdateStep::RolledBack || step == UpdateStep::Aborted || step == UpdateStep::Abandoned;
+  const Task* subject = tasks_.kernel().table().find(task_);
+  tasks_.kernel().log_update(subject, static_cast<std::uint8_t>(step), went_wrong ? 2 : 1, line.c_str());
 }
 
 Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderScratch scratch) noexcept {
@@ -168,10 +275,19 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   if (!staged) return Unexpected{UpdateError{UpdateErrc::Stage, staged.error()}};
   RegisterEntry* fresh = staged.value();
   // A new version of the same module: its checkpoint is bound to the module
-  // name, so "sunsensor" cannot silently take over "sun_sensor"'s state.
-  if (std::strcmp(fresh->module.descriptor->name, old->module.descriptor->name) != 0) {
+  // name, so "sunsensor" cannot silently take over "sun_sensor"'s state;
+  // only a request that says it renames may.
+  const bool renames = std::strcmp(fresh->module.descriptor->name, old->module.descriptor->name) != 0;
+  if (renames && !r.rename) {
+    std::size_t len = 0;
+    const char* other = fresh->module.descriptor->name;
+    while (other[len] && len + 1 < sizeof missing_) ++len;
+    std::memcpy(missing_, other, len);
+    missing_[len] = '\0';
     tasks_.discard(*fresh);
-    return Unexpected{UpdateError{UpdateErrc::OtherModule}};
+    UpdateError refused{UpdateErrc::OtherModule};
+    refused.module = missing_;
+    return Unexpected{refused};
   }
   // Every importer must be relinkable to the new version: a job (it has
   // points between runs where no frame of the old code can be on its stack),
@@ -236,7 +352,10 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   quiesce_timeout_ = r.quiesce_timeout;
   probation_time_ = r.probation_time;
   probation_points_ = r.probation_points;
+  rename_ = renames;
   record_ = UpdateRecord{};
+  record_.probation_required = r.probation_points;
+  record_.probation_time = r.probation_time;
   record_.from_version = od.version;
   record_.to_version = fresh->module.descriptor->version;
   record_.requested_at = k.now();
@@ -244,7 +363,14 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   port::kernel_enter();
   t->update_pending = true;  // the task's next consistent point does the rest
   port::kernel_exit();
-  say("staged beside the running version; waiting for a consistent point");
+  if (renames) {
+    LogLine line;
+    line << "staged beside the running version, renaming module " << od.name << " to "
+         << fresh->module.descriptor->name << "; waiting for a consistent point";
+    say(UpdateStep::Staged, line.c_str());
+  } else {
+    say(UpdateStep::Staged, "staged beside the running version; waiting for a consistent point");
+  }
   if (worker_.valid()) (void)k.notify(worker_, Notification{1});
   return {};
 }
@@ -300,7 +426,7 @@ Result<void, UpdateError> UpdateManager::request_removal(const char* task, Time 
   port::kernel_enter();
   t->update_pending = true;
   port::kernel_exit();
-  say("removal requested; waiting for a consistent point");
+  say(UpdateStep::RemovalRequested, "removal requested; waiting for a consistent point");
   if (worker_.valid()) (void)k.notify(worker_, Notification{1});
   return {};
 }
@@ -354,7 +480,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
       line << "the old version's checkpoint hook returned "
            << static_cast<std::uint32_t>(length > 0xFFFFFFFF ? 0xFFFFFFFF : length) << " bytes, more than its capacity of "
            << static_cast<std::uint32_t>(capacity);
-      say(line.c_str());
+      say(UpdateStep::Note, line.c_str());
     }
     k.end_module_code();
     finish(UpdateOutcome::CheckpointFailed);
@@ -419,7 +545,10 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   phase_ = UpdatePhase::Probation;
   swap_step_ = SwapStep::None;
   port::kernel_exit();
-  say("state checkpointed and restored into the new version; on probation");
+  LogLine line;
+  line << "state checkpointed and restored into the new version; on probation: " << probation_points_
+       << " consistent points within " << static_cast<std::uint32_t>(probation_time_ / kMillisecond) << " ms";
+  say(UpdateStep::Checkpointed, line.c_str());
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
 }
@@ -435,7 +564,7 @@ void UpdateManager::bind(Task& t, RegisterEntry* version) noexcept {
 // update ran in it. It is bound to the old version at once (its context was
 // reset, so no frame of the new code survives); poll() finishes the update.
 bool UpdateManager::take_back(Task& t) noexcept {
-  if (periodic_ && t.id == periodic_task_) {  // stopped inside a periodic checkpoint hook
+  if (periodic_ && !periodic_sealed_ && t.id == periodic_task_) {  // stopped inside a periodic checkpoint hook
     tasks_.task_register().memory().release(periodic_);
     periodic_ = Region{};
   }
@@ -494,13 +623,15 @@ void UpdateManager::poll() noexcept {
   } else if (phase_ == UpdatePhase::Probation) {
     if (!t) {
       finish(UpdateOutcome::TaskGone);
-    } else if (t->stats.faults > baseline_faults_ ||
-               (t->state == TaskState::Dead && t->exit_reason == ExitReason::Fault)) {
+      return;
+    }
+    record_.probation_reached = static_cast<std::uint32_t>(t->stats.checkpoints - baseline_points_);
+    if (t->stats.faults > baseline_faults_ || (t->state == TaskState::Dead && t->exit_reason == ExitReason::Fault)) {
       roll_back(UpdateOutcome::FaultInProbation);
     } else if (t->stats.watchdog_kills > baseline_kills_ ||
                (t->state == TaskState::Dead && t->exit_reason != ExitReason::Completed)) {
       roll_back(UpdateOutcome::WatchdogInProbation);
-    } else if (t->stats.checkpoints - baseline_points_ >= probation_points_) {
+    } else if (record_.probation_reached >= probation_points_) {
       commit();
     } else if (now - record_.finished_at > probation_time_) {
       roll_back(UpdateOutcome::ProbationTimeout);
@@ -515,7 +646,13 @@ void UpdateManager::journal_end(bool committed) noexcept {
   const bool same = od.version == nd.version && std::strcmp(od.name, nd.name) == 0;
   if (committed) {
     // The checkpoint the new version was restored from, then the commit,
-    // then the old image (no longer anyone's).
+    // then the old image (no longer anyone's). A rename binds it to the new
+    // module's name (a boot restores only a module's own checkpoints); its
+    // schema stays the writer's, so the new version's hook restores it at
+    // boot as it did live.
+    if (rename_ && record_.checkpoint_bytes >= kCheckpointHeaderSize)
+      (void)seal_checkpoint({checkpoint_.host, checkpoint_.size}, nd.name, od.version, record_.old_schema,
+                            record_.checkpoint_bytes - kCheckpointHeaderSize);
     (void)store_->put_checkpoint(task_name_, {checkpoint_.host, record_.checkpoint_bytes});
     (void)store_->commit(task_name_);
     if (!same) (void)store_->remove_image(od.name, od.version);
@@ -598,7 +735,7 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   checkpoint_ = Region{};
   phase_ = UpdatePhase::Idle;
   ++completed_;
-  say(outcome == UpdateOutcome::Committed ? "committed; the old version is freed" : to_string(outcome));
+  say(step_of(outcome), outcome == UpdateOutcome::Committed ? "committed; the old version is freed" : describe_outcome().c_str());
 }
 
 }  // namespace dyn
