@@ -102,7 +102,7 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
   }
   // Records "source N = name" name the sources; entries come in flush order, show them in log order.
   for (const LogEntry& e : entries) {
-    const std::string text(reinterpret_cast<const char*>(e.data), e.length);
+    const std::string text(reinterpret_cast<const char*>(e.data), e.length());
     if (e.source != kSystemLogSource || text.rfind(kSourceNamePrefix, 0) != 0) continue;
     std::uint16_t source = 0;
     std::string name;
@@ -122,7 +122,7 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
     const auto name = names.count(e.source) ? names[e.source] : "source " + std::to_string(e.source);
     if (!task.empty() && name != task) continue;
     o += "[" + log_clock(e.timestamp) + "] " + severity_name(static_cast<Severity>(e.severity)) + " " + name + ": " +
-         printable(reinterpret_cast<const char*>(e.data), e.length) + "\n";
+         printable(reinterpret_cast<const char*>(e.data), e.length()) + "\n";
     ++shown;
   }
   o += std::to_string(shown) + " of " + std::to_string(entries.size()) + " entries shown\n";

@@ -47,8 +47,8 @@ std::vector<std::byte> frames_from(const std::uint8_t* data, std::size_t size) {
     e.sequence = (kind & 8) ? static_cast<std::uint32_t>(timestamp) : sequence++;
     e.source = (kind & 4) ? dyn::cli::kSystemLogSource : source;
     e.severity = static_cast<dyn::Severity>(severity % dyn::kSeverityCount);
-    e.length = static_cast<std::uint8_t>(text.size() < dyn::kLogDataSize ? text.size() : dyn::kLogDataSize);
-    std::memcpy(e.data, text.data(), e.length);
+    e.size_and_part = static_cast<std::uint8_t>(text.size() < dyn::kLogDataSize ? text.size() : dyn::kLogDataSize);
+    std::memcpy(e.data, text.data(), e.length());
     std::array<std::byte, dyn::kLogFrameMaxSize> frame{};
     const std::size_t n = dyn::encode_log_frame(e, frame);
     out.insert(out.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(n));

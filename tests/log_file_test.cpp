@@ -22,8 +22,8 @@ LogEntry entry(std::uint32_t sequence, std::uint16_t source, Time timestamp, con
   e.sequence = sequence;
   e.source = source;
   e.severity = Severity::Info;
-  e.length = static_cast<std::uint8_t>(text.size() < kLogDataSize ? text.size() : kLogDataSize);
-  std::memcpy(e.data, text.data(), e.length);
+  e.size_and_part = static_cast<std::uint8_t>(text.size() < kLogDataSize ? text.size() : kLogDataSize);
+  std::memcpy(e.data, text.data(), e.length());
   return e;
 }
 
