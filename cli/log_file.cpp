@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <string>
 #include <map>
+#include <utility>
 #include <vector>
 
 #include "duration.hpp"
@@ -100,34 +101,84 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
     if (e.error().code == LogReadErrc::EndOfLog) break;
     damage += "  damaged frame at offset " + std::to_string(e.error().offset) + ": " + describe(e.error().code) + "\n";
   }
-  // Records "source N = name" name the sources; entries come in flush order, show them in log order.
-  for (const LogEntry& e : entries) {
-    const std::string text(reinterpret_cast<const char*>(e.data), e.length);
-    if (e.source != kSystemLogSource || text.rfind(kSourceNamePrefix, 0) != 0) continue;
-    std::uint16_t source = 0;
-    std::string name;
-    if (parse_source_record(text, &source, &name)) {
-      names[source] = printable(name.data(), name.size());
-    } else {
-      damage += "  bad source record (entry " + std::to_string(e.sequence) + "): \"" +
-                printable(text.data(), text.size()) + "\" (expected \"source N = name\", N 0..65534)\n";
-    }
-  }
+  // Entries come in flush order (by severity); messages are shown in log order.
   std::stable_sort(entries.begin(), entries.end(),
                    [](const LogEntry& a, const LogEntry& b) { return a.sequence < b.sequence; });
+  const std::vector<LogMessage> messages = join_log_parts(entries);
+  // Records "source N = name" name the sources; only a message read whole is trusted as one.
+  for (const LogMessage& m : messages) {
+    if (m.source != kSystemLogSource || m.start_lost || m.text.rfind(kSourceNamePrefix, 0) != 0) continue;
+    std::uint16_t source = 0;
+    std::string name;
+    if (m.end == LogMessage::End::Whole && parse_source_record(m.text, &source, &name)) {
+      names[source] = printable(name.data(), name.size());
+    } else {
+      damage += "  bad source record (entry " + std::to_string(m.sequence) + "): \"" +
+                printable(m.text.data(), m.text.size()) + "\" (expected \"source N = name\", N 0..65534)\n";
+    }
+  }
   std::string o;
   std::size_t shown = 0;
-  for (const LogEntry& e : entries) {
-    if (static_cast<std::uint8_t>(e.severity) < static_cast<std::uint8_t>(min_severity)) continue;
-    const auto name = names.count(e.source) ? names[e.source] : "source " + std::to_string(e.source);
+  for (const LogMessage& m : messages) {
+    if (static_cast<std::uint8_t>(m.severity) < static_cast<std::uint8_t>(min_severity)) continue;
+    const auto name = names.count(m.source) ? names[m.source] : "source " + std::to_string(m.source);
     if (!task.empty() && name != task) continue;
-    o += "[" + log_clock(e.timestamp) + "] " + severity_name(static_cast<Severity>(e.severity)) + " " + name + ": " +
-         printable(reinterpret_cast<const char*>(e.data), e.length) + "\n";
+    o += "[" + log_clock(m.timestamp) + "] " + severity_name(m.severity) + " " + name + ": ";
+    if (m.start_lost) o += kStartLostMarker;
+    o += printable(m.text.data(), m.text.size());
+    if (m.end == LogMessage::End::Lost) o += kEndLostMarker;
+    if (m.end == LogMessage::End::Cut) o += kCutMarker;
+    o += "\n";
     ++shown;
   }
-  o += std::to_string(shown) + " of " + std::to_string(entries.size()) + " entries shown\n";
+  o += std::to_string(shown) + " of " + std::to_string(messages.size()) + " messages shown (" +
+       std::to_string(entries.size()) + " entries)\n";
   if (!damage.empty()) o += "damage in the file (skipped):\n" + damage;
   return o;
+}
+
+std::vector<LogMessage> join_log_parts(std::span<const LogEntry> entries) {
+  std::vector<LogMessage> messages;
+  // Per (source, severity): the message whose last part says another follows.
+  std::map<std::uint32_t, std::size_t> open;
+  for (const LogEntry& e : entries) {
+    const std::uint32_t key = std::uint32_t{e.source} << 8 | static_cast<std::uint8_t>(e.severity);
+    const auto it = open.find(key);
+    const char* data = reinterpret_cast<const char*>(e.data);
+    // Joined only to the part just before it in acceptance order; never past
+    // the logger's own part limit, so a crafted chain cannot grow a line
+    // without bound (it is shown in lines of at most kLogMaxParts parts).
+    if (e.continues() && it != open.end()) {
+      LogMessage& m = messages[it->second];
+      if (m.last_sequence + 1 == e.sequence && m.parts < kLogMaxParts) {
+        m.text.append(data, e.length());
+        m.last_sequence = e.sequence;
+        ++m.parts;
+        m.end = e.cut() ? LogMessage::End::Cut : e.follows() ? LogMessage::End::Lost : LogMessage::End::Whole;
+        if (m.end != LogMessage::End::Lost) open.erase(it);
+        continue;
+      }
+    }
+    // A new message: its predecessor of this source and severity, if still
+    // open, keeps End::Lost.
+    LogMessage m;
+    m.source = e.source;
+    m.severity = e.severity;
+    m.timestamp = e.timestamp;
+    m.sequence = e.sequence;
+    m.last_sequence = e.sequence;
+    m.parts = 1;
+    m.start_lost = e.continues();
+    m.text.assign(data, e.length());
+    m.end = e.cut() ? LogMessage::End::Cut : e.follows() ? LogMessage::End::Lost : LogMessage::End::Whole;
+    if (m.end == LogMessage::End::Lost) {
+      open[key] = messages.size();
+    } else if (it != open.end()) {
+      open.erase(it);
+    }
+    messages.push_back(std::move(m));
+  }
+  return messages;
 }
 
 }  // namespace dyn::cli

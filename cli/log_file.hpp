@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <vector>
 
 #include "dyn/logger.hpp"
 
@@ -27,7 +28,39 @@ inline constexpr std::uint16_t kSystemLogSource = 0xFFFF;
 // Prefix of the records that name a source, so a log file describes itself.
 inline constexpr const char* kSourceNamePrefix = "source ";
 
-// `dynsched log FILE`: prints a persisted log, oldest first. Filters: at
+// One message as the printer shows it: the parts of a long message joined
+// back together. Parts join when they have the same source and severity and
+// consecutive sequence numbers, the later one says it continues and the
+// earlier one that another follows; file adjacency plays no part (a file is
+// ordered by severity within a flush, and a flush budget can split a
+// message). What cannot be joined is shown with a marker, never glued on.
+struct LogMessage {
+  enum class End : std::uint8_t {
+    Whole,  // the last part says nothing follows
+    Lost,   // the last part says more follows, and no part in the file continues it
+    Cut,    // the logger cut the message at kLogMessageMax bytes
+  };
+  std::uint16_t source = 0;
+  Severity severity = Severity::Debug;
+  Time timestamp = 0;             // of its first surviving part
+  std::uint32_t sequence = 0;     // of its first surviving part
+  std::uint32_t last_sequence = 0;
+  std::size_t parts = 0;          // 1..kLogMaxParts
+  bool start_lost = false;        // the first surviving part is a continuation (earlier parts reused or damaged)
+  End end = End::Whole;
+  std::string text;               // the parts' bytes, raw (escape before printing)
+};
+// Joins entries sorted by sequence into messages, in the order of their first part.
+std::vector<LogMessage> join_log_parts(std::span<const LogEntry> entries);
+
+// Markers around a message that is not whole (ASCII: printed as they are).
+inline constexpr const char* kStartLostMarker = "(start lost) ";
+inline constexpr const char* kEndLostMarker = " (end lost)";
+inline constexpr const char* kCutMarker = " (cut: longer than 383 bytes)";
+static_assert(kLogMessageMax == 383, "kCutMarker names the limit");
+
+// `dynsched log FILE`: prints a persisted log, oldest first, long messages
+// joined. Filters: at
 // least `min_severity`, and only `task` (a name) when not empty. Returns the
 // exit code (1 when the file cannot be read; damaged frames are reported and
 // skipped).

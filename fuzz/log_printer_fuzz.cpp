@@ -18,7 +18,9 @@
 namespace {
 
 // Input, repeated: kind u8 | source u16 | severity u8 | timestamp i64 | length u8 | bytes.
-// kind & 3 == 3: `length` raw bytes, not a frame; kind & 4: a "source N = " prefix is prepended.
+// kind & 3 == 3: `length` raw bytes, not a frame; kind & 4: a "source N = " prefix is prepended;
+// kind bits 4, 5: the part flags (continues, follows), so long messages are joined, split and orphaned;
+// kind & 0x40: the same sequence as the frame before (duplicates).
 std::vector<std::byte> frames_from(const std::uint8_t* data, std::size_t size) {
   std::vector<std::byte> out;
   std::size_t at = 0;
@@ -44,14 +46,16 @@ std::vector<std::byte> frames_from(const std::uint8_t* data, std::size_t size) {
     at += length;
     dyn::LogEntry e{};
     e.timestamp = timestamp;
-    e.sequence = (kind & 8) ? static_cast<std::uint32_t>(timestamp) : sequence++;
+    e.sequence = (kind & 8) ? static_cast<std::uint32_t>(timestamp) : (kind & 0x40) && sequence > 0 ? sequence - 1 : sequence++;
     e.source = (kind & 4) ? dyn::cli::kSystemLogSource : source;
     e.severity = static_cast<dyn::Severity>(severity % dyn::kSeverityCount);
-    e.length = static_cast<std::uint8_t>(text.size() < dyn::kLogDataSize ? text.size() : dyn::kLogDataSize);
-    std::memcpy(e.data, text.data(), e.length);
+    const std::size_t n = text.size() < dyn::kLogDataSize ? text.size() : dyn::kLogDataSize;
+    const std::uint8_t flags = static_cast<std::uint8_t>((kind & 0x30) << 2);  // bits 4, 5 -> 6, 7
+    e.size_and_part = static_cast<std::uint8_t>(n | flags);
+    std::memcpy(e.data, text.data(), n);
     std::array<std::byte, dyn::kLogFrameMaxSize> frame{};
-    const std::size_t n = dyn::encode_log_frame(e, frame);
-    out.insert(out.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(n));
+    const std::size_t framed = dyn::encode_log_frame(e, frame);
+    out.insert(out.end(), frame.begin(), frame.begin() + static_cast<std::ptrdiff_t>(framed));
   }
   return out;
 }

@@ -59,7 +59,7 @@ struct Fixture {
   }
 };
 
-std::string text(const LogEntry& e) { return std::string(reinterpret_cast<const char*>(e.data), e.length); }
+std::string text(const LogEntry& e) { return std::string(reinterpret_cast<const char*>(e.data), e.length()); }
 
 std::vector<LogEntry> read_all(std::span<const std::byte> bytes) {
   std::vector<LogEntry> out;
@@ -84,7 +84,7 @@ LogEntry sample_entry() {
   e.sequence = 0xA1B2C3D4;
   e.source = 0x1234;
   e.severity = Severity::Warning;
-  e.length = 3;
+  e.size_and_part = 3;
   e.data[0] = std::byte{'a'};
   e.data[1] = std::byte{'b'};
   e.data[2] = std::byte{'c'};
@@ -144,19 +144,160 @@ TEST(Logger, FullRingReusesOldestAndCountsIt) {  // LOG-2
   EXPECT_EQ(q.at(2).sequence, 6u);
 }
 
-TEST(Logger, LongDataIsTruncatedAndCounted) {
-  Fixture<2> f;
+// ---- long messages as parts (LOG-8) -------------------------------------------
+
+std::string pattern(std::size_t n) {
+  std::string s;
+  for (std::size_t i = 0; i < n; ++i) s += static_cast<char>('a' + i % 26);
+  return s;
+}
+
+TEST(Logger, LongMessageBecomesConsecutivePartsOfOneRing) {  // LOG-1, LOG-8
+  Fixture<8> f;
   Logger log(f.queues(), &f.sink, f.policy);
-  std::array<std::byte, dyn::kLogDataSize + 10> big{};
-  big.fill(std::byte{0x5A});
-  EXPECT_TRUE(log.log(1, Severity::Info, 0, big));
-  EXPECT_EQ(log.queue(Severity::Info).at(0).length, dyn::kLogDataSize);
-  EXPECT_EQ(log.truncated(), 1u);
-  const std::string s(dyn::kLogDataSize + 1, 'x');
-  EXPECT_TRUE(log.log(1, Severity::Info, 0, s.c_str()));
-  EXPECT_EQ(log.truncated(), 2u);
+  (void)log.log(9, Severity::Debug, 1, "before");  // another ring: does not come between the parts
+  const std::string msg = pattern(100);
+  EXPECT_TRUE(log.log(7, Severity::Warning, 555, msg.c_str()));
+  const auto& q = log.queue(Severity::Warning);
+  ASSERT_EQ(q.size(), 3u);
+  EXPECT_EQ(text(q.at(0)) + text(q.at(1)) + text(q.at(2)), msg);
+  EXPECT_EQ(q.at(0).length(), dyn::kLogDataSize);
+  EXPECT_EQ(q.at(1).length(), dyn::kLogDataSize);
+  EXPECT_EQ(q.at(2).length(), 4u);
+  EXPECT_FALSE(q.at(0).continues());
+  EXPECT_TRUE(q.at(0).follows());
+  EXPECT_TRUE(q.at(1).continues());
+  EXPECT_TRUE(q.at(1).follows());
+  EXPECT_TRUE(q.at(2).continues());
+  EXPECT_FALSE(q.at(2).follows());
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(q.at(i).sequence, 1 + i);
+    EXPECT_EQ(q.at(i).timestamp, 555);
+    EXPECT_EQ(q.at(i).source, 7u);
+    EXPECT_EQ(q.at(i).severity, Severity::Warning);
+    EXPECT_FALSE(q.at(i).cut());
+  }
+  EXPECT_EQ(q.at(2).data[4], std::byte{0});  // bytes past length are zero in the last part too
+  EXPECT_EQ(log.truncated(), 0u);
+  EXPECT_EQ(log.accepted(Severity::Warning), 3u);  // entries, not messages
+}
+
+TEST(Logger, OneBlobIsOneEntryAndOneByteMoreIsTwo) {  // LOG-1, LOG-8
+  Fixture<4> f;
+  Logger log(f.queues(), &f.sink, f.policy);
   EXPECT_TRUE(log.log(1, Severity::Info, 0, std::string(dyn::kLogDataSize, 'y').c_str()));
-  EXPECT_EQ(log.truncated(), 2u);  // exactly the limit is not truncated
+  ASSERT_EQ(log.queue(Severity::Info).size(), 1u);
+  EXPECT_EQ(log.queue(Severity::Info).at(0).size_and_part, dyn::kLogDataSize);  // no part flags
+  EXPECT_TRUE(log.log(1, Severity::Info, 0, std::string(dyn::kLogDataSize + 1, 'z').c_str()));
+  ASSERT_EQ(log.queue(Severity::Info).size(), 3u);
+  EXPECT_EQ(log.queue(Severity::Info).at(2).length(), 1u);
+  EXPECT_TRUE(log.queue(Severity::Info).at(2).continues());
+  EXPECT_TRUE(log.log(1, Severity::Info, 0, ""));  // an empty message is one empty entry
+  EXPECT_EQ(log.queue(Severity::Info).at(3).size_and_part, 0u);
+  EXPECT_EQ(log.truncated(), 0u);
+}
+
+TEST(Logger, MessageOverTheCapIsCutVisiblyAndCounted) {  // LOG-8
+  Fixture<16> f;
+  Logger log(f.queues(), &f.sink, f.policy);
+  // Exactly the limit: whole, 8 parts, the last one byte short and final.
+  const std::string limit = pattern(dyn::kLogMessageMax);
+  EXPECT_TRUE(log.log(1, Severity::Info, 0, limit.c_str()));
+  const auto& q = log.queue(Severity::Info);
+  ASSERT_EQ(q.size(), dyn::kLogMaxParts);
+  EXPECT_FALSE(q.at(dyn::kLogMaxParts - 1).follows());
+  EXPECT_EQ(log.truncated(), 0u);
+  // Longer (span form, 10 000 bytes): cut at the limit, marked in its last part.
+  const std::string big = pattern(10000);
+  EXPECT_TRUE(log.log(2, Severity::Error, 0, std::as_bytes(std::span(big.data(), big.size()))));
+  const auto& e = log.queue(Severity::Error);
+  ASSERT_EQ(e.size(), dyn::kLogMaxParts);
+  std::string kept;
+  for (std::size_t i = 0; i < e.size(); ++i) kept += text(e.at(i));
+  EXPECT_EQ(kept, big.substr(0, dyn::kLogMessageMax));
+  const LogEntry& last = e.at(dyn::kLogMaxParts - 1);
+  EXPECT_TRUE(last.follows());
+  EXPECT_TRUE(last.cut());
+  for (std::size_t i = 0; i + 1 < e.size(); ++i) EXPECT_FALSE(e.at(i).cut()) << i;
+  EXPECT_EQ(log.truncated(), 1u);
+  // Text form: one byte over the limit is cut too.
+  EXPECT_TRUE(log.log(3, Severity::Warning, 0, pattern(dyn::kLogMessageMax + 1).c_str()));
+  EXPECT_TRUE(log.queue(Severity::Warning).at(dyn::kLogMaxParts - 1).cut());
+  EXPECT_EQ(log.truncated(), 2u);
+}
+
+TEST(Logger, RingReuseTakesTheOldestPartsOfAMessageFirst) {  // LOG-2, LOG-8
+  Fixture<4> f;
+  Logger log(f.queues(), &f.sink, f.policy);
+  const std::string msg = pattern(130);  // 3 parts
+  (void)log.log(1, Severity::Info, 0, msg.c_str());
+  (void)log.log(1, Severity::Info, 1, "x");
+  (void)log.log(1, Severity::Info, 2, "y");
+  const auto& q = log.queue(Severity::Info);
+  ASSERT_EQ(q.size(), 4u);
+  EXPECT_EQ(log.overwritten(Severity::Info), 1u);
+  EXPECT_TRUE(q.at(0).continues());  // the first part went; what is left still says it is a continuation
+  EXPECT_EQ(text(q.at(0)) + text(q.at(1)), msg.substr(dyn::kLogDataSize));
+  // A message longer than the ring keeps only its newest parts.
+  Fixture<2> g;
+  Logger small(g.queues(), &g.sink, g.policy);
+  (void)small.log(1, Severity::Info, 0, pattern(200).c_str());  // 5 parts into 2 slots
+  EXPECT_EQ(small.overwritten(Severity::Info), 3u);
+  EXPECT_TRUE(small.queue(Severity::Info).at(0).continues());
+  EXPECT_EQ(text(small.queue(Severity::Info).at(1)), pattern(200).substr(4 * dyn::kLogDataSize));
+}
+
+TEST(Logger, FlushBudgetSplitsAMessageButKeepsItsPartsInOrder) {  // LOG-4, LOG-8
+  Fixture<16> f;
+  f.policy.max_frames_per_flush = 2;
+  Logger log(f.queues(), &f.sink, f.policy);
+  const std::string msg = pattern(200);  // 5 parts
+  (void)log.log(4, Severity::Info, 0, msg.c_str());
+  dyn::Time t = 0;
+  std::vector<std::size_t> per_flush;
+  while (log.pending() > 0) {
+    per_flush.push_back(log.flush(t, kGoodPower).frames);
+    t += 10 * dyn::kSecond;
+  }
+  EXPECT_EQ(per_flush, (std::vector<std::size_t>{2, 2, 1}));
+  const auto got = read_all(f.sink.bytes());
+  ASSERT_EQ(got.size(), 5u);
+  std::string back;
+  for (std::size_t i = 0; i < got.size(); ++i) {
+    EXPECT_EQ(got[i].sequence, i);
+    back += text(got[i]);
+  }
+  EXPECT_EQ(back, msg);
+}
+
+TEST(Logger, PartsAreVersion2FramesAndReadBackExactly) {  // LOG-5, LOG-8
+  Fixture<8> f;
+  Logger log(f.queues(), &f.sink, f.policy);
+  (void)log.log(1, Severity::Info, 3, "short");
+  (void)log.log(2, Severity::Info, 4, pattern(60).c_str());
+  std::vector<LogEntry> kept;
+  for (std::size_t i = 0; i < 3; ++i) kept.push_back(log.queue(Severity::Info).at(i));
+  ASSERT_EQ(log.flush(5, kGoodPower).frames, 3u);
+  const auto bytes = f.sink.bytes();
+  const std::size_t first = dyn::kLogFrameHeaderSize + 5 + 4;
+  const std::size_t second = dyn::kLogFrameHeaderSize + dyn::kLogDataSize + 4;
+  EXPECT_EQ(bytes[4], std::byte{1});  // a whole message: the version-1 frame earlier releases wrote
+  EXPECT_EQ(bytes[first + 4], std::byte{2});
+  EXPECT_EQ(bytes[first + 20], std::byte{dyn::kLogDataSize | dyn::kLogPartFollows});
+  EXPECT_EQ(bytes[first + second + 4], std::byte{2});
+  EXPECT_EQ(bytes[first + second + 20], std::byte{12 | dyn::kLogPartContinues});
+  const auto got = read_all(bytes);
+  ASSERT_EQ(got.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) EXPECT_EQ(std::memcmp(&got[i], &kept[i], sizeof(LogEntry)), 0) << i;
+}
+
+TEST(Logger, APartOfASystemLineIsNotALoggerRecord) {  // LOG-8
+  Fixture<4> f;
+  Logger log(f.queues(), &f.sink, f.policy);
+  std::string line = pattern(60);
+  line[0] = '\x01';  // looks like an Overwritten record's kind byte
+  (void)log.log(dyn::kLoggerSource, Severity::Info, 0, line.c_str());
+  EXPECT_EQ(dyn::logger_event(log.queue(Severity::Info).at(0)).kind, dyn::LoggerEventKind::None);
 }
 
 TEST(Logger, RefusesBadSeverityAndEmptyRing) {
@@ -448,13 +589,13 @@ TEST(LogReader, RefusesBadLength) {
 
 TEST(LogReader, RefusesOtherVersionWithValidCrc) {
   auto f = frame_of(sample_entry());
-  f[4] = std::byte{2};
+  f[4] = std::byte{3};
   restamp_crc(f);
   LogReader r(f);
   auto e = r.next();
   ASSERT_FALSE(e.has_value());
   EXPECT_EQ(e.error().code, LogReadErrc::BadVersion);
-  EXPECT_EQ(e.error().detail, 2u);
+  EXPECT_EQ(e.error().detail, 3u);
 }
 
 TEST(LogReader, RefusesBadSeverityWithValidCrc) {
@@ -466,6 +607,79 @@ TEST(LogReader, RefusesBadSeverityWithValidCrc) {
   ASSERT_FALSE(e.has_value());
   EXPECT_EQ(e.error().code, LogReadErrc::BadSeverity);
   EXPECT_EQ(e.error().detail, 5u);
+}
+
+LogEntry sample_part() {
+  LogEntry e = sample_entry();
+  e.size_and_part = 3 | dyn::kLogPartContinues | dyn::kLogPartFollows;
+  return e;
+}
+
+TEST(LogReader, ReadsVersion1FramesAsEarlierReleasesWroteThem) {  // LOG-5
+  // Built byte by byte, not with the encoder: the version-1 layout is a promise.
+  std::vector<std::byte> f;
+  for (const char c : {'D', 'L', 'O', 'G'}) f.push_back(std::byte(c));
+  for (const int b : {1, 2, 0x34, 0x12, 7, 0, 0, 0, 9, 0, 0, 0, 0, 0, 0, 0, 2, int{'h'}, int{'i'}}) f.push_back(std::byte(b));
+  f.resize(f.size() + 4);
+  restamp_crc(f);
+  LogReader r(f);
+  auto e = r.next();
+  ASSERT_TRUE(e.has_value()) << dyn::describe(e.error().code);
+  EXPECT_EQ(e.value().severity, Severity::Warning);
+  EXPECT_EQ(e.value().source, 0x1234u);
+  EXPECT_EQ(e.value().sequence, 7u);
+  EXPECT_EQ(e.value().timestamp, 9);
+  EXPECT_EQ(text(e.value()), "hi");
+  EXPECT_FALSE(e.value().continues());
+  EXPECT_FALSE(e.value().follows());
+  EXPECT_EQ(frame_of(e.value()), f);
+}
+
+TEST(LogReader, ReadsVersion2PartFrames) {  // LOG-5, LOG-8
+  const LogEntry part = sample_part();
+  const auto f = frame_of(part);
+  EXPECT_EQ(f[4], std::byte{2});
+  LogReader r(f);
+  auto e = r.next();
+  ASSERT_TRUE(e.has_value());
+  EXPECT_EQ(std::memcmp(&e.value(), &part, sizeof(LogEntry)), 0);
+  EXPECT_TRUE(r.at_end());
+}
+
+TEST(LogReader, RefusesVersion2FrameWithoutPartFlags) {  // LOG-7
+  auto f = frame_of(sample_entry());
+  f[4] = std::byte{2};  // intact, but an entry without parts is always written as version 1
+  restamp_crc(f);
+  LogReader r(f);
+  auto e = r.next();
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, LogReadErrc::BadPart);
+  EXPECT_EQ(e.error().detail, 3u);
+  EXPECT_TRUE(r.at_end());
+}
+
+TEST(LogReader, RefusesVersion2LengthAboveTheBlob) {  // LOG-7
+  auto f = frame_of(sample_part());
+  f[20] = std::byte{(dyn::kLogDataSize + 1) | dyn::kLogPartFollows};
+  LogReader r(f);
+  auto e = r.next();
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, LogReadErrc::BadLength);
+  EXPECT_EQ(e.error().detail, dyn::kLogDataSize + 1);
+}
+
+TEST(LogReader, AFlippedVersionByteIsDamageNotAMisreadFrame) {  // LOG-7
+  auto v1 = frame_of(sample_entry());
+  v1[4] = std::byte{2};  // the length reads the same; the CRC catches it
+  LogReader r1(v1);
+  EXPECT_EQ(r1.next().error().code, LogReadErrc::BadCrc);
+  auto v2 = frame_of(sample_part());
+  v2[4] = std::byte{1};  // byte 20 with part flags is no version-1 length
+  LogReader r2(v2);
+  auto e = r2.next();
+  ASSERT_FALSE(e.has_value());
+  EXPECT_EQ(e.error().code, LogReadErrc::BadLength);
+  EXPECT_EQ(e.error().detail, 3u | dyn::kLogPartContinues | dyn::kLogPartFollows);
 }
 
 TEST(LogReader, SkipsCorruptFrameToTheNextValidOne) {
@@ -519,7 +733,7 @@ TEST(LogReader, TornLastWriteLeavesEarlierFramesReadable) {
 TEST(LogNames, DescribeEverything) {
   EXPECT_STREQ(dyn::severity_name(Severity::Warning), "warning");
   EXPECT_STREQ(dyn::severity_name(static_cast<Severity>(9)), "?");
-  for (int c = 0; c <= 6; ++c) EXPECT_NE(std::string(dyn::describe(static_cast<LogReadErrc>(c))), "unknown log read error");
+  for (int c = 0; c <= 7; ++c) EXPECT_NE(std::string(dyn::describe(static_cast<LogReadErrc>(c))), "unknown log read error");
   for (int c = 0; c <= 6; ++c) EXPECT_NE(std::string(dyn::describe(static_cast<FlushStatus>(c))), "unknown flush status");
   EXPECT_NE(std::string(dyn::describe(dyn::LogSinkErrc::Full)), "unknown log store error");
 }

@@ -2,8 +2,9 @@
 // section 2.1.6), its persisted frame format, and a validating reader for it.
 //
 // A task logs into one fixed ring per severity; a full ring reuses its oldest
-// entry and counts the loss, so log() is O(1), never blocks and never fails
-// the caller. flush() copies the queues to the SD store (a LogSink), most
+// entry and counts the loss, so log() is O(message length), never blocks and
+// never fails the caller. A message longer than one entry's blob becomes
+// consecutive entries (parts) that the reader's side joins back together. flush() copies the queues to the SD store (a LogSink), most
 // severe first, but only when the power allows and at least min_interval has
 // passed since the last write. A store fault disables persistence for good
 // (until the ground re-enables it) and leaves a record that survives the
@@ -34,16 +35,40 @@ inline constexpr std::size_t kLogDataSize = 48;  // bytes of payload per entry
 // Source id the logger uses for its own records (gaps, store fault).
 inline constexpr std::uint16_t kLoggerSource = 0xFFFF;
 
+// A message longer than kLogDataSize is kept as up to kLogMaxParts entries of
+// one source and severity with consecutive sequence numbers; every part but
+// the last is full. A longer message keeps its first kLogMessageMax bytes:
+// its last part is one byte short of full and still says "follows", which is
+// how a reader tells a cut message from one whose end was lost.
+inline constexpr std::size_t kLogMaxParts = 8;
+inline constexpr std::size_t kLogMessageMax = kLogMaxParts * kLogDataSize - 1;  // 383 bytes
+// LogEntry::size_and_part: the length in the low bits, the part flags above.
+inline constexpr std::uint8_t kLogLengthMask = 0x3F;
+inline constexpr std::uint8_t kLogPartContinues = 0x40;  // continues the message of entry sequence - 1
+inline constexpr std::uint8_t kLogPartFollows = 0x80;    // the message goes on in entry sequence + 1
+static_assert(kLogDataSize <= kLogLengthMask, "the length fits below the part flags");
+
 // One log record, fixed size, no pointers: it is copied into a ring slot and
-// out to the store by value. Invariant: length <= kLogDataSize and the bytes
-// of data past length are zero (so equal entries compare equal bytewise).
+// out to the store by value. Invariants: length() <= kLogDataSize and the
+// bytes of data past length() are zero (so equal entries compare equal
+// bytewise); an entry with follows() is full unless it is the cut end of a
+// message (cut()).
 struct LogEntry {
-  Time timestamp;            // mission time at log()
+  Time timestamp;            // mission time at log(); every part of a message has the same
   std::uint32_t sequence;    // logger-wide order of acceptance; queues are persisted out of order
   std::uint16_t source;      // task or scenario id; kLoggerSource for the logger's own records
   Severity severity;
-  std::uint8_t length;       // bytes used in data
+  std::uint8_t size_and_part;  // length | kLogPartContinues | kLogPartFollows; read with the accessors
   std::byte data[kLogDataSize];
+
+  // Bytes used in data.
+  [[nodiscard]] constexpr std::size_t length() const noexcept { return size_and_part & kLogLengthMask; }
+  // This entry is a continuation: the message began in an earlier entry.
+  [[nodiscard]] constexpr bool continues() const noexcept { return (size_and_part & kLogPartContinues) != 0; }
+  // The message goes on after this entry (or was cut here, see cut()).
+  [[nodiscard]] constexpr bool follows() const noexcept { return (size_and_part & kLogPartFollows) != 0; }
+  // The logger cut the message here at kLogMessageMax bytes; the rest was dropped.
+  [[nodiscard]] constexpr bool cut() const noexcept { return follows() && length() < kLogDataSize; }
 };
 static_assert(sizeof(LogEntry) == 64, "LogEntry is one 64-byte slot");
 
@@ -61,7 +86,8 @@ struct LoggerEvent {
   std::uint32_t detail = 0;  // StoreFault: LogSinkError::detail
 };
 // Decodes an entry written by the logger itself (source == kLoggerSource);
-// kind None for any other entry or one too short to be a logger record.
+// kind None for any other entry, a part of a longer message, or one too
+// short to be a logger record.
 [[nodiscard]] LoggerEvent logger_event(const LogEntry& e) noexcept;
 
 // ---- the SD store ------------------------------------------------------------
@@ -104,20 +130,26 @@ class SpanLogSink final : public LogSink {
 //
 //   off size field
 //     0   4  magic "DLOG" (0x44 0x4C 0x4F 0x47)
-//     4   1  format version (kLogFormatVersion)
+//     4   1  format version: 1, or 2 for a part of a longer message
 //     5   1  severity (0..4)
 //     6   2  source
 //     8   4  sequence
 //    12   8  timestamp (signed microseconds)
-//    20   1  length n (<= kLogDataSize)
+//    20   1  v1: length n (<= kLogDataSize); v2: size_and_part, n = low 6 bits
 //    21   n  data
 //  21+n   4  CRC-32 of bytes 0 .. 21+n-1
-inline constexpr std::uint8_t kLogFormatVersion = 1;
+//
+// The encoding is canonical: an entry without part flags is a version-1
+// frame (byte for byte what earlier releases wrote, so their readers still
+// read every short message), one with part flags is version 2 (which those
+// readers refuse as another format rather than misread as a bad length).
+inline constexpr std::uint8_t kLogFormatVersion = 1;       // a whole message in one entry
+inline constexpr std::uint8_t kLogPartFormatVersion = 2;   // one part of a longer message
 inline constexpr std::size_t kLogFrameHeaderSize = 21;
 inline constexpr std::size_t kLogFrameMaxSize = kLogFrameHeaderSize + kLogDataSize + 4;
 inline constexpr std::byte kLogMagic[4] = {std::byte{'D'}, std::byte{'L'}, std::byte{'O'}, std::byte{'G'}};
 
-// Frame of `e` into `out`; returns the frame's size. Precondition: e.length <= kLogDataSize.
+// Frame of `e` into `out`; returns the frame's size. Precondition: e.length() <= kLogDataSize.
 std::size_t encode_log_frame(const LogEntry& e, std::span<std::byte, kLogFrameMaxSize> out) noexcept;
 
 // ---- the logger ----------------------------------------------------------------
@@ -165,9 +197,11 @@ class Logger {
   Logger(const Logger&) = delete;
   Logger& operator=(const Logger&) = delete;
 
-  // Keeps `data` (truncated to kLogDataSize, counted) in the severity's ring,
-  // reusing its oldest entry if full. Returns whether the entry was kept:
-  // false only for an out-of-range severity or a zero-size ring (counted).
+  // Keeps `data` in the severity's ring as one entry, or as consecutive parts
+  // when longer than kLogDataSize (cut to kLogMessageMax bytes, counted in
+  // truncated()), reusing the oldest entries if full. Returns whether the
+  // message was kept: false only for an out-of-range severity or a
+  // zero-size ring (counted in refused()).
   bool log(std::uint16_t source, Severity severity, Time now, std::span<const std::byte> data) noexcept;
   // Text form: the bytes of a NUL-terminated string, without the NUL.
   bool log(std::uint16_t source, Severity severity, Time now, const char* text) noexcept;
@@ -186,6 +220,8 @@ class Logger {
     return rings_[static_cast<std::size_t>(s)];
   }
   [[nodiscard]] std::size_t pending() const noexcept;
+  // Counters of entries (a long message is several), except refused() and
+  // truncated(), which count messages.
   [[nodiscard]] std::uint64_t accepted(Severity s) const noexcept { return accepted_[index(s)]; }
   [[nodiscard]] std::uint64_t overwritten(Severity s) const noexcept { return rings_[index(s)].overwritten(); }
   [[nodiscard]] std::uint64_t refused() const noexcept { return refused_; }
@@ -229,6 +265,7 @@ enum class LogReadErrc : std::uint8_t {
   BadCrc,       // stored CRC differs from the computed one; detail = stored CRC
   BadVersion,   // frame is intact but of another format version; detail = the version
   BadSeverity,  // frame is intact but its severity is not 0..4; detail = the severity
+  BadPart,      // frame is intact, version 2, but has no part flags (not canonical); detail = byte 20
 };
 struct LogReadError {
   LogReadErrc code;
@@ -243,7 +280,9 @@ const char* describe(LogReadErrc e) noexcept;
 // frame costs only itself; every call makes progress, so
 //   while (!r.at_end()) { auto f = r.next(); ... }
 // terminates on any input. Frames are returned in file order (most severe
-// first within a flush); sort by sequence for acceptance order.
+// first within a flush); sort by sequence for acceptance order. The reader
+// checks each frame alone: joining parts into messages is the caller's.
+// Reads format versions 1 and 2.
 class LogReader {
  public:
   explicit LogReader(std::span<const std::byte> bytes) noexcept : bytes_(bytes) {}

@@ -1,7 +1,8 @@
 // log_reader.cpp — validating reader for persisted log frames (logger.hpp).
 // The bytes come from an SD card that may hold torn writes, bit flips or
 // foreign data: every field is bounds-checked before use, and after a
-// refusal the reader resynchronises on the next magic.
+// refusal the reader resynchronises on the next magic. Versions 1 (a whole
+// message) and 2 (a part of a longer one) differ only in byte 20.
 #include "dyn/crc32.hpp"
 #include "dyn/logger.hpp"
 
@@ -32,6 +33,9 @@ const char* describe(LogReadErrc e) noexcept {
     case LogReadErrc::BadLength: return "log frame length above the data size: corrupted header";
     case LogReadErrc::BadCrc: return "log frame CRC mismatch: the frame was corrupted on the card";
     case LogReadErrc::BadVersion: return "log frame of another format version: read it with a matching dynsched";
+    case LogReadErrc::BadPart:
+      return "version-2 log frame without part flags: dynsched writes such an entry as version 1; written by a "
+             "foreign tool";
     case LogReadErrc::BadSeverity: return "log frame severity out of range (0..4): written by a foreign tool";
   }
   return "unknown log read error";
@@ -61,7 +65,13 @@ Result<LogEntry, LogReadError> LogReader::next() noexcept {
   if (!magic_at(bytes_, offset_)) return refuse(LogReadErrc::BadMagic, static_cast<std::uint32_t>(read_le(p, 4)));
   if (left < kLogFrameHeaderSize)
     return refuse(LogReadErrc::Truncated, static_cast<std::uint32_t>(kLogFrameHeaderSize + 4 - left));
-  const std::uint8_t length = std::to_integer<std::uint8_t>(p[20]);
+  // Byte 20 is the length in version 1 and size_and_part in version 2. The
+  // version is trusted here only to find the CRC; a flipped version byte
+  // then fails the CRC (or the length check), never reads out of bounds.
+  const std::uint8_t version = std::to_integer<std::uint8_t>(p[4]);
+  const std::uint8_t size_and_part = std::to_integer<std::uint8_t>(p[20]);
+  const std::uint8_t length =
+      version == kLogPartFormatVersion ? static_cast<std::uint8_t>(size_and_part & kLogLengthMask) : size_and_part;
   if (length > kLogDataSize) return refuse(LogReadErrc::BadLength, length);
   const std::size_t frame = kLogFrameHeaderSize + length + 4;
   if (left < frame) return refuse(LogReadErrc::Truncated, static_cast<std::uint32_t>(frame - left));
@@ -71,8 +81,10 @@ Result<LogEntry, LogReadError> LogReader::next() noexcept {
   if (crc32(bytes_.subspan(offset_, body)) != stored) return refuse(LogReadErrc::BadCrc, stored);
   // Checked after the CRC: an intact frame with these values is not damage
   // but a format this reader does not know.
-  const std::uint8_t version = std::to_integer<std::uint8_t>(p[4]);
-  if (version != kLogFormatVersion) return refuse(LogReadErrc::BadVersion, version);
+  if (version != kLogFormatVersion && version != kLogPartFormatVersion)
+    return refuse(LogReadErrc::BadVersion, version);
+  // Canonical encoding: an entry without part flags is always a version-1 frame.
+  if (version == kLogPartFormatVersion && size_and_part == length) return refuse(LogReadErrc::BadPart, size_and_part);
   const std::uint8_t severity = std::to_integer<std::uint8_t>(p[5]);
   if (severity >= kSeverityCount) return refuse(LogReadErrc::BadSeverity, severity);
 
@@ -81,7 +93,7 @@ Result<LogEntry, LogReadError> LogReader::next() noexcept {
   e.source = static_cast<std::uint16_t>(read_le(p + 6, 2));
   e.sequence = static_cast<std::uint32_t>(read_le(p + 8, 4));
   e.timestamp = static_cast<Time>(read_le(p + 12, 8));
-  e.length = length;
+  e.size_and_part = size_and_part;
   for (std::size_t i = 0; i < length; ++i) e.data[i] = p[kLogFrameHeaderSize + i];
   offset_ += frame;
   return e;

@@ -62,12 +62,13 @@ const char* describe(FlushStatus s) noexcept {
 
 LoggerEvent logger_event(const LogEntry& e) noexcept {
   LoggerEvent ev;
-  if (e.source != kLoggerSource || e.length == 0) return ev;
+  // The logger's records are single entries; a part of a message is a task's text.
+  if (e.source != kLoggerSource || e.length() == 0 || e.continues() || e.follows()) return ev;
   const auto kind = std::to_integer<std::uint8_t>(e.data[0]);
-  if (kind == static_cast<std::uint8_t>(LoggerEventKind::Overwritten) && e.length >= kOverwrittenLength) {
+  if (kind == static_cast<std::uint8_t>(LoggerEventKind::Overwritten) && e.length() >= kOverwrittenLength) {
     ev.kind = LoggerEventKind::Overwritten;
     ev.count = get_le(&e.data[1], 8);
-  } else if (kind == static_cast<std::uint8_t>(LoggerEventKind::StoreFault) && e.length >= kStoreFaultLength) {
+  } else if (kind == static_cast<std::uint8_t>(LoggerEventKind::StoreFault) && e.length() >= kStoreFaultLength) {
     ev.kind = LoggerEventKind::StoreFault;
     ev.code = std::to_integer<std::uint8_t>(e.data[1]);
     ev.detail = static_cast<std::uint32_t>(get_le(&e.data[2], 4));
@@ -87,14 +88,16 @@ Result<void, LogSinkError> SpanLogSink::append(std::span<const std::byte> bytes)
 std::size_t encode_log_frame(const LogEntry& e, std::span<std::byte, kLogFrameMaxSize> out) noexcept {
   std::byte* p = out.data();
   for (std::size_t i = 0; i < 4; ++i) p[i] = kLogMagic[i];
-  p[4] = std::byte{kLogFormatVersion};
+  const bool part = (e.size_and_part & ~kLogLengthMask) != 0;
+  p[4] = std::byte{part ? kLogPartFormatVersion : kLogFormatVersion};
   p[5] = static_cast<std::byte>(e.severity);
   put_le(p + 6, e.source, 2);
   put_le(p + 8, e.sequence, 4);
   put_le(p + 12, static_cast<std::uint64_t>(e.timestamp), 8);
-  p[20] = std::byte{e.length};
-  for (std::size_t i = 0; i < e.length; ++i) p[kLogFrameHeaderSize + i] = e.data[i];
-  const std::size_t body = kLogFrameHeaderSize + e.length;
+  p[20] = std::byte{e.size_and_part};
+  const std::size_t n = e.length();
+  for (std::size_t i = 0; i < n; ++i) p[kLogFrameHeaderSize + i] = e.data[i];
+  const std::size_t body = kLogFrameHeaderSize + n;
   put_le(p + body, crc32(out.first(body)), 4);
   return body + 4;
 }
@@ -120,25 +123,37 @@ bool Logger::log(std::uint16_t source, Severity severity, Time now, std::span<co
     ++refused_;
     return false;
   }
-  LogEntry e = make_entry(source, severity, now);
   std::size_t n = data.size();
-  if (n > kLogDataSize) {
-    n = kLogDataSize;
+  const bool cut = n > kLogMessageMax;
+  if (cut) {
+    n = kLogMessageMax;
     ++truncated_;
   }
-  for (std::size_t i = 0; i < n; ++i) e.data[i] = data[i];
-  e.length = static_cast<std::uint8_t>(n);
-  rings_[s].push_overwrite(e);
-  ++accepted_[s];
-  if (sink_ != nullptr && fault_active_) ++logged_while_disabled_;
+  // Parts in order, with consecutive sequence numbers (log() is not
+  // interleaved with another log() or flush(), so nothing comes between
+  // them) and the same timestamp; all in one ring, so they stay adjacent
+  // there and a reused slot can only take the oldest part(s) of a message.
+  std::size_t done = 0;
+  do {
+    LogEntry e = make_entry(source, severity, now);
+    const std::size_t take = n - done < kLogDataSize ? n - done : kLogDataSize;
+    for (std::size_t i = 0; i < take; ++i) e.data[i] = data[done + i];
+    std::uint8_t flags = done > 0 ? kLogPartContinues : 0;
+    done += take;
+    if (done < n || cut) flags = static_cast<std::uint8_t>(flags | kLogPartFollows);
+    e.size_and_part = static_cast<std::uint8_t>(take | flags);
+    rings_[s].push_overwrite(e);
+    ++accepted_[s];
+    if (sink_ != nullptr && fault_active_) ++logged_while_disabled_;
+  } while (done < n);
   return true;
 }
 
 bool Logger::log(std::uint16_t source, Severity severity, Time now, const char* text) noexcept {
-  // Count at most one byte past the limit: enough to know it was truncated.
+  // Count at most one byte past the limit: enough to know it was cut.
   std::size_t n = 0;
   if (text != nullptr)
-    while (n <= kLogDataSize && text[n] != '\0') ++n;
+    while (n <= kLogMessageMax && text[n] != '\0') ++n;
   // Safety: viewing chars as std::byte is allowed aliasing; n bytes were just read.
   return log(source, severity, now, std::span<const std::byte>(reinterpret_cast<const std::byte*>(text), n));
 }
@@ -161,7 +176,7 @@ void Logger::record_fault(Time now, LogSinkError error) noexcept {
   e.data[0] = std::byte{static_cast<std::uint8_t>(LoggerEventKind::StoreFault)};
   e.data[1] = std::byte{static_cast<std::uint8_t>(error.code)};
   put_le(&e.data[2], error.detail, 4);
-  e.length = static_cast<std::uint8_t>(kStoreFaultLength);
+  e.size_and_part = static_cast<std::uint8_t>(kStoreFaultLength);
   ring.push_overwrite(e);
   ++accepted_[index(Severity::Fatal)];
 }
@@ -197,7 +212,7 @@ FlushReport Logger::flush(Time now, PowerState power) noexcept {
       LogEntry gap = make_entry(kLoggerSource, static_cast<Severity>(k), now);
       gap.data[0] = std::byte{static_cast<std::uint8_t>(LoggerEventKind::Overwritten)};
       put_le(&gap.data[1], lost, 8);
-      gap.length = static_cast<std::uint8_t>(kOverwrittenLength);
+      gap.size_and_part = static_cast<std::uint8_t>(kOverwrittenLength);
       touched = true;
       if (!write_frame(gap, now)) return {FlushStatus::StoreFault, frames};
       reported_overwritten_[k] += lost;
