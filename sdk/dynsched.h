@@ -12,6 +12,18 @@
  *   - a loop: `entry` never returns; it yields, sleeps or waits (seed 002).
  *
  * Every module declares exactly one descriptor with DYN_MODULE(...).
+ *
+ * State: the kernel allocates `state_size` bytes for the task and hands them
+ * to every call of `entry`. They are zero-filled before the first run; at a
+ * boot from the store they hold the last checkpoint (or zeros, if the
+ * module could not take it); in a live update the new version's state is
+ * zero-filled, then filled by its restore hook (or by a copy): see
+ * "Checkpoint and restore" below. A job keeps what it needs from one run to
+ * the next there, not in static variables: statics are not checkpointed.
+ *
+ * A library module (entry = NULL) runs no task: it exports functions
+ * (DYN_EXPORT) that other modules import by name; the loader links the
+ * importers to it, and a live update of it relinks them.
  */
 #ifndef DYNSCHED_H
 #define DYNSCHED_H
@@ -73,8 +85,17 @@ struct dyn_scenario {
 #define DYN_POWER_OVERRIDE 0x10 /* critical: runs even when the battery is almost drained */
 int dyn_scenario_settings(struct dyn_scenario* out);
 
-/* Logging: severity 0 = debug, 1 = info, 2 = warning, 3 = error. */
+/* Logging: severity 0 = debug, 1 = info, 2 = warning, 3 = error.
+ * A message is at most DYN_LOG_LINE_MAX bytes; a longer one is cut and ends
+ * in " [cut]". The console shows it whole; the log store (seed 003's logger,
+ * 48-byte entries) keeps it whole too: a message longer than 48 bytes is
+ * stored as several entries that `dynsched log` prints as one line. */
+#define DYN_LOG_LINE_MAX 255
 void dyn_log(int severity, const char* message);
+/* The same, formatted like snprintf (the conversions listed under "format"
+ * below), e.g. dyn_logf(1, "sun angle %d.%03d deg", mdeg / 1000, mdeg % 1000).
+ * A format the runtime cannot print logs nothing. */
+void dyn_logf(int severity, const char* format, ...) __attribute__((format(printf, 2, 3)));
 
 /* Per-task heap: every block is tracked by the task register and returned
  * when the task is unloaded or replaced, even if the module forgets. */
@@ -115,18 +136,61 @@ void dyn_free(void* block);
 
 /* ---- module descriptor -------------------------------------------------- */
 
-/* Turns the module's state into a self-describing checkpoint (live update):
- * writes at most `capacity` bytes to `out`, returns the length or -1. */
+/* Checkpoint and restore (live update, and a boot from the store).
+ *
+ * At a consistent point of the running version (old), the runtime asks it
+ * for its state, then hands that to the new version:
+ *
+ *   1. old's checkpoint hook writes its state to `out`, at most `capacity`
+ *      bytes (the old state_size + 1024), and returns the length, or -1 to
+ *      refuse (the update is aborted; old goes on). Without a hook, the
+ *      state's bytes are taken as they are (length = old state_size).
+ *   2. The runtime seals those bytes into a checkpoint: its own 60-byte
+ *      header (module name, version, the writer's state_schema, length,
+ *      CRC) before them. Hooks never see the header.
+ *   3. new's state is zero-filled, then its restore hook is called with
+ *      exactly the bytes of step 1 (`in`, `length`) and `from_schema` = the
+ *      writer's state_schema (its version unless DYN_MODULE_SCHEMA named
+ *      one; a hook-less writer passes its schema too). It may transform any
+ *      layout it knows and returns 0, or -1 to refuse (the update rolls
+ *      back; old goes on, its state untouched). Without a restore hook, the
+ *      bytes are copied only if from_schema is new's state_schema and the
+ *      length is new's state_size; otherwise the update is not swapped
+ *      ("the old state (schema 1, 48 B) is not of its schema 2 and size 88 B").
+ *
+ * The same checkpoint is stored and restored at the next boot the same way.
+ * A minimal v1 -> v2 transformation (v2 adds a field):
+ *
+ *   struct state_v1 { uint32_t samples; int32_t angle; };
+ *   struct state    { uint32_t samples; int32_t angle; int32_t max_angle; };
+ *   static int32_t restore(void* s, const void* in, uint32_t length, uint32_t from_schema) {
+ *     struct state* st = s;
+ *     if (from_schema == 1 && length == sizeof(struct state_v1)) {
+ *       const struct state_v1* old = in;
+ *       st->samples = old->samples;
+ *       st->angle = st->max_angle = old->angle;
+ *       return 0;
+ *     }
+ *     if (from_schema == 2 && length == sizeof *st) { memcpy(st, in, length); return 0; }
+ *     return -1;  // a layout this version does not know
+ *   }
+ *   DYN_MODULE(sun_sensor, 2, run, sizeof(struct state), NULL, restore);
+ *
+ * Hooks run in the task's own context, under its watchdog: one that hangs,
+ * faults or blocks is stopped and the update rolled back. */
+
+/* Turns the module's state into checkpoint bytes: writes at most `capacity`
+ * bytes to `out`, returns the length or -1. */
 typedef int32_t (*dyn_checkpoint_fn)(const void* state, void* out, uint32_t capacity);
-/* Restores state from a checkpoint whose state layout is `from_schema` (the
- * writer's state_schema: by default its version); it may transform any older
- * layout it knows. Returns 0, or -1 to refuse (the update then rolls back). */
+/* Restores state from checkpoint bytes whose state layout is `from_schema`
+ * (the writer's state_schema: by default its version); it may transform any
+ * older layout it knows. Returns 0, or -1 to refuse (the update then rolls back). */
 typedef int32_t (*dyn_restore_fn)(void* state, const void* in, uint32_t length, uint32_t from_schema);
 
 struct dyn_module {
   uint32_t magic;      /* DYN_MODULE_MAGIC */
   uint32_t abi;        /* DYN_MODULE_ABI */
-  const char* name;    /* at most 31 bytes */
+  const char* name;    /* at most 31 bytes; a new version must keep it (a rename is said in the [[update]]) */
   uint32_t version;
   uint32_t state_size; /* bytes of state the kernel allocates and hands to entry */
   void (*entry)(void* state);

@@ -2,7 +2,8 @@
 # (ET_REL) per module, which the kernel's loader links against the API in
 # dynsched.h at run time.
 #
-#   include(<repo>/sdk/dynsched_module.cmake)
+#   find_package(dynsched REQUIRED)          # the installed SDK (docs/modules.md), or
+#   include(<checkout>/sdk/dynsched_module.cmake)   # straight from a source tree
 #   dynsched_add_module(<name> SOURCES <files...>
 #                       [TARGET host|cortex-m3]   # default host
 #                       [PIC ON|OFF]              # default ON for host, OFF for cortex-m3
@@ -58,6 +59,12 @@ endif()
 # include time: directory variables would be missing in every directory that
 # did not include this file itself.
 macro(_dynsched_module_flags)
+  # dynsched.h: beside this file in a source tree, or where the installed
+  # package's config put it (dynschedConfig.cmake sets the property).
+  get_property(sdk_include_dir GLOBAL PROPERTY DYNSCHED_SDK_INCLUDE_DIR)
+  if(NOT sdk_include_dir)
+    set(sdk_include_dir "${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+  endif()
   # Flags for every target. Each one is here because of what the loader accepts
   # or what the module costs on the uplink.
   set(DYN_MODULE_COMMON_FLAGS
@@ -90,7 +97,7 @@ macro(_dynsched_module_flags)
       # they are uplinked. Add -g in COMPILE_OPTIONS for a ground-only build.
       -Wall
       -Wextra
-      "-I${CMAKE_CURRENT_FUNCTION_LIST_DIR}")
+      "-I${sdk_include_dir}")
 
   # gnu11, not c11: real code expects the POSIX declarations (CLOCK_MONOTONIC,
   # posix_memalign, strnlen, ...) that strict ISO mode hides from the C library's headers.

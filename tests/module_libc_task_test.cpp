@@ -12,6 +12,7 @@
 #include <string>
 
 #include "dyn/symbol_table.hpp"
+#include "dynsched.h"
 #include "updatable_system.hpp"
 
 #ifndef DYN_TEST_PROGRAMS_DIR
@@ -61,6 +62,16 @@ TEST(ModuleLibcInATask, AModuleUsingTheCLibraryRunsWithTheHostsResults) {
   std::snprintf(expected, sizeof expected, "%s run %u: %.3f V, %5.1f%% %e|%-4d|%x", "BEACON", 3u, 3.3 * 3, 12.25,
                 6.02e23, 3, 0xbeefu);
   EXPECT_STREQ(st.line, expected);
+  // dyn_logf formats with the same runtime; a line longer than DYN_LOG_LINE_MAX is cut and says so.
+  std::vector<std::string> lines;
+  for (const auto& [task, text] : s.events.logs)
+    if (task == "libc_user") lines.push_back(text);
+  ASSERT_EQ(lines.size(), 4u);
+  EXPECT_EQ(lines[0], "libc_user run 1: 3.30 V, ok");
+  EXPECT_EQ(lines[1].size(), std::size_t{DYN_LOG_LINE_MAX});
+  EXPECT_EQ(lines[1].substr(lines[1].size() - 6), " [cut]");
+  EXPECT_EQ(lines[1].find_first_not_of('x'), std::size_t{DYN_LOG_LINE_MAX} - 6);
+  EXPECT_EQ(lines[3], "libc_user run 3: 9.90 V, ok");
   EXPECT_EQ(e->heap.blocks(), 0u) << "every block it freed is free";
   ASSERT_TRUE(s.tasks->uninstall("libc_user"));
   EXPECT_EQ(s.memory.stats().total_bytes(), baseline);

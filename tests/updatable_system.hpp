@@ -39,6 +39,7 @@ class Starts final : public EventSink {
  public:
   void on_event(const KernelEvent& e) noexcept override {
     if (e.kind == EventKind::RunSegment && e.task && e.activation_start) starts[e.task->name].push_back(e.start);
+    if (e.kind == EventKind::Log && e.task && e.text) logs.push_back({e.task->name, e.text});
     if (e.kind == EventKind::Update)
       updates.push_back({e.task ? e.task->name : "", static_cast<UpdateStep>(e.step), e.text ? e.text : "", e.value});
   }
@@ -50,6 +51,7 @@ class Starts final : public EventSink {
   };
   std::map<std::string, std::vector<Time>> starts;
   std::vector<UpdateEvent> updates;
+  std::vector<std::pair<std::string, std::string>> logs;  // task, line
 };
 
 struct UpdatableSystem {

@@ -73,6 +73,13 @@ static void run(void* s) {
   snprintf(self->line, sizeof self->line, "%s run %u: %.3f V, %5.1f%% %e|%-4d|%x", copy, self->runs,
            3.3 * self->runs, 12.25, 6.02e23, (int)self->runs, 0xbeefu);
   free(copy);
+  dyn_logf(1, "libc_user run %u: %.2f V, %s", self->runs, 3.3 * self->runs, "ok");
+  if (self->runs == 1) {
+    char longer[300];
+    memset(longer, 'x', sizeof longer - 1);
+    longer[sizeof longer - 1] = '\0';
+    dyn_log(1, longer); /* longer than DYN_LOG_LINE_MAX: cut, and marked */
+  }
 
 #if defined(LIBC_USER_ABORTS)
   if (self->runs == 3) abort();

@@ -7,6 +7,7 @@
 // task's (docs/fault-containment.md); kernel state changes only inside
 // kernel_enter(), where a fault is the kernel's.
 #include <cctype>
+#include <cstdarg>
 #include <cstdlib>
 #include <cstring>
 
@@ -41,8 +42,9 @@ dyn::Kernel* checked_kernel(void* caller) noexcept {
 unsigned g_module_memory_scopes = 0;
 
 // A module's string, copied with a bound (the copy is what the kernel uses).
+// True if it was longer than the bound (and cut).
 template <std::size_t N>
-void copy_bounded(char (&to)[N], const char* from) noexcept {
+bool copy_bounded(char (&to)[N], const char* from) noexcept {
   const dyn::ModuleMemoryScope scope;  // a fault from here on is the module's pointer
   std::size_t n = 0;
   while (n + 1 < N && from[n] != '\0') {
@@ -50,9 +52,17 @@ void copy_bounded(char (&to)[N], const char* from) noexcept {
     ++n;
   }
   to[n] = '\0';
+  return from[n] != '\0';
 }
 
-constexpr std::size_t kLogLineMax = 256;  // a longer message is cut (the logger keeps 48 bytes of it)
+// A log line is at most kLogLineMax - 1 bytes (the kernel's event text); a
+// longer one is cut, and its last bytes say so.
+constexpr std::size_t kLogLineMax = dyn::kPendingEventText;
+constexpr char kCutMarker[] = " [cut]";
+
+void mark_cut(char (&line)[kLogLineMax]) noexcept {
+  std::memcpy(line + kLogLineMax - sizeof kCutMarker, kCutMarker, sizeof kCutMarker);
+}
 
 }  // namespace
 
@@ -125,7 +135,21 @@ void dyn_log(int severity, const char* message) {
   if (k && k->running()) k = kernel_for_task();
   if (!k || !message) return;
   char line[kLogLineMax];
-  copy_bounded(line, message);
+  if (copy_bounded(line, message)) mark_cut(line);
+  k->log(severity, line);
+}
+
+void dyn_logf(int severity, const char* format, ...) {
+  dyn::Kernel* k = dyn::Kernel::current();
+  if (k && k->running()) k = kernel_for_task();
+  if (!k || !format) return;
+  char line[kLogLineMax];
+  va_list args;
+  va_start(args, format);
+  const int n = dyn_libc_vsnprintf(line, sizeof line, format, args);  // the module C runtime's formatting
+  va_end(args);
+  if (n < 0) return;  // a conversion it does not know: nothing is logged rather than something wrong
+  if (static_cast<std::size_t>(n) >= sizeof line) mark_cut(line);
   k->log(severity, line);
 }
 
@@ -216,6 +240,7 @@ const ExportedSymbol kKernelExports[] = {
     DYN_EXPORT_FN(dyn_checkpoint),
     DYN_EXPORT_FN(dyn_free),
     DYN_EXPORT_FN(dyn_log),
+    DYN_EXPORT_FN(dyn_logf),
     DYN_EXPORT_FN(dyn_malloc),
     DYN_EXPORT_FN(dyn_notify_send),
     DYN_EXPORT_FN(dyn_notify_wait),
