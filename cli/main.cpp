@@ -9,6 +9,7 @@
 #include "mission_runner.hpp"
 #include "log_file.hpp"
 #include "module_report.hpp"
+#include "update_check.hpp"
 
 #include <filesystem>
 
@@ -105,6 +106,15 @@ int main(int argc, char** argv) {
   CLI::App* inspect = app.add_subcommand("inspect", "say what the runtime will do with a module object, before uplinking it");
   inspect->add_option("object", object, "relocatable ELF object (.o) built with dynsched_add_module")->required();
   inspect->add_option("--with", with, "modules it imports from (repeatable)");
+  dyn::cli::UpdateCheckOptions update_check;
+  inspect->add_option("--update-from", update_check.old_path,
+                      "the installed version: say whether OBJECT can replace it in a live update, and why not");
+  inspect->add_option("--importer", update_check.importers,
+                      "with --update-from: a module that imports from it (repeatable): its imports must survive");
+  inspect->add_option("--mission", update_check.mission_path,
+                      "with --update-from: the mission, to check the update's probation against the task's interval");
+  inspect->add_option("--task", update_check.task, "with --mission: the task that runs the installed version");
+  inspect->add_option("--module-path", update_check.module_path, "with --mission: where its modules are (repeatable)");
 
   CLI11_PARSE(app, argc, argv);
   if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, store_init, log_file,
@@ -129,7 +139,17 @@ int main(int argc, char** argv) {
   }
   if (*inspect) {
     std::string out;
-    const int status = dyn::cli::inspect_module(object, with, &out);
+    int status = dyn::cli::inspect_module(object, with, &out);
+    if (!update_check.old_path.empty() && status == 0) {
+      update_check.new_path = object;
+      update_check.with = with;
+      update_check.module_path = default_module_path(update_check.module_path);
+      status = dyn::cli::check_update(update_check, &out);
+    } else if (update_check.old_path.empty() && (!update_check.mission_path.empty() || !update_check.task.empty() ||
+                                                 !update_check.importers.empty())) {
+      out += "dynsched inspect: --mission, --task and --importer go with --update-from OLD.o\n";
+      status = 2;
+    }
     std::fputs(out.c_str(), status ? stderr : stdout);
     return status;
   }

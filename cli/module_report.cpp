@@ -308,7 +308,7 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
       << " B link metadata (export table and import records, kept for relinking)\n";
     if (m.descriptor && !arm)
       o << "module: " << m.descriptor->name << " version " << m.descriptor->version << ", state "
-        << m.descriptor->state_size << " B, " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
+        << m.descriptor->state_size << " B of schema " << m.descriptor->state_schema << ", " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
         << ", checkpoint hook " << (m.descriptor->checkpoint ? "yes" : "no") << ", restore hook "
         << (m.descriptor->restore ? "yes" : "no") << "\n";
     else if (m.descriptor_address)

@@ -1,0 +1,29 @@
+// update_check.hpp — `dynsched inspect NEW.o --update-from OLD.o`: before
+// anything is uplinked, whether the new version can take over from the
+// installed one, and why not, with the same rules the update manager applies
+// on board (descriptor name, state schema and size against the hooks,
+// exports importers use) plus the probation the mission gives it against the
+// task's interval.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace dyn::cli {
+
+struct UpdateCheckOptions {
+  std::string new_path;
+  std::string old_path;
+  std::vector<std::string> with;         // modules both versions import from
+  std::vector<std::string> importers;    // modules that import from this one (relinked to the new version)
+  std::string mission_path;              // optional: the mission whose task runs the old version
+  std::string task;                      // optional: which task (default: the one whose module is OLD)
+  std::vector<std::string> module_path;  // where the mission's bare module names are looked up
+};
+
+// Appends the report to *out; returns the exit code: 0 if the update would
+// be taken, 1 if something in it would be refused or roll back (each problem
+// says why and what to do), 2 for unreadable input.
+int check_update(const UpdateCheckOptions& o, std::string* out);
+
+}  // namespace dyn::cli
