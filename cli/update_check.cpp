@@ -234,7 +234,7 @@ void check_exports(const VersionFacts& from, const VersionFacts& to, const std::
 }
 
 // The task the old version runs in the mission, and the [[update]] that installs the new one.
-void check_probation(const UpdateCheckOptions& o, const VersionFacts& from, bool* rename, Report& r) {
+void check_probation(const UpdateCheckOptions& o, bool* rename, Report& r) {
   auto loaded = load_mission(o.mission_path);
   if (loaded.error) {
     r.problem("mission: " + loaded.error->to_string());
@@ -244,13 +244,20 @@ void check_probation(const UpdateCheckOptions& o, const VersionFacts& from, bool
   std::vector<std::string> search = o.module_path;
   const MissionTask* task = nullptr;
   std::string why;
+  // The task that runs OLD: its own module, or one an earlier [[update]] installed in it.
+  auto runs_old = [&](const MissionTask& t) {
+    if (same_file(resolve_module(t.module, m.file, search, &why), o.old_path)) return true;
+    for (const MissionUpdate& u : m.updates)
+      if (u.task == t.name && u.action != MissionUpdate::Action::Remove &&
+          same_file(resolve_module(u.module, m.file, search, &why), o.old_path))
+        return true;
+    return false;
+  };
   for (const MissionTask& t : m.tasks) {
     if (t.module.empty()) continue;
-    if (!o.task.empty() ? t.name == o.task
-                        : same_file(resolve_module(t.module, m.file, search, &why), o.old_path) ||
-                              (task == nullptr && t.module == from.name)) {
+    if (!o.task.empty() ? t.name == o.task : runs_old(t)) {
       task = &t;
-      if (!o.task.empty()) break;
+      break;
     }
   }
   if (!task) {
@@ -306,7 +313,7 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
   r.stream() << "\nupdate from " << o.old_path << " (" << from.name << " v" << from.version << ") to " << o.new_path
              << " (" << to.name << " v" << to.version << "):\n";
   bool rename = false;
-  if (!o.mission_path.empty()) check_probation(o, from, &rename, r);
+  if (!o.mission_path.empty()) check_probation(o, &rename, r);
   check_name(from, to, rename, r);
   check_state(from, to, r);
   check_exports(from, to, o.importers, r);

@@ -3,7 +3,7 @@
 # Idempotent: packages already present are not fetched again.
 set -euo pipefail
 packages=(
-  cmake ninja-build g++ clang lld libclang-rt-14-dev
+  cmake ninja-build make g++ clang lld libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   libtomlplusplus-dev libcli11-dev
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi

@@ -20,7 +20,7 @@ grep -qv "beacon" <<<"$(grep '^\[' <<<"$out")" && fail "--task beacon shows othe
 # 59 bytes: two entries in the file, one line here.
 grep -Eq "info beacon: beacon: frame [0-9a-f]{40}$" <<<"$out" || fail "beacon frame lines not whole: $(head -3 <<<"$out")"
 out=$("$dynsched" log "$log" --task system) || fail "dynsched log --task system failed"
-msg="update beacon v1 -> v2: state checkpointed and restored into the new version; on probation"
+msg="update beacon v1 -> v2: state checkpointed and restored into the new version; on probation: 3 consistent points within 10 min"
 [ ${#msg} -gt 48 ] || fail "the checked line fits one entry: it tests nothing"
 grep -qxF "[06:00:00.057] info system: $msg" <<<"$out" || fail "the update line is not whole: $(grep update <<<"$out")"
 out=$("$dynsched" log "$log")

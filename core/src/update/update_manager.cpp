@@ -204,9 +204,11 @@ void UpdateManager::write_sealed_checkpoint() noexcept {
 
 namespace {
 
-// "250 ms", "90 s": the durations a probation verdict is explained with.
+// "250 ms", "90 s", "4 min": the durations a probation verdict is explained with.
 void append_duration(LogLine& line, Time t) {
-  if (t >= kSecond && t % kSecond == 0)
+  if (t >= kMinute && t % kMinute == 0)
+    line << static_cast<std::uint32_t>(t / kMinute) << " min";
+  else if (t >= kSecond && t % kSecond == 0)
     line << static_cast<std::uint32_t>(t / kSecond) << " s";
   else
     line << static_cast<std::uint32_t>(t / kMillisecond) << " ms";
@@ -547,7 +549,8 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   port::kernel_exit();
   LogLine line;
   line << "state checkpointed and restored into the new version; on probation: " << probation_points_
-       << " consistent points within " << static_cast<std::uint32_t>(probation_time_ / kMillisecond) << " ms";
+       << " consistent points within ";
+  append_duration(line, probation_time_);
   say(UpdateStep::Checkpointed, line.c_str());
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
