@@ -192,6 +192,14 @@ TEST(LiveUpdate, EveryStepOfAnUpdateIsAnEventOnTheUpdatedTasksOwnTrack) {
   EXPECT_EQ(s.events.updates[2].step, UpdateStep::RolledBack);
   EXPECT_EQ(s.events.updates[2].task, "beacon");
   EXPECT_NE(s.events.updates[2].text.find("watchdog stop during probation"), std::string::npos);
+  // v4's restore hook refuses v2's state: the verdict says it was the hook, and which state.
+  s.events.updates.clear();
+  ASSERT_EQ(s.update("beacon_v4"), UpdateOutcome::RestoreRefused);
+  EXPECT_TRUE(s.updates->last().restore_hook_refused);
+  ASSERT_FALSE(s.events.updates.empty());
+  EXPECT_EQ(s.events.updates.back().step, UpdateStep::RolledBack);
+  EXPECT_NE(s.events.updates.back().text.find("restore hook refused the state (schema 2, "), std::string::npos)
+      << s.events.updates.back().text;
 }
 
 TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {

@@ -132,6 +132,7 @@ struct UpdateRecord {
   // the checkpoint's payload size, the new version's schema and state size.
   std::uint32_t old_schema = 0, new_schema = 0;
   std::size_t old_state_bytes = 0, new_state_bytes = 0;
+  bool restore_hook_refused = false;  // RestoreRefused because the hook returned -1
   // Probation: the consistent points the new version reached of those it had to, in how long.
   std::uint32_t probation_reached = 0, probation_required = 0;
   Time probation_time = 0;

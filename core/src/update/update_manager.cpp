@@ -243,6 +243,15 @@ LogLine UpdateManager::describe_outcome() const noexcept {
            << static_cast<std::uint32_t>(r.new_state_bytes)
            << " B (give it a restore hook, or keep the layout and declare the old schema with DYN_MODULE_SCHEMA)";
       break;
+    case UpdateOutcome::RestoreRefused:
+      if (r.restore_hook_refused) {
+        line << "rolled back: the new version's restore hook refused the state (schema " << r.old_schema << ", "
+             << static_cast<std::uint32_t>(r.old_state_bytes)
+             << " B): it returned -1 (make it accept that schema, or transform it)";
+        break;
+      }
+      line << to_string(r.outcome);
+      break;
     default: line << to_string(r.outcome); break;
   }
   return line;
@@ -513,6 +522,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   k.end_module_code();
   if (restored != 0) {
+    record_.restore_hook_refused = nd.restore != nullptr;
     bind(t, old_);
     finish(layout_differs ? UpdateOutcome::StateIncompatible : UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
