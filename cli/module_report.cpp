@@ -177,6 +177,15 @@ std::string describe(const InstallError& e, std::span<const std::byte> image) {
   return "install failed";
 }
 
+void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, std::size_t count) {
+  for (std::size_t i = count; i-- > 0;) {
+    if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
+      if (e->has_module) (void)loader.unload(e->module);
+      reg.remove(*e);
+    }
+  }
+}
+
 int inspect_module(const std::string& path, const std::vector<std::string>& with, std::string* out) {
   std::ostringstream o;
   std::vector<std::byte> image;
@@ -327,12 +336,7 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     (void)loader.unload(self->module);
   }
   reg.remove(*self);
-  for (std::size_t i = with.size(); i-- > 0;) {
-    if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
-      if (e->has_module) (void)loader.unload(e->module);
-      reg.remove(*e);
-    }
-  }
+  unload_with_modules(reg, loader, with.size());
   *out = o.str();
   return status;
 }

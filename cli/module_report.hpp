@@ -15,6 +15,10 @@ namespace dyn::cli {
 // offset it is about (looked up in `image`), and what the user can do.
 std::string describe(const InstallError& e, std::span<const std::byte> image);
 
+// Unloads and removes the --with modules an inspection installed as
+// "with0".."with<count-1>", last first (importers before what they import).
+void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, std::size_t count);
+
 // `dynsched inspect`: what the runtime will do with an object. Returns the
 // process exit code (0: the runtime would accept it).
 int inspect_module(const std::string& path, const std::vector<std::string>& with, std::string* out);

@@ -106,12 +106,7 @@ std::string read_facts(const std::string& path, const std::vector<std::string>& 
     (void)loader.unload(self->module);
   }
   reg.remove(*self);
-  for (std::size_t i = with.size(); i-- > 0;) {
-    if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
-      if (e->has_module) (void)loader.unload(e->module);
-      reg.remove(*e);
-    }
-  }
+  unload_with_modules(reg, loader, with.size());
   return result;
 }
 

@@ -246,17 +246,22 @@ TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   EXPECT_EQ((after - (before + 1)) % 10, 0u) << "v1's last cycle, then only v2's steps of ten: " << after;
 }
 
-TEST(LiveUpdate, AVersionWithoutARestoreHookTakesOnlyAStateOfItsOwnSchema) {
-  // counter v3 declares another state layout of the same size and has no hook: v1's state is not its.
-  UpdatableSystem s;
-  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
-  const auto v3 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v3.o");
+// The counter test module as a loop task (tests/modules/counter_loop.c).
+bool install_counter(UpdatableSystem& s, const std::vector<std::byte>& image) {
   ModuleTaskSpec spec;
   spec.task.name = "counter";
   spec.task.model = RunModel::Loop;
   spec.task.priority = 2;
   spec.task.watchdog = 5 * kMillisecond;
-  ASSERT_TRUE(s.install_image(v1, spec));
+  return static_cast<bool>(s.install_image(image, spec));
+}
+
+TEST(LiveUpdate, AVersionWithoutARestoreHookTakesOnlyAStateOfItsOwnSchema) {
+  // counter v3 declares another state layout of the same size and has no hook: v1's state is not its.
+  UpdatableSystem s;
+  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
+  const auto v3 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v3.o");
+  ASSERT_TRUE(install_counter(s, v1));
   s.start_worker();
   s.kernel->run_until(105 * kMillisecond);
   UpdateRequest r;
@@ -285,12 +290,7 @@ TEST(LiveUpdate, AVersionNamingAnotherModuleIsRefusedUnlessTheRequestSaysItRenam
   UpdatableSystem s;
   const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/counter_v1.o");
   const auto tally = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/tally_v2.o");
-  ModuleTaskSpec spec;
-  spec.task.name = "counter";
-  spec.task.model = RunModel::Loop;
-  spec.task.priority = 2;
-  spec.task.watchdog = 5 * kMillisecond;
-  ASSERT_TRUE(s.install_image(v1, spec));
+  ASSERT_TRUE(install_counter(s, v1));
   s.updates->set_store(&ram.store);
   s.start_worker();
   s.kernel->run_until(105 * kMillisecond);
