@@ -85,6 +85,9 @@ class EventLog final : public EventSink {
     if (next_) next_->on_event(e);
     if (plot && e.task && e.kind == EventKind::RunSegment) plot->run(e.task->name, e.start, e.end);
     if (plot && e.task && (e.kind == EventKind::Watchdog || e.kind == EventKind::Fault)) plot->stop(e.task->name, e.end);
+    if (plot && e.kind == EventKind::Update)
+      plot->update(e.task ? e.task->name : std::string(), static_cast<UpdateStep>(e.step), e.end,
+                   e.text ? e.text : "");
     if (power && e.task && (e.kind == EventKind::RunSegment || e.kind == EventKind::TaskExited)) {
       const std::size_t slot = e.task->id.slot();
       if (e.kind == EventKind::RunSegment && e.activation_start) {
@@ -522,13 +525,18 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const auto* e = t ? static_cast<const RegisterEntry*>(t->owner) : nullptr;
     return e && e->has_module && e->module.descriptor ? e->module.descriptor->name : "?";
   };
+  // A request refused at once never reaches the kernel: the plot is told here.
+  auto add_update_row = [&](UpdateRow&& row) {
+    if (plot && row.result.starts_with("refused")) plot->update_refused(row.task, row.at, row.result);
+    report.updates.push_back(std::move(row));
+  };
   auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
     if (u.action == MissionUpdate::Action::Add) {
       const std::string failed = install_module_task(u.added, spec_of(u.added));
       row.result = failed.empty() ? "added" : "refused: " + failed;
-      report.updates.push_back(std::move(row));
+      add_update_row(std::move(row));
       return;
     }
     if (u.action == MissionUpdate::Action::Remove) {
@@ -538,7 +546,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         row.result = requested.error().code == UpdateErrc::HasImporters
                          ? "refused: " + std::to_string(requested.error().detail) + " module(s) import from it"
                          : "refused: no such module task, or an update in flight";
-        report.updates.push_back(std::move(row));
+        add_update_row(std::move(row));
         return;
       }
     }
@@ -584,7 +592,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                          : "refused: no such module task";
       }
     }
-    report.updates.push_back(std::move(row));
+    add_update_row(std::move(row));
     if (report.updates.back().result.empty()) {
       // Let the update run its course before the next command (or the end).
       const std::size_t before = updates->completed();
