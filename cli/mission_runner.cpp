@@ -686,9 +686,21 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
-  if (trace) trace->close();
-  if (plot && !plot->write(o.plot_path, report.mission + " (" + report.policy + ")", m.power ? &*m.power : nullptr))
-    report.error = "cannot write the plot " + o.plot_path;
+  if (trace) {
+    trace->close();
+    report.written.push_back({"trace", o.trace_path, "Chrome trace: open it in https://ui.perfetto.dev or chrome://tracing"});
+  }
+  if (plot) {
+    if (plot->write(o.plot_path, report.mission + " (" + report.policy + ")", m.power ? &*m.power : nullptr))
+      report.written.push_back({"plot", o.plot_path, "SVG: battery charge, task timeline, live updates"});
+    else
+      report.error = "cannot write the plot " + o.plot_path;
+  }
+  if (log_sink) report.written.push_back({"log store", o.log_path, "read it with: dynsched log " + o.log_path});
+  if (store)
+    report.written.push_back({"spacecraft store", o.store_path,
+                              "committed versions and checkpoints: the next run with --store " + o.store_path +
+                                  " boots from it"});
 
   for (std::size_t i = 0; i < table.capacity(); ++i) {
     const Task& t = table.at(i);
@@ -753,6 +765,13 @@ std::string resolve_module(const std::string& module, const std::string& mission
   if (tried.size() > 6) *why += " and " + std::to_string(tried.size() - 6) + " more";
   if (tried.empty()) *why += " nothing (no module search path: use --module-path DIR)";
   return {};
+}
+
+std::string format_written(const RunReport& r) {
+  if (r.written.empty()) return {};
+  std::string o = "\nfiles written:\n";
+  for (const WrittenFile& w : r.written) o += "  " + w.what + ": " + w.path + " (" + w.how + ")\n";
+  return o;
 }
 
 std::string format_summary(const RunReport& r) {

@@ -58,6 +58,13 @@ struct TaskRow {
   Time fault_at = 0;
 };
 
+// A file the run wrote, for the list printed at its end.
+struct WrittenFile {
+  std::string what;  // "trace", "plot", "log store", "spacecraft store"
+  std::string path;
+  std::string how;   // how to use it
+};
+
 struct UpdateRow {
   Time at = 0;
   std::string task;
@@ -90,11 +97,15 @@ struct RunReport {
   Time meta_period = 0;
   std::vector<CommandRow> commands;
   std::string error;  // set when the run could not start (e.g. trace file)
+  std::vector<WrittenFile> written;  // every file the run wrote, in the order of the options
 };
 
 RunReport run_mission(const Mission& mission, const RunOptions& options);
 
 // The end-of-run table for the terminal.
 std::string format_summary(const RunReport& report);
+
+// One line per file the run wrote: what it is, where, how to use it.
+std::string format_written(const RunReport& report);
 
 }  // namespace dyn::cli
