@@ -78,6 +78,8 @@ class EventLog final : public EventSink {
     active_w += on ? watts_by_slot[slot] : -watts_by_slot[slot];
     if (active_w < 1e-9) active_w = 0;  // no drift below zero after many runs
   }
+  // Tasks whose watchdog stops the mission says are intended, with its note.
+  std::map<std::string, std::string> intended;
   PowerState power_state() const {
     return power ? power->state() : PowerState{};
   }
@@ -114,13 +116,18 @@ class EventLog final : public EventSink {
     }
     if (!enabled || (!e.task && !system_line)) return;
     if (e.kind == EventKind::Watchdog) {
-      if (++shown_[e.task->name] <= kPerTask)
-        std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
+      const int shown = ++shown_[e.task->name];
+      std::string why;  // the first stop of a task stopped on purpose says so, and why
+      if (auto it = intended.find(e.task->name); it != intended.end())
+        why = shown == 1 ? "; intended (expect = \"watchdog\"): " + it->second : "; intended";
+      if (shown <= kPerTask)
+        std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s%s\n",
                      format_clock(e.end).c_str(), e.task->name, format_duration(static_cast<Time>(e.value)).c_str(),
                      e.task->hook_limit > 0 && (e.task->watchdog == 0 || e.task->hook_limit < e.task->watchdog)
                          ? "for its module's constructors and hooks"
                          : format_duration(e.task->watchdog).c_str(),
-                     shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
+                     why.c_str(),
+                     shown == kPerTask ? "; further stops of this task are counted, not shown" : "");
     } else if (e.kind == EventKind::Fault) {
       if (++shown_[e.task->name] <= kPerTask)
         std::fprintf(stderr, "[%s] fault: stopped \"%s\": %s%s\n", format_clock(e.end).c_str(), e.task->name,
@@ -196,6 +203,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   EventLog log(trace.get());
   log.enabled = o.log_events;
+  for (const MissionTask& mt : m.tasks)
+    if (mt.expect_watchdog) log.intended[mt.name] = mt.note;
   std::optional<Plot> plot;
   if (!o.plot_path.empty()) {
     plot.emplace(o.duration.value_or(m.duration));
@@ -720,6 +729,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       row.fault_at = t.fault.at;
     }
     if (i < workloads.size() && workloads[i]) row.notifications = workloads[i]->notifications_received;
+    for (const MissionTask& mt : m.tasks)
+      if (mt.name == row.name) {
+        row.expect_watchdog = mt.expect_watchdog;
+        row.note = mt.note;
+      }
     if (t.owner) {
       const auto& e = *static_cast<const RegisterEntry*>(t.owner);
       row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
@@ -767,6 +781,46 @@ std::string resolve_module(const std::string& module, const std::string& mission
   return {};
 }
 
+namespace {
+
+// What the task table's columns mean; the `where` line names only the
+// placements the table shows.
+std::string column_legend(const RunReport& r) {
+  bool onetime = false, scenario = false;
+  for (const TaskRow& t : r.rows) {
+    onetime = onetime || t.placement == "onetime";
+    scenario = scenario || t.placement.ends_with(" scen");
+  }
+  std::string where = r.policy == "multilevel" ? "L<n> = level n of 6 (L1 runs first)"
+                      : r.policy == "lottery"  ? "T<n> = n lottery tickets (more tickets, more draws won)"
+                      : r.policy == "priority" ? "P<n> = priority n (31 runs first)"
+                                               : "P<n> = priority n (kept; round robin takes tasks in turn)";
+  if (onetime) where += std::string("; onetime = runs once") + (r.policy == "multilevel" ? ", after level 6" : "");
+  if (scenario) where += "; scen = woken by the meta-scheduler (its [[scenario]])";
+  std::string o = "\ncolumns:\n";
+  auto line = [&](const char* column, const std::string& meaning) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %-19s ", column);
+    o += buf + meaning + "\n";
+  };
+  line("task", "the task (os.*: the system's own)");
+  line("module", "the module and version it runs; - for a built-in workload");
+  line("where", "its place in the " + r.policy + " policy: " + where);
+  line("interval", "least time between two starts of a job; - for a loop or onetime task");
+  line("watchdog", "CPU time one run may use before the kernel stops it; - for none");
+  line("runs", "activations (job runs; 1 for a loop task)");
+  line("switches", "dispatches onto the CPU");
+  line("kills", "runs stopped by the watchdog");
+  line("preempt", "times a more urgent task took the CPU from it");
+  line("cpu, cpu%", "CPU time used, and its share of the mission time");
+  line("late max, late avg", "how long an activation waited past its due time: the longest, the mean");
+  line("stack", "stack used (high-water mark) / stack size");
+  line("state", "at the end of the run");
+  return o;
+}
+
+}  // namespace
+
 std::string format_written(const RunReport& r) {
   if (r.written.empty()) return {};
   std::string o = "\nfiles written:\n";
@@ -779,8 +833,7 @@ std::string format_summary(const RunReport& r) {
   char line[768];
   const double speed = r.real_seconds > 0 ? static_cast<double>(r.mission_time) / 1e6 / r.real_seconds : 0;
   std::snprintf(line, sizeof line,
-                "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n"
-                "runs = activations (job runs; 1 for a loop task), switches = dispatches onto the CPU\n\n",
+                "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n\n",
                 r.mission.c_str(), r.policy.c_str(), format_duration(r.mission_time).c_str(), r.real_seconds,
                 r.realtime ? "real-time" : "virtual", speed);
   o << line;
@@ -806,6 +859,21 @@ std::string format_summary(const RunReport& r) {
                   format_duration(t.stats.lateness_max).c_str(), format_duration(late_avg).c_str(), stack,
                   state.c_str());
     o << line;
+  }
+  o << column_legend(r);
+  bool any_note = false;
+  for (const TaskRow& t : r.rows) any_note = any_note || t.expect_watchdog || !t.note.empty();
+  if (any_note) o << "\nnotes from the mission file:\n";
+  for (const TaskRow& t : r.rows) {
+    if (t.expect_watchdog && t.stats.watchdog_kills > 0)
+      o << "  " << t.name << ": stopped by its watchdog " << t.stats.watchdog_kills
+        << (t.stats.watchdog_kills == 1 ? " time" : " times") << ", as intended (expect = \"watchdog\"): " << t.note
+        << "\n";
+    else if (t.expect_watchdog)
+      o << "  " << t.name << ": expected to be stopped by its watchdog (expect = \"watchdog\"), but never was: "
+        << t.note << "\n";
+    else if (!t.note.empty())
+      o << "  " << t.name << ": " << t.note << "\n";
   }
   const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
   std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);

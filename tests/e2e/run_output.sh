@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # What `dynsched run` tells its user at the end: one line per file it wrote
-# (trace, plot, log store, spacecraft store).
+# (trace, plot, log store, spacecraft store), a legend of the summary table's
+# columns, and — for the demo's experiment, which the mission says is stopped
+# by its watchdog on purpose — that the stops are intended, on the console
+# and in the summary.
 set -u
 dynsched=$1 mission=$2
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/dynsched-run-output.XXXXXX")
@@ -26,4 +29,19 @@ for f in t.json p.svg l.log s.store; do [ -s "$tmp/$f" ] || fail "$f listed but 
 "$dynsched" run "$mission" --for 10m >"$tmp/out3" 2>/dev/null || fail "run without files failed"
 grep -q "files written" "$tmp/out3" && fail "a run that wrote nothing lists files"
 
-echo "ok: run lists every file it wrote"
+# The table's legend: every column, after the table; the demo's placements.
+grep -q "^columns:$" <<<"$out" || fail "no column legend: $out"
+for column in task module where interval watchdog runs switches kills preempt "cpu, cpu%" "late max, late avg" stack state; do
+  grep -qE "^  $column +[A-Za-z]" <<<"$(sed -n '/^columns:$/,/^$/p' "$tmp/out")" || fail "the legend does not explain $column"
+done
+grep -qF "L<n> = level n of 6 (L1 runs first); onetime = runs once, after level 6" <<<"$out" || fail "where legend: $out"
+grep -qF "scen =" <<<"$out" && fail "the legend explains scen, which the demo does not show"
+
+# The experiment's stops are intended: said at the first stop, and in the summary with their count.
+grep -qE '^\[00:00:00\.[0-9]+\] watchdog: stopped "experiment" .*; intended \(expect = "watchdog"\): a runaway on purpose' <<<"$err" \
+  || fail "the first stop does not say it is intended: $(grep experiment <<<"$err" | head -2)"
+grep -qE '^\[02:00:00\.[0-9]+\] watchdog: stopped "experiment" .*\); intended$' <<<"$err" || fail "later stops: $err"
+grep 'watchdog: stopped "beacon"' <<<"$err" | grep -q intended && fail "beacon's stop is called intended"
+grep -qE '^  experiment: stopped by its watchdog 3 times, as intended \(expect = "watchdog"\): a runaway on purpose' <<<"$out" \
+  || fail "the summary does not say the stops are intended: $out"
+echo "ok: run lists every file it wrote, explains the table's columns, and says which watchdog stops are intended"
