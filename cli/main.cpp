@@ -55,10 +55,11 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
   RunReport report = run_mission(*loaded.mission, options);
   if (!report.error.empty()) {
     std::fprintf(stderr, "dynsched: %s\n", report.error.c_str());
+    std::fputs(format_written(report).c_str(), stdout);  // what was written before it failed
     return 1;
   }
   std::fputs(format_summary(report).c_str(), stdout);
-  if (!trace.empty()) std::printf("trace: %s (open in https://ui.perfetto.dev or chrome://tracing)\n", trace.c_str());
+  std::fputs(format_written(report).c_str(), stdout);
   return 0;
 }
 

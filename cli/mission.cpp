@@ -142,14 +142,40 @@ void read_model(const Reader& r, const toml::table& t, const std::string& where,
   }
 }
 
+// expect = "watchdog" and note = "...": what the mission says of a task's
+// stops, so a run that stops it on purpose does not read as a failure.
+constexpr std::size_t kNoteMax = 200;
+
+void read_expectation(const Reader& r, const toml::table& t, const std::string& where, MissionTask& task) {
+  if (auto note = r.string(t, where, "note")) {
+    if (note->empty() || note->size() > kNoteMax || !printable_name(*note))
+      r.fail(line_of(*t.get("note")), where + ".note",
+             "a note is one line of 1.." + std::to_string(kNoteMax) + " printable ASCII characters, got " +
+                 std::to_string(note->size()) + (printable_name(*note) ? "" : " with a control character"));
+    task.note = *note;
+  }
+  auto expect = r.string(t, where, "expect");
+  if (!expect) return;
+  const int line = line_of(*t.get("expect"));
+  if (*expect != "watchdog")
+    r.fail(line, where + ".expect",
+           "expected \"watchdog\" (its watchdog stops are intended), got \"" + *expect + "\"");
+  if (task.watchdog == 0)
+    r.fail(line, where + ".expect", "expect = \"watchdog\" but the task has no watchdog: give it one (watchdog = \"250ms\")");
+  if (task.note.empty())
+    r.fail(line, where + ".note", "expect = \"watchdog\" needs a note saying why the stops are intended");
+  task.expect_watchdog = true;
+}
+
 void read_task(const Reader& r, const toml::table& t, const std::string& where, bool onetime, bool triggered,
                const Mission& m, MissionTask& task) {
   if (onetime)
     r.only_keys(t, where,
-                {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack", "power_w"});
+                {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack", "power_w",
+                 "expect", "note"});
   else
     r.only_keys(t, where, {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "module",
-                           "model", "stack", "power_w"});
+                           "model", "stack", "power_w", "expect", "note"});
   task.line = line_of(t);
   task.onetime = onetime;
   auto name = r.string(t, where, "name");
@@ -164,6 +190,7 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   if (auto v = r.duration(t, where, "delay")) task.delay = *v;
   if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
   if (auto v = r.number(t, where, "power_w", 0, 1e6)) task.power_w = *v;
+  read_expectation(r, t, where, task);
   auto work = r.string(t, where, "work");
   auto module = r.string(t, where, "module");
   if (work && module)

@@ -35,6 +35,10 @@ struct MissionTask {
   std::string work;              // built-in workload, or
   std::string module;            // a module: a path ending in .o (relative to the mission file) or a name
   std::vector<WorkStep> steps;
+  // expect = "watchdog": its watchdog stops are intended (a demonstration, a
+  // test of containment); the console and the summary say so, with `note`.
+  bool expect_watchdog = false;
+  std::string note;              // the mission's word on the task, shown in the summary
 };
 
 // A live update commanded at a mission time (until the uplink brings them).

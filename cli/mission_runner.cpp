@@ -78,6 +78,8 @@ class EventLog final : public EventSink {
     active_w += on ? watts_by_slot[slot] : -watts_by_slot[slot];
     if (active_w < 1e-9) active_w = 0;  // no drift below zero after many runs
   }
+  // Tasks whose watchdog stops the mission says are intended, with its note.
+  std::map<std::string, std::string> intended;
   PowerState power_state() const {
     return power ? power->state() : PowerState{};
   }
@@ -85,6 +87,9 @@ class EventLog final : public EventSink {
     if (next_) next_->on_event(e);
     if (plot && e.task && e.kind == EventKind::RunSegment) plot->run(e.task->name, e.start, e.end);
     if (plot && e.task && (e.kind == EventKind::Watchdog || e.kind == EventKind::Fault)) plot->stop(e.task->name, e.end);
+    if (plot && e.kind == EventKind::Update)
+      plot->update(e.task ? e.task->name : std::string(), static_cast<UpdateStep>(e.step), e.end,
+                   e.text ? e.text : "");
     if (power && e.task && (e.kind == EventKind::RunSegment || e.kind == EventKind::TaskExited)) {
       const std::size_t slot = e.task->id.slot();
       if (e.kind == EventKind::RunSegment && e.activation_start) {
@@ -111,13 +116,18 @@ class EventLog final : public EventSink {
     }
     if (!enabled || (!e.task && !system_line)) return;
     if (e.kind == EventKind::Watchdog) {
-      if (++shown_[e.task->name] <= kPerTask)
-        std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s\n",
+      const int shown = ++shown_[e.task->name];
+      std::string why;  // the first stop of a task stopped on purpose says so, and why
+      if (auto it = intended.find(e.task->name); it != intended.end())
+        why = shown == 1 ? "; intended (expect = \"watchdog\"): " + it->second : "; intended";
+      if (shown <= kPerTask)
+        std::fprintf(stderr, "[%s] watchdog: stopped \"%s\" after %s of CPU (limit %s)%s%s\n",
                      format_clock(e.end).c_str(), e.task->name, format_duration(static_cast<Time>(e.value)).c_str(),
                      e.task->hook_limit > 0 && (e.task->watchdog == 0 || e.task->hook_limit < e.task->watchdog)
                          ? "for its module's constructors and hooks"
                          : format_duration(e.task->watchdog).c_str(),
-                     shown_[e.task->name] == kPerTask ? "; further stops of this task are counted, not shown" : "");
+                     why.c_str(),
+                     shown == kPerTask ? "; further stops of this task are counted, not shown" : "");
     } else if (e.kind == EventKind::Fault) {
       if (++shown_[e.task->name] <= kPerTask)
         std::fprintf(stderr, "[%s] fault: stopped \"%s\": %s%s\n", format_clock(e.end).c_str(), e.task->name,
@@ -193,6 +203,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   EventLog log(trace.get());
   log.enabled = o.log_events;
+  for (const MissionTask& mt : m.tasks)
+    if (mt.expect_watchdog) log.intended[mt.name] = mt.note;
   std::optional<Plot> plot;
   if (!o.plot_path.empty()) {
     plot.emplace(o.duration.value_or(m.duration));
@@ -522,13 +534,18 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const auto* e = t ? static_cast<const RegisterEntry*>(t->owner) : nullptr;
     return e && e->has_module && e->module.descriptor ? e->module.descriptor->name : "?";
   };
+  // A request refused at once never reaches the kernel: the plot is told here.
+  auto add_update_row = [&](UpdateRow&& row) {
+    if (plot && row.result.starts_with("refused")) plot->update_refused(row.task, row.at, row.result);
+    report.updates.push_back(std::move(row));
+  };
   auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
     if (u.action == MissionUpdate::Action::Add) {
       const std::string failed = install_module_task(u.added, spec_of(u.added));
       row.result = failed.empty() ? "added" : "refused: " + failed;
-      report.updates.push_back(std::move(row));
+      add_update_row(std::move(row));
       return;
     }
     if (u.action == MissionUpdate::Action::Remove) {
@@ -538,7 +555,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         row.result = requested.error().code == UpdateErrc::HasImporters
                          ? "refused: " + std::to_string(requested.error().detail) + " module(s) import from it"
                          : "refused: no such module task, or an update in flight";
-        report.updates.push_back(std::move(row));
+        add_update_row(std::move(row));
         return;
       }
     }
@@ -584,7 +601,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                          : "refused: no such module task";
       }
     }
-    report.updates.push_back(std::move(row));
+    add_update_row(std::move(row));
     if (report.updates.back().result.empty()) {
       // Let the update run its course before the next command (or the end).
       const std::size_t before = updates->completed();
@@ -678,9 +695,21 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   }
   report.dispatches = kernel.dispatches();
   report.idle = kernel.idle_time();
-  if (trace) trace->close();
-  if (plot && !plot->write(o.plot_path, report.mission + " (" + report.policy + ")", m.power ? &*m.power : nullptr))
-    report.error = "cannot write the plot " + o.plot_path;
+  if (trace) {
+    trace->close();
+    report.written.push_back({"trace", o.trace_path, "Chrome trace: open it in https://ui.perfetto.dev or chrome://tracing"});
+  }
+  if (plot) {
+    if (plot->write(o.plot_path, report.mission + " (" + report.policy + ")", m.power ? &*m.power : nullptr))
+      report.written.push_back({"plot", o.plot_path, "SVG: battery charge, task timeline, live updates"});
+    else
+      report.error = "cannot write the plot " + o.plot_path;
+  }
+  if (log_sink) report.written.push_back({"log store", o.log_path, "read it with: dynsched log " + o.log_path});
+  if (store)
+    report.written.push_back({"spacecraft store", o.store_path,
+                              "committed versions and checkpoints: the next run with --store " + o.store_path +
+                                  " boots from it"});
 
   for (std::size_t i = 0; i < table.capacity(); ++i) {
     const Task& t = table.at(i);
@@ -700,6 +729,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       row.fault_at = t.fault.at;
     }
     if (i < workloads.size() && workloads[i]) row.notifications = workloads[i]->notifications_received;
+    for (const MissionTask& mt : m.tasks)
+      if (mt.name == row.name) {
+        row.expect_watchdog = mt.expect_watchdog;
+        row.note = mt.note;
+      }
     if (t.owner) {
       const auto& e = *static_cast<const RegisterEntry*>(t.owner);
       row.module = std::string(e.module.descriptor->name) + " v" + std::to_string(e.module.descriptor->version);
@@ -747,13 +781,59 @@ std::string resolve_module(const std::string& module, const std::string& mission
   return {};
 }
 
+namespace {
+
+// What the task table's columns mean; the `where` line names only the
+// placements the table shows.
+std::string column_legend(const RunReport& r) {
+  bool onetime = false, scenario = false;
+  for (const TaskRow& t : r.rows) {
+    onetime = onetime || t.placement == "onetime";
+    scenario = scenario || t.placement.ends_with(" scen");
+  }
+  std::string where = r.policy == "multilevel" ? "L<n> = level n of 6 (L1 runs first)"
+                      : r.policy == "lottery"  ? "T<n> = n lottery tickets (more tickets, more draws won)"
+                      : r.policy == "priority" ? "P<n> = priority n (31 runs first)"
+                                               : "P<n> = priority n (kept; round robin takes tasks in turn)";
+  if (onetime) where += std::string("; onetime = runs once") + (r.policy == "multilevel" ? ", after level 6" : "");
+  if (scenario) where += "; scen = woken by the meta-scheduler (its [[scenario]])";
+  std::string o = "\ncolumns:\n";
+  auto line = [&](const char* column, const std::string& meaning) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "  %-19s ", column);
+    o += buf + meaning + "\n";
+  };
+  line("task", "the task (os.*: the system's own)");
+  line("module", "the module and version it runs; - for a built-in workload");
+  line("where", "its place in the " + r.policy + " policy: " + where);
+  line("interval", "least time between two starts of a job; - for a loop or onetime task");
+  line("watchdog", "CPU time one run may use before the kernel stops it; - for none");
+  line("runs", "activations (job runs; 1 for a loop task)");
+  line("switches", "dispatches onto the CPU");
+  line("kills", "runs stopped by the watchdog");
+  line("preempt", "times a more urgent task took the CPU from it");
+  line("cpu, cpu%", "CPU time used, and its share of the mission time");
+  line("late max, late avg", "how long an activation waited past its due time: the longest, the mean");
+  line("stack", "stack used (high-water mark) / stack size");
+  line("state", "at the end of the run");
+  return o;
+}
+
+}  // namespace
+
+std::string format_written(const RunReport& r) {
+  if (r.written.empty()) return {};
+  std::string o = "\nfiles written:\n";
+  for (const WrittenFile& w : r.written) o += "  " + w.what + ": " + w.path + " (" + w.how + ")\n";
+  return o;
+}
+
 std::string format_summary(const RunReport& r) {
   std::ostringstream o;
   char line[768];
   const double speed = r.real_seconds > 0 ? static_cast<double>(r.mission_time) / 1e6 / r.real_seconds : 0;
   std::snprintf(line, sizeof line,
-                "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n"
-                "runs = activations (job runs; 1 for a loop task), switches = dispatches onto the CPU\n\n",
+                "mission \"%s\": policy %s, %s of mission time in %.2f s real (%s clock, %.0fx)\n\n",
                 r.mission.c_str(), r.policy.c_str(), format_duration(r.mission_time).c_str(), r.real_seconds,
                 r.realtime ? "real-time" : "virtual", speed);
   o << line;
@@ -779,6 +859,21 @@ std::string format_summary(const RunReport& r) {
                   format_duration(t.stats.lateness_max).c_str(), format_duration(late_avg).c_str(), stack,
                   state.c_str());
     o << line;
+  }
+  o << column_legend(r);
+  bool any_note = false;
+  for (const TaskRow& t : r.rows) any_note = any_note || t.expect_watchdog || !t.note.empty();
+  if (any_note) o << "\nnotes from the mission file:\n";
+  for (const TaskRow& t : r.rows) {
+    if (t.expect_watchdog && t.stats.watchdog_kills > 0)
+      o << "  " << t.name << ": stopped by its watchdog " << t.stats.watchdog_kills
+        << (t.stats.watchdog_kills == 1 ? " time" : " times") << ", as intended (expect = \"watchdog\"): " << t.note
+        << "\n";
+    else if (t.expect_watchdog)
+      o << "  " << t.name << ": expected to be stopped by its watchdog (expect = \"watchdog\"), but never was: "
+        << t.note << "\n";
+    else if (!t.note.empty())
+      o << "  " << t.name << ": " << t.note << "\n";
   }
   const double idle_pct = r.mission_time > 0 ? 100.0 * static_cast<double>(r.idle) / static_cast<double>(r.mission_time) : 0;
   std::snprintf(line, sizeof line, "\ndispatches %" PRIu64 ", CPU idle %.2f%%\n", r.dispatches, idle_pct);

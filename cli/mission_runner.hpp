@@ -56,6 +56,15 @@ struct TaskRow {
   std::string booted;     // "store (+ checkpoint)" when booted from the store
   std::string fault;      // its last fault record in words, when it was stopped for one
   Time fault_at = 0;
+  bool expect_watchdog = false;  // the mission says its watchdog stops are intended
+  std::string note;              // the mission's note on the task
+};
+
+// A file the run wrote, for the list printed at its end.
+struct WrittenFile {
+  std::string what;  // "trace", "plot", "log store", "spacecraft store"
+  std::string path;
+  std::string how;   // how to use it
 };
 
 struct UpdateRow {
@@ -90,11 +99,15 @@ struct RunReport {
   Time meta_period = 0;
   std::vector<CommandRow> commands;
   std::string error;  // set when the run could not start (e.g. trace file)
+  std::vector<WrittenFile> written;  // every file the run wrote, in the order of the options
 };
 
 RunReport run_mission(const Mission& mission, const RunOptions& options);
 
-// The end-of-run table for the terminal.
+// The end-of-run table for the terminal, with a legend of its columns.
 std::string format_summary(const RunReport& report);
+
+// One line per file the run wrote: what it is, where, how to use it.
+std::string format_written(const RunReport& report);
 
 }  // namespace dyn::cli

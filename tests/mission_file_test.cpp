@@ -305,6 +305,31 @@ TEST(MissionFile, TaskDurationsAreChecked) {
   EXPECT_TRUE(rejects(head + "interval = \"1.s\"\n", 6, "task[0].interval", "bad duration"));
 }
 
+// expect = "watchdog" with a note: the task's watchdog stops are intended.
+TEST(MissionFile, IntendedWatchdogStops) {
+  const std::string head = with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\ninterval = \"1s\"\n");  // lines 3-6
+  const Mission m = accepts(head + "watchdog = \"5ms\"\nexpect = \"watchdog\"\nnote = \"spins on purpose\"\n");
+  EXPECT_TRUE(m.tasks[0].expect_watchdog);
+  EXPECT_EQ(m.tasks[0].note, "spins on purpose");
+  EXPECT_FALSE(accepts(head).tasks[0].expect_watchdog);
+  EXPECT_EQ(accepts(head + "note = \"a reminder\"\n").tasks[0].note, "a reminder");  // a note alone is a note
+  const Mission once = accepts(with_priority(
+      "[[onetime]]\nname = \"o\"\nwork = \"spin\"\nwatchdog = \"5ms\"\nexpect = \"watchdog\"\nnote = \"n\"\n"));
+  EXPECT_TRUE(once.tasks[0].expect_watchdog);
+
+  EXPECT_TRUE(rejects(head + "watchdog = \"5ms\"\nexpect = \"fault\"\nnote = \"n\"\n", 8, "task[0].expect",
+                      "expected \"watchdog\" (its watchdog stops are intended), got \"fault\""));
+  EXPECT_TRUE(rejects(head + "watchdog = \"5ms\"\nexpect = true\n", 8, "task[0].expect", "expected a string"));
+  EXPECT_TRUE(rejects(head + "expect = \"watchdog\"\nnote = \"n\"\n", 7, "task[0].expect",
+                      "the task has no watchdog"));
+  EXPECT_TRUE(rejects(head + "watchdog = \"5ms\"\nexpect = \"watchdog\"\n", 8, "task[0].note",
+                      "needs a note saying why"));
+  EXPECT_TRUE(rejects(head + "note = \"\"\n", 7, "task[0].note", "one line of 1..200 printable"));
+  EXPECT_TRUE(rejects(head + "note = \"" + std::string(201, 'n') + "\"\n", 7, "task[0].note", "got 201"));
+  EXPECT_TRUE(rejects(head + "note = \"two\\nlines\"\n", 7, "task[0].note", "with a control character"));
+  EXPECT_TRUE(rejects(head + "note = 5\n", 7, "task[0].note", "expected a string"));
+}
+
 TEST(MissionFile, TooManyTasksForMaxTasks) {
   const std::string tasks = "[[task]]\nname = \"a\"\nwork = \"spin\"\n[[onetime]]\nname = \"b\"\nwork = \"spin\"\n";
   // Two tasks plus os.housekeeping do not fit in two slots.

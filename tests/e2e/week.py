@@ -140,7 +140,7 @@ def main():
     if holds < held_low:
         fail(f"summary counts {holds} holds, the trace {held_low} for the battery alone")
     ns = "{http://www.w3.org/2000/svg}"
-    if not [r for r in svg.iter(ns + "rect") if r.get("fill") == "#f90"]:
+    if not [r for r in svg.iter(ns + "rect") if r.get("class") == "held"]:
         fail("the plot marks no scenario held for power")
     print(f"ok: {sum(len(v) for v in starts.values())} scenario runs inside their windows, {len(meta)} decisions, "
           f"{holds} power holds ({held_low} at low charge), heater 1008/1008")
