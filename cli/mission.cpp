@@ -670,7 +670,9 @@ const char* to_string(PolicyKind p) {
 
 long long reachable_probation_points(const MissionUpdate& u) {
   if (u.task_interval <= 0) return -1;
-  return static_cast<long long>(u.probation / u.task_interval);
+  // The swap is at the end of a run, so the n-th point comes n intervals
+  // later (plus the run's jitter): only what lands strictly inside counts.
+  return u.probation <= 0 ? 0 : static_cast<long long>((u.probation - 1) / u.task_interval);
 }
 
 }  // namespace dyn::cli

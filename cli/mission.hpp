@@ -59,9 +59,10 @@ struct MissionUpdate {
   bool rename = false;           // the new version's descriptor may name another module
 };
 
-// How many consistent points a job of `interval` can reach within
-// `probation` (one per run after the swap); -1 when it does not depend on an
-// interval (a loop task, or one woken by notifications).
+// How many consistent points a job of `interval` surely reaches within
+// `probation` (one per run after the swap, the n-th n intervals later, so a
+// probation of exactly n intervals is too short for n); -1 when it does not
+// depend on an interval (a loop task, or one woken by notifications).
 long long reachable_probation_points(const MissionUpdate& u);
 
 // A seed-003 scenario: when and under which power conditions the

@@ -596,6 +596,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                                running_module(u.task) +
                                "\" (a checkpoint is bound to its module: fix the name in DYN_MODULE, or say "
                                "rename = true in the [[update]] if the module really is renamed)"
+                     : e.code == UpdateErrc::NoEntry
+                         ? "refused: the new version is a library (DYN_MODULE with entry NULL): it cannot run the "
+                           "task; give it an entry"
                      : e.code == UpdateErrc::BadProbation
                          ? "refused: probation_points must be at least 1 (a version must prove itself once)"
                          : "refused: no such module task";
@@ -640,7 +643,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                    "or fewer probation_points\n",
                    m.file.c_str(), u.line, u.task.c_str(), format_duration(u.probation).c_str(), reachable,
                    u.probation_points, format_duration(u.task_interval).c_str(),
-                   format_duration(static_cast<Time>(u.probation_points) * u.task_interval).c_str());
+                   format_duration(static_cast<Time>(u.probation_points + 1) * u.task_interval).c_str());
     if (u.at >= duration)
       std::fprintf(stderr, "dynsched: warning: %s:%d: [[update]] of %s at %s is at or after the end of the run (%s): not done\n",
                    m.file.c_str(), u.line, u.task.c_str(), format_clock(u.at).c_str(), format_clock(duration).c_str());

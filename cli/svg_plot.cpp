@@ -130,7 +130,11 @@ void Plot::held(const std::string& task, Time start, Time end) {
 void Plot::stop(const std::string& task, Time t) { row(task).stops[static_cast<std::size_t>(bucket(t))] = true; }
 
 void Plot::mark(const std::string& task, UpdateMark kind, Time t, std::string_view text) {
-  const std::size_t r = task.empty() ? kNoRow : static_cast<std::size_t>(&row(task) - rows_.data());
+  std::size_t r = kNoRow;
+  if (!task.empty()) {
+    const Row& own = row(task);  // first: row() may append to rows_ and move it
+    r = static_cast<std::size_t>(&own - rows_.data());
+  }
   const int column = bucket(t);
   for (const Mark& m : marks_)
     if (m.row == r && m.kind == kind && m.column == column) return;  // one per pixel: the first says it

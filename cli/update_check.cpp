@@ -163,9 +163,9 @@ void check_name(const VersionFacts& from, const VersionFacts& to, bool rename, R
     r.note("version: v" + std::to_string(from.version) + " -> v" + std::to_string(to.version) + " is a downgrade");
   else
     r.ok("version: v" + std::to_string(from.version) + " -> v" + std::to_string(to.version));
-  if (from.entry != to.entry)
-    r.problem(std::string("run model: the installed version ") + (from.entry ? "runs as a task" : "is a library") +
-              ", the new one " + (to.entry ? "runs as a task" : "is a library (no entry)"));
+  if (from.entry && !to.entry)
+    r.problem("run model: the installed version runs as a task, the new one is a library (entry NULL): the update "
+              "is refused; give it an entry");
 }
 
 void check_state(const VersionFacts& from, const VersionFacts& to, Report& r) {
@@ -189,10 +189,10 @@ void check_state(const VersionFacts& from, const VersionFacts& to, Report& r) {
                 std::to_string(from.schema) + ", not its " + std::to_string(to.schema) +
                 ": the update is not swapped. Give it a restore hook, or keep the layout and declare the old schema "
                 "with DYN_MODULE_SCHEMA");
-  } else if (from.schema == to.schema && from.state_size == to.state_size) {
-    r.ok("state: same schema and size: copied as it is");
   } else if (to.state_size == 0 && from.state_size == 0) {
     r.ok("state: none to carry over");
+  } else if (from.schema == to.schema && from.state_size == to.state_size) {
+    r.ok("state: same schema and size: copied as it is");
   } else {
     r.problem("state: the new version has no restore hook, and the installed state (" + old_state +
               ") is not of its " + new_state + ": the update is not swapped. Give it a restore hook, or keep the "
@@ -248,10 +248,14 @@ void check_probation(const UpdateCheckOptions& o, bool* rename, Report& r) {
         return true;
     return false;
   };
-  for (const MissionTask& t : m.tasks) {
-    if (t.module.empty()) continue;
-    if (!o.task.empty() ? t.name == o.task : runs_old(t)) {
-      task = &t;
+  std::vector<const MissionTask*> tasks;  // the mission's, and those its [[update]]s add
+  for (const MissionTask& t : m.tasks) tasks.push_back(&t);
+  for (const MissionUpdate& u : m.updates)
+    if (u.action == MissionUpdate::Action::Add) tasks.push_back(&u.added);
+  for (const MissionTask* t : tasks) {
+    if (t->module.empty()) continue;
+    if (!o.task.empty() ? t->name == o.task : runs_old(*t)) {
+      task = t;
       break;
     }
   }
@@ -284,11 +288,12 @@ void check_probation(const UpdateCheckOptions& o, bool* rename, Report& r) {
   } else if (reachable < u.probation_points) {
     r.problem("probation: " + terms + " (" + where + "), but task " + task->name + " runs every " +
               format_duration(u.task_interval) + ": at most " + std::to_string(reachable) +
-              " points fit, so the update would roll back. Give probation at least " +
-              format_duration(static_cast<Time>(u.probation_points) * u.task_interval) + ", or fewer probation_points");
+              " points surely fit (the last one lands at the probation's very end or after), so the update would "
+              "roll back. Give probation at least " +
+              format_duration(static_cast<Time>(u.probation_points + 1) * u.task_interval) + ", or fewer probation_points");
   } else {
     r.ok("probation: " + terms + " (" + where + "); task " + task->name + " runs every " +
-         format_duration(u.task_interval) + ", so up to " + std::to_string(reachable) + " points fit");
+         format_duration(u.task_interval) + ", so " + std::to_string(reachable) + " points fit");
   }
 }
 
@@ -308,7 +313,7 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
   r.stream() << "\nupdate from " << o.old_path << " (" << from.name << " v" << from.version << ") to " << o.new_path
              << " (" << to.name << " v" << to.version << "):\n";
   bool rename = false;
-  if (!o.mission_path.empty()) check_probation(o, &rename, r);
+  if (!o.mission_path.empty() && from.entry) check_probation(o, &rename, r);
   check_name(from, to, rename, r);
   check_state(from, to, r);
   check_exports(from, to, o.importers, r);
@@ -320,11 +325,10 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
       r.note("importer: " + importer + " uses " + std::to_string(used.size()) +
              " of its exports: it is relinked to the new version at the swap (it must be a job, between runs)");
   }
-  if (from.entry && !o.mission_path.empty()) {
-    // said by check_probation
-  } else if (from.entry) {
+  if (!from.entry)
+    r.note("probation: none (a library runs no task; its importers are relinked at the swap)");
+  else if (o.mission_path.empty())
     r.note("probation: not checked (give --mission FILE to check it against the task's interval)");
-  }
   r.stream() << (r.problems() ? "update verdict: WOULD NOT TAKE OVER: " + std::to_string(r.problems()) +
                                     " problem" + (r.problems() == 1 ? "" : "s") + " above\n"
                               : "update verdict: can replace the installed version\n");

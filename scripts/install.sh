@@ -12,7 +12,7 @@ fi
 cmake --preset release >/dev/null
 cmake --build --preset release --target dynsched
 cmake --install build/release --prefix "$prefix" >/dev/null
-echo "install: dynsched in $prefix/bin, the module SDK in $prefix/include and $prefix/lib/cmake/dynsched"
+echo "install: dynsched in $prefix/bin, the module SDK in $prefix/include and its CMake package under $prefix (find_package(dynsched))"
 case ":$PATH:" in
   *":$prefix/bin:"*) ;;
   *) echo "install: $prefix/bin is not on your PATH: export PATH=\"$prefix/bin:\$PATH\"" ;;

@@ -176,8 +176,12 @@ void dyn_free(void* block);
  *   }
  *   DYN_MODULE(sun_sensor, 2, run, sizeof(struct state), NULL, restore);
  *
- * Hooks run in the task's own context, under its watchdog: one that hangs,
- * faults or blocks is stopped and the update rolled back. */
+ * Hooks run in the task's own context, never the kernel's, with a CPU budget
+ * of 100 ms for the old checkpoint hook, the new version's constructors and
+ * its restore hook together (the task's watchdog, if shorter). One that
+ * hangs, faults or blocks is stopped: a stopped checkpoint hook aborts the
+ * update (the old version goes on), a stopped constructor or restore hook
+ * rolls it back. */
 
 /* Turns the module's state into checkpoint bytes: writes at most `capacity`
  * bytes to `out`, returns the length or -1. */

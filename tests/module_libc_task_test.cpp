@@ -155,7 +155,8 @@ TEST_P(AWildPointer, HandedToTheRuntimesOwnFunctionsStopsOnlyTheTask) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Functions, AWildPointer,
-                         ::testing::Values("strtod", "qsort", "strstr", "clock_gettime", "strdup"));
+                         ::testing::Values("strtod", "qsort", "strstr", "clock_gettime", "strdup", "dyn_log",
+                                           "dyn_logf"));
 
 }  // namespace
 }  // namespace dyn

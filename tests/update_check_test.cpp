@@ -111,8 +111,12 @@ TEST(UpdateCheck, AProbationTheTasksIntervalCannotPassIsAProblemWithTheNumbers) 
   const Verdict tight = check(o);
   EXPECT_EQ(tight.status, 1) << tight.text;
   EXPECT_NE(tight.text.find("PROBLEM  probation: 3 consistent points within 1m"), std::string::npos) << tight.text;
-  EXPECT_NE(tight.text.find("task beacon runs every 1m: at most 1 points fit"), std::string::npos) << tight.text;
-  EXPECT_NE(tight.text.find("Give probation at least 3m"), std::string::npos) << tight.text;
+  EXPECT_NE(tight.text.find("task beacon runs every 1m: at most 0 points surely fit"), std::string::npos) << tight.text;
+  EXPECT_NE(tight.text.find("Give probation at least 4m"), std::string::npos) << tight.text;
+  write("probation = \"3m\"\n");  // exactly 3 intervals: the 3rd point lands at the very end
+  const Verdict edge = check(o);
+  EXPECT_EQ(edge.status, 1) << edge.text;
+  EXPECT_NE(edge.text.find("at most 2 points surely fit"), std::string::npos) << edge.text;
   write("");  // the default follows the interval
   const Verdict derived = check(o);
   std::remove(mission.c_str());

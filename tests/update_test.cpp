@@ -165,8 +165,39 @@ TEST(LiveUpdate, AVersionWithTooFewConsistentPointsInItsProbationIsRolledBack) {
   EXPECT_EQ(verdict.severity, 2u) << "a rollback is a warning";
   const std::string counts = std::to_string(s.updates->last().probation_reached) + " of 5 consistent points";
   EXPECT_NE(verdict.text.find(counts), std::string::npos) << verdict.text;
-  EXPECT_NE(verdict.text.find("probation of 2 s; it runs every 1 s, so 5 points need at least 5 s"), std::string::npos)
+  EXPECT_NE(verdict.text.find("probation of 2 s; it runs every 1 s, so 5 points need more than 5 s (give a probation "
+                              "of 6 s, or fewer probation_points)"),
+            std::string::npos)
       << verdict.text;
+}
+
+TEST(LiveUpdate, AVersionOnProbationNeverReachesTheStoresCheckpointSoARollbackKeepsTheOldState) {
+  // Periodic checkpoints every 250 ms while v2 is on probation (and reaches
+  // consistent points): none of them is v2's, so after the rollback the
+  // store's checkpoint is still one v1 can boot from.
+  test::RamStore ram;
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ASSERT_NE(s.install("beacon", "beacon", "beacon", 2, kSecond, 50 * kMillisecond), nullptr);
+  s.updates->set_store(&ram.store);
+  s.updates->set_checkpoint_period(250 * kMillisecond);
+  s.start_worker();
+  s.kernel->run_until(5 * kSecond);
+  const std::uint64_t stored_before = s.updates->checkpoints_stored();
+  ASSERT_EQ(s.update_to(module_image("beacon", "beacon_v2"), 5, 2 * kSecond), UpdateOutcome::ProbationTimeout);
+  EXPECT_GE(s.updates->last().probation_reached, 1u) << "v2 did reach consistent points on probation";
+  const auto stored_checkpoint = [&] {
+    std::vector<std::byte> bytes(4096);
+    auto n = ram.store.last_checkpoint("beacon", bytes);
+    EXPECT_TRUE(n);
+    auto cp = CheckpointView::open({bytes.data(), n ? n.value() : 0});
+    EXPECT_TRUE(cp);
+    return cp ? std::pair{cp.value().version, cp.value().schema} : std::pair{0u, 0u};
+  };
+  EXPECT_EQ(stored_checkpoint(), (std::pair{1u, 1u})) << "v1's, not the rolled-back v2's";
+  s.kernel->run_for(2 * kSecond);  // the requests left waiting are served by v1 again
+  EXPECT_GT(s.updates->checkpoints_stored(), stored_before);
+  EXPECT_EQ(stored_checkpoint(), (std::pair{1u, 1u}));
 }
 
 TEST(LiveUpdate, EveryStepOfAnUpdateIsAnEventOnTheUpdatedTasksOwnTrack) {
@@ -354,6 +385,48 @@ TEST(LiveUpdate, PeriodicCheckpointsReachTheStoreAtConsistentPoints) {
   EXPECT_EQ(sequence, 21u) << "the checkpoint at 20 s, after the run at 20 s (runs at 0..20 s)";
 }
 
+TEST(LiveUpdate, TasksWhosePeriodicCheckpointsOverlapEachStoreTheirOwnState) {
+  // "slow"'s checkpoint hook takes 20 ms of CPU; "fast", of higher priority,
+  // runs every 10 ms and reaches its consistent points while that hook runs.
+  // They share the one periodic buffer: fast waits for it instead of taking
+  // it (freeing slow's buffer under its hook, or storing slow's half-written
+  // bytes under its own name).
+  test::RamStore ram;
+  UpdatableSystem s;
+  const auto image = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/hostile_checkpoint_slow.o");
+  ModuleTaskSpec slow;
+  slow.task.name = "slow";
+  slow.task.priority = 2;
+  slow.task.interval = kSecond;
+  ModuleTaskSpec fast = slow;
+  fast.task.name = "fast";
+  fast.task.priority = 3;
+  fast.task.interval = 10 * kMillisecond;
+  ASSERT_TRUE(s.install_image(image, slow));
+  ASSERT_TRUE(s.install_image(image, fast));
+  s.updates->set_store(&ram.store);
+  s.updates->set_checkpoint_period(25 * kMillisecond);  // requests land inside slow's 20 ms hook
+  s.start_worker();
+  const std::size_t memory = s.memory.stats().total_bytes();
+  s.kernel->run_until(6500 * kMillisecond);
+  EXPECT_GE(s.updates->checkpoints_stored(), 100u);
+  const auto sequence_stored = [&](const char* task) -> std::uint32_t {
+    std::vector<std::byte> bytes(4096);
+    auto n = ram.store.last_checkpoint(task, bytes);
+    if (!n) return 0;
+    auto cp = CheckpointView::open({bytes.data(), n.value()});
+    if (!cp || cp.value().payload.size() < 4) return 0;
+    std::uint32_t sequence = 0;
+    std::memcpy(&sequence, cp.value().payload.data(), 4);
+    return sequence;
+  };
+  const std::uint32_t slow_seq = sequence_stored("slow"), fast_seq = sequence_stored("fast");
+  EXPECT_GE(slow_seq, 5u) << "slow's checkpoint holds slow's state (one run a second)";
+  EXPECT_LE(slow_seq, 7u);
+  EXPECT_GE(fast_seq, 200u) << "fast's holds fast's (up to a hundred runs a second, less its own 20 ms hooks)";
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory) << "no buffer left behind";
+}
+
 TEST(LiveUpdate, AModuleOthersImportFromIsUpdatedAndItsImportersRelinked) {
   UpdatableSystem s;
   ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
@@ -534,6 +607,15 @@ TEST(LiveUpdate, RequestsThatCannotBeHonouredAreRefusedWithAReason) {
   EXPECT_EQ(e.error().code, UpdateErrc::OtherModule);
   EXPECT_FALSE(s.updates->busy());
   EXPECT_EQ(s.memory.stats().total_bytes(), memory) << "the staged version was freed";
+  // A library (entry NULL) cannot run the task, even under the task's own module name with a rename.
+  const auto library = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/ctor_library.o");
+  r.image = library;
+  r.rename = true;
+  e = s.updates->request(r, s.scratch_for(library));
+  ASSERT_FALSE(e);
+  EXPECT_EQ(e.error().code, UpdateErrc::NoEntry);
+  EXPECT_FALSE(s.updates->busy());
+  EXPECT_EQ(s.memory.stats().total_bytes(), memory);
 }
 
 // Boots beacon v1 (no hooks: its checkpoint is its raw state) with a checkpoint

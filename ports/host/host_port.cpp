@@ -238,6 +238,9 @@ void on_fault_signal(int sig, siginfo_t* info, void* context) {
         const auto base = reinterpret_cast<std::uint64_t>(t->stack.data());
         if (record.address < base && base - record.address <= 64 * 1024) record.kind = dyn::FaultKind::StackOverflow;
       }
+      // A fault inside the tick handler (before it unblocked the tick) would
+      // otherwise leave the tick blocked in every context from here on.
+      if (g_tick_signal) unblock_tick_signal();
       (void)k->fault_from_port(record);  // returns only if the fault is not a module task's
     }
     g_kernel_depth.store(0);

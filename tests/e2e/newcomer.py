@@ -72,7 +72,7 @@ def main():
         for installed in ["bin/dynsched", "include/dynsched.h"]:
             if not (prefix / installed).exists():
                 fail(f"{installed} was not installed")
-        if not list(prefix.glob("lib*/cmake/dynsched/dynschedConfig.cmake")):
+        if not list(prefix.rglob("cmake/dynsched/dynschedConfig.cmake")):
             fail("no dynschedConfig.cmake installed")
 
         work = tmp / "sun_sensor"  # an empty directory: nothing of the checkout
@@ -139,8 +139,11 @@ def main():
         if steps != want:
             fail(f"update steps on the sun_sensor track: {steps}, expected {want}")
         svg = (work / "sun.svg").read_text()
-        if not svg.startswith("<svg") and "<svg" not in svg[:200]:
+        if "<svg" not in svg[:300]:
             fail("sun.svg is not an SVG")
+        marks = re.findall(r'<g class="mark (update-[a-z-]+)"', svg)
+        if marks != ["update-committed", "update-rolled-back"]:
+            fail(f"sun.svg marks {marks}, expected the commit and the rollback")
         print(f"newcomer walkthrough: {len(files)} files, {len(commands)} commands, {len(expected)} console lines "
               f"checked; {len(counts)} samples across 2 updates")
     finally:

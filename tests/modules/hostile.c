@@ -41,6 +41,8 @@ static int32_t hostile_checkpoint(const void* state, void* out, uint32_t capacit
   return (int32_t)capacity + 1; /* claims more than it was given */
 #elif defined(HOSTILE_CHECKPOINT_SPINS)
   hostile_spin();
+#elif defined(HOSTILE_CHECKPOINT_SLOW)
+  dyn_busy(DYN_MS(20)); /* a slow hook, well inside its budget: other tasks run meanwhile */
 #elif defined(HOSTILE_BIG_STATE)
   memcpy(out, state, capacity < sizeof *self ? capacity : sizeof *self);
   return (int32_t)(capacity < sizeof *self ? capacity : sizeof *self);

@@ -1,7 +1,8 @@
 /* libc_wild.c — a module that hands a wild pointer to one of the runtime's
  * own C functions (they run in the kernel's image, on the task's behalf):
  * the fault must be the task's, not the kernel's. One object per function:
- * -DWILD_STRTOD, -DWILD_QSORT, -DWILD_STRSTR, -DWILD_CLOCK_GETTIME, -DWILD_STRDUP. */
+ * -DWILD_STRTOD, -DWILD_QSORT, -DWILD_STRSTR, -DWILD_CLOCK_GETTIME, -DWILD_STRDUP,
+ * and the kernel's own logging: -DWILD_DYN_LOG, -DWILD_DYN_LOGF (a wild %s argument). */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -25,6 +26,10 @@ static void run(void* s) {
   clock_gettime(CLOCK_MONOTONIC, (struct timespec*)(void*)wild);
 #elif defined(WILD_STRDUP)
   free(strdup(wild));
+#elif defined(WILD_DYN_LOG)
+  dyn_log(1, wild);
+#elif defined(WILD_DYN_LOGF)
+  dyn_logf(1, "sun at %s", wild);
 #endif
 }
 

@@ -70,6 +70,7 @@ enum class UpdateErrc : std::uint8_t {
   BadProbation,      // probation_points is 0: a version must reach at least one consistent point
   OtherModule,       // the new version's descriptor names another module (`module`) than the running one,
                      // and the request does not say it renames
+  NoEntry,           // the new version is a library (entry NULL): it cannot run the task
 };
 
 struct UpdateError {
@@ -205,6 +206,11 @@ class UpdateManager final : public UpdateAgent {
   void roll_back(UpdateOutcome why) noexcept;
   void commit() noexcept;
   void say(UpdateStep step, const char* what) noexcept;
+  LogLine headline() const noexcept;  // "update beacon v1 -> v2: "
+  void report(UpdateStep step, const LogLine& line) noexcept;
+  void append_outcome(LogLine& line) const noexcept;
+  void finish_from_task(UpdateOutcome outcome) noexcept;
+  void drop_periodic() noexcept;
   void bind(Task& t, RegisterEntry* version) noexcept;
   // Module code run at the swap; take_back() uses it to know what was stopped.
   enum class SwapStep : std::uint8_t { None, Checkpoint, Construct, Restore };

@@ -133,17 +133,27 @@ void UpdateManager::request_checkpoints() noexcept {
 // the sealed object goes to the store from the os.update task. Best effort: a
 // failure leaves the previous checkpoint in place.
 void UpdateManager::store_checkpoint(Task& t) noexcept {
-  if (periodic_sealed_) return;  // the previous one is still being written: asked again at the next point
-  t.checkpoint_requested = false;
   auto* e = static_cast<RegisterEntry*>(t.owner);
-  if (!store_ || !e || !e->has_module || !e->module.descriptor) return;
+  if (!store_ || !e || !e->has_module || !e->module.descriptor) {
+    t.checkpoint_requested = false;
+    return;
+  }
   const ::dyn_module& d = *e->module.descriptor;
   ModuleMemory& memory = tasks_.task_register().memory();
   const std::size_t capacity = d.state_size + 1024;
-  if (periodic_) memory.release(periodic_);
-  // Kept in the manager while the hook runs: if the hook is stopped, take_back() frees it.
+  // One buffer for all tasks: claimed in one critical section, so a task
+  // that preempts another's hook (or finds a sealed checkpoint not yet
+  // written) waits for its next consistent point instead of sharing it.
+  port::kernel_enter();
+  if (periodic_) {
+    port::kernel_exit();
+    return;  // checkpoint_requested stays: asked again at the next point
+  }
   periodic_ = memory.allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
   periodic_task_ = t.id;
+  t.checkpoint_requested = false;
+  port::kernel_exit();
+  // Kept in the manager while the hook runs: if the hook is stopped, take_back() frees it.
   const Region buffer = periodic_;
   if (!buffer) return;
   std::byte* payload = buffer.host + kCheckpointHeaderSize;
@@ -157,10 +167,9 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     length = d.state_size;
   }
   if (length >= 0 && static_cast<std::size_t>(length) <= capacity) {
-    port::kernel_enter();  // kernel work: no tick stops it half-way
+    port::kernel_enter();  // kernel work: no tick stops it half-way, and the hand-off is one step
     auto sealed = seal_checkpoint({buffer.host, buffer.size}, d.name, d.version, d.state_schema,
                                   static_cast<std::size_t>(length));
-    port::kernel_exit();
     if (sealed) {
       // The store's I/O (a write may collect a block: a mount, scans, copies)
       // is the os.update task's work, on its own stack: a module task's
@@ -168,6 +177,9 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
       periodic_length_ = sealed.value();
       std::memcpy(periodic_owner_, t.name, sizeof periodic_owner_);
       periodic_sealed_ = true;
+    }
+    port::kernel_exit();
+    if (sealed) {
       if (worker_.valid()) {
         (void)tasks_.kernel().notify(worker_, Notification{1});
       } else {
@@ -188,18 +200,27 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     }
     tasks_.kernel().log_system(2, line.c_str());
   }
-  memory.release(periodic_);
-  periodic_ = Region{};
+  drop_periodic();
 }
 
 void UpdateManager::write_sealed_checkpoint() noexcept {
+  if (periodic_ && !periodic_sealed_ && !tasks_.kernel().table().find(periodic_task_)) {
+    drop_periodic();  // its task was removed while its hook ran: nobody will seal it
+    return;
+  }
   if (!periodic_sealed_) return;
   port::kernel_enter();  // the store's I/O is kernel work: no tick stops it half-way
   if (store_ && store_->put_checkpoint(periodic_owner_, {periodic_.host, periodic_length_})) ++checkpoints_stored_;
   port::kernel_exit();
-  tasks_.task_register().memory().release(periodic_);
+  drop_periodic();
+}
+
+void UpdateManager::drop_periodic() noexcept {
+  port::kernel_enter();
+  if (periodic_) tasks_.task_register().memory().release(periodic_);
   periodic_ = Region{};
   periodic_sealed_ = false;
+  port::kernel_exit();
 }
 
 namespace {
@@ -208,8 +229,8 @@ namespace {
 void append_duration(LogLine& line, Time t) {
   if (t >= kMinute && t % kMinute == 0)
     line << static_cast<std::uint32_t>(t / kMinute) << " min";
-  else if (t >= kSecond && t % kSecond == 0)
-    line << static_cast<std::uint32_t>(t / kSecond) << " s";
+  else if (t >= 1000 * kSecond || (t >= kSecond && t % kSecond == 0))
+    line << static_cast<std::uint32_t>(t / kSecond) << " s";  // to the second: 136 years fit
   else
     line << static_cast<std::uint32_t>(t / kMillisecond) << " ms";
 }
@@ -218,6 +239,11 @@ void append_duration(LogLine& line, Time t) {
 
 LogLine UpdateManager::describe_outcome() const noexcept {
   LogLine line;
+  append_outcome(line);
+  return line;
+}
+
+void UpdateManager::append_outcome(LogLine& line) const noexcept {
   const UpdateRecord& r = record_;
   switch (r.outcome) {
     case UpdateOutcome::ProbationTimeout: {
@@ -227,13 +253,16 @@ LogLine UpdateManager::describe_outcome() const noexcept {
       // A job reaches one consistent point per run: the usual cause is a
       // probation shorter than probation_points runs.
       const Task* t = tasks_.kernel().table().find(task_);
+      // The n-th point comes n intervals after the swap (plus jitter).
       if (t && t->model == RunModel::Job && t->interval > 0 &&
-          static_cast<Time>(r.probation_required) * t->interval > r.probation_time) {
+          static_cast<Time>(r.probation_required) * t->interval >= r.probation_time) {
         line << "; it runs every ";
         append_duration(line, t->interval);
-        line << ", so " << r.probation_required << " points need at least ";
+        line << ", so " << r.probation_required << " points need more than ";
         append_duration(line, static_cast<Time>(r.probation_required) * t->interval);
-        line << " (give a longer probation or fewer probation_points)";
+        line << " (give a probation of ";
+        append_duration(line, static_cast<Time>(r.probation_required + 1) * t->interval);
+        line << ", or fewer probation_points)";
       }
       break;
     }
@@ -254,15 +283,26 @@ LogLine UpdateManager::describe_outcome() const noexcept {
       break;
     default: line << to_string(r.outcome); break;
   }
+}
+
+// One line per message, built in place (these run at a task's consistent
+// point too, on its stack: one buffer, not one per piece).
+LogLine UpdateManager::headline() const noexcept {
+  LogLine line;
+  if (phase_ == UpdatePhase::Removing || record_.outcome == UpdateOutcome::Removed)
+    line << "remove " << task_name_ << " v" << record_.from_version << ": ";
+  else
+    line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": ";
   return line;
 }
 
 void UpdateManager::say(UpdateStep step, const char* what) noexcept {
-  LogLine line;
-  if (phase_ == UpdatePhase::Removing || record_.outcome == UpdateOutcome::Removed)
-    line << "remove " << task_name_ << " v" << record_.from_version << ": " << what;
-  else
-    line << "update " << task_name_ << " v" << record_.from_version << " -> v" << record_.to_version << ": " << what;
+  LogLine line = headline();
+  line << what;
+  report(step, line);
+}
+
+void UpdateManager::report(UpdateStep step, const LogLine& line) noexcept {
   const bool went_wrong = step == UpdateStep::RolledBack || step == UpdateStep::Aborted || step == UpdateStep::Abandoned;
   const Task* subject = tasks_.kernel().table().find(task_);
   tasks_.kernel().log_update(subject, static_cast<std::uint8_t>(step), went_wrong ? 2 : 1, line.c_str());
@@ -288,6 +328,10 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   // A new version of the same module: its checkpoint is bound to the module
   // name, so "sunsensor" cannot silently take over "sun_sensor"'s state;
   // only a request that says it renames may.
+  if (!fresh->module.descriptor->entry) {
+    tasks_.discard(*fresh);
+    return Unexpected{UpdateError{UpdateErrc::NoEntry}};
+  }
   const bool renames = std::strcmp(fresh->module.descriptor->name, old->module.descriptor->name) != 0;
   if (renames && !r.rename) {
     std::size_t len = 0;
@@ -375,10 +419,10 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   t->update_pending = true;  // the task's next consistent point does the rest
   port::kernel_exit();
   if (renames) {
-    LogLine line;
+    LogLine line = headline();
     line << "staged beside the running version, renaming module " << od.name << " to "
          << fresh->module.descriptor->name << "; waiting for a consistent point";
-    say(UpdateStep::Staged, line.c_str());
+    report(UpdateStep::Staged, line);
   } else {
     say(UpdateStep::Staged, "staged beside the running version; waiting for a consistent point");
   }
@@ -450,7 +494,11 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     return;
   }
   if (phase_ != UpdatePhase::Quiescing || t.id != task_ || !t.update_pending) {
-    if (t.checkpoint_requested) store_checkpoint(t);
+    // Not the task under update: a version on probation must not reach the
+    // store's checkpoint before it is committed (a rollback would leave the
+    // old version with the new one's state); asked again once it is over.
+    const bool under_update = phase_ != UpdatePhase::Idle && t.id == task_;
+    if (t.checkpoint_requested && !under_update) store_checkpoint(t);
     return;
   }
   // Importers of this module are relinked in the swap: wait for a point
@@ -487,14 +535,14 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   if (!sealed) {
     if (length > 0 && static_cast<std::size_t>(length) > capacity) {
-      LogLine line;
+      LogLine line = headline();
       line << "the old version's checkpoint hook returned "
            << static_cast<std::uint32_t>(length > 0xFFFFFFFF ? 0xFFFFFFFF : length) << " bytes, more than its capacity of "
            << static_cast<std::uint32_t>(capacity);
-      say(UpdateStep::Note, line.c_str());
+      report(UpdateStep::Note, line);
     }
     k.end_module_code();
-    finish(UpdateOutcome::CheckpointFailed);
+    finish_from_task(UpdateOutcome::CheckpointFailed);
     return;  // the old version simply goes on
   }
   record_.checkpoint_bytes = kCheckpointHeaderSize + static_cast<std::size_t>(length);
@@ -524,7 +572,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   if (restored != 0) {
     record_.restore_hook_refused = nd.restore != nullptr;
     bind(t, old_);
-    finish(layout_differs ? UpdateOutcome::StateIncompatible : UpdateOutcome::RestoreRefused);
+    finish_from_task(layout_differs ? UpdateOutcome::StateIncompatible : UpdateOutcome::RestoreRefused);
     return;  // the old code continues where it was, its state untouched
   }
 
@@ -546,7 +594,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     t.arg = old_;
     t.owner = old_;
     port::kernel_exit();
-    finish(refused);
+    finish_from_task(refused);
     return;
   }
   record_.unavailable_real_ns = port::clock_now_ns() - real_start;
@@ -557,11 +605,11 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   phase_ = UpdatePhase::Probation;
   swap_step_ = SwapStep::None;
   port::kernel_exit();
-  LogLine line;
+  LogLine line = headline();
   line << "state checkpointed and restored into the new version; on probation: " << probation_points_
        << " consistent points within ";
   append_duration(line, probation_time_);
-  say(UpdateStep::Checkpointed, line.c_str());
+  report(UpdateStep::Checkpointed, line);
   if (t.model == RunModel::Loop) k.restart_current();  // the new version starts from its entry
   // A job returns to the kernel; its next release runs the new version.
 }
@@ -658,6 +706,9 @@ void UpdateManager::journal_end(bool committed) noexcept {
   const ::dyn_module& nd = *new_->module.descriptor;
   const bool same = od.version == nd.version && std::strcmp(od.name, nd.name) == 0;
   if (committed) {
+    // A periodic checkpoint of the old version still waiting to be written
+    // would land after the commit's and bind the new version to old state.
+    if (periodic_sealed_ && std::strncmp(periodic_owner_, task_name_, sizeof task_name_) == 0) drop_periodic();
     // The checkpoint the new version was restored from, then the commit,
     // then the old image (no longer anyone's). A rename binds it to the new
     // module's name (a boot restores only a module's own checkpoints); its
@@ -748,7 +799,27 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   checkpoint_ = Region{};
   phase_ = UpdatePhase::Idle;
   ++completed_;
-  say(step_of(outcome), outcome == UpdateOutcome::Committed ? "committed; the old version is freed" : describe_outcome().c_str());
+  LogLine line = headline();
+  if (outcome == UpdateOutcome::Committed)
+    line << "committed; the old version is freed";
+  else
+    append_outcome(line);
+  report(step_of(outcome), line);
+}
+
+// A swap that fails at the task's consistent point (the task is the old
+// version's again) is finished by os.update: the store's revert and the
+// messages are kernel work sized for a system task's stack, not a module's.
+void UpdateManager::finish_from_task(UpdateOutcome outcome) noexcept {
+  if (!worker_.valid()) {
+    finish(outcome);  // no worker (a test harness): the caller's context does it
+    return;
+  }
+  port::kernel_enter();
+  swap_step_ = SwapStep::None;
+  swap_failed_ = outcome;
+  port::kernel_exit();
+  (void)tasks_.kernel().notify(worker_, Notification{1});
 }
 
 }  // namespace dyn
