@@ -15,11 +15,15 @@
 
 namespace {
 
-// Modules built with the project sit next to the binary: build/<preset>/modules/.
+// The example modules: built with the project next to the binary
+// (build/<preset>/modules/), installed in PREFIX/share/dynsched/modules/.
 std::vector<std::string> default_module_path(std::vector<std::string> given) {
   std::error_code ec;
   const auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
-  if (!ec) given.push_back((exe.parent_path().parent_path() / "modules").string());
+  if (!ec) {
+    given.push_back((exe.parent_path().parent_path() / "modules").string());
+    given.push_back((exe.parent_path().parent_path() / "share" / "dynsched" / "modules").string());
+  }
   return given;
 }
 

@@ -4,6 +4,8 @@
 #   <prefix>/include/dynsched.h
 #   <prefix>/<libdir>/cmake/dynsched/{dynschedConfig,dynschedConfigVersion,dynsched_module}.cmake
 #   <prefix>/share/doc/dynsched/{README.md, modules.md, live-update.md, mission-file.md, logger.md}
+#   <prefix>/share/dynsched/modules/<module>/*.o   the example modules (the example missions name them),
+#                                                  where the installed tool looks by default
 include(GNUInstallDirs)
 include(CMakePackageConfigHelpers)
 
@@ -25,3 +27,5 @@ install(FILES "${CMAKE_CURRENT_BINARY_DIR}/dynschedConfig.cmake" "${CMAKE_CURREN
         DESTINATION "${DYN_INSTALL_CMAKEDIR}")
 install(FILES README.md docs/modules.md docs/live-update.md docs/mission-file.md docs/logger.md
         DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(DIRECTORY "${PROJECT_BINARY_DIR}/modules/" DESTINATION "${CMAKE_INSTALL_DATADIR}/dynsched/modules"
+        FILES_MATCHING PATTERN "*.o" PATTERN "CMakeFiles" EXCLUDE)

@@ -69,7 +69,7 @@ def main():
                                  capture_output=True, text=True)
         if install.returncode != 0:
             fail(f"cmake --install: {install.stdout}{install.stderr}")
-        for installed in ["bin/dynsched", "include/dynsched.h"]:
+        for installed in ["bin/dynsched", "include/dynsched.h", "share/dynsched/modules/beacon/beacon.o"]:
             if not (prefix / installed).exists():
                 fail(f"{installed} was not installed")
         if not list(prefix.rglob("cmake/dynsched/dynschedConfig.cmake")):
