@@ -5,7 +5,7 @@ set -euo pipefail
 packages=(
   cmake ninja-build make g++ clang lld libclang-rt-14-dev
   libgtest-dev libgmock-dev libbenchmark-dev
-  libtomlplusplus-dev libcli11-dev
+  libtomlplusplus-dev libcli11-dev libsodium-dev pkg-config
   gcc-arm-none-eabi libnewlib-arm-none-eabi binutils-arm-none-eabi
   python3 python3-pip
 )

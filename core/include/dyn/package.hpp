@@ -1,0 +1,151 @@
+// package.hpp — update packages: what travels on the uplink to change one
+// module, and the checks the spacecraft makes before anything uses it.
+//
+// A package is a fixed header, a manifest, a payload and an authentication
+// tag over everything before it (docs/packages.md, byte by byte). The order
+// of the checks is the point (SUIT's rule): only the header's four fixed
+// fields are read before the tag is verified; the manifest is parsed only
+// once it is authentic; the result's digest is checked before the result is
+// used; freshness (anti-replay) is decided against the sequence number the
+// store keeps. Every refusal says what to do.
+//
+// Portable core code: no heap, no exceptions. The HMAC-SHA-256 mode is
+// verified here (hmac_sha256.hpp); the Ed25519 mode through a verifier the
+// port supplies (the host's uses libsodium).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+#include <string_view>
+
+#include "dyn/hmac_sha256.hpp"
+#include "dyn/result.hpp"
+#include "dyn/sha256.hpp"
+
+namespace dyn {
+
+namespace package_format {
+inline constexpr std::byte kMagic[4] = {std::byte{'D'}, std::byte{'S'}, std::byte{'U'}, std::byte{'P'}};
+inline constexpr std::uint8_t kVersion = 1;
+inline constexpr std::size_t kHeaderSize = 12;     // magic, version, auth mode, reserved, total length
+inline constexpr std::size_t kManifestSize = 128;  // fixed layout, docs/packages.md
+inline constexpr std::size_t kNameField = 32;      // module name, NUL-padded (at most 31 bytes)
+inline constexpr std::size_t kEd25519TagSize = 64;
+inline constexpr std::size_t kHmacTagSize = 32;
+inline constexpr std::uint8_t kFlagAllowJump = 0x01;  // the ground accepts a sequence jump beyond the window
+}  // namespace package_format
+
+enum class AuthMode : std::uint8_t { Ed25519 = 1, HmacSha256 = 2 };
+const char* to_string(AuthMode m) noexcept;  // "Ed25519", "HMAC-SHA-256"
+std::size_t tag_size(AuthMode m) noexcept;   // 0 for an unknown mode
+
+enum class PackageArch : std::uint8_t { X86_64 = 1, ArmThumb = 2 };
+enum class PayloadKind : std::uint8_t { FullImage = 0 };
+
+// Checks a tag over a message. The HMAC one is the core's; an Ed25519 one
+// comes from the port (the host's wraps libsodium).
+class PackageVerifier {
+ public:
+  virtual AuthMode mode() const noexcept = 0;
+  [[nodiscard]] virtual bool verify(std::span<const std::byte> message, std::span<const std::byte> tag) const noexcept = 0;
+
+ protected:
+  ~PackageVerifier() = default;
+};
+
+class HmacPackageVerifier final : public PackageVerifier {
+ public:
+  // `key` must outlive the verifier (it is not copied: no second copy of a key in RAM).
+  explicit HmacPackageVerifier(std::span<const std::byte> key) noexcept : key_(key) {}
+  AuthMode mode() const noexcept override { return AuthMode::HmacSha256; }
+  [[nodiscard]] bool verify(std::span<const std::byte> message, std::span<const std::byte> tag) const noexcept override;
+
+ private:
+  std::span<const std::byte> key_;
+};
+
+// The authenticated manifest. Invariant once opened: name is 1..31 bytes,
+// payload lies inside the package, reserved fields are zero.
+struct PackageManifest {
+  char name_bytes[package_format::kNameField] = {};
+  std::uint8_t name_length = 0;
+  PackageArch arch = PackageArch::X86_64;
+  PayloadKind kind = PayloadKind::FullImage;
+  std::uint8_t flags = 0;
+  std::uint32_t result_version = 0;
+  std::uint32_t result_size = 0;
+  std::uint64_t sequence = 0;
+  std::uint32_t store_space = 0;  // bytes of store the result needs (image records included)
+  bool has_base = false;          // a delta names the base it applies to
+  Sha256Digest base_digest{};
+  Sha256Digest result_digest{};
+
+  std::string_view name() const noexcept { return {name_bytes, name_length}; }
+};
+
+struct PackageView {
+  AuthMode mode;
+  PackageManifest manifest;
+  std::span<const std::byte> payload;
+};
+
+enum class PackageErrc : std::uint8_t {
+  Truncated = 1,       // shorter than its header, or than the length its header declares; detail = bytes missing
+  TooLong,             // longer than its header declares (trailing bytes); detail = extra bytes
+  BadMagic,            // not a package
+  UnknownVersion,      // a format version this spacecraft does not read; detail = version
+  UnknownAuthMode,     // detail = mode byte
+  WrongAuthMode,       // authenticated another way than this spacecraft verifies; detail = the package's mode
+  BadAuthentication,   // the tag does not verify: another key, or damaged on the way
+  BadManifest,         // authentic but malformed (name, reserved bytes, payload bounds); detail = offset
+  UnknownPayloadKind,  // detail = kind
+  Replayed,            // its sequence number was already accepted; detail = sequence
+  Older,               // lower than the last accepted; detail = the last accepted
+  TooFarAhead,         // beyond the window after the last accepted, and the ground did not allow it; detail = last accepted
+  CounterUnreadable,   // the store's anti-replay counter cannot be read: nothing is accepted
+  WrongArchitecture,   // built for another target; detail = the package's arch
+  WrongModule,         // names another module than the task runs
+  BaseMismatch,        // a delta for a base this spacecraft does not have
+  SizeMismatch,        // the result is not the size the manifest says; detail = actual size
+  DigestMismatch,      // the result's SHA-256 is not the manifest's
+  TooLargeForStore,    // detail = bytes it needs
+};
+
+struct PackageError {
+  PackageErrc code;
+  std::uint64_t detail = 0;
+};
+
+// What went wrong and what to do about it, in one sentence.
+const char* describe(PackageErrc e) noexcept;
+
+// Reads the header, verifies the tag with `verifier` (refusing a package of
+// another mode before anything else), then parses the manifest. Nothing of
+// an unauthenticated package is parsed past its fixed header.
+[[nodiscard]] Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
+                                                             const PackageVerifier& verifier) noexcept;
+
+// Anti-replay: a package is accepted only with a sequence number above the
+// last accepted one (`accepted`, or none yet), and at most `window` above it
+// unless the ground's flag allows the jump (TUF/Uptane's fast-forward attack).
+struct SequenceState {
+  bool known = false;     // a sequence was ever accepted
+  bool readable = true;   // the store's counter reads back (false: refuse everything)
+  std::uint64_t accepted = 0;
+};
+[[nodiscard]] Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceState s,
+                                                         std::uint64_t window) noexcept;
+
+// A full package's module image: the payload, once its size and SHA-256 are
+// the manifest's.
+[[nodiscard]] Result<std::span<const std::byte>, PackageError> full_image(const PackageView& p) noexcept;
+
+// Writes a package around `payload` (the ground side and tests): header and
+// manifest into `out`, the payload after them, then `tag_size(mode)` bytes
+// the caller fills with the tag over the first `returned - tag_size` bytes.
+// Returns the total size, or 0 if `out` is too small or the manifest invalid.
+std::size_t write_package_body(AuthMode mode, const PackageManifest& m, std::span<const std::byte> payload,
+                               std::span<std::byte> out) noexcept;
+
+}  // namespace dyn

@@ -1,0 +1,285 @@
+// package_test.cpp — update packages (issue 12, parts 1, 2 and 4): HMAC-SHA-256
+// against RFC 4231 and libsodium, Ed25519 through libsodium, and the package
+// checks in their order: authentication before anything is parsed, then the
+// manifest, freshness (anti-replay) and the result's digest — each refusal
+// tried by corrupting, truncating, replaying and re-keying real packages.
+#include <gtest/gtest.h>
+#include <sodium.h>
+
+#include <cstdio>
+#include <cstring>
+#include <string>
+#include <vector>
+
+#include "dyn/hmac_sha256.hpp"
+#include "dyn/package.hpp"
+#include "package_keys.hpp"
+
+namespace dyn {
+namespace {
+
+std::vector<std::byte> bytes_of(const std::string& s) {
+  std::vector<std::byte> v(s.size());
+  for (std::size_t i = 0; i < s.size(); ++i) v[i] = static_cast<std::byte>(s[i]);
+  return v;
+}
+std::vector<std::byte> repeated(unsigned char c, std::size_t n) { return std::vector<std::byte>(n, std::byte{c}); }
+std::string hex(std::span<const std::byte> d) {
+  std::string s;
+  char b[3];
+  for (std::byte x : d) {
+    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(x));
+    s += b;
+  }
+  return s;
+}
+
+TEST(HmacSha256, MatchesRfc4231) {
+  std::vector<std::byte> key4;
+  for (int i = 1; i <= 25; ++i) key4.push_back(static_cast<std::byte>(i));
+  struct Case {
+    std::vector<std::byte> key, data;
+    std::string tag;
+  } cases[] = {
+      {repeated(0x0b, 20), bytes_of("Hi There"), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7"},
+      {bytes_of("Jefe"), bytes_of("what do ya want for nothing?"),
+       "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"},
+      {repeated(0xaa, 20), repeated(0xdd, 50), "773ea91e36800e46854db8ebd09181a72959098b3ef8c122d9635514ced565fe"},
+      {key4, repeated(0xcd, 50), "82558a389a443c0ea4cc819899f2083a85f0faa3e578f8077a2e3ff46729665b"},
+      {repeated(0xaa, 131), bytes_of("Test Using Larger Than Block-Size Key - Hash Key First"),
+       "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54"},
+      {repeated(0xaa, 131),
+       bytes_of("This is a test using a larger than block-size key and a larger than block-size data. The key needs "
+                "to be hashed before being used by the HMAC algorithm."),
+       "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
+  };
+  for (const Case& c : cases) EXPECT_EQ(hex(HmacSha256::of(c.key, c.data)), c.tag);
+  // Test case 5: truncated to 128 bits.
+  EXPECT_EQ(hex(HmacSha256::of(repeated(0x0c, 20), bytes_of("Test With Truncation"))).substr(0, 32),
+            "a3b6167473100ee06e0c796c2955552b");
+}
+
+TEST(HmacSha256, AgreesWithLibsodiumForEveryKeyAndMessageLength) {
+  ASSERT_GE(sodium_init(), 0);
+  for (std::size_t key_length : {0u, 1u, 31u, 32u, 63u, 64u, 65u, 200u}) {
+    for (std::size_t length : {0u, 1u, 55u, 56u, 63u, 64u, 65u, 127u, 128u, 1000u}) {
+      std::vector<std::byte> key(key_length + 1), data(length + 1);  // +1: never a null pointer for libsodium
+      randombytes_buf(key.data(), key.size());
+      randombytes_buf(data.data(), data.size());
+      key.pop_back();
+      data.pop_back();
+      crypto_auth_hmacsha256_state st;
+      const unsigned char dummy = 0;
+      crypto_auth_hmacsha256_init(&st, key.empty() ? &dummy : reinterpret_cast<const unsigned char*>(key.data()),
+                                  key.size());
+      crypto_auth_hmacsha256_update(&st, data.empty() ? &dummy : reinterpret_cast<const unsigned char*>(data.data()),
+                                    data.size());
+      std::array<std::byte, 32> expected{};
+      crypto_auth_hmacsha256_final(&st, reinterpret_cast<unsigned char*>(expected.data()));
+      // Streaming in two pieces gives the same tag.
+      HmacSha256 mac(key);
+      mac.update(std::span(data).first(length / 3));
+      mac.update(std::span(data).subspan(length / 3));
+      EXPECT_EQ(hex(mac.finish()), hex(expected)) << key_length << " " << length;
+    }
+  }
+}
+
+TEST(HmacSha256, TagComparisonLooksAtEveryByte) {
+  std::array<std::byte, 32> a{}, b{};
+  EXPECT_TRUE(equal_in_constant_time(a, b));
+  for (std::size_t i = 0; i < 32; ++i) {
+    b = a;
+    b[i] = std::byte{1};
+    EXPECT_FALSE(equal_in_constant_time(a, b)) << i;
+  }
+  EXPECT_FALSE(equal_in_constant_time(std::span(a).first(31), b));
+}
+
+// ---- packages ---------------------------------------------------------------
+
+const std::vector<std::byte> kHmacKey = repeated(0x5a, 32);
+
+PackageManifest manifest_for(std::span<const std::byte> image, std::uint64_t sequence) {
+  PackageManifest m;
+  std::memcpy(m.name_bytes, "beacon", 6);
+  m.name_length = 6;
+  m.arch = PackageArch::X86_64;
+  m.result_version = 2;
+  m.result_size = static_cast<std::uint32_t>(image.size());
+  m.sequence = sequence;
+  m.store_space = static_cast<std::uint32_t>(image.size()) + 512;
+  m.result_digest = Sha256::of(image);
+  return m;
+}
+
+std::vector<std::byte> hmac_package(const PackageManifest& m, std::span<const std::byte> payload,
+                                    std::span<const std::byte> key = kHmacKey) {
+  std::vector<std::byte> out(package_format::kHeaderSize + package_format::kManifestSize + payload.size() + 32);
+  const std::size_t n = write_package_body(AuthMode::HmacSha256, m, payload, out);
+  EXPECT_EQ(n, out.size());
+  const HmacSha256Tag tag = HmacSha256::of(key, std::span(out).first(n - 32));
+  std::memcpy(out.data() + n - 32, tag.data(), 32);
+  return out;
+}
+
+const std::vector<std::byte> kImage = [] {
+  std::vector<std::byte> v(700);
+  for (std::size_t i = 0; i < v.size(); ++i) v[i] = static_cast<std::byte>(i * 7 + 3);
+  return v;
+}();
+
+TEST(Package, AnAuthenticPackageOpensAndGivesItsImage) {
+  const auto package = hmac_package(manifest_for(kImage, 7), kImage);
+  HmacPackageVerifier verifier(kHmacKey);
+  auto view = open_package(package, verifier);
+  ASSERT_TRUE(view) << describe(view.error().code);
+  EXPECT_EQ(view.value().manifest.name(), "beacon");
+  EXPECT_EQ(view.value().manifest.sequence, 7u);
+  auto image = full_image(view.value());
+  ASSERT_TRUE(image);
+  EXPECT_TRUE(std::equal(image.value().begin(), image.value().end(), kImage.begin(), kImage.end()));
+}
+
+TEST(Package, EveryCorruptedByteIsRefusedBeforeTheManifestIsRead) {
+  const auto package = hmac_package(manifest_for(kImage, 7), kImage);
+  HmacPackageVerifier verifier(kHmacKey);
+  for (std::size_t i = 0; i < package.size(); ++i) {
+    auto damaged = package;
+    damaged[i] ^= std::byte{0x01};
+    auto view = open_package(damaged, verifier);
+    ASSERT_FALSE(view) << "byte " << i;
+    const PackageErrc code = view.error().code;
+    // The four fixed header fields are read before the tag; everything else
+    // can only fail the authentication.
+    PackageErrc expected = PackageErrc::BadAuthentication;
+    if (i < 4) expected = PackageErrc::BadMagic;
+    else if (i == 4) expected = PackageErrc::UnknownVersion;
+    else if (i == 5) expected = code == PackageErrc::UnknownAuthMode ? code : PackageErrc::WrongAuthMode;
+    else if (i >= 8 && i < 12) expected = code == PackageErrc::TooLong ? code : PackageErrc::Truncated;
+    EXPECT_EQ(code, expected) << "byte " << i;
+  }
+}
+
+TEST(Package, EveryTruncationAndAnyTrailingByteIsRefused) {
+  const auto package = hmac_package(manifest_for(kImage, 7), kImage);
+  HmacPackageVerifier verifier(kHmacKey);
+  for (std::size_t n = 0; n < package.size(); ++n) {
+    auto view = open_package(std::span(package).first(n), verifier);
+    ASSERT_FALSE(view) << n;
+    if (n >= 4) {
+      EXPECT_EQ(view.error().code, PackageErrc::Truncated) << n;
+    }
+  }
+  auto longer = package;
+  longer.push_back(std::byte{0});
+  auto view = open_package(longer, verifier);
+  ASSERT_FALSE(view);
+  EXPECT_EQ(view.error().code, PackageErrc::TooLong);
+}
+
+TEST(Package, AnotherKeyOrAnotherModeIsRefused) {
+  const auto package = hmac_package(manifest_for(kImage, 7), kImage);
+  const auto other_key = repeated(0x5b, 32);
+  HmacPackageVerifier other(other_key);
+  auto view = open_package(package, other);
+  ASSERT_FALSE(view);
+  EXPECT_EQ(view.error().code, PackageErrc::BadAuthentication);
+  const std::vector<std::byte> no_key;
+  HmacPackageVerifier none(no_key);
+  EXPECT_FALSE(open_package(package, none)) << "an empty key verifies nothing";
+  std::vector<std::byte> secret, pub;
+  ASSERT_TRUE(host::new_ed25519_pair(&secret, &pub));
+  host::Ed25519PackageVerifier ed(pub);
+  auto wrong_mode = open_package(package, ed);
+  ASSERT_FALSE(wrong_mode);
+  EXPECT_EQ(wrong_mode.error().code, PackageErrc::WrongAuthMode);
+}
+
+TEST(Package, AnEd25519SignatureVerifiesOnlyWithItsPublicKey) {
+  std::vector<std::byte> secret, pub, other_secret, other_pub;
+  ASSERT_TRUE(host::new_ed25519_pair(&secret, &pub));
+  ASSERT_TRUE(host::new_ed25519_pair(&other_secret, &other_pub));
+  const PackageManifest m = manifest_for(kImage, 3);
+  std::vector<std::byte> out(package_format::kHeaderSize + package_format::kManifestSize + kImage.size() + 64);
+  const std::size_t n = write_package_body(AuthMode::Ed25519, m, kImage, out);
+  ASSERT_EQ(n, out.size());
+  const auto sig = host::ed25519_sign(secret, std::span(out).first(n - 64));
+  std::memcpy(out.data() + n - 64, sig.data(), 64);
+  host::Ed25519PackageVerifier good(pub), bad(other_pub);
+  EXPECT_TRUE(open_package(out, good));
+  auto refused = open_package(out, bad);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, PackageErrc::BadAuthentication);
+  out[100] ^= std::byte{4};
+  EXPECT_FALSE(open_package(out, good));
+}
+
+TEST(Package, AnAuthenticButMalformedManifestIsRefusedWithItsOffset) {
+  HmacPackageVerifier verifier(kHmacKey);
+  PackageManifest m = manifest_for(kImage, 7);
+  m.has_base = true;  // a full package never names a base
+  const auto based = hmac_package(m, kImage);
+  auto with_base = open_package(based, verifier);
+  ASSERT_FALSE(with_base);
+  EXPECT_EQ(with_base.error().code, PackageErrc::BadManifest);
+  // An authentic package whose name field is not NUL-padded.
+  auto package = hmac_package(manifest_for(kImage, 7), kImage);
+  package[package_format::kHeaderSize + 20] = std::byte{'x'};
+  const HmacSha256Tag tag = HmacSha256::of(kHmacKey, std::span(package).first(package.size() - 32));
+  std::memcpy(package.data() + package.size() - 32, tag.data(), 32);
+  auto view = open_package(package, verifier);
+  ASSERT_FALSE(view);
+  EXPECT_EQ(view.error().code, PackageErrc::BadManifest);
+  EXPECT_EQ(view.error().detail, package_format::kHeaderSize + 20);
+}
+
+TEST(Package, TheResultMustBeTheManifestsSizeAndDigest) {
+  HmacPackageVerifier verifier(kHmacKey);
+  PackageManifest m = manifest_for(kImage, 7);
+  m.result_digest[0] ^= std::byte{1};
+  const auto wrong_digest = hmac_package(m, kImage);  // the view points into it
+  auto view = open_package(wrong_digest, verifier);
+  ASSERT_TRUE(view) << "authentic: the ground signed a wrong digest";
+  auto image = full_image(view.value());
+  ASSERT_FALSE(image);
+  EXPECT_EQ(image.error().code, PackageErrc::DigestMismatch);
+  m = manifest_for(kImage, 7);
+  m.result_size += 1;
+  const auto longer = hmac_package(m, kImage);
+  auto sized = open_package(longer, verifier);
+  ASSERT_TRUE(sized);
+  auto wrong_size = full_image(sized.value());
+  ASSERT_FALSE(wrong_size);
+  EXPECT_EQ(wrong_size.error().code, PackageErrc::SizeMismatch);
+}
+
+TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTheJump) {
+  PackageManifest m = manifest_for(kImage, 7);
+  EXPECT_TRUE(check_freshness(m, SequenceState{false, true, 0}, 16)) << "the first package starts the count";
+  const SequenceState accepted{true, true, 7};
+  const auto refused = [&](std::uint64_t sequence, SequenceState st = {true, true, 7}) {
+    m.sequence = sequence;
+    auto r = check_freshness(m, st, 16);
+    return r ? PackageError{PackageErrc{}, 0} : r.error();
+  };
+  EXPECT_EQ(refused(7).code, PackageErrc::Replayed);
+  EXPECT_EQ(refused(6).code, PackageErrc::Older);
+  EXPECT_EQ(refused(6).detail, 7u) << "the refusal names the last accepted number";
+  EXPECT_EQ(refused(8).code, PackageErrc{}) << "the next one";
+  EXPECT_EQ(refused(23).code, PackageErrc{}) << "7 + 16: the edge of the window";
+  EXPECT_EQ(refused(24).code, PackageErrc::TooFarAhead);
+  m.flags = package_format::kFlagAllowJump;
+  EXPECT_EQ(refused(1000).code, PackageErrc{}) << "the ground allowed the jump";
+  EXPECT_EQ(refused(6).code, PackageErrc::Older) << "never backwards, even allowed";
+  EXPECT_EQ(refused(8, SequenceState{true, false, 0}).code, PackageErrc::CounterUnreadable);
+  (void)accepted;
+}
+
+TEST(Package, EveryRefusalSaysWhatToDo) {
+  for (int c = 1; c <= static_cast<int>(PackageErrc::TooLargeForStore); ++c)
+    EXPECT_GT(std::string(describe(static_cast<PackageErrc>(c))).size(), 20u) << c;
+}
+
+}  // namespace
+}  // namespace dyn
