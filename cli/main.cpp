@@ -9,6 +9,7 @@
 #include "mission_runner.hpp"
 #include "log_file.hpp"
 #include "module_report.hpp"
+#include "package_tool.hpp"
 #include "update_check.hpp"
 
 #include <filesystem>
@@ -121,7 +122,41 @@ int main(int argc, char** argv) {
   inspect->add_option("--task", update_check.task, "with --mission: the task that runs the installed version");
   inspect->add_option("--module-path", update_check.module_path, "with --mission: where its modules are (repeatable)");
 
+  std::string keygen_name;
+  bool keygen_hmac = false;
+  CLI::App* keygen = app.add_subcommand("keygen", "make the ground's key pair (Ed25519) or a spacecraft's HMAC key");
+  keygen->add_option("name", keygen_name, "writes NAME.key + NAME.pub, or NAME.hmac with --hmac")->required();
+  keygen->add_flag("--hmac", keygen_hmac, "a symmetric HMAC-SHA-256 key, for targets without public-key crypto");
+
+  dyn::cli::PackOptions pack_options;
+  CLI::App* pack = app.add_subcommand("pack", "make an update package: authenticated, with an anti-replay sequence number");
+  pack->add_option("--new", pack_options.new_path, "the module version to send (.o)")->required();
+  pack->add_option("--with", pack_options.with, "modules it imports from (repeatable)");
+  pack->add_option("--key", pack_options.key_path, "NAME.key (Ed25519) or NAME.hmac")->required();
+  pack->add_option("--seq", pack_options.sequence, "sequence number: above the last one the spacecraft accepted")
+      ->required();
+  pack->add_flag("--allow-jump", pack_options.allow_jump,
+                 "let the spacecraft accept a sequence number beyond its window (after lost packages)");
+  pack->add_option("-o,--output", pack_options.out_path, "package file to write (.dsu)")->required();
+
+  dyn::cli::VerifyOptions verify_options;
+  CLI::App* verify = app.add_subcommand("verify", "say what the spacecraft would decide about a package, and why");
+  verify->add_option("package", verify_options.package_path, "package file (.dsu)")->required();
+  verify->add_option("--pub,--key", verify_options.key_path, "NAME.pub (Ed25519) or NAME.hmac")->required();
+  verify->add_option("--accepted", verify_options.accepted, "the spacecraft's last accepted sequence number");
+  verify->add_option("--window", verify_options.window, "how far above it a sequence may jump (default 16)");
+  verify->add_option("--installed", verify_options.installed, "the installed version (.o): the module must be the same");
+  verify->add_option("--with", verify_options.with, "modules the installed version imports from (repeatable)");
+
   CLI11_PARSE(app, argc, argv);
+  if (*keygen || *pack || *verify) {
+    std::string out;
+    const int status = *keygen ? dyn::cli::keygen(keygen_name, keygen_hmac, &out)
+                       : *pack ? dyn::cli::pack(pack_options, &out)
+                               : dyn::cli::verify(verify_options, &out);
+    std::fputs(out.c_str(), status ? stderr : stdout);
+    return status;
+  }
   if (*run) return cmd_run(mission_path, for_text, trace_path, seed, realtime, module_path, store, store_init, log_file,
                               plot);
   if (*logcmd) {

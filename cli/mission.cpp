@@ -1,6 +1,8 @@
 // mission.cpp — mission files: TOML via toml++, checked key by key.
 #include "mission.hpp"
 
+#include <filesystem>
+
 #include "dyn/module_store.hpp"
 #include "input_file.hpp"
 
@@ -330,7 +332,26 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   Reader r(file);
   Mission m;
   m.file = file;
-  r.only_keys(root, "", {"mission", "scheduler", "task", "onetime", "update", "power", "meta", "scenario", "command"});
+  r.only_keys(root, "",
+              {"mission", "scheduler", "task", "onetime", "update", "power", "meta", "scenario", "command", "security"});
+  if (const toml::node* n = root.get("security")) {
+    if (!n->is_table()) r.fail(line_of(*n), "security", "expected a table [security]");
+    const toml::table& t = *n->as_table();
+    r.only_keys(t, "security", {"ground_key", "hmac_key", "sequence_window"});
+    Mission::Security sec;
+    const auto relative = [&](const std::string& path) {
+      std::filesystem::path p(path);
+      return p.is_relative() ? (std::filesystem::path(file).parent_path() / p).string() : path;
+    };
+    if (auto v = r.string(t, "security", "ground_key")) sec.ground_key = relative(*v);
+    if (auto v = r.string(t, "security", "hmac_key")) sec.hmac_key = relative(*v);
+    if (sec.ground_key.empty() == sec.hmac_key.empty())
+      r.fail(line_of(t), "security",
+             "name exactly one key: ground_key = \"ground.pub\" (Ed25519) or hmac_key = \"sat.hmac\" (HMAC-SHA-256)");
+    if (auto v = r.integer(t, "security", "sequence_window", 1, INT64_MAX))
+      sec.sequence_window = static_cast<std::uint64_t>(*v);
+    m.security = sec;
+  }
   if (const toml::node* n = root.get("mission")) {
     if (!n->is_table()) r.fail(line_of(*n), "mission", "expected a table [mission]");
     const toml::table& t = *n->as_table();
@@ -466,8 +487,9 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     for (std::size_t i = 0; i < arr->size(); ++i) {
       const std::string where = "update[" + std::to_string(i) + "]";
       const toml::table& t = *arr->get(i)->as_table();
-      r.only_keys(t, where, {"at", "task", "module", "quiesce_timeout", "probation_points", "probation", "action",
-                             "rename", "level", "priority", "tickets", "interval", "watchdog", "model", "stack"});
+      r.only_keys(t, where, {"at", "task", "module", "package", "quiesce_timeout", "probation_points", "probation",
+                             "action", "rename", "level", "priority", "tickets", "interval", "watchdog", "model",
+                             "stack"});
       MissionUpdate u;
       u.line = line_of(t);
       if (auto action = r.string(t, where, "action")) {
@@ -500,9 +522,20 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       }
       u.task = *task;
       auto module = r.string(t, where, "module");
-      if (u.action != MissionUpdate::Action::Remove) {
+      auto package = r.string(t, where, "package");
+      if (package) {
+        if (u.action != MissionUpdate::Action::Replace)
+          r.fail(line_of(*t.get("package")), where + ".package", "a package replaces a task's module (action = \"replace\")");
+        if (module) r.fail(line_of(*t.get("package")), where + ".package", "give module or package, not both");
+        if (!m.security)
+          r.fail(line_of(*t.get("package")), where + ".package",
+                 "packages are authenticated: name the key in [security] (ground_key or hmac_key) first");
+        std::filesystem::path p(*package);
+        u.package = p.is_relative() ? (std::filesystem::path(file).parent_path() / p).string() : *package;
+        u.module = *package;
+      } else if (u.action != MissionUpdate::Action::Remove) {
         if (!module || module->empty())
-          r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\"");
+          r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\" (or package = \"beacon-7.dsu\")");
         u.module = *module;
       }
       if (u.action == MissionUpdate::Action::Add) {

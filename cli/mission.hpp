@@ -48,6 +48,7 @@ struct MissionUpdate {
   Time at = 0;
   std::string task;
   std::string module;            // as MissionTask::module (replace, add)
+  std::string package;           // replace: an update package (docs/packages.md), relative to the mission file
   MissionTask added;             // add: the new task's scheduling (level, priority, interval, ...)
   Time quiesce_timeout = 10 * kSecond;
   std::uint32_t probation_points = 3;
@@ -104,6 +105,13 @@ struct Mission {
   std::vector<MissionUpdate> updates;  // by mission time
   std::optional<host::PowerConfig> power;    // [power]: the spacecraft's power system, simulated
   MetaConfig meta;                     // [meta]
+  // [security]: how the spacecraft authenticates update packages.
+  struct Security {
+    std::string ground_key;            // the ground's Ed25519 public key file (NAME.pub), or
+    std::string hmac_key;              // the spacecraft's HMAC-SHA-256 key file (NAME.hmac)
+    std::uint64_t sequence_window = 16;  // how far above the last accepted a sequence number may jump
+  };
+  std::optional<Security> security;
   std::vector<MissionScenario> scenarios;  // [[scenario]]: with any, os.meta runs the meta-scheduler
   std::vector<MissionCommand> commands;    // [[command]], by mission time
 };

@@ -28,6 +28,8 @@
 #include "host_module_memory.hpp"
 #include "log_file.hpp"
 #include "svg_plot.hpp"
+#include "package_keys.hpp"
+#include "dyn/package.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
 #include "trace_writer.hpp"
@@ -539,6 +541,49 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (plot && row.result.starts_with("refused")) plot->update_refused(row.task, row.at, row.result);
     report.updates.push_back(std::move(row));
   };
+  // Update packages: authenticated with the [security] key, fresh against
+  // the accepted sequence number, checked (core/src/update/package.cpp);
+  // on acceptance *image becomes the module image the package carries.
+  std::optional<std::uint64_t> accepted_sequence;  // this run's; the store's when it has one
+  auto take_package = [&](const MissionUpdate& u, std::vector<std::byte>* image, std::string* why) -> bool {
+    host::KeyFile key;
+    const std::string& key_path = m.security->hmac_key.empty() ? m.security->ground_key : m.security->hmac_key;
+    if (!host::read_key_file(key_path, &key, why)) return false;
+    HmacPackageVerifier hmac(key.key);
+    host::Ed25519PackageVerifier ed(key.key);
+    const bool use_hmac = key.kind == host::KeyKind::HmacSha256;
+    if (!use_hmac && key.kind != host::KeyKind::Ed25519Public) {
+      *why = key_path + " is not a public key: the spacecraft holds the ground's .pub, never its .key";
+      return false;
+    }
+    const PackageVerifier& verifier = use_hmac ? static_cast<const PackageVerifier&>(hmac) : ed;
+    PackageTarget target;
+    target.arch = PackageArch::X86_64;
+    const std::string running = running_module(u.task);
+    target.running_module = running;
+    target.rename = u.rename;
+    target.sequence.known = accepted_sequence.has_value();
+    target.sequence.accepted = accepted_sequence.value_or(0);
+    target.window = m.security->sequence_window;
+    if (store) {
+      const StoreStats st = store->stats();
+      target.store_free = static_cast<std::uint64_t>(st.free_blocks) * 64 * 1024;  // the host store: 64 KiB blocks
+    }
+    auto accepted = accept_package(*image, verifier, target);
+    if (!accepted) {
+      const PackageError& e = accepted.error();
+      *why = describe(e.code);
+      if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
+        *why += " (last accepted: " + std::to_string(e.detail) + ")";
+      if (e.code == PackageErrc::Replayed) *why += " (sequence " + std::to_string(e.detail) + ")";
+      if (e.code == PackageErrc::WrongModule) *why += " (the task runs " + running + ")";
+      return false;
+    }
+    accepted_sequence = accepted.value().manifest.sequence;  // before installing: never accepted twice
+    const std::vector<std::byte> module(accepted.value().image.begin(), accepted.value().image.end());
+    *image = module;
+    return true;
+  };
   auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
@@ -560,13 +605,19 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       }
     }
     std::string why;
-    const std::string path =
-        u.action == MissionUpdate::Action::Remove ? std::string() : resolve_module(u.module, m.file, o.module_path, &why);
+    const bool from_package = !u.package.empty();
+    const std::string path = u.action == MissionUpdate::Action::Remove ? std::string()
+                             : from_package ? u.package
+                                            : resolve_module(u.module, m.file, o.module_path, &why);
     std::vector<std::byte> image;
     if (u.action == MissionUpdate::Action::Remove) {
       // requested above
     } else if (path.empty() || !read_file(path, &image, &why)) {
       row.result = "refused: " + why;
+    } else if (from_package && !take_package(u, &image, &why)) {
+      row.result = "refused: package " + u.package + ": " + why;
+      const std::string line = "update " + u.task + ": package refused: " + why;
+      kernel.log_system(2, line.c_str());
     } else {
       auto view = ElfView::open(image);
       std::vector<SymbolSlot> syms(view ? view.value().symbol_count() : 0);

@@ -28,88 +28,6 @@ namespace dyn::cli {
 
 namespace {
 
-// What the checks need of one version, copied out of the loaded module.
-struct VersionFacts {
-  std::string path;
-  std::string name;
-  std::uint32_t version = 0, state_size = 0, schema = 0;
-  bool entry = false, checkpoint = false, restore = false;
-  std::set<std::string> exports;
-};
-
-// Links `path` (after the --with modules it imports from) and reads its descriptor.
-// Empty string on success, else why not.
-std::string read_facts(const std::string& path, const std::vector<std::string>& with, VersionFacts* f) {
-  std::vector<std::byte> image;
-  std::string why;
-  if (!read_file(path, &image, &why)) return why;
-  auto view = ElfView::open(image);
-  if (!view) return path + ": " + describe(InstallError{InstallError::Stage::Elf, view.error()}, image);
-  if (view.value().machine() != elf::kMachineX86_64)
-    return path + ": a Cortex-M object: its descriptor is read on the target, so --update-from needs the host "
-                  "build of both versions (TARGET host)";
-  host::HostModuleMemory memory;
-  std::vector<RegisterEntry> entries(with.size() + 1);
-  TaskRegister reg(entries, memory);
-  ModuleLoader loader(memory, reg);
-  std::vector<std::vector<std::byte>> images(with.size());
-  std::vector<SymbolSlot> syms;
-  std::vector<SectionSlot> secs;
-  auto load = [&](std::span<const std::byte> bytes, RegisterEntry& e) {
-    auto ev = ElfView::open(bytes);
-    if (!ev) return false;
-    syms.assign(ev.value().symbol_count(), SymbolSlot{});
-    secs.assign(ev.value().section_count(), SectionSlot{});
-    return static_cast<bool>(loader.load(ev.value(), LoadOptions{}, LoaderScratch{syms, secs}, e.module));
-  };
-  std::vector<bool> loaded(with.size(), false);
-  for (bool progress = true; progress;) {  // a --with module may import from another one listed after it
-    progress = false;
-    for (std::size_t i = 0; i < with.size(); ++i) {
-      if (loaded[i] || (images[i].empty() && !read_file(with[i], &images[i], &why))) continue;
-      RegisterErrc rwhy{};
-      RegisterEntry* e = reg.add("with" + std::to_string(i), &rwhy);
-      if (e && load(images[i], *e)) {
-        e->has_module = true;
-        loaded[i] = progress = true;
-      } else if (e) {
-        reg.remove(*e);
-      }
-    }
-  }
-  RegisterErrc rwhy{};
-  RegisterEntry* self = reg.add("inspected", &rwhy);
-  std::string result;
-  syms.assign(view.value().symbol_count(), SymbolSlot{});
-  secs.assign(view.value().section_count(), SectionSlot{});
-  if (auto linked = loader.load(view.value(), LoadOptions{}, LoaderScratch{syms, secs}, self->module); !linked) {
-    const LoadError& le = linked.error();
-    result = path + ": does not link: " +
-             describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
-                                   le.elf, le.link},
-                      image) +
-             " (run `dynsched inspect " + path + "` for the whole story)";
-  } else if (!self->module.descriptor) {
-    result = path + ": has no module descriptor (DYN_MODULE)";
-    (void)loader.unload(self->module);
-  } else {
-    const ::dyn_module& d = *self->module.descriptor;
-    f->path = path;
-    f->name = d.name;
-    f->version = d.version;
-    f->state_size = d.state_size;
-    f->schema = d.state_schema;
-    f->entry = d.entry != nullptr;
-    f->checkpoint = d.checkpoint != nullptr;
-    f->restore = d.restore != nullptr;
-    for (const ExportedSymbol& e : self->module.exports) f->exports.insert(e.name);
-    (void)loader.unload(self->module);
-  }
-  reg.remove(*self);
-  unload_with_modules(reg, loader, with.size());
-  return result;
-}
-
 // The names an object imports (its undefined, non-weak symbols).
 std::set<std::string> imports_of(const std::string& path) {
   std::set<std::string> names;
@@ -146,7 +64,7 @@ class Report {
   int problems_ = 0;
 };
 
-void check_name(const VersionFacts& from, const VersionFacts& to, bool rename, Report& r) {
+void check_name(const ModuleFacts& from, const ModuleFacts& to, bool rename, Report& r) {
   if (from.name == to.name) {
     r.ok("module name: " + to.name + " (the same module: its checkpoint carries over)");
   } else if (rename) {
@@ -168,7 +86,7 @@ void check_name(const VersionFacts& from, const VersionFacts& to, bool rename, R
               "is refused; give it an entry");
 }
 
-void check_state(const VersionFacts& from, const VersionFacts& to, Report& r) {
+void check_state(const ModuleFacts& from, const ModuleFacts& to, Report& r) {
   const std::string old_state = "schema " + std::to_string(from.schema) + ", " + std::to_string(from.state_size) + " B";
   const std::string new_state = "schema " + std::to_string(to.schema) + ", " + std::to_string(to.state_size) + " B";
   const std::string handed = from.checkpoint
@@ -200,7 +118,7 @@ void check_state(const VersionFacts& from, const VersionFacts& to, Report& r) {
   }
 }
 
-void check_exports(const VersionFacts& from, const VersionFacts& to, const std::vector<std::string>& importers,
+void check_exports(const ModuleFacts& from, const ModuleFacts& to, const std::vector<std::string>& importers,
                    Report& r) {
   std::vector<std::string> gone;
   std::set_difference(from.exports.begin(), from.exports.end(), to.exports.begin(), to.exports.end(),
@@ -299,13 +217,87 @@ void check_probation(const UpdateCheckOptions& o, bool* rename, Report& r) {
 
 }  // namespace
 
+// Links `path` (after the --with modules it imports from) and reads its descriptor.
+// Empty string on success, else why not.
+std::string read_module_facts(const std::string& path, const std::vector<std::string>& with, ModuleFacts* f) {
+  std::vector<std::byte> image;
+  std::string why;
+  if (!read_file(path, &image, &why)) return why;
+  auto view = ElfView::open(image);
+  if (!view) return path + ": " + describe(InstallError{InstallError::Stage::Elf, view.error()}, image);
+  if (view.value().machine() != elf::kMachineX86_64)
+    return path + ": a Cortex-M object: its descriptor is read on the target, so --update-from needs the host "
+                  "build of both versions (TARGET host)";
+  host::HostModuleMemory memory;
+  std::vector<RegisterEntry> entries(with.size() + 1);
+  TaskRegister reg(entries, memory);
+  ModuleLoader loader(memory, reg);
+  std::vector<std::vector<std::byte>> images(with.size());
+  std::vector<SymbolSlot> syms;
+  std::vector<SectionSlot> secs;
+  auto load = [&](std::span<const std::byte> bytes, RegisterEntry& e) {
+    auto ev = ElfView::open(bytes);
+    if (!ev) return false;
+    syms.assign(ev.value().symbol_count(), SymbolSlot{});
+    secs.assign(ev.value().section_count(), SectionSlot{});
+    return static_cast<bool>(loader.load(ev.value(), LoadOptions{}, LoaderScratch{syms, secs}, e.module));
+  };
+  std::vector<bool> loaded(with.size(), false);
+  for (bool progress = true; progress;) {  // a --with module may import from another one listed after it
+    progress = false;
+    for (std::size_t i = 0; i < with.size(); ++i) {
+      if (loaded[i] || (images[i].empty() && !read_file(with[i], &images[i], &why))) continue;
+      RegisterErrc rwhy{};
+      RegisterEntry* e = reg.add("with" + std::to_string(i), &rwhy);
+      if (e && load(images[i], *e)) {
+        e->has_module = true;
+        loaded[i] = progress = true;
+      } else if (e) {
+        reg.remove(*e);
+      }
+    }
+  }
+  RegisterErrc rwhy{};
+  RegisterEntry* self = reg.add("inspected", &rwhy);
+  std::string result;
+  syms.assign(view.value().symbol_count(), SymbolSlot{});
+  secs.assign(view.value().section_count(), SectionSlot{});
+  if (auto linked = loader.load(view.value(), LoadOptions{}, LoaderScratch{syms, secs}, self->module); !linked) {
+    const LoadError& le = linked.error();
+    result = path + ": does not link: " +
+             describe(InstallError{le.phase == LoadError::Phase::Elf ? InstallError::Stage::Elf : InstallError::Stage::Link,
+                                   le.elf, le.link},
+                      image) +
+             " (run `dynsched inspect " + path + "` for the whole story)";
+  } else if (!self->module.descriptor) {
+    result = path + ": has no module descriptor (DYN_MODULE)";
+    (void)loader.unload(self->module);
+  } else {
+    const ::dyn_module& d = *self->module.descriptor;
+    f->path = path;
+    f->name = d.name;
+    f->version = d.version;
+    f->state_size = d.state_size;
+    f->schema = d.state_schema;
+    f->entry = d.entry != nullptr;
+    f->checkpoint = d.checkpoint != nullptr;
+    f->restore = d.restore != nullptr;
+    for (const ExportedSymbol& e : self->module.exports) f->exports.insert(e.name);
+    (void)loader.unload(self->module);
+  }
+  reg.remove(*self);
+  unload_with_modules(reg, loader, with.size());
+  return result;
+}
+
+
 int check_update(const UpdateCheckOptions& o, std::string* out) {
-  VersionFacts from, to;
-  if (std::string why = read_facts(o.old_path, o.with, &from); !why.empty()) {
+  ModuleFacts from, to;
+  if (std::string why = read_module_facts(o.old_path, o.with, &from); !why.empty()) {
     *out += "--update-from " + why + "\n";
     return 2;
   }
-  if (std::string why = read_facts(o.new_path, o.with, &to); !why.empty()) {
+  if (std::string why = read_module_facts(o.new_path, o.with, &to); !why.empty()) {
     *out += why + "\n";
     return 2;
   }

@@ -6,6 +6,8 @@
 // task's interval.
 #pragma once
 
+#include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -20,6 +22,20 @@ struct UpdateCheckOptions {
   std::string task;                      // optional: which task (default: the one whose module is OLD)
   std::vector<std::string> module_path;  // where the mission's bare module names are looked up
 };
+
+// What the runtime reads of a module's descriptor and export table, from
+// linking it on the host (constructors not run).
+struct ModuleFacts {
+  std::string path;
+  std::string name;
+  std::uint32_t version = 0, state_size = 0, schema = 0;
+  bool entry = false, checkpoint = false, restore = false;
+  std::set<std::string> exports;
+};
+// Links `path` after the --with modules it imports from and reads its
+// descriptor. Empty on success, else why not (a Cortex-M object cannot be
+// read this way: its descriptor is read on the target).
+std::string read_module_facts(const std::string& path, const std::vector<std::string>& with, ModuleFacts* f);
 
 // Appends the report to *out; returns the exit code: 0 if the update would
 // be taken, 1 if something in it would be refused or roll back (each problem

@@ -64,7 +64,7 @@ TEST(MissionFile, DuplicateTomlKeyIsASyntaxError) {
 
 TEST(MissionFile, UnknownTopLevelKey) {
   EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"spin\"\n[missoin]\nname = \"x\"\n"), 6,
-                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update, power, meta, scenario, command)"));
+                      "missoin", "unknown key (allowed here: mission, scheduler, task, onetime, update, power, meta, scenario, command, security)"));
 }
 
 TEST(MissionFile, MissionMustBeATable) {
@@ -629,6 +629,30 @@ TEST(MissionFileUpdate, ARenameIsSaidExplicitlyAndOnlyForAReplacement) {
   EXPECT_EQ(bad.error->to_string(), "m.toml:15: update[0].rename: expected true or false");
 }
 
+TEST(MissionFileUpdate, APackageNeedsTheSecurityKeyAndReplacesTheModuleKey) {
+  const std::string upd = "[[update]]\nat = \"2h\"\ntask = \"beacon\"\npackage = \"b7.dsu\"\n";
+  const MissionResult r = parse_mission("[security]\nground_key = \"keys/ground.pub\"\nsequence_window = 4\n" +
+                                            std::string(kModuleTask) + upd,
+                                        "dir/m.toml");
+  ASSERT_TRUE(r.mission) << r.error->to_string();
+  ASSERT_TRUE(r.mission->security);
+  EXPECT_EQ(r.mission->security->ground_key, "dir/keys/ground.pub") << "relative to the mission file";
+  EXPECT_EQ(r.mission->security->sequence_window, 4u);
+  EXPECT_EQ(r.mission->updates[0].package, "dir/b7.dsu");
+  const auto error_of = [](const std::string& text) {
+    const MissionResult bad = parse_mission(text, "m.toml");
+    return bad.mission ? std::string("accepted") : bad.error->to_string();
+  };
+  EXPECT_NE(error_of(std::string(kModuleTask) + upd).find("packages are authenticated: name the key in [security]"),
+            std::string::npos);
+  EXPECT_NE(error_of("[security]\nground_key = \"g.pub\"\nhmac_key = \"s.hmac\"\n" + std::string(kModuleTask))
+                .find("name exactly one key"),
+            std::string::npos);
+  EXPECT_NE(error_of("[security]\nground_key = \"g.pub\"\n" + std::string(kModuleTask) + upd + "module = \"x\"\n")
+                .find("give module or package, not both"),
+            std::string::npos);
+}
+
 TEST(MissionFileUpdate, TasksCanBeAddedAndRemovedAtMissionTimes) {
   const MissionResult r = parse_mission(std::string(kModuleTask) +
                                             "[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"extra\"\n"
@@ -657,12 +681,12 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
             "removed");
   EXPECT_EQ(err("[[update]]\ntask = \"beacon\"\nmodule = \"x\"\n"), "m.toml:11: update[0].at: when to update, e.g. at = \"2h\"");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\n"),
-            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\"");
+            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\" (or package = \"beacon-7.dsu\")");
   EXPECT_EQ(err("[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"x\"\n"
                 "[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"y\"\n"),
             "m.toml:16: update[1].at: updates must be listed in the order of their times");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nwhen = 3\n"),
-            "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, quiesce_timeout, "
+            "m.toml:15: update[0].when: unknown key (allowed here: at, task, module, package, quiesce_timeout, "
             "probation_points, probation, action, rename, level, priority, tickets, interval, watchdog, model, stack)");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\ntask = \"beacon\"\nmodule = \"x\"\nprobation_points = 0\n"),
             "m.toml:15: update[0].probation_points: value 0 out of range 1..1000000");
@@ -671,7 +695,7 @@ TEST(MissionFileUpdate, ErrorsNameTheLineAndKey) {
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"beacon\"\nmodule = \"x\"\n"),
             "m.toml:14: update[0].task: a task named \"beacon\" already exists");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"add\"\ntask = \"new\"\n"),
-            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\"");
+            "m.toml:11: update[0].module: the new version, e.g. module = \"beacon_v2\" (or package = \"beacon-7.dsu\")");
   EXPECT_EQ(err("[[update]]\nat = \"1h\"\naction = \"remove\"\ntask = \"busy\"\n"),
             "m.toml:14: update[0].task: task \"busy\" runs a built-in workload; only module tasks can be updated or "
             "removed");

@@ -127,8 +127,9 @@ const char* describe(PackageErrc e) noexcept;
                                                              const PackageVerifier& verifier) noexcept;
 
 // Anti-replay: a package is accepted only with a sequence number above the
-// last accepted one (`accepted`, or none yet), and at most `window` above it
-// unless the ground's flag allows the jump (TUF/Uptane's fast-forward attack).
+// last accepted one (`accepted`, or none yet), skipping at most `window`
+// numbers (packages lost on the way) unless the ground's flag allows the jump
+// (TUF/Uptane's fast-forward attack): 0 accepts only the next number.
 struct SequenceState {
   bool known = false;     // a sequence was ever accepted
   bool readable = true;   // the store's counter reads back (false: refuse everything)
@@ -140,6 +141,28 @@ struct SequenceState {
 // A full package's module image: the payload, once its size and SHA-256 are
 // the manifest's.
 [[nodiscard]] Result<std::span<const std::byte>, PackageError> full_image(const PackageView& p) noexcept;
+
+// What the spacecraft knows when a package arrives for a task.
+struct PackageTarget {
+  PackageArch arch = PackageArch::X86_64;  // what the port runs
+  std::string_view running_module;         // the module the task runs now
+  bool rename = false;                     // the ground said the module is renamed
+  SequenceState sequence;                  // the store's anti-replay counter
+  std::uint64_t window = 16;
+  std::uint64_t store_free = UINT64_MAX;   // bytes the store can still take
+};
+
+struct AcceptedPackage {
+  PackageManifest manifest;
+  std::span<const std::byte> image;  // the module image, its digest checked
+};
+
+// The whole decision, in the order of docs/packages.md: open (authenticate,
+// then parse), freshness, architecture, module, store space, result digest.
+// The caller records manifest.sequence in the store before installing.
+[[nodiscard]] Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> bytes,
+                                                                   const PackageVerifier& verifier,
+                                                                   const PackageTarget& target) noexcept;
 
 // Writes a package around `payload` (the ground side and tests): header and
 // manifest into `out`, the payload after them, then `tag_size(mode)` bytes

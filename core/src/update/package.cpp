@@ -166,7 +166,8 @@ Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceSta
   if (!s.known) return {};  // the first package: any number starts the count
   if (m.sequence == s.accepted) return refuse(PackageErrc::Replayed, m.sequence);
   if (m.sequence < s.accepted) return refuse(PackageErrc::Older, s.accepted);
-  if (m.sequence - s.accepted > window && (m.flags & fmt::kFlagAllowJump) == 0)
+  // `window` numbers may be skipped (packages lost on the way): the next one is always fine.
+  if (m.sequence - s.accepted - 1 > window && (m.flags & fmt::kFlagAllowJump) == 0)
     return refuse(PackageErrc::TooFarAhead, s.accepted);
   return {};
 }
@@ -177,6 +178,20 @@ Result<std::span<const std::byte>, PackageError> full_image(const PackageView& p
   const Sha256Digest digest = Sha256::of(p.payload);
   if (!equal_in_constant_time(digest, p.manifest.result_digest)) return refuse(PackageErrc::DigestMismatch);
   return p.payload;
+}
+
+Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> bytes, const PackageVerifier& verifier,
+                                                     const PackageTarget& target) noexcept {
+  auto view = open_package(bytes, verifier);
+  if (!view) return Unexpected{view.error()};
+  const PackageManifest& m = view.value().manifest;
+  if (auto fresh = check_freshness(m, target.sequence, target.window); !fresh) return Unexpected{fresh.error()};
+  if (m.arch != target.arch) return refuse(PackageErrc::WrongArchitecture, static_cast<std::uint8_t>(m.arch));
+  if (m.name() != target.running_module && !target.rename) return refuse(PackageErrc::WrongModule);
+  if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
+  auto image = full_image(view.value());
+  if (!image) return Unexpected{image.error()};
+  return AcceptedPackage{m, image.value()};
 }
 
 std::size_t write_package_body(AuthMode mode, const PackageManifest& m, std::span<const std::byte> payload,

@@ -1,0 +1,221 @@
+// package_tool.cpp — keygen, pack, verify.
+#include "package_tool.hpp"
+
+#include <cinttypes>
+#include <cstdio>
+#include <cstring>
+#include <fstream>
+
+#include "dyn/elf.hpp"
+#include "dyn/elf_view.hpp"
+#include "dyn/hmac_sha256.hpp"
+#include "dyn/module_store.hpp"
+#include "input_file.hpp"
+#include "package_keys.hpp"
+#include "update_check.hpp"
+
+namespace dyn::cli {
+
+namespace {
+
+constexpr std::size_t kFrameMax = 1024, kFrameOverhead = 7, kCltuOverhead = 10;
+
+std::string hex(std::span<const std::byte> d) {
+  std::string s;
+  char b[3];
+  for (std::byte x : d) {
+    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(x));
+    s += b;
+  }
+  return s;
+}
+
+const char* arch_name(PackageArch a) { return a == PackageArch::ArmThumb ? "ARM (Thumb)" : "x86-64"; }
+
+// Store space an image takes: its chunks and manifest, record headers included (generous).
+std::uint32_t store_space_for(std::size_t size) {
+  constexpr std::size_t kChunk = 512, kRecordOverhead = 64;
+  return static_cast<std::uint32_t>(size + (size / kChunk + 2) * kRecordOverhead);
+}
+
+bool write_file(const std::string& path, std::span<const std::byte> bytes, std::string* why) {
+  std::ofstream f(path, std::ios::binary | std::ios::trunc);
+  if (f) f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+  if (!f) {
+    *why = path + ": cannot write it";
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::size_t link_bytes(std::size_t bytes) {
+  const std::size_t per_frame = kFrameMax - kFrameOverhead;
+  const std::size_t frames = bytes == 0 ? 0 : (bytes + per_frame - 1) / per_frame;
+  const std::size_t framed = bytes + frames * kFrameOverhead;
+  return (framed * 8 + 6) / 7 + frames * kCltuOverhead;
+}
+
+double link_seconds(std::size_t bytes, double bit_rate) { return static_cast<double>(link_bytes(bytes)) * 8.0 / bit_rate; }
+
+int keygen(const std::string& name, bool hmac, std::string* out) {
+  std::string why;
+  if (hmac) {
+    std::vector<std::byte> key = host::new_hmac_key();
+    const bool ok = host::write_key_file(name + ".hmac", host::KeyKind::HmacSha256, key, &why);
+    wipe(key);
+    if (!ok) {
+      *out = "dynsched keygen: " + why + "\n";
+      return 1;
+    }
+    *out = name + ".hmac: HMAC-SHA-256 key, 32 bytes: the same file on the ground and in the mission's "
+                  "[security] hmac_key (keep it secret on both sides)\n";
+    return 0;
+  }
+  std::vector<std::byte> secret, pub;
+  if (!host::new_ed25519_pair(&secret, &pub)) {
+    *out = "dynsched keygen: libsodium could not make a key pair\n";
+    return 1;
+  }
+  const bool ok = host::write_key_file(name + ".key", host::KeyKind::Ed25519Secret, secret, &why) &&
+                  host::write_key_file(name + ".pub", host::KeyKind::Ed25519Public, pub, &why);
+  wipe(secret);
+  if (!ok) {
+    *out = "dynsched keygen: " + why + "\n";
+    return 1;
+  }
+  *out = name + ".key: Ed25519 secret key (stays on the ground; signs packages)\n" + name +
+         ".pub: Ed25519 public key (goes in the mission's [security] ground_key)\n";
+  return 0;
+}
+
+int pack(const PackOptions& o, std::string* out) {
+  std::string why;
+  host::KeyFile key;
+  if (!host::read_key_file(o.key_path, &key, &why)) {
+    *out = "dynsched pack: " + why + "\n";
+    return 1;
+  }
+  if (key.kind == host::KeyKind::Ed25519Public) {
+    *out = "dynsched pack: " + o.key_path + " is a public key: packages are signed with the secret one (.key)\n";
+    return 1;
+  }
+  std::vector<std::byte> image;
+  if (!read_file(o.new_path, &image, &why)) {
+    *out = "dynsched pack: " + why + "\n";
+    return 1;
+  }
+  ModuleFacts facts;
+  if (std::string bad = read_module_facts(o.new_path, o.with, &facts); !bad.empty()) {
+    *out = "dynsched pack: " + bad + "\n";
+    return 1;
+  }
+  if (facts.name.empty() || facts.name.size() >= package_format::kNameField) {
+    *out = "dynsched pack: the module name must be 1..31 bytes\n";
+    return 1;
+  }
+  PackageManifest m;
+  std::memcpy(m.name_bytes, facts.name.data(), facts.name.size());
+  m.name_length = static_cast<std::uint8_t>(facts.name.size());
+  m.arch = PackageArch::X86_64;  // read_module_facts links host objects only
+  m.kind = PayloadKind::FullImage;
+  m.flags = o.allow_jump ? package_format::kFlagAllowJump : 0;
+  m.result_version = facts.version;
+  m.result_size = static_cast<std::uint32_t>(image.size());
+  m.sequence = o.sequence;
+  m.store_space = store_space_for(image.size());
+  m.result_digest = Sha256::of(image);
+  const AuthMode mode = key.kind == host::KeyKind::HmacSha256 ? AuthMode::HmacSha256 : AuthMode::Ed25519;
+  std::vector<std::byte> package(package_format::kHeaderSize + package_format::kManifestSize + image.size() +
+                                 tag_size(mode));
+  const std::size_t n = write_package_body(mode, m, image, package);
+  if (n != package.size()) {
+    *out = "dynsched pack: the package could not be laid out\n";
+    return 1;
+  }
+  const std::span<const std::byte> body = std::span(package).first(n - tag_size(mode));
+  if (mode == AuthMode::HmacSha256) {
+    const HmacSha256Tag tag = HmacSha256::of(key.key, body);
+    std::memcpy(package.data() + body.size(), tag.data(), tag.size());
+  } else {
+    const auto sig = host::ed25519_sign(key.key, body);
+    std::memcpy(package.data() + body.size(), sig.data(), sig.size());
+  }
+  if (!write_file(o.out_path, package, &why)) {
+    *out = "dynsched pack: " + why + "\n";
+    return 1;
+  }
+  char line[512];
+  std::snprintf(line, sizeof line,
+                "%s: full package of %s v%u (%zu B module), sequence %" PRIu64 ", %s\n"
+                "  %zu B on the link (%zu B framed): %.1f s at 1200 bit/s, %.1f s at 9600 bit/s\n",
+                o.out_path.c_str(), facts.name.c_str(), facts.version, image.size(), o.sequence, to_string(mode),
+                package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
+                link_seconds(package.size(), 9600));
+  *out = line;
+  return 0;
+}
+
+int verify(const VerifyOptions& o, std::string* out) {
+  std::string why;
+  host::KeyFile key;
+  if (!host::read_key_file(o.key_path, &key, &why)) {
+    *out = "dynsched verify: " + why + "\n";
+    return 2;
+  }
+  if (key.kind == host::KeyKind::Ed25519Secret) {
+    *out = "dynsched verify: " + o.key_path + " is the ground's secret key: verify with the public one (.pub), "
+           "as the spacecraft does\n";
+    return 2;
+  }
+  std::vector<std::byte> bytes;
+  if (!read_file(o.package_path, &bytes, &why)) {
+    *out = "dynsched verify: " + why + "\n";
+    return 2;
+  }
+  HmacPackageVerifier hmac(key.key);
+  host::Ed25519PackageVerifier ed(key.key);
+  const PackageVerifier& verifier =
+      key.kind == host::KeyKind::HmacSha256 ? static_cast<const PackageVerifier&>(hmac) : ed;
+  const auto refused = [&](PackageError e) {
+    *out += "decision: REFUSED: " + std::string(describe(e.code));
+    if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
+      *out += " (last accepted: " + std::to_string(e.detail) + ")";
+    else if (e.code == PackageErrc::BadManifest)
+      *out += " (at byte " + std::to_string(e.detail) + ")";
+    *out += "\n";
+    return 1;
+  };
+  *out = o.package_path + ": " + std::to_string(bytes.size()) + " bytes\n";
+  auto view = open_package(bytes, verifier);
+  if (!view) return refused(view.error());
+  const PackageManifest& m = view.value().manifest;
+  char line[600];
+  std::snprintf(line, sizeof line,
+                "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256 %s)\n  payload:   full image\n"
+                "  sequence:  %" PRIu64 "%s\n  store:     needs %u B\n",
+                to_string(view.value().mode), static_cast<int>(m.name().size()), m.name().data(), m.result_version,
+                arch_name(m.arch), m.result_size, hex(m.result_digest).c_str(), m.sequence,
+                (m.flags & package_format::kFlagAllowJump) ? " (the ground allows a jump)" : "", m.store_space);
+  *out += line;
+  SequenceState state;
+  state.known = o.accepted.has_value();
+  state.accepted = o.accepted.value_or(0);
+  if (auto fresh = check_freshness(m, state, o.window); !fresh) return refused(fresh.error());
+  if (!o.accepted) *out += "  (freshness: no --accepted given: checked as the first package)\n";
+  if (!o.installed.empty()) {
+    ModuleFacts installed;
+    if (std::string bad = read_module_facts(o.installed, o.with, &installed); !bad.empty())
+      *out += "  (the installed version cannot be read: " + bad + "; its module name is not checked)\n";
+    else if (installed.name != m.name())
+      return refused(PackageError{PackageErrc::WrongModule, 0});
+  }
+  auto image = full_image(view.value());
+  if (!image) return refused(image.error());
+  *out += "decision: accepted: the spacecraft would install " + std::string(m.name()) + " v" +
+          std::to_string(m.result_version) + " live\n";
+  return 0;
+}
+
+}  // namespace dyn::cli

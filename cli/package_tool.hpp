@@ -1,0 +1,46 @@
+// package_tool.hpp — the ground's side of update packages: `dynsched keygen`,
+// `dynsched pack` and `dynsched verify` (what the spacecraft would decide).
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "dyn/package.hpp"
+
+namespace dyn::cli {
+
+// `keygen NAME`: NAME.key (Ed25519 secret, stays on the ground) and NAME.pub
+// (goes in the mission's [security]); with `hmac`, NAME.hmac (the
+// per-spacecraft symmetric key, the same file on both sides).
+int keygen(const std::string& name, bool hmac, std::string* out);
+
+struct PackOptions {
+  std::string new_path;              // the module version to send
+  std::vector<std::string> with;     // modules it imports from (to link it and read its descriptor)
+  std::string key_path;              // NAME.key (Ed25519) or NAME.hmac
+  std::uint64_t sequence = 0;
+  bool allow_jump = false;           // the ground accepts a jump beyond the spacecraft's window
+  std::string out_path;
+};
+int pack(const PackOptions& o, std::string* out);
+
+struct VerifyOptions {
+  std::string package_path;
+  std::string key_path;                   // NAME.pub or NAME.hmac
+  std::optional<std::uint64_t> accepted;  // the spacecraft's last accepted sequence number, if any
+  std::uint64_t window = 16;
+  std::string installed;                  // optional: the installed version (module name, architecture)
+  std::vector<std::string> with;          // modules the installed version imports from (to read it)
+};
+int verify(const VerifyOptions& o, std::string* out);
+
+// Link time of `bytes` on an uplink of `bit_rate` bit/s, with the framing an
+// uplink adds (estimated: CCSDS TC frames of at most 1024 bytes, 7 bytes of
+// frame header and check each, in CLTUs of BCH code blocks: 8 bytes per 7,
+// 10 bytes of start and tail sequence per frame).
+double link_seconds(std::size_t bytes, double bit_rate);
+std::size_t link_bytes(std::size_t bytes);
+
+}  // namespace dyn::cli

@@ -1,0 +1,122 @@
+#!/usr/bin/env bash
+# Update packages end to end (docs/packages.md): keygen, pack, verify, and a
+# mission whose [[update]]s arrive as packages — one is installed live; a
+# replay, an older one, a corrupted one, one signed with another key and one
+# for another module are each refused with their reason, and the task keeps
+# running the version it had. Both authentication modes.
+set -u
+dynsched=$1 modules=$2
+work=$(mktemp -d "${TMPDIR:-/tmp}/dynsched-package.XXXXXX")
+trap 'rm -rf "$work"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+cd "$work" || exit 1
+
+"$dynsched" keygen ground >/dev/null || fail "keygen"
+"$dynsched" keygen intruder >/dev/null || fail "keygen intruder"
+"$dynsched" keygen sat --hmac >/dev/null || fail "keygen --hmac"
+[ "$(stat -c %a ground.key)" = 600 ] || fail "the secret key is readable by others"
+"$dynsched" keygen ground 2>/dev/null && fail "keygen overwrote a key"
+
+lib="--with $modules/mathlib/mathlib.o"
+out=$("$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 7 -o b7.dsu) || fail "pack: $out"
+grep -Eq "full package of beacon v2 .* sequence 7, Ed25519" <<<"$out" || fail "pack says: $out"
+grep -Eq "s at 1200 bit/s, [0-9.]+ s at 9600 bit/s" <<<"$out" || fail "no link time: $out"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 5 -o b5.dsu >/dev/null || fail "pack 5"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key intruder.key --seq 9 -o evil.dsu >/dev/null || fail "pack evil"
+"$dynsched" pack --new "$modules/mathlib/mathlib_v2.o" --key ground.key --seq 10 -o math.dsu >/dev/null || fail "pack math"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.pub --seq 9 -o x.dsu 2>/dev/null && fail "packed with a public key"
+cp b7.dsu bad.dsu && printf '\x55' | dd of=bad.dsu bs=1 seek=300 conv=notrunc 2>/dev/null
+
+out=$("$dynsched" verify b7.dsu --pub ground.pub) || fail "verify: $out"
+grep -q "decision: accepted" <<<"$out" || fail "verify: $out"
+out=$("$dynsched" verify b7.dsu --pub intruder.pub 2>&1) && fail "verified with another key"
+grep -q "does not verify" <<<"$out" || fail "wrong key reason: $out"
+out=$("$dynsched" verify b7.dsu --pub ground.pub --accepted 7 2>&1) && fail "a replay verified"
+grep -q "replayed" <<<"$out" || fail "replay reason: $out"
+out=$("$dynsched" verify b7.dsu --pub ground.pub --accepted 6 --window 0 2>&1)
+grep -q "decision: accepted" <<<"$out" || fail "the next number must pass a window of 0: $out"
+out=$("$dynsched" verify b7.dsu --pub ground.pub --accepted 1 --window 2 2>&1) && fail "a jump verified"
+grep -q "beyond the allowed window" <<<"$out" || fail "jump reason: $out"
+
+cat >m.toml <<TOML
+[mission]
+name = "packages"
+duration = "20m"
+[scheduler]
+policy = "priority"
+tick = "1ms"
+[security]
+ground_key = "ground.pub"
+[[task]]
+name = "mathlib"
+module = "$modules/mathlib/mathlib.o"
+priority = 3
+interval = "1h"
+[[task]]
+name = "beacon"
+module = "$modules/beacon/beacon.o"
+priority = 2
+interval = "10s"
+watchdog = "50ms"
+[[update]]
+at = "1m"
+task = "beacon"
+package = "b7.dsu"
+[[update]]
+at = "5m"
+task = "beacon"
+package = "b7.dsu"
+[[update]]
+at = "6m"
+task = "beacon"
+package = "b5.dsu"
+[[update]]
+at = "7m"
+task = "beacon"
+package = "bad.dsu"
+[[update]]
+at = "8m"
+task = "beacon"
+package = "evil.dsu"
+[[update]]
+at = "9m"
+task = "beacon"
+package = "math.dsu"
+TOML
+out=$("$dynsched" run m.toml --log m.log 2>&1) || fail "run: $out"
+grep -q "beacon <- b7.dsu: committed (v1 -> v2" <<<"$out" || fail "the package was not installed: $out"
+grep -q "05:00.000\] beacon <- b7.dsu: refused: package .*: replayed" <<<"$out" || fail "replay not refused: $out"
+grep -q "beacon <- b5.dsu: refused: package .*: older than the last accepted package .*(last accepted: 7)" <<<"$out" ||
+  fail "older not refused: $out"
+grep -q "beacon <- bad.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "corruption: $out"
+grep -q "beacon <- evil.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "other key: $out"
+grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs (the task runs beacon)" <<<"$out" ||
+  fail "another module: $out"
+grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "beacon does not run v2 after the refusals: $out"
+log=$("$dynsched" log m.log --task system)
+grep -q "update beacon: package refused: replayed" <<<"$log" || fail "refusal not in the log: $log"
+# No key material in what the spacecraft writes: the log (text or raw bytes) and the trace.
+"$dynsched" run m.toml --for 2m --trace m.json >/dev/null 2>&1 || fail "run with a trace"
+for keyfile in ground.key ground.pub; do
+  for out_file in m.log m.json; do
+    python3 - "$keyfile" "$out_file" <<'PY' || fail "$keyfile's bytes in $out_file"
+import sys
+key = open(sys.argv[1]).read().split("\n")[1]
+data = open(sys.argv[2], "rb").read()
+sys.exit(1 if key[:16].encode() in data or bytes.fromhex(key[:16]) in data else 0)
+PY
+  done
+done
+
+# HMAC: the same file on both sides.
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key sat.hmac --seq 1 -o h1.dsu >/dev/null || fail "pack hmac"
+out=$("$dynsched" verify h1.dsu --key sat.hmac) || fail "verify hmac: $out"
+grep -q "authentic: HMAC-SHA-256" <<<"$out" || fail "hmac mode: $out"
+sed -e 's/^ground_key = .*/hmac_key = "sat.hmac"/' -e 's/"b7.dsu"/"h1.dsu"/' m.toml >h.toml
+out=$("$dynsched" run h.toml --for 3m 2>&1) || fail "run hmac: $out"
+grep -q "beacon <- h1.dsu: committed" <<<"$out" || fail "hmac package not installed: $out"
+out=$("$dynsched" run m.toml --for 3m 2>&1 | grep "h1.dsu")
+sed -e 's/"b7.dsu"/"h1.dsu"/' m.toml >e.toml
+out=$("$dynsched" run e.toml --for 3m 2>&1)
+grep -q "beacon <- h1.dsu: refused: package .*: authenticated in another mode" <<<"$out" || fail "mode mix: $out"
+echo "packages: keygen, pack, verify; installed, and replay, older, corrupted, other key, other module, other mode refused"
