@@ -3,7 +3,9 @@
 // refused or mounted, and a mount never writes; every query then answers
 // without reading out of bounds; the boot's identity check decides without
 // writing; and on the damaged flash the store still writes, collects garbage
-// and mounts again, and what it reports written reads back.
+// and mounts again, and what it reports written reads back. The anti-replay
+// counter is read and recorded too: it never goes down nor disappears, a
+// Corrupt one takes no number, and a number it reported recorded reads back.
 // Each input runs as it is and resealed (store_reseal.hpp: every CRC and
 // commit marker made to check out, so mutated records are taken as written).
 // Seeds (fuzz/store_seeds.cpp) are real stores on this geometry.
@@ -39,6 +41,11 @@ int check(std::vector<std::byte> storage, std::size_t size) {
     std::vector<std::byte> cp(1024);
     (void)store.last_checkpoint(task, cp);
   }
+  // The anti-replay counter: a number, none, or Corrupt; a later mount never lowers it nor loses it.
+  auto accepted = store.accepted_sequence();
+  if (!accepted && accepted.error().code != dyn::StoreErrc::NotFound &&
+      accepted.error().code != dyn::StoreErrc::Corrupt)
+    __builtin_trap();
   dyn::StoreIdentity ours;
   (void)dyn::StoreIdentity::make("DYNSAT-1", "fuzz", &ours);
   const dyn::StoreCheck check = dyn::check_store(store, ours, false);
@@ -51,8 +58,25 @@ int check(std::vector<std::byte> storage, std::size_t size) {
   const bool put = static_cast<bool>(store.put_checkpoint("beacon", cp));
   const std::vector<std::byte> image(300, std::byte{0x5A});
   const bool stored = static_cast<bool>(store.put_image("fuzzed", 7, image));
+  // A package number: the recorded one is Stale, a higher one is taken; while it is Corrupt, none is.
+  const std::uint64_t number = accepted ? accepted.value() + 1 : size;
+  bool counted = false;
+  if (accepted && accepted.value() != ~0ull) {
+    auto again = store.set_accepted_sequence(accepted.value());
+    if (again || again.error().code != dyn::StoreErrc::Stale || again.error().sequence != accepted.value())
+      __builtin_trap();
+    counted = static_cast<bool>(store.set_accepted_sequence(number));
+  } else if (!accepted && accepted.error().code == dyn::StoreErrc::Corrupt) {
+    if (store.set_accepted_sequence(number)) __builtin_trap();  // a lost number accepts no package
+  } else if (!accepted) {
+    counted = static_cast<bool>(store.set_accepted_sequence(number));
+  }
   (void)store.compact();
   if (!store.mount()) return 0;  // the flash may refuse writes (NotErased): then nothing is promised
+  auto later = store.accepted_sequence();
+  if (counted && (!later || later.value() != number)) __builtin_trap();
+  if (accepted && later && later.value() < accepted.value()) __builtin_trap();
+  if (accepted && !later && later.error().code == dyn::StoreErrc::NotFound) __builtin_trap();
   if (put) {
     std::vector<std::byte> back(1024);
     auto n = store.last_checkpoint("beacon", back);

@@ -136,6 +136,12 @@ int main(int argc, char** argv) {
       (void)s.put_checkpoint("a", pattern(40, v));
     }
   });
+  ok &= write_seed(dir, "accepted_package_numbers", [](dyn::ModuleStore& s) {
+    identity(s);
+    (void)s.set_accepted_sequence(3);
+    (void)s.put_image("beacon", 1, pattern(300, 5));
+    (void)s.set_accepted_sequence(0x1'0000'0004ull);
+  });
   ok &= write_boot_seeds(argv[2]);
   return ok ? 0 : 1;
 }

@@ -19,8 +19,10 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "dyn/crc32.hpp"
@@ -743,6 +745,240 @@ TEST(ModuleStore, SetCommittedNamesTheCommittedVersionAndDropsTheTrialInOneRecor
     const bool old_slot = committed == "none" && trial && trial->version == 2;
     const bool new_slot = committed == "beacon@1" && !trial;
     EXPECT_TRUE(old_slot || new_slot) << "cut after " << k << ": committed " << committed;
+  }
+}
+
+// ===========================================================================
+// Anti-replay counter (accepted_sequence / set_accepted_sequence; docs/store.md "Anti-replay")
+
+std::uint64_t accepted(ModuleStore& s) {
+  auto v = s.accepted_sequence();
+  EXPECT_TRUE(v) << "accepted_sequence: error " << static_cast<int>(v.error().code);
+  return v ? *v : 0;
+}
+
+TEST(ModuleStore, TheAcceptedSequenceIsNotFoundUntilRecordedAndThenOnlyGrows) {
+  Device d(kRoomy);
+  Store s(d.flash);
+  EXPECT_EQ(s.store.accepted_sequence().error().code, StoreErrc::NotMounted);
+  EXPECT_EQ(s.store.set_accepted_sequence(1).error().code, StoreErrc::NotMounted);
+  ASSERT_TRUE(s.store.mount());
+  EXPECT_EQ(s.store.accepted_sequence().error().code, StoreErrc::NotFound) << "a new store has accepted nothing";
+  ASSERT_TRUE(s.store.set_accepted_sequence(0)) << "any first number, 0 included";
+  EXPECT_EQ(accepted(s.store), 0u);
+  ASSERT_TRUE(s.store.set_accepted_sequence(5));
+  EXPECT_EQ(accepted(s.store), 5u);
+  for (std::uint64_t again : {5u, 4u, 0u}) {
+    auto r = s.store.set_accepted_sequence(again);
+    ASSERT_FALSE(r) << again;
+    EXPECT_EQ(r.error().code, StoreErrc::Stale) << again;
+    EXPECT_EQ(r.error().detail, 5u) << again;
+    EXPECT_EQ(r.error().sequence, 5u) << again;
+  }
+  EXPECT_EQ(accepted(s.store), 5u) << "a refusal writes nothing";
+  // 64-bit numbers: detail is the low 32 bits, StoreError::sequence the whole number.
+  const std::uint64_t big = 0x1'0000'0007ull;
+  ASSERT_TRUE(s.store.set_accepted_sequence(big));
+  auto stale = s.store.set_accepted_sequence(0x8);
+  ASSERT_FALSE(stale);
+  EXPECT_EQ(stale.error().code, StoreErrc::Stale);
+  EXPECT_EQ(stale.error().detail, 7u);
+  EXPECT_EQ(stale.error().sequence, big);
+  ASSERT_TRUE(s.store.set_accepted_sequence(~0ull));
+  EXPECT_EQ(s.store.set_accepted_sequence(~0ull).error().code, StoreErrc::Stale) << "the top: nothing is newer";
+  EXPECT_STRNE(dyn::describe(StoreErrc::Stale), "unknown store error");
+  // Kept across mounts; a refused number stays refused after a reboot.
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(accepted(again.store), ~0ull);
+  EXPECT_EQ(again.store.set_accepted_sequence(big).error().code, StoreErrc::Stale);
+}
+
+TEST(ModuleStore, TheAcceptedSequenceIsCarriedForwardByEveryCollection) {
+  Device d(kSmall);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_TRUE(s.store.put_image("nav", 1, pattern(600, 1)));
+  ASSERT_TRUE(s.store.set_trial("t", "nav", 1));
+  ASSERT_TRUE(s.store.commit("t"));
+  std::uint64_t last = 0;
+  for (std::uint32_t i = 0; i < 300; ++i) {
+    ASSERT_TRUE(s.store.put_checkpoint("t", pattern(100, i))) << i;
+    if (i % 37 == 0) {
+      last = 1000 + i;
+      ASSERT_TRUE(s.store.set_accepted_sequence(last)) << i;
+    }
+    EXPECT_EQ(accepted(s.store), last) << i;
+  }
+  EXPECT_GT(s.store.stats().collections, 20u);
+  ASSERT_TRUE(s.store.compact());
+  ASSERT_TRUE(s.store.compact());
+  EXPECT_EQ(accepted(s.store), last);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(accepted(again.store), last);
+  EXPECT_EQ(again.store.set_accepted_sequence(last).error().code, StoreErrc::Stale);
+  EXPECT_EQ(read_image(again.store, "nav", 1), pattern(600, 1));
+}
+
+// Three pairs recorded (3, 7, 9): the newest pair is records 4 and 5 of type Counter.
+Bytes counters_3_7_9() {
+  Device d(kRoomy);
+  Store s(d.flash);
+  EXPECT_TRUE(s.store.mount());
+  EXPECT_TRUE(s.store.set_accepted_sequence(3));
+  EXPECT_TRUE(s.store.put_checkpoint("t", pattern(40, 1)));
+  EXPECT_TRUE(s.store.set_accepted_sequence(7));
+  EXPECT_TRUE(s.store.set_accepted_sequence(9));
+  EXPECT_TRUE(s.store.put_checkpoint("t", pattern(40, 2)));
+  return d.mem;
+}
+
+dyn::Result<std::uint64_t, dyn::StoreError> accepted_after(const Bytes& mem) {
+  Device d(kRoomy, mem);
+  Store s(d.flash);
+  EXPECT_TRUE(s.store.mount());
+  return s.store.accepted_sequence();
+}
+
+constexpr std::size_t kCounterHeaderByte = fmt::kHdrSeq, kCounterDataByte = fmt::kRecordHeaderBytes + 2;
+
+TEST(ModuleStore, TheAcceptedSequenceSurvivesTheLossOfEitherCopyOfAnyPair) {
+  const Bytes mem = counters_3_7_9();
+  for (std::uint32_t record = 0; record < 6; ++record) {
+    for (std::size_t at : {kCounterHeaderByte, kCounterDataByte, std::size_t{fmt::kRecordHeaderBytes + 8}}) {
+      Bytes damaged = mem;
+      damaged[find_record(mem, fmt::RecordType::Counter, record) + at] ^= std::byte{0x20};  // header, data, marker
+      auto v = accepted_after(damaged);
+      ASSERT_TRUE(v) << "record " << record << " damaged at " << at;
+      EXPECT_EQ(*v, 9u) << "record " << record << " damaged at " << at;
+    }
+  }
+}
+
+TEST(ModuleStore, BothCopiesLostIsCorruptNeverAnOlderNumberNorNone) {
+  const Bytes mem = counters_3_7_9();
+  const std::size_t first = find_record(mem, fmt::RecordType::Counter, 4), copy = find_record(mem, fmt::RecordType::Counter, 5);
+  // Data of both; data of one and the other's header (that record is then unreadable as a whole).
+  for (auto [a, b] : {std::pair{kCounterDataByte, kCounterDataByte}, std::pair{kCounterDataByte, kCounterHeaderByte},
+                      std::pair{kCounterHeaderByte, kCounterDataByte}}) {
+    Bytes damaged = mem;
+    damaged[first + a] ^= std::byte{0x01};
+    damaged[copy + b] ^= std::byte{0x01};
+    Device d(kRoomy, damaged);
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    auto v = s.store.accepted_sequence();
+    ASSERT_FALSE(v) << a << "/" << b << ": read " << *v << ", the older pair's number";
+    EXPECT_EQ(v.error().code, StoreErrc::Corrupt) << a << "/" << b;
+    EXPECT_EQ(s.store.set_accepted_sequence(100).error().code, StoreErrc::Corrupt)
+        << "no number can be shown to be new";
+    // Collections keep it lost: the proof is carried forward, not the older copies alone.
+    for (std::uint32_t i = 0; i < 60; ++i) ASSERT_TRUE(s.store.put_checkpoint("t", pattern(900, i)));
+    ASSERT_TRUE(s.store.compact());
+    EXPECT_GT(s.store.stats().collections, 8u);
+    EXPECT_EQ(s.store.accepted_sequence().error().code, StoreErrc::Corrupt) << a << "/" << b << " after collections";
+    Store again(d.flash);
+    ASSERT_TRUE(again.store.mount());
+    EXPECT_EQ(again.store.accepted_sequence().error().code, StoreErrc::Corrupt) << a << "/" << b << " remounted";
+  }
+  // The only pair ever written, both lost: Corrupt, not NotFound (which would accept any package).
+  Device d(kRoomy);
+  {
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.set_accepted_sequence(9));
+  }
+  d.mem[find_record(d.mem, fmt::RecordType::Counter, 0) + kCounterDataByte] ^= std::byte{0x04};
+  d.mem[find_record(d.mem, fmt::RecordType::Counter, 1) + kCounterDataByte] ^= std::byte{0x04};
+  EXPECT_EQ(accepted_after(d.mem).error().code, StoreErrc::Corrupt);
+}
+
+TEST(ModuleStore, ACounterCopyThatDecaysAfterMountIsNeverReadAsAnOlderNumber) {
+  const Bytes mem = counters_3_7_9();
+  Device d(kRoomy, mem);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  const std::size_t first = find_record(mem, fmt::RecordType::Counter, 4), copy = find_record(mem, fmt::RecordType::Counter, 5);
+  d.mem[first + kCounterDataByte] ^= std::byte{0x02};
+  EXPECT_EQ(accepted(s.store), 9u) << "one copy is enough";
+  d.mem[copy + kCounterDataByte] ^= std::byte{0x02};
+  EXPECT_EQ(s.store.accepted_sequence().error().code, StoreErrc::Corrupt);
+}
+
+// A cut at every flash operation of set_accepted_sequence, on granules 4..32,
+// roomy and collecting: the old number or the new one, never lower, never
+// Corrupt, and the store takes the next number.
+TEST(ModuleStore, RecordingTheAcceptedSequenceCutAtAnyOperationKeepsTheOldOrTheNewNumber) {
+  struct Case {
+    FlashGeometry geometry;
+    bool collects;  // checkpoints first, until the recording has to collect
+  };
+  // Whether recording 42 on this flash collects garbage.
+  auto recording_collects = [](const FlashGeometry& g, const Bytes& mem) {
+    Device once(g, mem);
+    Store s(once.flash);
+    return s.store.mount() && s.store.set_accepted_sequence(42) && s.store.stats().collections > 0;
+  };
+  for (const Case& c : {Case{{4096, 8, 8}, false}, Case{{4096, 8, 4}, false}, Case{{512, 7, 8}, true},
+                        Case{{1024, 6, 32}, true}, Case{{512, 8, 16}, true}}) {
+    Device d(c.geometry);
+    std::uint32_t filler = 0;
+    {
+      Store s(d.flash);
+      ASSERT_TRUE(s.store.mount());
+      ASSERT_TRUE(s.store.set_accepted_sequence(41));
+      while (c.collects && !recording_collects(c.geometry, d.mem) && filler < 200)
+        ASSERT_TRUE(s.store.put_checkpoint("t", pattern(100, filler++)));
+    }
+    const Bytes base = d.mem;
+    std::uint64_t n = 0;
+    std::uint32_t collected = 0;
+    {
+      Device once(c.geometry, base);
+      Store s(once.flash);
+      ASSERT_TRUE(s.store.mount());
+      ASSERT_TRUE(s.store.set_accepted_sequence(42));
+      n = once.flash.operations();
+      collected = s.store.stats().collections;
+    }
+    EXPECT_EQ(collected > 0, c.collects) << c.geometry.block_size << ": meant to collect";
+    std::uint32_t old_number = 0, new_number = 0;
+    for (std::uint64_t k = 0; k <= n; ++k) {
+      const std::string where = std::to_string(c.geometry.block_size) + "x" + std::to_string(c.geometry.block_count) +
+                                " g" + std::to_string(c.geometry.write_size) + ", cut after " + std::to_string(k) +
+                                " of " + std::to_string(n);
+      Device cut(c.geometry, base);
+      cut.flash.set_tear(static_cast<std::uint8_t>(47 * k + 13), static_cast<std::uint32_t>(k + 1));
+      {
+        Store s(cut.flash);
+        ASSERT_TRUE(s.store.mount());
+        cut.flash.cut_power_after(static_cast<std::uint32_t>(k));
+        (void)s.store.set_accepted_sequence(42);  // k == n: nothing torn, the recording completes
+      }
+      cut.flash.power_on();
+      Store after(cut.flash);
+      ASSERT_TRUE(after.store.mount()) << where;
+      auto v = after.store.accepted_sequence();
+      ASSERT_TRUE(v) << where << ": error " << static_cast<int>(v.error().code);
+      ASSERT_TRUE(*v == 41 || *v == 42) << where << ": " << *v;
+      (*v == 42 ? new_number : old_number)++;
+      Store again(cut.flash);
+      ASSERT_TRUE(again.store.mount());
+      EXPECT_EQ(accepted(again.store), *v) << where << ": a second mount reads another number";
+      if (*v == 41) { ASSERT_TRUE(after.store.set_accepted_sequence(42)) << where << ": the retry"; }
+      EXPECT_EQ(after.store.set_accepted_sequence(42).error().code, StoreErrc::Stale) << where;
+      ASSERT_TRUE(after.store.set_accepted_sequence(43)) << where;
+      Store last(cut.flash);
+      ASSERT_TRUE(last.store.mount());
+      EXPECT_EQ(accepted(last.store), 43u) << where;
+      EXPECT_EQ(checkpoint_of(last.store, "t"), filler > 0 ? pattern(100, filler - 1) : Bytes{}) << where;
+    }
+    EXPECT_GT(old_number, 0u);
+    EXPECT_GT(new_number, 0u);
+    std::printf("[ sweep    ] %ux%u g%u: set_accepted_sequence %llu operations (%u collections), old %u / new %u\n",
+                c.geometry.block_size, c.geometry.block_count, c.geometry.write_size,
+                static_cast<unsigned long long>(n), collected, old_number, new_number);
   }
 }
 

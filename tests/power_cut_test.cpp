@@ -391,6 +391,95 @@ TEST_P(PowerCut, APeriodicCheckpointCutAtAnyOperationLeavesTheLastOneOrTheOneBef
               static_cast<unsigned long long>(operations), collections);
 }
 
+// Anti-replay: the number an update package carries, recorded before the
+// package is installed (set_accepted_sequence: two records). A cut at any of
+// its flash operations — on the collecting geometries the recording has to
+// collect garbage first — leaves the old number or the new one, never a lower
+// one and never an unreadable counter, the spacecraft boots, and the next
+// package's number is taken.
+TEST_P(PowerCut, RecordingAnAcceptedPackageNumberCutAtAnyOperationKeepsTheOldOrTheNewNumber) {
+  const Geometry& g = GetParam();
+  constexpr std::uint64_t kOld = 0x1'0000'0041ull, kNew = kOld + 1;  // wider than 32 bits
+  Flight base = deployed(g);
+  auto recording = [&](const Flight& from, std::uint32_t* collections) {
+    Flight f(from, g.tear, 1);
+    std::vector<StoreEntry> index(128);
+    ModuleStore store(f.flash, index);
+    EXPECT_TRUE(store.mount());
+    const std::uint64_t before = f.flash.operations();
+    EXPECT_TRUE(store.set_accepted_sequence(kNew));
+    *collections = store.stats().collections;
+    return f.flash.operations() - before;
+  };
+  {
+    std::vector<StoreEntry> index(128);
+    ModuleStore store(base.flash, index);
+    ASSERT_TRUE(store.mount());
+    ASSERT_TRUE(store.set_accepted_sequence(kOld));
+    // On the small geometries: checkpoints until the recording has to collect.
+    std::vector<std::byte> object(kCheckpointHeaderSize + 16, std::byte{0});
+    ASSERT_TRUE(seal_checkpoint(object, "mathlib", 1, 0, 16));
+    std::uint32_t collections = 0;
+    for (int i = 0; g.filler > 0 && i < 400; ++i) {
+      (void)recording(base, &collections);
+      if (collections > 0) break;
+      ASSERT_TRUE(store.put_checkpoint("mathlib", object));
+    }
+  }
+  std::uint32_t collections = 0;
+  const std::uint64_t operations = recording(base, &collections);
+  if (g.filler > 0) { EXPECT_GT(collections, 0u) << "the recording was meant to collect garbage"; }
+  ASSERT_GT(operations, 0u);
+  std::uint32_t old_number = 0, new_number = 0;
+  for (std::uint64_t k = 0; k <= operations; ++k) {
+    const std::string where = std::string(g.name) + ": accepted number cut after " + std::to_string(k) + " of " +
+                              std::to_string(operations);
+    Flight f(base, static_cast<std::uint8_t>(g.tear + 43 * k), static_cast<std::uint32_t>(k * 7 + 11));
+    {
+      std::vector<StoreEntry> index(128);
+      ModuleStore store(f.flash, index);
+      ASSERT_TRUE(store.mount()) << where;
+      f.flash.cut_power_after(static_cast<std::uint32_t>(k));
+      (void)store.set_accepted_sequence(kNew);  // k == operations: nothing is cut
+    }
+    f.flash.power_on();
+    std::uint64_t number = 0;
+    {
+      std::vector<StoreEntry> index(128);
+      ModuleStore store(f.flash, index);
+      ASSERT_TRUE(store.mount()) << where;
+      auto v = store.accepted_sequence();
+      ASSERT_TRUE(v) << where << ": " << describe(v.error().code);
+      number = v.value();
+      ASSERT_TRUE(number == kOld || number == kNew) << where << ": read " << number;
+      (number == kNew ? new_number : old_number)++;
+    }
+    EXPECT_EQ(check_boot_after_cut(f.flash, where), 1u);
+    {
+      // The package is sent again (or the next one): refused if it was recorded, taken if not; then the next.
+      Booted b(f.flash, false);
+      ASSERT_TRUE(b.all_booted()) << where;
+      EXPECT_EQ(b.store.accepted_sequence().value(), number) << where << ": the boot changed the number";
+      auto again = b.store.set_accepted_sequence(kNew);
+      EXPECT_EQ(static_cast<bool>(again), number == kOld) << where;
+      if (!again) {
+        EXPECT_EQ(again.error().code, StoreErrc::Stale) << where;
+        EXPECT_EQ(again.error().sequence, kNew) << where;
+      }
+      ASSERT_TRUE(b.store.set_accepted_sequence(kNew + 1)) << where;
+    }
+    std::vector<StoreEntry> index(128);
+    ModuleStore store(f.flash, index);
+    ASSERT_TRUE(store.mount()) << where;
+    EXPECT_EQ(store.accepted_sequence().value(), kNew + 1) << where;
+    if (::testing::Test::HasFailure()) return;
+  }
+  EXPECT_GT(old_number, 0u);
+  EXPECT_GT(new_number, 0u);
+  std::printf("[ sweep    ] %-22s accepted number: %llu operations, %u collections, old %u / new %u\n", g.name,
+              static_cast<unsigned long long>(operations), collections, old_number, new_number);
+}
+
 INSTANTIATE_TEST_SUITE_P(Geometries, PowerCut, ::testing::ValuesIn(kGeometries),
                          [](const auto& param_info) { return std::string(param_info.param.name); });
 

@@ -61,9 +61,13 @@ enum class RecordType : std::uint8_t {
   Checkpoint = 5,  // name = task; data = opaque checkpoint bytes
   Retire = 6,      // aux = block sequence threshold: blocks below it are dead
   Identity = 7,    // name = "identity"; data = layout, spacecraft and mission the store belongs to
+  Counter = 8,     // name = "sequence" / "sequence.copy"; data = u64 highest accepted update-package number
 };
-inline constexpr std::uint32_t kLayoutVersion = 2;  // of the blocks and records above; an identity names it
-inline constexpr std::uint8_t kLastRecordType = 7;
+// Of the blocks and records above; an identity names it. Counter (8) came
+// without a bump: no existing record changed, and a reader that predates it
+// skips it as one damaged record (docs/store.md, "Anti-replay").
+inline constexpr std::uint32_t kLayoutVersion = 2;
+inline constexpr std::uint8_t kLastRecordType = 8;
 }  // namespace store_format
 
 enum class StoreErrc : std::uint8_t {
@@ -82,12 +86,15 @@ enum class StoreErrc : std::uint8_t {
   NoSpace,            // live data does not fit even after garbage collection; detail = bytes asked
   SequenceExhausted,  // the next sequence number would wrap; the store is read-only from now on
   Corrupt,            // data on flash fails its CRC or an image misses a chunk; detail = offset
+  Stale,              // set_accepted_sequence of a number not above the recorded one; detail = its low 32 bits,
+                      // StoreError::sequence = all of it
 };
 
 struct StoreError {
   StoreErrc code;
   std::uint32_t detail = 0;
   FlashError flash{};  // meaningful when code == Flash
+  std::uint64_t sequence = 0;  // meaningful when code == Stale: the recorded accepted sequence number
 };
 
 // Cause and remedy for the user, e.g. for NoSpace: "... remove unused images or compact()".
@@ -191,6 +198,17 @@ class ModuleStore {
   // The identity recorded by set_identity (NotFound if the store has none).
   [[nodiscard]] Result<StoreIdentity, StoreError> identity() noexcept;
   [[nodiscard]] Result<void, StoreError> set_identity(const StoreIdentity& id) noexcept;
+  // Anti-replay (update packages): the highest package sequence number the
+  // spacecraft accepted. NotFound if none was ever recorded. Corrupt if it was
+  // recorded but neither of its two copies reads back — never NotFound or an
+  // older number then, which would let an old package be replayed.
+  [[nodiscard]] Result<std::uint64_t, StoreError> accepted_sequence() noexcept;
+  // Records `sequence` as accepted before the package is installed (two
+  // records; a power cut leaves the old number or the new one). Refused with
+  // Stale if `sequence` is not greater than the recorded one, and with Corrupt
+  // while the recorded one cannot be read (no number can be shown to be new).
+  [[nodiscard]] Result<void, StoreError> set_accepted_sequence(std::uint64_t sequence) noexcept;
+
   // Erases every block and mounts the empty store (the operator's explicit
   // initialisation; a power cut leaves a partly erased store without identity).
   [[nodiscard]] Result<void, StoreError> format() noexcept;
@@ -217,6 +235,9 @@ class ModuleStore {
   [[nodiscard]] Result<void, StoreError> note_record(const std::byte* header, std::uint32_t offset) noexcept;
   [[nodiscard]] Result<void, StoreError> drop_dead_entries() noexcept;
   [[nodiscard]] Result<StoreIdentity, StoreError> read_identity(std::string_view key) noexcept;
+  void note_counter(const std::byte* header, std::uint32_t offset, bool whole, bool marker_whole) noexcept;
+  [[nodiscard]] Result<void, StoreError> judge_counter() noexcept;
+  [[nodiscard]] Result<std::uint64_t, StoreError> read_counter(const StoreEntry& entry) noexcept;
   [[nodiscard]] Result<bool, StoreError> stored_image_is(const StoreEntry& manifest, std::string_view name,
                                                          std::span<const std::byte> image) noexcept;
   [[nodiscard]] Result<bool, StoreError> region_erased(std::uint32_t from, std::uint32_t to) noexcept;
@@ -264,6 +285,18 @@ class ModuleStore {
   std::uint32_t collections_ = 0;
   std::uint32_t formatted_blocks_ = 0;
   std::uint32_t unrecognised_blocks_ = 0;
+  // The anti-replay counter's damage, found by mount(): the newest Counter
+  // record known to have been whole once (a complete marker over bad data, or
+  // a copy whose first record must have been whole before it was begun) that
+  // does not read back. If no whole copy is newer, the counter is lost
+  // (counter_lost_): reads say Corrupt, and collections carry that record
+  // forward unchanged so that the loss never turns into an older number.
+  bool counter_evidence_ = false;
+  std::uint64_t counter_evidence_pair_ = 0;  // record sequence number of the first copy of its pair
+  std::uint32_t counter_evidence_offset_ = 0;
+  std::uint32_t counter_evidence_seq_ = 0;
+  std::uint32_t counter_evidence_length_ = 0;
+  bool counter_lost_ = false;
   // Derived from the geometry at construction.
   std::uint32_t block_header_ = 0;
   std::uint32_t marker_ = 0;

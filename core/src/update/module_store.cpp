@@ -82,6 +82,9 @@ const char* describe(StoreErrc e) noexcept {
              "state back): reformat the partition on the ground's command";
     case StoreErrc::Corrupt:
       return "stored data fails its CRC or an image misses a chunk: the flash is failing; upload the image again";
+    case StoreErrc::Stale:
+      return "this update package's sequence number is not above the highest one accepted (a replay or an old "
+             "package): the ground numbers a new package above it (the recorded number is in the error)";
   }
   return "unknown store error";
 }
@@ -228,8 +231,10 @@ Result<ModuleStore::BlockScan, StoreError> ModuleStore::scan_block(std::uint32_t
     std::byte marker[fmt::kMarkerBytes];
     const std::uint32_t marker_at = pos + record_size(data_len) - marker_;
     if (auto r = read(marker_at, marker); !r) return Unexpected{r.error()};
-    const bool complete = crc32_final(state) == get32(h + fmt::kHdrDataCrc) &&
-                          get32(marker) == fmt::kCommitMagic && get32(marker + 4) == seq;
+    const bool marker_whole = get32(marker) == fmt::kCommitMagic && get32(marker + 4) == seq;
+    const bool complete = crc32_final(state) == get32(h + fmt::kHdrDataCrc) && marker_whole;
+    if (index_records && static_cast<RecordType>(type) == RecordType::Counter)
+      note_counter(h, pos, complete, marker_whole);
     if (complete) {
       if (static_cast<RecordType>(type) == RecordType::Retire) {
         const std::uint32_t below = get32(h + fmt::kHdrAux);
@@ -343,6 +348,7 @@ Result<void, StoreError> ModuleStore::mount() noexcept {
   mounted_ = false;
   count_ = footprint_ = 0;
   has_head_ = head_open_ = false;
+  counter_evidence_ = counter_lost_ = false;
   retire_below_ = 0;
   geometry_ = flash_.geometry();
   if (auto g = check_geometry(geometry_); !g) return fail(StoreErrc::BadGeometry, g.error().detail);
@@ -396,6 +402,7 @@ Result<void, StoreError> ModuleStore::mount() noexcept {
   free_blocks_ = geometry_.block_count - live_blocks_;
   footprint_ = count_;
   if (auto r = drop_dead_entries(); !r) return r;
+  if (auto r = judge_counter(); !r) return r;
 
   if (has_head_ && head_clean) {
     // Appending is safe only where nothing, not even a half-programmed granule, was written.
@@ -540,6 +547,8 @@ Result<bool, StoreError> ModuleStore::collect(std::uint64_t up_to) noexcept {
     std::uint32_t bytes = 0;
     for (std::size_t i = 0; i < count_; ++i)
       if (index_[i].offset / geometry_.block_size == best) bytes += record_size(index_[i].data_length);
+    if (counter_lost_ && counter_evidence_offset_ / geometry_.block_size == best)
+      bytes += record_size(counter_evidence_length_);
     if (batch_bytes + bytes > budget) break;
     batch[batch_len++] = best;
     batch_bytes += bytes;
@@ -549,10 +558,18 @@ Result<bool, StoreError> ModuleStore::collect(std::uint64_t up_to) noexcept {
   if (batch_len == 0) return false;
   if (free_blocks_ < 1) return fail(StoreErrc::NoSpace, batch_bytes);
   if (auto r = open_block(true); !r) return Unexpected{r.error()};
-  for (std::uint32_t k = 0; k < batch_len; ++k)
+  for (std::uint32_t k = 0; k < batch_len; ++k) {
     for (std::size_t i = 0; i < count_; ++i)
       if (index_[i].offset / geometry_.block_size == batch[k])
         if (auto r = copy_record(index_[i]); !r) return Unexpected{r.error()};
+    // A lost counter stays lost: the record that proves it goes along, byte for
+    // byte (the whole copies alone would read as an older, replayable number).
+    if (counter_lost_ && counter_evidence_offset_ / geometry_.block_size == batch[k]) {
+      StoreEntry evidence{counter_evidence_offset_, counter_evidence_seq_, 0, 0, counter_evidence_length_, 0,
+                          RecordType::Counter, 0};
+      if (auto r = copy_record(evidence); !r) return Unexpected{r.error()};
+    }
+  }
   if (auto r = append(RecordType::Retire, {}, 0, last_seq + 1, {}, Use::Retire); !r) return Unexpected{r.error()};
   collections_ += batch_len;
   if (auto r = mount(); !r) return Unexpected{r.error()};
@@ -1063,6 +1080,137 @@ Result<void, StoreError> ModuleStore::set_identity(const StoreIdentity& id) noex
   if (auto r = make_room(Plan{1, record_size(kIdentityBytes), 0, record_size(kIdentityBytes), 2}); !r) return r;
   for (std::string_view key : kIdentityKeys)
     if (auto r = append(RecordType::Identity, key, 0, 0, d, Use::Normal); !r) return r;
+  return {};
+}
+
+// ---------------------------------------------------------------------------
+// Anti-replay counter
+
+namespace {
+// Two copies, written one after the other in one operation, like the
+// identity: a flipped bit or a torn write costs one, and the other still has
+// the number. Pairs are written "sequence" first, so a "sequence.copy" record
+// that was begun proves that the "sequence" record before it (record
+// sequence number one lower) had been whole.
+constexpr std::string_view kCounterKeys[2] = {"sequence", "sequence.copy"};
+constexpr std::size_t kCounterBytes = 8;  // u64, little-endian
+
+std::uint64_t get64(const std::byte* p) noexcept { return get32(p) | std::uint64_t{get32(p + 4)} << 32; }
+void put64(std::byte* p, std::uint64_t v) noexcept {
+  put32(p, static_cast<std::uint32_t>(v));
+  put32(p + 4, static_cast<std::uint32_t>(v >> 32));
+}
+}  // namespace
+
+// Called by the scan of a live block for every Counter record with an intact
+// header. Whole records are indexed as usual; of the others, those known to
+// have been whole once are remembered (the newest): a complete marker is
+// written only after the data, so with bad data it means decay, not a tear;
+// and a begun second copy means its first copy had been whole. A record torn
+// by a power cut is neither, so a cut never makes the counter look lost.
+void ModuleStore::note_counter(const std::byte* h, std::uint32_t offset, bool whole, bool marker_whole) noexcept {
+  if (whole) return;
+  const std::string_view name{reinterpret_cast<const char*>(h + fmt::kHdrName),  // Safety: bytes as chars
+                              static_cast<std::uint8_t>(h[fmt::kHdrNameLen])};
+  const std::uint32_t seq = get32(h + fmt::kHdrSeq);
+  std::uint64_t pair = 0;
+  if (name == kCounterKeys[1]) {
+    pair = seq > 0 ? seq - 1 : 0;
+  } else if (name == kCounterKeys[0] && marker_whole) {
+    pair = seq;
+  } else {
+    return;
+  }
+  if (counter_evidence_ && pair <= counter_evidence_pair_) return;
+  counter_evidence_ = true;
+  counter_evidence_pair_ = pair;
+  counter_evidence_offset_ = offset;
+  counter_evidence_seq_ = seq;
+  counter_evidence_length_ = get32(h + fmt::kHdrDataLen);
+}
+
+// After a mount's scan: the counter is lost if a pair known to have been
+// whole is newer than every copy that is whole now. (Its value is the
+// highest yet, values only grow, so the whole copies are older numbers.)
+Result<void, StoreError> ModuleStore::judge_counter() noexcept {
+  if (!counter_evidence_) return {};
+  bool any_whole = false;
+  std::uint64_t newest = 0;
+  for (std::string_view key : kCounterKeys) {
+    auto e = find(Key{RecordType::Counter, key, 0, 0});
+    if (!e) return Unexpected{e.error()};
+    if (*e == nullptr) continue;
+    if (!any_whole || (*e)->seq > newest) newest = (*e)->seq;
+    any_whole = true;
+  }
+  counter_lost_ = !any_whole || counter_evidence_pair_ > newest;
+  return {};
+}
+
+Result<std::uint64_t, StoreError> ModuleStore::read_counter(const StoreEntry& e) noexcept {
+  if (e.data_length != kCounterBytes) return fail(StoreErrc::Corrupt, e.offset);
+  std::byte d[kCounterBytes];
+  if (auto r = read_data(e, d); !r) return Unexpected{r.error()};
+  return get64(d);
+}
+
+Result<std::uint64_t, StoreError> ModuleStore::accepted_sequence() noexcept {
+  if (!mounted_) return fail(StoreErrc::NotMounted);
+  if (counter_lost_) return fail(StoreErrc::Corrupt, counter_evidence_offset_);
+  // The highest of the copies that read back whole: after a cut between the
+  // two writes the first copy is the newer one. A copy that decayed since the
+  // mount is lost as at a mount: if no whole copy is of its pair or newer, Corrupt.
+  bool found = false, damaged = false;
+  std::uint64_t highest = 0, newest_whole = 0, damaged_pair = 0;
+  std::uint32_t damaged_at = 0;
+  for (std::size_t k = 0; k < 2; ++k) {
+    auto entry = find(Key{RecordType::Counter, kCounterKeys[k], 0, 0});
+    if (!entry) return Unexpected{entry.error()};
+    if (*entry == nullptr) continue;
+    const std::uint32_t seq = (*entry)->seq;
+    auto v = read_counter(**entry);
+    if (v) {
+      if (!found || *v > highest) highest = *v;
+      if (!found || seq > newest_whole) newest_whole = seq;
+      found = true;
+    } else if (v.error().code == StoreErrc::Corrupt) {
+      const std::uint64_t pair = k == 0 || seq == 0 ? seq : seq - 1;
+      if (!damaged || pair > damaged_pair) damaged_pair = pair;
+      damaged = true;
+      damaged_at = v.error().detail;
+    } else {
+      return Unexpected{v.error()};  // a failing flash: no answer rather than a possibly lower one
+    }
+  }
+  if (damaged && (!found || damaged_pair > newest_whole)) return fail(StoreErrc::Corrupt, damaged_at);
+  if (found) return highest;
+  return fail(StoreErrc::NotFound);
+}
+
+Result<void, StoreError> ModuleStore::set_accepted_sequence(std::uint64_t sequence) noexcept {
+  auto recorded = accepted_sequence();
+  if (recorded) {
+    if (sequence <= *recorded) {
+      StoreError stale{StoreErrc::Stale, static_cast<std::uint32_t>(*recorded), {}};
+      stale.sequence = *recorded;
+      return Unexpected{stale};
+    }
+  } else if (recorded.error().code != StoreErrc::NotFound) {
+    return Unexpected{recorded.error()};
+  }
+  std::uint32_t new_keys = 0;
+  for (std::string_view key : kCounterKeys) {
+    auto e = find(Key{RecordType::Counter, key, 0, 0});
+    if (!e) return Unexpected{e.error()};
+    if (*e == nullptr) ++new_keys;
+  }
+  std::byte d[kCounterBytes];
+  put64(d, sequence);
+  const std::uint32_t size = record_size(kCounterBytes);
+  if (auto r = make_room(Plan{1, size, 0, size, new_keys}); !r) return r;
+  // Never a collection between the two: make_room made room for both.
+  for (std::string_view key : kCounterKeys)
+    if (auto r = append(RecordType::Counter, key, 0, 0, d, Use::Normal); !r) return r;
   return {};
 }
 
