@@ -562,8 +562,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const std::string running = running_module(u.task);
     target.running_module = running;
     target.rename = u.rename;
-    target.sequence.known = accepted_sequence.has_value();
-    target.sequence.accepted = accepted_sequence.value_or(0);
+    if (store) {  // the spacecraft's counter: a reboot cannot replay a package
+      auto recorded = store->accepted_sequence();
+      target.sequence.known = static_cast<bool>(recorded);
+      target.sequence.accepted = recorded ? recorded.value() : 0;
+      target.sequence.readable = recorded || recorded.error().code == StoreErrc::NotFound;
+    } else {
+      target.sequence.known = accepted_sequence.has_value();
+      target.sequence.accepted = accepted_sequence.value_or(0);
+    }
     target.window = m.security->sequence_window;
     if (store) {
       const StoreStats st = store->stats();
@@ -579,7 +586,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (e.code == PackageErrc::WrongModule) *why += " (the task runs " + running + ")";
       return false;
     }
-    accepted_sequence = accepted.value().manifest.sequence;  // before installing: never accepted twice
+    // Recorded before installing: a package is never accepted twice, even if the install is cut short.
+    if (store) {
+      if (auto recorded = store->set_accepted_sequence(accepted.value().manifest.sequence); !recorded) {
+        *why = "its sequence number could not be recorded in the store (" +
+               std::string(describe(recorded.error().code)) + "): not installed, so it can be sent again";
+        return false;
+      }
+    }
+    accepted_sequence = accepted.value().manifest.sequence;
     const std::vector<std::byte> module(accepted.value().image.begin(), accepted.value().image.end());
     *image = module;
     return true;

@@ -108,6 +108,15 @@ PY
   done
 done
 
+# With a store, the accepted number survives a reboot: the same package sent again after it is refused.
+sed -e '/^\[\[update\]\]/,$d' m.toml >s.toml
+printf '[[update]]\nat = "1m"\ntask = "beacon"\npackage = "b7.dsu"\n' >>s.toml
+out=$("$dynsched" run s.toml --for 3m --store sat.store --store-init 2>&1) || fail "run with a store: $out"
+grep -q "beacon <- b7.dsu: committed" <<<"$out" || fail "not installed with a store: $out"
+out=$("$dynsched" run s.toml --for 3m --store sat.store 2>&1) || fail "reboot: $out"
+grep -q "beacon <- b7.dsu: refused: package .*: replayed" <<<"$out" || fail "replayed after a reboot: $out"
+grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "the reboot does not run the committed v2: $out"
+
 # HMAC: the same file on both sides.
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key sat.hmac --seq 1 -o h1.dsu >/dev/null || fail "pack hmac"
 out=$("$dynsched" verify h1.dsu --key sat.hmac) || fail "verify hmac: $out"
