@@ -906,6 +906,53 @@ TEST(ModuleStore, ACounterCopyThatDecaysAfterMountIsNeverReadAsAnOlderNumber) {
   EXPECT_EQ(s.store.accepted_sequence().error().code, StoreErrc::Corrupt);
 }
 
+// Gives a block a new block sequence number (both header copies, CRCs recomputed).
+void set_block_sequence(Bytes& mem, FlashGeometry g, std::uint32_t block, std::uint32_t seq) {
+  for (std::size_t c = 0; c < 32; c += 16) {
+    std::byte* h = &mem[block * g.block_size + c];
+    for (int i = 0; i < 4; ++i) h[4 + i] = static_cast<std::byte>(seq >> (8 * i));
+    const std::uint32_t crc = dyn::crc32({h, 12});
+    for (int i = 0; i < 4; ++i) h[12 + i] = static_cast<std::byte>(crc >> (8 * i));
+  }
+}
+
+// Two live blocks with the same block sequence number (a damaged image that
+// was resealed; the store itself never writes one): a collection retires
+// everything below a threshold, so it must copy every live block at or
+// below it, not one block per number. It used to take block 0 and skip
+// block 1, then retire both: the counter (and "a") in block 1 were gone.
+TEST(ModuleStore, ACollectionNeverRetiresALiveBlockItDidNotCopy) {
+  constexpr FlashGeometry g{512, 8, 8};
+  Device d(g);
+  {
+    Store s(d.flash);
+    ASSERT_TRUE(s.store.mount());
+    ASSERT_TRUE(s.store.put_checkpoint("a", pattern(320, 1)));  // fills block 0
+    ASSERT_TRUE(s.store.set_accepted_sequence(5));             // block 1
+    ASSERT_TRUE(s.store.put_checkpoint("a", pattern(40, 2)));   // block 1; block 0 holds nothing live
+    ASSERT_TRUE(s.store.put_checkpoint("b", pattern(300, 3)));  // block 2
+    ASSERT_EQ(s.store.stats().live_blocks, 3u);
+    ASSERT_EQ(find_record(d.mem, fmt::RecordType::Counter, 0) / g.block_size, 1u);
+  }
+  set_block_sequence(d.mem, g, 1, 0);
+  Store s(d.flash);
+  ASSERT_TRUE(s.store.mount());
+  ASSERT_EQ(accepted(s.store), 5u);
+  ASSERT_TRUE(s.store.compact());
+  EXPECT_GT(s.store.stats().collections, 0u);
+  EXPECT_EQ(accepted(s.store), 5u) << "a collection lost the counter";
+  EXPECT_EQ(checkpoint_of(s.store, "a"), pattern(40, 2));
+  EXPECT_EQ(checkpoint_of(s.store, "b"), pattern(300, 3));
+  for (std::uint32_t i = 0; i < 40; ++i) ASSERT_TRUE(s.store.put_checkpoint("c", pattern(200, i))) << i;
+  EXPECT_EQ(accepted(s.store), 5u);
+  Store again(d.flash);
+  ASSERT_TRUE(again.store.mount());
+  EXPECT_EQ(accepted(again.store), 5u);
+  EXPECT_EQ(checkpoint_of(again.store, "a"), pattern(40, 2));
+  EXPECT_EQ(checkpoint_of(again.store, "b"), pattern(300, 3));
+  EXPECT_EQ(again.store.set_accepted_sequence(5).error().code, StoreErrc::Stale);
+}
+
 // A cut at every flash operation of set_accepted_sequence, on granules 4..32,
 // roomy and collecting: the old number or the new one, never lower, never
 // Corrupt, and the store takes the next number.

@@ -520,20 +520,27 @@ Result<void, StoreError> ModuleStore::place(std::uint32_t size, Use use) noexcep
 // leaves the old blocks in charge and can simply run again. The index is then
 // rebuilt from flash by mount(). Returns false if there was nothing to collect.
 Result<bool, StoreError> ModuleStore::collect(std::uint64_t up_to) noexcept {
-  std::uint32_t batch[16];
+  std::uint32_t batch[16], batch_seq[16];
   std::uint32_t batch_len = 0, batch_bytes = 0;
-  std::uint64_t after = 0;  // next candidate has block sequence >= after
-  std::uint32_t last_seq = 0;
+  // Candidates are taken in (block sequence, block number) order. Two live
+  // blocks can share a block sequence number only on an image the store did
+  // not write itself (damaged, then resealed), but the Retire record kills
+  // by number, so every live block at or below the threshold must be copied.
+  bool have_last = false;
+  std::uint32_t last_seq = 0, last_block = 0;
+  bool pending = false;  // a live candidate was left out (budget or batch full)
+  std::uint32_t pending_seq = 0;
   const std::uint32_t budget = block_capacity() - record_size(0);
-  while (batch_len < sizeof batch / sizeof batch[0]) {
-    // The live block with the lowest sequence number not yet taken.
+  for (;;) {
+    // The next live block after (last_seq, last_block) in that order.
     bool found = false;
     std::uint32_t best = 0, best_seq = 0;
     for (std::uint32_t b = 0; b < geometry_.block_count; ++b) {
       // Header first: block_live() may have to scan a collect block, so ask it only about candidates.
       auto info = read_block_header(b);
       if (!info) return Unexpected{info.error()};
-      if (!info->valid || info->seq < after || info->seq > up_to || (found && info->seq >= best_seq)) continue;
+      if (!info->valid || info->seq > up_to || (found && info->seq >= best_seq)) continue;
+      if (have_last && (info->seq < last_seq || (info->seq == last_seq && b <= last_block))) continue;
       std::uint32_t seq = 0;
       auto live = block_live(b, seq);
       if (!live) return Unexpected{live.error()};
@@ -549,11 +556,24 @@ Result<bool, StoreError> ModuleStore::collect(std::uint64_t up_to) noexcept {
       if (index_[i].offset / geometry_.block_size == best) bytes += record_size(index_[i].data_length);
     if (counter_lost_ && counter_evidence_offset_ / geometry_.block_size == best)
       bytes += record_size(counter_evidence_length_);
-    if (batch_bytes + bytes > budget) break;
-    batch[batch_len++] = best;
+    if (batch_len == sizeof batch / sizeof batch[0] || batch_bytes + bytes > budget) {
+      pending = true;
+      pending_seq = best_seq;
+      break;
+    }
+    batch[batch_len] = best;
+    batch_seq[batch_len++] = best_seq;
     batch_bytes += bytes;
+    have_last = true;
     last_seq = best_seq;
-    after = std::uint64_t{best_seq} + 1;
+    last_block = best;
+  }
+  // A block left out with the same number as the last one taken would be
+  // retired uncopied: leave that whole number to a later collection (if
+  // it alone does not fit one block, nothing is collected: NoSpace, not loss).
+  if (pending && batch_len > 0 && pending_seq == last_seq) {
+    while (batch_len > 0 && batch_seq[batch_len - 1] == pending_seq) --batch_len;
+    if (batch_len > 0) last_seq = batch_seq[batch_len - 1];
   }
   if (batch_len == 0) return false;
   if (free_blocks_ < 1) return fail(StoreErrc::NoSpace, batch_bytes);
