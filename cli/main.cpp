@@ -131,6 +131,7 @@ int main(int argc, char** argv) {
   dyn::cli::PackOptions pack_options;
   CLI::App* pack = app.add_subcommand("pack", "make an update package: authenticated, with an anti-replay sequence number");
   pack->add_option("--new", pack_options.new_path, "the module version to send (.o)")->required();
+  pack->add_option("--base", pack_options.base_path, "the installed version (.o): send a delta against it");
   pack->add_option("--with", pack_options.with, "modules it imports from (repeatable)");
   pack->add_option("--key", pack_options.key_path, "NAME.key (Ed25519) or NAME.hmac")->required();
   pack->add_option("--seq", pack_options.sequence, "sequence number: above the last one the spacecraft accepted")
@@ -145,7 +146,8 @@ int main(int argc, char** argv) {
   verify->add_option("--pub,--key", verify_options.key_path, "NAME.pub (Ed25519) or NAME.hmac")->required();
   verify->add_option("--accepted", verify_options.accepted, "the spacecraft's last accepted sequence number");
   verify->add_option("--window", verify_options.window, "how far above it a sequence may jump (default 16)");
-  verify->add_option("--installed", verify_options.installed, "the installed version (.o): the module must be the same");
+  verify->add_option("--installed,--base", verify_options.installed,
+                     "the installed version (.o): the module must be the same; a delta is rebuilt against it");
   verify->add_option("--with", verify_options.with, "modules the installed version imports from (repeatable)");
 
   CLI11_PARSE(app, argc, argv);

@@ -30,6 +30,7 @@
 #include "svg_plot.hpp"
 #include "package_keys.hpp"
 #include "dyn/package.hpp"
+#include "dyn/module_delta.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
 #include "trace_writer.hpp"
@@ -323,6 +324,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   // boot rule (dyn/boot.hpp): without a store the mission's file; with one,
   // the committed version, falling back to another stored one, then to the
   // mission's file, each fallback loud and journalled.
+  std::map<std::string, std::vector<std::byte>> installed_images;  // per module task: the image it runs
   auto install_module_task = [&](const MissionTask& mt, const TaskSpec& spec) -> std::string {
     const std::string where = m.file + ":" + std::to_string(mt.line) + ": task \"" + mt.name + "\": ";
     std::string why;
@@ -346,6 +348,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const ModuleBootReport& b = result.value();
     RegisterEntry& e = *b.entry;
     if (e.task.valid()) ids[mt.name] = e.task;
+    // The image the task runs: what a delta package applies to.
+    installed_images[mt.name] = image;
+    if (store && (b.from == BootFrom::Committed || b.from == BootFrom::OtherVersion)) {
+      std::vector<std::byte> stored(boot_image.size());
+      if (auto n = store->read_image(b.booted.name(), b.booted.version, stored)) {
+        stored.resize(n.value());
+        installed_images[mt.name] = std::move(stored);
+      }
+    }
     if (!store) return {};
     const std::string version = std::string(b.booted.name()) + " v" + std::to_string(b.booted.version);
     Booted& out = booted[mt.name];
@@ -576,6 +587,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const StoreStats st = store->stats();
       target.store_free = static_cast<std::uint64_t>(st.free_blocks) * 64 * 1024;  // the host store: 64 KiB blocks
     }
+    target.base_image = installed_images[u.task];
+    std::vector<std::byte> rebuilt(4 << 20);  // a delta's result, at most 4 MiB
+    target.result_buffer = rebuilt;
     auto accepted = accept_package(*image, verifier, target);
     if (!accepted) {
       const PackageError& e = accepted.error();
@@ -584,6 +598,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         *why += " (last accepted: " + std::to_string(e.detail) + ")";
       if (e.code == PackageErrc::Replayed) *why += " (sequence " + std::to_string(e.detail) + ")";
       if (e.code == PackageErrc::WrongModule) *why += " (the task runs " + running + ")";
+      if (e.code == PackageErrc::BadDelta)
+        *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ")";
       return false;
     }
     // Recorded before installing: a package is never accepted twice, even if the install is cut short.
@@ -679,6 +695,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (updates->completed() != before) {
         report.updates.back().record = updates->last();
         report.updates.back().result = updates->describe_outcome().c_str();
+        if (updates->last().outcome == UpdateOutcome::Committed) installed_images[u.task] = image;
       }
     }
   };

@@ -10,6 +10,7 @@
 #include "dyn/elf_view.hpp"
 #include "dyn/hmac_sha256.hpp"
 #include "dyn/module_store.hpp"
+#include "delta_encoder.hpp"
 #include "input_file.hpp"
 #include "package_keys.hpp"
 #include "update_check.hpp"
@@ -120,6 +121,18 @@ int pack(const PackOptions& o, std::string* out) {
   m.name_length = static_cast<std::uint8_t>(facts.name.size());
   m.arch = PackageArch::X86_64;  // read_module_facts links host objects only
   m.kind = PayloadKind::FullImage;
+  std::vector<std::byte> payload = image;
+  std::vector<std::byte> base;
+  if (!o.base_path.empty()) {
+    if (!read_file(o.base_path, &base, &why)) {
+      *out = "dynsched pack: --base " + why + "\n";
+      return 1;
+    }
+    m.kind = PayloadKind::ModuleDelta;
+    m.has_base = true;
+    m.base_digest = Sha256::of(base);
+    payload = encode_delta(base, image);
+  }
   m.flags = o.allow_jump ? package_format::kFlagAllowJump : 0;
   m.result_version = facts.version;
   m.result_size = static_cast<std::uint32_t>(image.size());
@@ -127,9 +140,9 @@ int pack(const PackOptions& o, std::string* out) {
   m.store_space = store_space_for(image.size());
   m.result_digest = Sha256::of(image);
   const AuthMode mode = key.kind == host::KeyKind::HmacSha256 ? AuthMode::HmacSha256 : AuthMode::Ed25519;
-  std::vector<std::byte> package(package_format::kHeaderSize + package_format::kManifestSize + image.size() +
+  std::vector<std::byte> package(package_format::kHeaderSize + package_format::kManifestSize + payload.size() +
                                  tag_size(mode));
-  const std::size_t n = write_package_body(mode, m, image, package);
+  const std::size_t n = write_package_body(mode, m, payload, package);
   if (n != package.size()) {
     *out = "dynsched pack: the package could not be laid out\n";
     return 1;
@@ -147,11 +160,13 @@ int pack(const PackOptions& o, std::string* out) {
     return 1;
   }
   char line[512];
+  const std::string what = base.empty() ? std::string("full package")
+                                         : "delta package against " + o.base_path + " (" + std::to_string(payload.size()) + " B delta)";
   std::snprintf(line, sizeof line,
-                "%s: full package of %s v%u (%zu B module), sequence %" PRIu64 ", %s\n"
+                "%s: %s of %s v%u (%zu B module), sequence %" PRIu64 ", %s\n"
                 "  %zu B on the link (%zu B framed): %.1f s at 1200 bit/s, %.1f s at 9600 bit/s\n",
-                o.out_path.c_str(), facts.name.c_str(), facts.version, image.size(), o.sequence, to_string(mode),
-                package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
+                o.out_path.c_str(), what.c_str(), facts.name.c_str(), facts.version, image.size(), o.sequence,
+                to_string(mode), package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
                 link_seconds(package.size(), 9600));
   *out = line;
   return 0;
@@ -193,10 +208,11 @@ int verify(const VerifyOptions& o, std::string* out) {
   const PackageManifest& m = view.value().manifest;
   char line[600];
   std::snprintf(line, sizeof line,
-                "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256 %s)\n  payload:   full image\n"
+                "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256 %s)\n  payload:   %s\n"
                 "  sequence:  %" PRIu64 "%s\n  store:     needs %u B\n",
                 to_string(view.value().mode), static_cast<int>(m.name().size()), m.name().data(), m.result_version,
-                arch_name(m.arch), m.result_size, hex(m.result_digest).c_str(), m.sequence,
+                arch_name(m.arch), m.result_size, hex(m.result_digest).c_str(),
+                m.kind == PayloadKind::ModuleDelta ? "delta against the installed version" : "full image", m.sequence,
                 (m.flags & package_format::kFlagAllowJump) ? " (the ground allows a jump)" : "", m.store_space);
   *out += line;
   SequenceState state;
@@ -204,15 +220,37 @@ int verify(const VerifyOptions& o, std::string* out) {
   state.accepted = o.accepted.value_or(0);
   if (auto fresh = check_freshness(m, state, o.window); !fresh) return refused(fresh.error());
   if (!o.accepted) *out += "  (freshness: no --accepted given: checked as the first package)\n";
+  PackageTarget target;
+  target.running_module = m.name();
+  target.sequence = state;
+  target.window = o.window;
+  std::vector<std::byte> base, result(m.result_size);
+  std::string installed_name;
   if (!o.installed.empty()) {
     ModuleFacts installed;
-    if (std::string bad = read_module_facts(o.installed, o.with, &installed); !bad.empty())
+    if (!read_file(o.installed, &base, &why)) {
+      *out += "  (" + why + ")\n";
+      return 2;
+    }
+    if (std::string bad = read_module_facts(o.installed, o.with, &installed); !bad.empty()) {
       *out += "  (the installed version cannot be read: " + bad + "; its module name is not checked)\n";
-    else if (installed.name != m.name())
-      return refused(PackageError{PackageErrc::WrongModule, 0});
+    } else {
+      installed_name = installed.name;
+      target.running_module = installed_name;
+    }
   }
-  auto image = full_image(view.value());
-  if (!image) return refused(image.error());
+  if (m.kind == PayloadKind::ModuleDelta) {
+    *out += "  delta:     " + std::to_string(view.value().payload.size()) + " B, for the base with SHA-256 " +
+            hex(m.base_digest) + "\n";
+    if (o.installed.empty()) {
+      *out += "decision: not decided: a delta is rebuilt from the installed version (give --installed OLD.o)\n";
+      return 1;
+    }
+  }
+  target.base_image = base;
+  target.result_buffer = result;
+  auto accepted = accept_package(bytes, verifier, target);
+  if (!accepted) return refused(accepted.error());
   *out += "decision: accepted: the spacecraft would install " + std::string(m.name()) + " v" +
           std::to_string(m.result_version) + " live\n";
   return 0;

@@ -17,6 +17,7 @@ namespace dyn::cli {
 int keygen(const std::string& name, bool hmac, std::string* out);
 
 struct PackOptions {
+  std::string base_path;             // the installed version: a delta against it (empty: a full package)
   std::string new_path;              // the module version to send
   std::vector<std::string> with;     // modules it imports from (to link it and read its descriptor)
   std::string key_path;              // NAME.key (Ed25519) or NAME.hmac
@@ -31,7 +32,7 @@ struct VerifyOptions {
   std::string key_path;                   // NAME.pub or NAME.hmac
   std::optional<std::uint64_t> accepted;  // the spacecraft's last accepted sequence number, if any
   std::uint64_t window = 16;
-  std::string installed;                  // optional: the installed version (module name, architecture)
+  std::string installed;                  // the installed version: the module name is checked, and a delta rebuilt against it
   std::vector<std::string> with;          // modules the installed version imports from (to read it)
 };
 int verify(const VerifyOptions& o, std::string* out);

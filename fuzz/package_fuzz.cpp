@@ -8,7 +8,8 @@
 // Properties: nothing crashes; an opened package's payload lies inside the
 // input between manifest and tag; whatever accept_package accepts has the
 // manifest's size and digest; re-writing an accepted manifest around its
-// payload gives the same bytes.
+// payload gives the same bytes. Delta packages are applied to a fixed base
+// (seeds: deltas against it), so the delta decoder runs behind a valid tag.
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
@@ -55,6 +56,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   // window, bits 6-7 the last accepted number.
   dyn::PackageTarget target;
   target.running_module = "beacon";
+  // The installed version a delta applies to (the seeds' deltas are made against it).
+  static const std::vector<std::byte> base = [] {
+    std::vector<std::byte> b(2048);
+    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>((i * 37) ^ (i >> 3));
+    return b;
+  }();
+  static std::vector<std::byte> rebuilt(8192);
+  target.base_image = base;
+  target.result_buffer = rebuilt;
   target.sequence.known = (data[0] & 0x02) != 0;
   target.sequence.readable = (data[0] & 0x0C) != 0x0C;
   target.sequence.accepted = data[0] >> 6;

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "delta_encoder.hpp"
 #include "dyn/hmac_sha256.hpp"
 #include "dyn/package.hpp"
 #include "package_keys.hpp"
@@ -276,8 +277,58 @@ TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTh
   (void)accepted;
 }
 
+TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
+  std::vector<std::byte> base = kImage, target = kImage;
+  target.insert(target.begin() + 100, 40, std::byte{0x90});  // "a new function"
+  target[600] = std::byte{0x01};
+  PackageManifest m = manifest_for(target, 9);
+  m.kind = PayloadKind::ModuleDelta;
+  m.has_base = true;
+  m.base_digest = Sha256::of(base);
+  const auto delta = cli::encode_delta(base, target);
+  EXPECT_LT(delta.size(), target.size() / 4);
+  const auto package = hmac_package(m, delta);
+  HmacPackageVerifier verifier(kHmacKey);
+  std::vector<std::byte> buffer(4096);
+  PackageTarget t;
+  t.running_module = "beacon";
+  t.base_image = base;
+  t.result_buffer = buffer;
+  auto accepted = accept_package(package, verifier, t);
+  ASSERT_TRUE(accepted) << describe(accepted.error().code);
+  EXPECT_TRUE(std::equal(accepted.value().image.begin(), accepted.value().image.end(), target.begin(), target.end()));
+  const auto code_of = [&](const PackageTarget& tt, std::span<const std::byte> p) {
+    auto r = accept_package(p, verifier, tt);
+    return r ? PackageErrc{} : r.error().code;
+  };
+  // Another installed version: refused by the base digest, before the delta is applied.
+  PackageTarget other = t;
+  const std::vector<std::byte> other_base(base.begin(), base.end() - 1);
+  other.base_image = other_base;
+  EXPECT_EQ(code_of(other, package), PackageErrc::BaseMismatch);
+  // No room for the result.
+  PackageTarget small = t;
+  small.result_buffer = std::span(buffer).first(target.size() - 1);
+  EXPECT_EQ(code_of(small, package), PackageErrc::TooLargeForStore);
+  // A delta the ground signed but that does not rebuild the manifest's result.
+  PackageManifest wrong_digest = m;
+  wrong_digest.result_digest[0] ^= std::byte{1};
+  EXPECT_EQ(code_of(t, hmac_package(wrong_digest, delta)), PackageErrc::DigestMismatch);
+  auto flipped = delta;
+  flipped.back() ^= std::byte{0x20};
+  const PackageErrc flipped_code = code_of(t, hmac_package(m, flipped));
+  EXPECT_TRUE(flipped_code == PackageErrc::BadDelta || flipped_code == PackageErrc::DigestMismatch);
+  const std::vector<std::byte> truncated(delta.begin(), delta.end() - 3);
+  EXPECT_EQ(code_of(t, hmac_package(m, truncated)), PackageErrc::BadDelta);
+  // A delta package without a base is malformed.
+  PackageManifest no_base = m;
+  no_base.has_base = false;
+  no_base.base_digest = {};
+  EXPECT_EQ(code_of(t, hmac_package(no_base, delta)), PackageErrc::BadManifest);
+}
+
 TEST(Package, EveryRefusalSaysWhatToDo) {
-  for (int c = 1; c <= static_cast<int>(PackageErrc::TooLargeForStore); ++c)
+  for (int c = 1; c <= static_cast<int>(PackageErrc::BadDelta); ++c)
     EXPECT_GT(std::string(describe(static_cast<PackageErrc>(c))).size(), 20u) << c;
 }
 

@@ -117,6 +117,25 @@ out=$("$dynsched" run s.toml --for 3m --store sat.store 2>&1) || fail "reboot: $
 grep -q "beacon <- b7.dsu: refused: package .*: replayed" <<<"$out" || fail "replayed after a reboot: $out"
 grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "the reboot does not run the committed v2: $out"
 
+# Deltas: rebuilt on board from the version the task runs; one for another base is refused by its digest.
+out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
+      --seq 1 -o d2.dsu) || fail "pack --base: $out"
+grep -Eq "delta package against .*beacon.o \(([0-9]+) B delta\) of beacon v2" <<<"$out" || fail "delta pack says: $out"
+delta_bytes=$(stat -c %s d2.dsu) full_bytes=$(stat -c %s b7.dsu)
+[ "$delta_bytes" -lt $((full_bytes / 2)) ] || fail "the delta package ($delta_bytes B) is not below half the full one ($full_bytes B)"
+"$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v3.o" $lib --key ground.key \
+  --seq 2 -o d3.dsu >/dev/null || fail "pack d3"
+out=$("$dynsched" verify d2.dsu --pub ground.pub 2>&1) && fail "a delta verified without its base"
+grep -q "give --installed" <<<"$out" || fail "no base asked for: $out"
+out=$("$dynsched" verify d2.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib) || fail "delta verify: $out"
+grep -q "decision: accepted" <<<"$out" || fail "delta verify: $out"
+sed -e '/^\[\[update\]\]/,$d' m.toml >d.toml
+printf '[[update]]\nat = "1m"\ntask = "beacon"\npackage = "d2.dsu"\n[[update]]\nat = "3m"\ntask = "beacon"\npackage = "d3.dsu"\n' >>d.toml
+out=$("$dynsched" run d.toml --for 5m 2>&1) || fail "run deltas: $out"
+grep -q "beacon <- d2.dsu: committed (v1 -> v2" <<<"$out" || fail "the delta was not installed: $out"
+grep -q "beacon <- d3.dsu: refused: package .*: a delta for a base this spacecraft does not have" <<<"$out" ||
+  fail "a delta for v1 applied to v2: $out"
+
 # HMAC: the same file on both sides.
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key sat.hmac --seq 1 -o h1.dsu >/dev/null || fail "pack hmac"
 out=$("$dynsched" verify h1.dsu --key sat.hmac) || fail "verify hmac: $out"
@@ -128,4 +147,4 @@ out=$("$dynsched" run m.toml --for 3m 2>&1 | grep "h1.dsu")
 sed -e 's/"b7.dsu"/"h1.dsu"/' m.toml >e.toml
 out=$("$dynsched" run e.toml --for 3m 2>&1)
 grep -q "beacon <- h1.dsu: refused: package .*: authenticated in another mode" <<<"$out" || fail "mode mix: $out"
-echo "packages: keygen, pack, verify; installed, and replay, older, corrupted, other key, other module, other mode refused"
+echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other mode refused"

@@ -41,7 +41,7 @@ const char* to_string(AuthMode m) noexcept;  // "Ed25519", "HMAC-SHA-256"
 std::size_t tag_size(AuthMode m) noexcept;   // 0 for an unknown mode
 
 enum class PackageArch : std::uint8_t { X86_64 = 1, ArmThumb = 2 };
-enum class PayloadKind : std::uint8_t { FullImage = 0 };
+enum class PayloadKind : std::uint8_t { FullImage = 0, ModuleDelta = 1 };  // delta: dyn/module_delta.hpp
 
 // Checks a tag over a message. The HMAC one is the core's; an Ed25519 one
 // comes from the port (the host's wraps libsodium).
@@ -110,6 +110,7 @@ enum class PackageErrc : std::uint8_t {
   SizeMismatch,        // the result is not the size the manifest says; detail = actual size
   DigestMismatch,      // the result's SHA-256 is not the manifest's
   TooLargeForStore,    // detail = bytes it needs
+  BadDelta,            // the delta does not apply: detail = DeltaErrc << 32 | offset in the delta
 };
 
 struct PackageError {
@@ -150,6 +151,10 @@ struct PackageTarget {
   SequenceState sequence;                  // the store's anti-replay counter
   std::uint64_t window = 16;
   std::uint64_t store_free = UINT64_MAX;   // bytes the store can still take
+  // For a delta: the installed image it applies to, and where the result is
+  // rebuilt (at least the manifest's result size).
+  std::span<const std::byte> base_image;
+  std::span<std::byte> result_buffer;
 };
 
 struct AcceptedPackage {
@@ -158,7 +163,8 @@ struct AcceptedPackage {
 };
 
 // The whole decision, in the order of docs/packages.md: open (authenticate,
-// then parse), freshness, architecture, module, store space, result digest.
+// then parse), freshness, architecture, module, store space, for a delta the
+// base's digest and the rebuild (streamed, bounded memory), the result's digest.
 // The caller records manifest.sequence in the store before installing.
 [[nodiscard]] Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> bytes,
                                                                    const PackageVerifier& verifier,

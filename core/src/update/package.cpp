@@ -1,6 +1,8 @@
 // package.cpp — opening an update package: authenticate, then parse, then check.
 #include "dyn/package.hpp"
 
+#include "dyn/module_delta.hpp"
+
 #include <cstring>
 
 namespace dyn {
@@ -91,6 +93,7 @@ const char* describe(PackageErrc e) noexcept {
     case PackageErrc::SizeMismatch: return "the result is not the size its manifest says (a ground tool bug: re-pack it)";
     case PackageErrc::DigestMismatch: return "the result's digest is not its manifest's (a ground tool bug: re-pack it)";
     case PackageErrc::TooLargeForStore: return "too large for the space left in the store (free space, or send a delta)";
+    case PackageErrc::BadDelta: return "its delta does not apply to the installed version (a ground tool bug: re-pack it)";
   }
   return "?";
 }
@@ -133,7 +136,7 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
   if (!known_arch(arch)) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kArch);
   out.arch = static_cast<PackageArch>(arch);
   const auto kind = static_cast<std::uint8_t>(m[kKind]);
-  if (kind != static_cast<std::uint8_t>(PayloadKind::FullImage)) return refuse(PackageErrc::UnknownPayloadKind, kind);
+  if (kind > static_cast<std::uint8_t>(PayloadKind::ModuleDelta)) return refuse(PackageErrc::UnknownPayloadKind, kind);
   out.kind = static_cast<PayloadKind>(kind);
   out.flags = static_cast<std::uint8_t>(m[kFlags]);
   if ((out.flags & ~fmt::kFlagAllowJump) != 0) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kFlags);
@@ -154,7 +157,8 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
     for (std::byte b : out.base_digest)
       if (b != std::byte{0}) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kBaseDigest);
   // A full package carries no base; the payload fills the space between manifest and tag exactly.
-  if (out.kind == PayloadKind::FullImage && out.has_base) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kHasBase);
+  if ((out.kind == PayloadKind::FullImage) == out.has_base)  // a delta needs its base, a full image has none
+    return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kHasBase);
   if (payload_length != total - tag - fmt::kHeaderSize - fmt::kManifestSize)
     return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kPayloadLength);
   view.payload = bytes.subspan(fmt::kHeaderSize + fmt::kManifestSize, payload_length);
@@ -189,9 +193,24 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   if (m.arch != target.arch) return refuse(PackageErrc::WrongArchitecture, static_cast<std::uint8_t>(m.arch));
   if (m.name() != target.running_module && !target.rename) return refuse(PackageErrc::WrongModule);
   if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
-  auto image = full_image(view.value());
-  if (!image) return Unexpected{image.error()};
-  return AcceptedPackage{m, image.value()};
+  if (m.kind == PayloadKind::FullImage) {
+    auto image = full_image(view.value());
+    if (!image) return Unexpected{image.error()};
+    return AcceptedPackage{m, image.value()};
+  }
+  // A delta: for the installed version only, rebuilt in the caller's buffer, checked whole.
+  if (!equal_in_constant_time(Sha256::of(target.base_image), m.base_digest)) return refuse(PackageErrc::BaseMismatch);
+  if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeForStore, m.result_size);
+  const std::span<std::byte> out = target.result_buffer.first(m.result_size);
+  DeltaDecoder decoder(target.base_image, out);
+  auto applied = decoder.feed(view.value().payload);
+  auto finished = decoder.finish();
+  if (!applied || !finished) {
+    const DeltaError e = applied ? finished.error() : applied.error();
+    return refuse(PackageErrc::BadDelta, static_cast<std::uint64_t>(e.code) << 32 | (e.detail & 0xFFFFFFFFu));
+  }
+  if (!equal_in_constant_time(Sha256::of(out), m.result_digest)) return refuse(PackageErrc::DigestMismatch);
+  return AcceptedPackage{m, out};
 }
 
 std::size_t write_package_body(AuthMode mode, const PackageManifest& m, std::span<const std::byte> payload,
