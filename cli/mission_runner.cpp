@@ -30,6 +30,8 @@
 #include "svg_plot.hpp"
 #include "package_keys.hpp"
 #include "dyn/package.hpp"
+#include "dyn/package_install.hpp"
+#include "host_boot_scratch.hpp"
 #include "dyn/module_delta.hpp"
 #include "host_port.hpp"
 #include "module_report.hpp"
@@ -556,7 +558,11 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   // the accepted sequence number, checked (core/src/update/package.cpp);
   // on acceptance *image becomes the module image the package carries.
   std::optional<std::uint64_t> accepted_sequence;  // this run's; the store's when it has one
-  auto take_package = [&](const MissionUpdate& u, std::vector<std::byte>* image, std::string* why) -> bool {
+  // An update package, taken to an update request by the core's flight
+  // decision (request_package_update: accept, record the counter, request).
+  // On success *image becomes the module image the package carries.
+  auto take_package = [&](const MissionUpdate& u, UpdateRequest req, std::vector<std::byte>* image, std::string* why,
+                          std::optional<UpdateError>* update_refused) -> bool {
     host::KeyFile key;
     const std::string& key_path = m.security->hmac_key.empty() ? m.security->ground_key : m.security->hmac_key;
     if (!host::read_key_file(key_path, &key, why)) return false;
@@ -573,15 +579,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const std::string running = running_module(u.task);
     target.running_module = running;
     target.rename = u.rename;
-    if (store) {  // the spacecraft's counter: a reboot cannot replay a package
-      auto recorded = store->accepted_sequence();
-      target.sequence.known = static_cast<bool>(recorded);
-      target.sequence.accepted = recorded ? recorded.value() : 0;
-      target.sequence.readable = recorded || recorded.error().code == StoreErrc::NotFound;
-    } else {
-      target.sequence.known = accepted_sequence.has_value();
-      target.sequence.accepted = accepted_sequence.value_or(0);
-    }
+    target.sequence.known = accepted_sequence.has_value();  // without a store: this run's
+    target.sequence.accepted = accepted_sequence.value_or(0);
     target.window = m.security->sequence_window;
     if (store) {
       const StoreStats st = store->stats();
@@ -590,9 +589,20 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     target.base_image = installed_images[u.task];
     std::vector<std::byte> rebuilt(4 << 20);  // a delta's result, at most 4 MiB
     target.result_buffer = rebuilt;
-    auto accepted = accept_package(*image, verifier, target);
-    if (!accepted) {
-      const PackageError& e = accepted.error();
+    host::VectorBootScratch scratch;
+    auto requested = request_package_update(*updates, store ? &*store : nullptr, *image, verifier, target, req, scratch);
+    if (!requested) {
+      const PackageUpdateError& pe = requested.error();
+      if (pe.stage == PackageUpdateError::Stage::Update) {
+        *update_refused = pe.update;
+        return false;
+      }
+      if (pe.stage == PackageUpdateError::Stage::Counter) {
+        *why = "its sequence number could not be recorded in the store (" + std::string(describe(pe.store.code)) +
+               "): not installed, so it can be sent again";
+        return false;
+      }
+      const PackageError& e = pe.package;
       *why = describe(e.code);
       if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
         *why += " (last accepted: " + std::to_string(e.detail) + ")";
@@ -602,16 +612,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ")";
       return false;
     }
-    // Recorded before installing: a package is never accepted twice, even if the install is cut short.
-    if (store) {
-      if (auto recorded = store->set_accepted_sequence(accepted.value().manifest.sequence); !recorded) {
-        *why = "its sequence number could not be recorded in the store (" +
-               std::string(describe(recorded.error().code)) + "): not installed, so it can be sent again";
-        return false;
-      }
-    }
-    accepted_sequence = accepted.value().manifest.sequence;
-    const std::vector<std::byte> module(accepted.value().image.begin(), accepted.value().image.end());
+    accepted_sequence = requested.value().manifest.sequence;
+    const std::vector<std::byte> module(requested.value().image.begin(), requested.value().image.end());
     *image = module;
     return true;
   };
@@ -641,28 +643,29 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                              : from_package ? u.package
                                             : resolve_module(u.module, m.file, o.module_path, &why);
     std::vector<std::byte> image;
+    UpdateRequest req;
+    req.task = u.task.c_str();
+    req.quiesce_timeout = u.quiesce_timeout;
+    req.probation_points = u.probation_points;
+    req.probation_time = u.probation;
+    req.rename = u.rename;
+    std::optional<UpdateError> update_refused;
     if (u.action == MissionUpdate::Action::Remove) {
       // requested above
     } else if (path.empty() || !read_file(path, &image, &why)) {
       row.result = "refused: " + why;
-    } else if (from_package && !take_package(u, &image, &why)) {
+    } else if (from_package && !take_package(u, req, &image, &why, &update_refused) && !update_refused) {
       row.result = "refused: package " + u.package + ": " + why;
       const std::string line = "update " + u.task + ": package refused: " + why;
       kernel.log_system(2, line.c_str());
     } else {
-      auto view = ElfView::open(image);
-      std::vector<SymbolSlot> syms(view ? view.value().symbol_count() : 0);
-      std::vector<SectionSlot> secs(view ? view.value().section_count() : 0);
-      UpdateRequest req;
-      req.task = u.task.c_str();
-      req.image = image;
-      req.quiesce_timeout = u.quiesce_timeout;
-      req.probation_points = u.probation_points;
-      req.probation_time = u.probation;
-      req.rename = u.rename;
-      auto requested = updates->request(req, LoaderScratch{syms, secs});
-      if (!requested) {
-        const UpdateError& e = requested.error();
+      if (!from_package) {
+        req.image = image;
+        host::VectorBootScratch scratch;
+        if (auto requested = updates->request(req, scratch.for_image(image)); !requested) update_refused = requested.error();
+      }
+      if (update_refused) {
+        const UpdateError& e = *update_refused;
         row.result = e.code == UpdateErrc::Stage ? "refused: " + describe(e.install, image)
                      : e.code == UpdateErrc::Busy ? "refused: another update is in flight"
                      : e.code == UpdateErrc::ExportGone

@@ -20,10 +20,13 @@
 
 #include <array>
 #include <cstdio>
+#include <cstring>
 #include <memory>
 #include <string>
 #include <vector>
 
+#include "delta_encoder.hpp"
+#include "dyn/package_install.hpp"
 #include "flight_boot.hpp"
 
 namespace dyn {
@@ -478,6 +481,114 @@ TEST_P(PowerCut, RecordingAnAcceptedPackageNumberCutAtAnyOperationKeepsTheOldOrT
   EXPECT_GT(new_number, 0u);
   std::printf("[ sweep    ] %-22s accepted number: %llu operations, %u collections, old %u / new %u\n", g.name,
               static_cast<unsigned long long>(operations), collections, old_number, new_number);
+}
+
+// An update that arrives as a delta package (HMAC): the core's flight
+// decision records its sequence number, then the update manager journals the
+// new version. A cut at any flash operation of all of it boots v1 or v2,
+// with the old or the new number; the ground's next package (the same one,
+// if its number was not recorded) completes the update.
+const std::vector<std::byte> kPackageKey(32, std::byte{0x3C});
+
+std::vector<std::byte> beacon_delta_package(std::uint64_t sequence) {
+  const auto& base = test::mission_image(1);  // beacon v1, what the task runs
+  const auto delta = cli::encode_delta(base, beacon_v2());
+  PackageManifest m;
+  std::memcpy(m.name_bytes, "beacon", 6);
+  m.name_length = 6;
+  m.kind = PayloadKind::ModuleDelta;
+  m.has_base = true;
+  m.base_digest = Sha256::of(base);
+  m.result_version = 2;
+  m.result_size = static_cast<std::uint32_t>(beacon_v2().size());
+  m.result_digest = Sha256::of(beacon_v2());
+  m.sequence = sequence;
+  std::vector<std::byte> p(package_format::kHeaderSize + package_format::kManifestSize + delta.size() + 32);
+  const std::size_t n = write_package_body(AuthMode::HmacSha256, m, delta, p);
+  EXPECT_EQ(n, p.size());
+  const HmacSha256Tag tag = HmacSha256::of(kPackageKey, std::span(p).first(n - 32));
+  std::memcpy(p.data() + n - 32, tag.data(), 32);
+  return p;
+}
+
+// Sends the package to the booted system and runs the update; its outcome (None if refused).
+UpdateOutcome package_update_beacon(UpdatableSystem& s, ModuleStore& store, const std::vector<std::byte>& package) {
+  s.updates->set_store(&store);
+  s.start_worker();
+  s.kernel->run_until(s.kernel->now() + 3 * kSecond);
+  const HmacPackageVerifier verifier(kPackageKey);
+  PackageTarget target;
+  target.running_module = "beacon";
+  target.base_image = test::mission_image(1);
+  std::vector<std::byte> rebuilt(64 * 1024);
+  target.result_buffer = rebuilt;
+  UpdateRequest r;
+  r.task = "beacon";
+  r.quiesce_timeout = 30 * kSecond;
+  r.probation_points = 2;
+  r.probation_time = kMinute;
+  host::VectorBootScratch scratch;
+  const std::uint64_t before = s.updates->completed();
+  if (!request_package_update(*s.updates, &store, package, verifier, target, r, scratch)) return UpdateOutcome::None;
+  while (s.updates->completed() == before) s.kernel->run_for(kSecond);
+  return s.updates->last().outcome;
+}
+
+TEST_P(PowerCut, ADeltaPackageCutAtAnyFlashOperationBootsTheOldOrTheNewVersionAndTheNextPackageCompletesIt) {
+  const Geometry& g = GetParam();
+  const Flight base = deployed(g);
+  constexpr std::uint64_t kSequence = 7;
+  const auto package = beacon_delta_package(kSequence);
+  std::uint64_t operations = 0;
+  {
+    Flight f(base, g.tear, 1);
+    Booted b(f.flash, false);
+    ASSERT_TRUE(b.all_booted());
+    const std::uint64_t before = f.flash.operations();
+    ASSERT_EQ(package_update_beacon(*b.system, b.store, package), UpdateOutcome::Committed);
+    operations = f.flash.operations() - before;
+  }
+  ASSERT_GT(operations, 4u);
+  std::uint32_t v1 = 0, v2 = 0, recorded = 0;
+  for (std::uint64_t k = 0; k <= operations; ++k) {
+    const std::string where = std::string(g.name) + ": package cut after " + std::to_string(k) + " of " +
+                              std::to_string(operations) + " operations";
+    Flight f(base, static_cast<std::uint8_t>(g.tear + 29 * k), static_cast<std::uint32_t>(k * 104729 + 3));
+    {
+      Booted b(f.flash, false);
+      ASSERT_TRUE(b.all_booted()) << where;
+      f.flash.cut_power_after(static_cast<std::uint32_t>(k));
+      (void)package_update_beacon(*b.system, b.store, package);
+    }
+    f.flash.power_on();
+    const std::uint32_t version = check_boot_after_cut(f.flash, where);
+    (version == 2 ? v2 : v1)++;
+    std::uint64_t number = 0;
+    {
+      std::vector<StoreEntry> index(128);
+      ModuleStore store(f.flash, index);
+      ASSERT_TRUE(store.mount()) << where;
+      auto v = store.accepted_sequence();
+      ASSERT_TRUE(v || v.error().code == StoreErrc::NotFound) << where << ": " << describe(v.error().code);
+      number = v ? v.value() : 0;
+      ASSERT_TRUE(number == 0 || number == kSequence) << where;
+      if (version == 2) { EXPECT_EQ(number, kSequence) << where << ": v2 runs, but its package's number was lost"; }
+      recorded += number == kSequence ? 1 : 0;
+    }
+    if (version == 1) {
+      // The ground sends it again: the same package if its number was not recorded, else the next.
+      Booted b(f.flash, false);
+      ASSERT_TRUE(b.all_booted()) << where;
+      const auto next = beacon_delta_package(number == kSequence ? kSequence + 1 : kSequence);
+      ASSERT_EQ(package_update_beacon(*b.system, b.store, next), UpdateOutcome::Committed) << where;
+    }
+    EXPECT_EQ(check_boot_after_cut(f.flash, where + " (completed)"), 2u) << where;
+    if (::testing::Test::HasFailure()) break;
+  }
+  EXPECT_GT(v1, 0u);
+  EXPECT_GT(v2, 0u);
+  std::printf("[ sweep    ] %-22s delta package: %llu operations, boots into v1 %u, v2 %u; number recorded %u\n",
+              g.name, static_cast<unsigned long long>(operations), v1, v2, recorded);
 }
 
 INSTANTIATE_TEST_SUITE_P(Geometries, PowerCut, ::testing::ValuesIn(kGeometries),

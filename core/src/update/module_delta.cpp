@@ -95,7 +95,8 @@ Result<void, DeltaError> DeltaDecoder::feed(std::span<const std::byte> chunk) no
           start = base_next_ + magnitude;
         }
         if (length_ > base_.size() - start) return fail(DeltaErrc::OutsideBase);
-        std::memcpy(out_.data() + written_, base_.data() + start, static_cast<std::size_t>(length_));
+        std::memcpy(out_.data() + written_, base_.data() + static_cast<std::size_t>(start),  // start <= base size
+                    static_cast<std::size_t>(length_));
         written_ += static_cast<std::size_t>(length_);
         base_next_ = start + length_;
         stage_ = Stage::Op;
@@ -107,7 +108,8 @@ Result<void, DeltaError> DeltaDecoder::feed(std::span<const std::byte> chunk) no
         if (!number_byte(b, distance)) break;
         if (distance == 0 || distance > written_) return fail(DeltaErrc::OutsideOutput);
         // Byte by byte: a copy may overlap what it produces (a run).
-        for (std::uint64_t k = 0; k < length_; ++k, ++written_) out_[written_] = out_[written_ - distance];
+        const auto back = static_cast<std::size_t>(distance);  // <= written_, a size_t
+        for (std::uint64_t k = 0; k < length_; ++k, ++written_) out_[written_] = out_[written_ - back];
         stage_ = Stage::Op;
         break;
       }
