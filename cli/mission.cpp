@@ -348,7 +348,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (sec.ground_key.empty() == sec.hmac_key.empty())
       r.fail(line_of(t), "security",
              "name exactly one key: ground_key = \"ground.pub\" (Ed25519) or hmac_key = \"sat.hmac\" (HMAC-SHA-256)");
-    if (auto v = r.integer(t, "security", "sequence_window", 1, INT64_MAX))
+    if (auto v = r.integer(t, "security", "sequence_window", 0, INT64_MAX))
       sec.sequence_window = static_cast<std::uint64_t>(*v);
     m.security = sec;
   }

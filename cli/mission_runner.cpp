@@ -568,9 +568,15 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (!host::read_key_file(key_path, &key, why)) return false;
     HmacPackageVerifier hmac(key.key);
     host::Ed25519PackageVerifier ed(key.key);
-    const bool use_hmac = key.kind == host::KeyKind::HmacSha256;
+    // The mode is the mission's, not the key file's: ground_key must hold an
+    // Ed25519 public key, hmac_key an HMAC key.
+    const bool use_hmac = !m.security->hmac_key.empty();
+    if (use_hmac && key.kind != host::KeyKind::HmacSha256) {
+      *why = key_path + " is not an HMAC key (make one with `dynsched keygen NAME --hmac`)";
+      return false;
+    }
     if (!use_hmac && key.kind != host::KeyKind::Ed25519Public) {
-      *why = key_path + " is not a public key: the spacecraft holds the ground's .pub, never its .key";
+      *why = key_path + " is not the ground's public key: the spacecraft holds its .pub, never its .key or an HMAC key";
       return false;
     }
     const PackageVerifier& verifier = use_hmac ? static_cast<const PackageVerifier&>(hmac) : ed;
@@ -586,8 +592,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       const StoreStats st = store->stats();
       target.store_free = static_cast<std::uint64_t>(st.free_blocks) * 64 * 1024;  // the host store: 64 KiB blocks
     }
-    target.base_image = installed_images[u.task];
-    std::vector<std::byte> rebuilt(4 << 20);  // a delta's result, at most 4 MiB
+    if (auto it = installed_images.find(u.task); it != installed_images.end()) target.base_image = it->second;
+    std::vector<std::byte> rebuilt(std::size_t{4} << 20);  // a delta's result: at most 4 MiB on the host
     target.result_buffer = rebuilt;
     host::VectorBootScratch scratch;
     auto requested = request_package_update(*updates, store ? &*store : nullptr, *image, verifier, target, req, scratch);

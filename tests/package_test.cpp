@@ -274,6 +274,10 @@ TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTh
   EXPECT_EQ(refused(1000).code, PackageErrc{}) << "the ground allowed the jump";
   EXPECT_EQ(refused(6).code, PackageErrc::Older) << "never backwards, even allowed";
   EXPECT_EQ(refused(8, SequenceState{true, false, 0}).code, PackageErrc::CounterUnreadable);
+  // Even an allowed jump is bounded, and the last number would lock the counter for good.
+  EXPECT_EQ(refused(7 + package_format::kJumpMax + 1).code, PackageErrc{});
+  EXPECT_EQ(refused(7 + package_format::kJumpMax + 2).code, PackageErrc::TooFarAhead);
+  EXPECT_EQ(refused(UINT64_MAX, SequenceState{false, true, 0}).code, PackageErrc::BadManifest);
   (void)accepted;
 }
 
@@ -320,6 +324,17 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   EXPECT_TRUE(flipped_code == PackageErrc::BadDelta || flipped_code == PackageErrc::DigestMismatch);
   const std::vector<std::byte> truncated(delta.begin(), delta.end() - 3);
   EXPECT_EQ(code_of(t, hmac_package(m, truncated)), PackageErrc::BadDelta);
+  // The result may not overlap the base it is rebuilt from.
+  std::vector<std::byte> shared(4096);
+  std::memcpy(shared.data(), base.data(), base.size());
+  PackageTarget overlapping = t;
+  overlapping.base_image = std::span(shared).first(base.size());
+  overlapping.result_buffer = std::span(shared).subspan(100);
+  EXPECT_EQ(code_of(overlapping, package), PackageErrc::TooLargeForStore);
+  // An empty result is no module.
+  PackageManifest empty = manifest_for({}, 9);
+  const std::vector<std::byte> nothing;
+  EXPECT_EQ(code_of(t, hmac_package(empty, nothing)), PackageErrc::BadManifest);
   // A delta package without a base is malformed.
   PackageManifest no_base = m;
   no_base.has_base = false;

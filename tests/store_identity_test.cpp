@@ -135,6 +135,16 @@ TEST(CheckStore, AStoreOfAnotherLayoutIsRefused) {
   EXPECT_EQ(check_store(d.store, kOurs, true).verdict, StoreVerdict::OtherLayout);
 }
 
+TEST(CheckStore, AnInitialisedStoreStartsItsAntiReplayCounterAtZero) {
+  // So a store with an identity always has a counter, and one that lost it
+  // refuses packages instead of taking any number as the first.
+  Device d(Bytes(kGeometry.size(), std::byte{0xFF}));
+  ASSERT_EQ(check_store(d.store, kOurs, true).verdict, StoreVerdict::Initialised);
+  auto n = d.store.accepted_sequence();
+  ASSERT_TRUE(n);
+  EXPECT_EQ(n.value(), 0u);
+}
+
 TEST(CheckStore, APowerCutWhileInitialisingNeverLeavesAStoreThatLooksOurs) {
   // Cut power at every flash operation of an initialisation over a wiped
   // store; after power returns the store is either ours, complete, or
@@ -152,9 +162,11 @@ TEST(CheckStore, APowerCutWhileInitialisingNeverLeavesAStoreThatLooksOurs) {
     }
     if (after.verdict == StoreVerdict::Ours) {
       // The cut fell between the identity's two copies: the first is whole, and it is written only after
-      // every block was erased, so the store is complete — taken, and the second copy is only redundancy.
+      // every block was erased and the anti-replay counter recorded, so the store is complete — taken,
+      // and the second copy is only redundancy.
       EXPECT_EQ(d.store.stats().unrecognised_blocks, 0u) << cut;
-      EXPECT_EQ(d.store.stats().live_records, 1u) << cut;
+      EXPECT_EQ(d.store.stats().live_records, 3u) << cut << ": the counter's two copies and one identity";
+      EXPECT_EQ(d.store.accepted_sequence().value(), 0u) << cut;
       continue;
     }
     EXPECT_FALSE(after.boots()) << cut;

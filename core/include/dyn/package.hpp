@@ -33,7 +33,8 @@ inline constexpr std::size_t kManifestSize = 128;  // fixed layout, docs/package
 inline constexpr std::size_t kNameField = 32;      // module name, NUL-padded (at most 31 bytes)
 inline constexpr std::size_t kEd25519TagSize = 64;
 inline constexpr std::size_t kHmacTagSize = 32;
-inline constexpr std::uint8_t kFlagAllowJump = 0x01;  // the ground accepts a sequence jump beyond the window
+inline constexpr std::uint8_t kFlagAllowJump = 0x01;  // the ground accepts a sequence jump beyond the window...
+inline constexpr std::uint64_t kJumpMax = std::uint64_t{1} << 20;  // ...of at most this many skipped numbers
 }  // namespace package_format
 
 enum class AuthMode : std::uint8_t { Ed25519 = 1, HmacSha256 = 2 };
@@ -162,6 +163,9 @@ struct AcceptedPackage {
   std::span<const std::byte> image;  // the module image, its digest checked
 };
 
+// `bytes`, target.base_image and target.result_buffer must be owned by the
+// caller for the whole call and not change (no DMA into them meanwhile): the
+// bytes verified are the bytes used. The result may not overlap either.
 // The whole decision, in the order of docs/packages.md: open (authenticate,
 // then parse), freshness, architecture, module, store space, for a delta the
 // base's digest and the rebuild (streamed, bounded memory), the result's digest.

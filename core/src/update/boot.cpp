@@ -63,6 +63,12 @@ StoreCheck check_store(ModuleStore& store, const StoreIdentity& ours, bool may_i
   }
   if (!may_initialise) return c;
   if (auto f = store.format(); !f) return failed(f.error());
+  // The anti-replay counter starts here, at 0, before the identity: a store
+  // with an identity therefore has a counter, and one without has lost it
+  // and takes no package (a missing counter must not read as "no package
+  // yet", or any old package could be replayed). A cut before the identity
+  // leaves a store that is not taken, and is initialised again.
+  if (auto w = store.set_accepted_sequence(0); !w) return failed(w.error());
   if (auto w = store.set_identity(ours); !w) return failed(w.error());
   c.verdict = StoreVerdict::Initialised;
   c.found = ours;

@@ -28,8 +28,9 @@ bool equal_in_constant_time(std::span<const std::byte> a, std::span<const std::b
 HmacSha256::HmacSha256(std::span<const std::byte> key) noexcept {
   std::byte block[kBlock] = {};
   if (key.size() > kBlock) {
-    const Sha256Digest hashed = Sha256::of(key);
+    Sha256Digest hashed = Sha256::of(key);
     std::memcpy(block, hashed.data(), hashed.size());
+    wipe(hashed);  // as good as the key
   } else if (!key.empty()) {
     std::memcpy(block, key.data(), key.size());
   }

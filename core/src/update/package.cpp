@@ -85,7 +85,8 @@ const char* describe(PackageErrc e) noexcept {
       return "its sequence number jumps beyond the allowed window (pack it with the next number, or let the ground "
              "allow the jump explicitly)";
     case PackageErrc::CounterUnreadable:
-      return "the store's anti-replay counter cannot be read, so no package is accepted (the ground resets it)";
+      return "the store's anti-replay counter cannot be read, so no package is accepted (the store must be "
+             "initialised again, and the next package numbered above every one ever sent: docs/store.md)";
     case PackageErrc::WrongArchitecture: return "built for another target architecture";
     case PackageErrc::WrongModule: return "for another module than the task runs";
     case PackageErrc::BaseMismatch:
@@ -167,11 +168,14 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
 
 Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceState s, std::uint64_t window) noexcept {
   if (!s.readable) return refuse(PackageErrc::CounterUnreadable);
-  if (!s.known) return {};  // the first package: any number starts the count
+  if (m.sequence == UINT64_MAX) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + 44);  // no number after it
+  if (!s.known) return {};  // no counter given (a test, or a port without a store): any number starts the count
   if (m.sequence == s.accepted) return refuse(PackageErrc::Replayed, m.sequence);
   if (m.sequence < s.accepted) return refuse(PackageErrc::Older, s.accepted);
   // `window` numbers may be skipped (packages lost on the way): the next one is always fine.
-  if (m.sequence - s.accepted - 1 > window && (m.flags & fmt::kFlagAllowJump) == 0)
+  // Even an allowed jump is bounded, so one package cannot use up the numbers.
+  const std::uint64_t skipped = m.sequence - s.accepted - 1;
+  if (skipped > window && ((m.flags & fmt::kFlagAllowJump) == 0 || skipped > fmt::kJumpMax))
     return refuse(PackageErrc::TooFarAhead, s.accepted);
   return {};
 }
@@ -193,6 +197,7 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   if (m.arch != target.arch) return refuse(PackageErrc::WrongArchitecture, static_cast<std::uint8_t>(m.arch));
   if (m.name() != target.running_module && !target.rename) return refuse(PackageErrc::WrongModule);
   if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
+  if (m.result_size == 0) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + 40);
   if (m.kind == PayloadKind::FullImage) {
     auto image = full_image(view.value());
     if (!image) return Unexpected{image.error()};
@@ -201,6 +206,13 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   // A delta: for the installed version only, rebuilt in the caller's buffer, checked whole.
   if (!equal_in_constant_time(Sha256::of(target.base_image), m.base_digest)) return refuse(PackageErrc::BaseMismatch);
   if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeForStore, m.result_size);
+  // The result must not overlap the base or the package it is rebuilt from.
+  const auto overlaps = [](std::span<const std::byte> a, std::span<const std::byte> b) {
+    return !a.empty() && !b.empty() && a.data() < b.data() + b.size() && b.data() < a.data() + a.size();
+  };
+  if (overlaps(target.result_buffer.first(m.result_size), target.base_image) ||
+      overlaps(target.result_buffer.first(m.result_size), bytes))
+    return refuse(PackageErrc::TooLargeForStore, m.result_size);
   const std::span<std::byte> out = target.result_buffer.first(m.result_size);
   DeltaDecoder decoder(target.base_image, out);
   auto applied = decoder.feed(view.value().payload);

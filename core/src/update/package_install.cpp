@@ -12,7 +12,8 @@ Result<AcceptedPackage, PackageUpdateError> request_package_update(UpdateManager
     auto recorded = store->accepted_sequence();
     target.sequence.known = static_cast<bool>(recorded);
     target.sequence.accepted = recorded ? recorded.value() : 0;
-    target.sequence.readable = recorded || recorded.error().code == StoreErrc::NotFound;
+    // A store is initialised with its counter (check_store): none means it was lost.
+    target.sequence.readable = static_cast<bool>(recorded);
   }
   auto accepted = accept_package(package, verifier, target);
   if (!accepted) return Unexpected{PackageUpdateError{Stage::Package, accepted.error()}};
