@@ -2,6 +2,7 @@
 #include "package_keys.hpp"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <sodium.h>
 #include <unistd.h>
 
@@ -46,6 +47,11 @@ int hex_value(char c) {
 KeyFile::~KeyFile() { wipe(key); }
 
 bool read_key_file(const std::string& path, KeyFile* out, std::string* why) {
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) {
+    *why = path + ": cannot read the key file: " + std::strerror(errno);
+    return false;
+  }
   std::ifstream in(path);
   if (!in) {
     *why = path + ": cannot read the key file: " + std::strerror(errno);
@@ -63,6 +69,12 @@ bool read_key_file(const std::string& path, KeyFile* out, std::string* why) {
     }
   if (!found) {
     *why = path + ": not a dynsched key file (its first line names no key kind; make one with `dynsched keygen`)";
+    return false;
+  }
+  // A secret key others can read is a key others may have: refused until it is the owner's alone.
+  if (out->kind != KeyKind::Ed25519Public && (st.st_mode & 077) != 0) {
+    *why = path + ": a secret key readable by others (mode " + std::to_string((st.st_mode >> 6) & 7) +
+           std::to_string((st.st_mode >> 3) & 7) + std::to_string(st.st_mode & 7) + "): chmod 600 it first";
     return false;
   }
   const std::size_t want = size_of(out->kind);

@@ -27,7 +27,8 @@ struct KeyFile {
   ~KeyFile();
 };
 
-// Reads a key file; false with *why if it is not one (never echoes key bytes).
+// Reads a key file; false with *why if it is not one (never echoes key
+// bytes), or if it holds a secret key that others than its owner may read.
 bool read_key_file(const std::string& path, KeyFile* out, std::string* why);
 // Writes one; refuses to overwrite an existing file. False with *why.
 bool write_key_file(const std::string& path, KeyKind kind, std::span<const std::byte> key, std::string* why);

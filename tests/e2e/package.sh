@@ -15,6 +15,10 @@ cd "$work" || exit 1
 "$dynsched" keygen intruder >/dev/null || fail "keygen intruder"
 "$dynsched" keygen sat --hmac >/dev/null || fail "keygen --hmac"
 [ "$(stat -c %a ground.key)" = 600 ] || fail "the secret key is readable by others"
+cp ground.key loose.key && chmod 644 loose.key
+out=$("$dynsched" pack --new "$modules/mathlib/mathlib.o" --key loose.key --seq 1 -o loose.dsu 2>&1) &&
+  fail "packed with a secret key others can read"
+grep -q "readable by others (mode 644): chmod 600" <<<"$out" || fail "loose key reason: $out"
 "$dynsched" keygen ground 2>/dev/null && fail "keygen overwrote a key"
 
 lib="--with $modules/mathlib/mathlib.o"
