@@ -1,11 +1,17 @@
 // package_bench.cpp — what checking an update package costs on board (host
 // figures): open_package + the result's digest (accept_package) for a 2.5 KiB
-// module (the beacon) and a 64 KiB one, in both authentication modes.
+// module (the beacon) and a 64 KiB one, in both authentication modes; and
+// applying a delta (DeltaDecoder) per KiB of result, fed in 64-byte chunks
+// as a radio would hand it over.
 #include <benchmark/benchmark.h>
 
+#include <cstdio>
 #include <cstring>
+#include <string>
 #include <vector>
 
+#include "delta_encoder.hpp"
+#include "dyn/module_delta.hpp"
 #include "dyn/package.hpp"
 #include "package_keys.hpp"
 
@@ -69,6 +75,49 @@ void accept(benchmark::State& state, dyn::AuthMode mode) {
 
 void BM_AcceptPackage_Hmac(benchmark::State& state) { accept(state, dyn::AuthMode::HmacSha256); }
 void BM_AcceptPackage_Ed25519(benchmark::State& state) { accept(state, dyn::AuthMode::Ed25519); }
+// A module-like image (repetitive, as code is) and a version with edits spread
+// through it: a few insertions and changed constants.
+void BM_ApplyDelta(benchmark::State& state) {
+  const auto size = static_cast<std::size_t>(state.range(0));
+  std::vector<std::byte> base(size);
+  for (std::size_t i = 0; i < size; ++i) base[i] = static_cast<std::byte>((i % 61) * 7 ^ (i / 300));
+  std::vector<std::byte> target = base;
+  for (std::size_t at = size / 7; at < target.size(); at += size / 7) {
+    target[at] = std::byte{0x42};
+    target.insert(target.begin() + static_cast<std::ptrdiff_t>(at), 24, std::byte{0x90});
+  }
+#ifdef DYN_MODULES_DIR
+  if (size == 0) {  // the real pair: beacon v1 -> v2
+    const auto read = [](const char* name) {
+      std::vector<std::byte> bytes;
+      if (std::FILE* f = std::fopen((std::string(DYN_MODULES_DIR) + "/beacon/" + name).c_str(), "rb")) {
+        std::byte chunk[4096];
+        for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
+        std::fclose(f);
+      }
+      return bytes;
+    };
+    base = read("beacon.o");
+    target = read("beacon_v2.o");
+  }
+#endif
+  const auto delta = dyn::cli::encode_delta(base, target);
+  std::vector<std::byte> out(target.size());
+  for (auto _ : state) {
+    dyn::DeltaDecoder decoder(base, out);
+    for (std::size_t at = 0; at < delta.size(); at += 64)
+      if (!decoder.feed(std::span(delta).subspan(at, std::min<std::size_t>(64, delta.size() - at))))
+        state.SkipWithError("refused");
+    if (!decoder.finish()) state.SkipWithError("incomplete");
+    benchmark::DoNotOptimize(out.data());
+  }
+  if (out != target) state.SkipWithError("wrong result");
+  state.SetBytesProcessed(static_cast<std::int64_t>(state.iterations() * target.size()));
+  state.counters["delta_bytes"] = static_cast<double>(delta.size());
+  state.counters["decoder_ram_bytes"] = static_cast<double>(sizeof(dyn::DeltaDecoder));
+}
+BENCHMARK(BM_ApplyDelta)->Arg(0)->Arg(64 * 1024)->Unit(benchmark::kMicrosecond);  // 0: beacon v1 -> v2
+
 BENCHMARK(BM_AcceptPackage_Hmac)->Arg(2576)->Arg(64 * 1024)->Unit(benchmark::kMicrosecond);
 BENCHMARK(BM_AcceptPackage_Ed25519)->Arg(2576)->Arg(64 * 1024)->Unit(benchmark::kMicrosecond);
 
