@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "delta_encoder.hpp"
+#include "input_file.hpp"
 #include "dyn/module_delta.hpp"
 #include "dyn/package.hpp"
 #include "package_keys.hpp"
@@ -88,15 +89,7 @@ void BM_ApplyDelta(benchmark::State& state) {
   }
 #ifdef DYN_MODULES_DIR
   if (size == 0) {  // the real pair: beacon v1 -> v2
-    const auto read = [](const char* name) {
-      std::vector<std::byte> bytes;
-      if (std::FILE* f = std::fopen((std::string(DYN_MODULES_DIR) + "/beacon/" + name).c_str(), "rb")) {
-        std::byte chunk[4096];
-        for (std::size_t n; (n = std::fread(chunk, 1, sizeof chunk, f)) > 0;) bytes.insert(bytes.end(), chunk, chunk + n);
-        std::fclose(f);
-      }
-      return bytes;
-    };
+    const auto read = [](const char* name) { return dyn::cli::read_file(std::string(DYN_MODULES_DIR) + "/beacon/" + name); };
     base = read("beacon.o");
     target = read("beacon_v2.o");
   }

@@ -52,4 +52,15 @@ std::vector<std::byte> read_file(const std::string& path) {
   return bytes;
 }
 
+std::string to_hex(std::span<const std::byte> bytes) {
+  static const char digits[] = "0123456789abcdef";
+  std::string s;
+  s.reserve(2 * bytes.size());
+  for (std::byte b : bytes) {
+    s += digits[static_cast<unsigned>(b) >> 4];
+    s += digits[static_cast<unsigned>(b) & 15];
+  }
+  return s;
+}
+
 }  // namespace dyn::cli

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -18,5 +19,8 @@ bool read_file(const std::string& path, std::vector<std::byte>* out, std::string
                std::size_t max_bytes = kMaxInputFile);
 // The same, empty on any failure (tests and benchmarks).
 std::vector<std::byte> read_file(const std::string& path);
+
+// Bytes as lowercase hex, e.g. a digest in a report.
+std::string to_hex(std::span<const std::byte> bytes);
 
 }  // namespace dyn::cli

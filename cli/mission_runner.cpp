@@ -350,15 +350,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const ModuleBootReport& b = result.value();
     RegisterEntry& e = *b.entry;
     if (e.task.valid()) ids[mt.name] = e.task;
-    // The image the task runs: what a delta package applies to.
-    installed_images[mt.name] = image;
-    if (store && (b.from == BootFrom::Committed || b.from == BootFrom::OtherVersion)) {
-      std::vector<std::byte> stored(boot_image.size());
-      if (auto n = store->read_image(b.booted.name(), b.booted.version, stored)) {
-        stored.resize(n.value());
-        installed_images[mt.name] = std::move(stored);
-      }
-    }
+    // The image the task runs (what a delta package applies to), as the boot read it.
+    installed_images[mt.name].assign(b.image.begin(), b.image.end());
     if (!store) return {};
     const std::string version = std::string(b.booted.name()) + " v" + std::to_string(b.booted.version);
     Booted& out = booted[mt.name];

@@ -21,16 +21,6 @@ namespace {
 
 constexpr std::size_t kFrameMax = 1024, kFrameOverhead = 7, kCltuOverhead = 10;
 
-std::string hex(std::span<const std::byte> d) {
-  std::string s;
-  char b[3];
-  for (std::byte x : d) {
-    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(x));
-    s += b;
-  }
-  return s;
-}
-
 const char* arch_name(PackageArch a) { return a == PackageArch::ArmThumb ? "ARM (Thumb)" : "x86-64"; }
 
 // Store space an image takes: its chunks and manifest, record headers included (generous).
@@ -211,7 +201,7 @@ int verify(const VerifyOptions& o, std::string* out) {
                 "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256 %s)\n  payload:   %s\n"
                 "  sequence:  %" PRIu64 "%s\n  store:     needs %u B\n",
                 to_string(view.value().mode), static_cast<int>(m.name().size()), m.name().data(), m.result_version,
-                arch_name(m.arch), m.result_size, hex(m.result_digest).c_str(),
+                arch_name(m.arch), m.result_size, to_hex(m.result_digest).c_str(),
                 m.kind == PayloadKind::ModuleDelta ? "delta against the installed version" : "full image", m.sequence,
                 (m.flags & package_format::kFlagAllowJump) ? " (the ground allows a jump)" : "", m.store_space);
   *out += line;
@@ -241,7 +231,7 @@ int verify(const VerifyOptions& o, std::string* out) {
   }
   if (m.kind == PayloadKind::ModuleDelta) {
     *out += "  delta:     " + std::to_string(view.value().payload.size()) + " B, for the base with SHA-256 " +
-            hex(m.base_digest) + "\n";
+            to_hex(m.base_digest) + "\n";
     if (o.installed.empty()) {
       *out += "decision: not decided: a delta is rebuilt from the installed version (give --installed OLD.o)\n";
       return 1;

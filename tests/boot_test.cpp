@@ -63,6 +63,8 @@ TEST(DegradedBoot, ADamagedCommittedImageBootsTheNextGoodVersionLoudlyAndRecords
   EXPECT_EQ(r.value().from, BootFrom::OtherVersion);
   EXPECT_EQ(r.value().booted.version, 1u);
   EXPECT_EQ(r.value().fallbacks, 1u);
+  EXPECT_TRUE(std::equal(r.value().image.begin(), r.value().image.end(), v1.begin(), v1.end()))
+      << "the report's image is the one that booted (what a delta package applies to)";
   EXPECT_EQ(b.ram.store.committed("beacon").value().version, 1u) << "the next boot starts from what booted";
   s.kernel->run_until(3 * kSecond);
   EXPECT_EQ(s.beacon_version(), 1u);
@@ -81,6 +83,7 @@ TEST(DegradedBoot, WhenNoStoredVersionBootsTheMissionsImageDoes) {
   ASSERT_TRUE(r);
   EXPECT_EQ(r.value().from, BootFrom::MissionImage);
   EXPECT_EQ(r.value().booted.version, 1u);
+  EXPECT_EQ(r.value().image.data(), v1.data()) << "the mission's own image";
   EXPECT_FALSE(r.value().journal_failed);
   EXPECT_EQ(b.ram.store.committed("beacon").value().version, 1u);
   // The next boot finds the mission's image committed and whole.

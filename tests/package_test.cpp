@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "delta_encoder.hpp"
+#include "input_file.hpp"
 #include "dyn/hmac_sha256.hpp"
 #include "dyn/package.hpp"
 #include "package_keys.hpp"
@@ -25,16 +26,6 @@ std::vector<std::byte> bytes_of(const std::string& s) {
   return v;
 }
 std::vector<std::byte> repeated(unsigned char c, std::size_t n) { return std::vector<std::byte>(n, std::byte{c}); }
-std::string hex(std::span<const std::byte> d) {
-  std::string s;
-  char b[3];
-  for (std::byte x : d) {
-    std::snprintf(b, sizeof b, "%02x", static_cast<unsigned>(x));
-    s += b;
-  }
-  return s;
-}
-
 TEST(HmacSha256, MatchesRfc4231) {
   std::vector<std::byte> key4;
   for (int i = 1; i <= 25; ++i) key4.push_back(static_cast<std::byte>(i));
@@ -54,9 +45,9 @@ TEST(HmacSha256, MatchesRfc4231) {
                 "to be hashed before being used by the HMAC algorithm."),
        "9b09ffa71b942fcb27635fbcd5b0e944bfdc63644f0713938a7f51535c3a35e2"},
   };
-  for (const Case& c : cases) EXPECT_EQ(hex(HmacSha256::of(c.key, c.data)), c.tag);
+  for (const Case& c : cases) EXPECT_EQ(cli::to_hex(HmacSha256::of(c.key, c.data)), c.tag);
   // Test case 5: truncated to 128 bits.
-  EXPECT_EQ(hex(HmacSha256::of(repeated(0x0c, 20), bytes_of("Test With Truncation"))).substr(0, 32),
+  EXPECT_EQ(cli::to_hex(HmacSha256::of(repeated(0x0c, 20), bytes_of("Test With Truncation"))).substr(0, 32),
             "a3b6167473100ee06e0c796c2955552b");
 }
 
@@ -81,7 +72,7 @@ TEST(HmacSha256, AgreesWithLibsodiumForEveryKeyAndMessageLength) {
       HmacSha256 mac(key);
       mac.update(std::span(data).first(length / 3));
       mac.update(std::span(data).subspan(length / 3));
-      EXPECT_EQ(hex(mac.finish()), hex(expected)) << key_length << " " << length;
+      EXPECT_EQ(cli::to_hex(mac.finish()), cli::to_hex(expected)) << key_length << " " << length;
     }
   }
 }

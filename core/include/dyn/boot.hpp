@@ -91,6 +91,7 @@ struct ModuleBootReport {
   BootFrom from = BootFrom::Mission;
   RegisterEntry* entry = nullptr;
   ModuleVersion booted;                 // what runs
+  std::span<const std::byte> image;     // its image: the mission's, or in image_buffer (until that is reused)
   bool dropped_trial = false;           // step 1 happened
   ModuleVersion trial;                  // ...for this version
   std::uint32_t fallbacks = 0;          // stored versions tried and refused before the one that booted

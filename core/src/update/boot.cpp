@@ -142,6 +142,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     if (!e) return Unexpected{ModuleBootError{ModuleBootErrc::MissionImage, e.error()}};
     report.entry = e.value();
     report.booted = version_of(e.value()->module.descriptor->name, e.value()->module.descriptor->version);
+    report.image = r.mission_image;
     return report;
   }
 
@@ -155,6 +156,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     report.entry = e.value();
     report.booted = version_of(e.value()->module.descriptor->name, e.value()->module.descriptor->version);
     report.from = BootFrom::MissionImage;
+    report.image = r.mission_image;
     report.store_failed = true;
     report.journal_failed = true;
     LogLine line;
@@ -175,6 +177,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
   // 2-3. The committed version, then the other stored versions of the module, highest first.
   RegisterEntry* entry = nullptr;
   ModuleVersion booted{};
+  std::span<const std::byte> booted_image;
   if (committed) {
     const ModuleVersion c = committed.value();
     // What the mission says this task runs (a first deploy needs no comparison).
@@ -212,6 +215,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
         } else {
           entry = e.value();
           booted = v;
+          booted_image = image;
         }
       }
       if (problem) {
@@ -240,6 +244,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     if (!e) return Unexpected{ModuleBootError{ModuleBootErrc::MissionImage, e.error()}};
     entry = e.value();
     booted = version_of(entry->module.descriptor->name, entry->module.descriptor->version);
+    booted_image = r.mission_image;
     report.from = committed ? BootFrom::MissionImage : BootFrom::FirstDeploy;
     report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
     if (report.from == BootFrom::MissionImage) {
@@ -251,6 +256,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
   }
   report.entry = entry;
   report.booted = booted;
+  report.image = booted_image;
 
   // Its state: the last checkpoint, if it reads back (and if this is the version that wrote it, or one
   // whose restore hook takes it: decided in its first run).
