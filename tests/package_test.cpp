@@ -249,7 +249,6 @@ TEST(Package, TheResultMustBeTheManifestsSizeAndDigest) {
 TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTheJump) {
   PackageManifest m = manifest_for(kImage, 7);
   EXPECT_TRUE(check_freshness(m, SequenceState{false, true, 0}, 16)) << "the first package starts the count";
-  const SequenceState accepted{true, true, 7};
   const auto refused = [&](std::uint64_t sequence, SequenceState st = {true, true, 7}) {
     m.sequence = sequence;
     auto r = check_freshness(m, st, 16);
@@ -269,7 +268,6 @@ TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTh
   EXPECT_EQ(refused(7 + package_format::kJumpMax + 1).code, PackageErrc{});
   EXPECT_EQ(refused(7 + package_format::kJumpMax + 2).code, PackageErrc::TooFarAhead);
   EXPECT_EQ(refused(UINT64_MAX, SequenceState{false, true, 0}).code, PackageErrc::BadManifest);
-  (void)accepted;
 }
 
 TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
