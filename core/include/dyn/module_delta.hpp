@@ -1,26 +1,40 @@
 // module_delta.hpp — rebuilding a module version from the installed one and
-// a delta, on board, as a stream, in bounded memory (update packages, issue 12).
+// a delta, on board, in one pass, in bounded memory (update packages, issue 12).
 //
-// A delta is a sequence of operations that produce the new image front to
-// back (docs/packages.md, "Delta payload"):
-//   ADD n        the next n bytes of the delta are output as they are
-//   COPY_BASE n  n bytes from the installed image, at the position after the
-//                previous COPY_BASE's end plus a signed offset (so text that
-//                moved by a common amount is one small number, and copying
-//                on where the last copy ended costs nothing)
-//   COPY_OUT n   n bytes from the output already produced, d bytes back
-//                (repeats within the new version)
-// The decoder keeps a few words of state; its memory besides the output
-// buffer is sizeof(DeltaDecoder). Every operation is bounds-checked against
-// the base, the output and the bytes fed so far; a bad delta is refused with
-// the offset of the operation. The result is checked against the manifest's
-// digest by the caller (accept_package) before anything uses it.
+// A delta is a range-coded sequence of operations (range_coder.hpp) that
+// produce the new image front to back (docs/packages.md, "Delta payload"):
+//   MATCH s n    n bytes of the installed image from the base cursor moved by
+//                the signed s, each plus a coded difference (mostly 0, so an
+//                unchanged byte costs a few hundredths of a bit, and a field
+//                shifted by a common amount — a relocation offset, a symbol
+//                value, a section offset after an insertion — is one
+//                difference the model learns, then costs a bit or two each time)
+//   LITERAL n    n new bytes
+//   REPEAT d n   n bytes of the output already produced, d bytes back
+// The cursor moves on to where the previous MATCH ended, so text that moved
+// by a common amount is one small number. The model (DeltaModel) is shared
+// by the decoder below and the ground's encoder (cli/delta_encoder.hpp):
+// each coding step is one template over the coder.
+//
+// The decoder keeps the model and a few words; its memory besides the output
+// buffer is sizeof(DeltaDecoder) (under 4 KiB). Every operation is
+// bounds-checked against the base and the output; each writes at least one
+// byte, so a hostile delta ends within the result's size. A bad delta is
+// refused with the offset where decoding stood. The result is checked
+// against the manifest's digest by the caller (accept_package) before
+// anything uses it.
+//
+// One pass, not a feed of chunks: a package is authenticated whole before
+// any of its payload is read (SUIT's rule), so the delta is in memory when
+// the rebuild starts.
 #pragma once
 
+#include <bit>
 #include <cstddef>
 #include <cstdint>
 #include <span>
 
+#include "dyn/range_coder.hpp"
 #include "dyn/result.hpp"
 
 namespace dyn {
@@ -28,10 +42,10 @@ namespace dyn {
 enum class DeltaErrc : std::uint8_t {
   BadOperation = 1,  // an unknown operation code; detail = offset in the delta
   BadNumber,         // a length, offset or distance that does not fit; detail = offset
-  OutsideBase,       // COPY_BASE reads past the installed image; detail = offset
-  OutsideOutput,     // COPY_OUT reaches before the start, or any op writes past the result's size
-  Incomplete,        // the delta ended before the result was complete (or inside an operation)
-  Trailing,          // operations after the result was complete
+  OutsideBase,       // MATCH reads outside the installed image; detail = offset
+  OutsideOutput,     // REPEAT reaches before the start, or any op writes past the result's size
+  Incomplete,        // the delta ended before the result was complete
+  Trailing,          // delta bytes left after the result was complete
 };
 
 struct DeltaError {
@@ -42,43 +56,125 @@ struct DeltaError {
 const char* describe(DeltaErrc e) noexcept;
 
 namespace delta_format {
-// Operation byte: kind in the top two bits, length - 1 in the low six; a
-// length above 63 sets the low six to 63 and follows as a varint (LEB128)
-// of length - 64. COPY_BASE then has its offset as a zigzag varint, COPY_OUT
-// its distance (at least 1) as a varint; ADD its bytes. The ground's encoder:
-// cli/delta_encoder.hpp.
-inline constexpr std::uint8_t kAdd = 0, kCopyBase = 1, kCopyOut = 2;
-inline constexpr std::uint8_t kShortLengthMax = 63;
+inline constexpr std::uint32_t kMatch = 0, kLiteral = 1, kRepeat = 2;  // 3 is refused
+inline constexpr unsigned kWidthBits = 6;       // a number's bit width, coded in a 6-bit tree...
+inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (values below 2^32)
 }  // namespace delta_format
+
+// An adaptive code for numbers >= 0: the bit width of v + 1, the bit below
+// its leading one, then the remaining bits at even odds.
+struct DeltaNumberModel {
+  Prob width[1u << delta_format::kWidthBits];
+  Prob second[delta_format::kNumberWidthMax + 1];
+  DeltaNumberModel() noexcept {
+    reset_probs(width);
+    reset_probs(second);
+  }
+};
+
+// False for a width no encoder writes (the value is then unusable).
+template <class Coder>
+[[nodiscard]] bool code_number(Coder& c, DeltaNumberModel& m, std::uint64_t& v) noexcept {
+  const std::uint64_t u = v + 1;  // the encoder's value (the decoder's v is ignored until the end)
+  const auto width = code_tree(c, m.width, delta_format::kWidthBits, static_cast<std::uint32_t>(std::bit_width(u) - 1)) + 1;
+  if (width > delta_format::kNumberWidthMax) return false;
+  std::uint64_t r = 1;
+  if (width >= 2) {
+    r = r << 1 | c.bit(m.second[width], static_cast<unsigned>((u >> (width - 2)) & 1));
+    if (width >= 3) {
+      const unsigned rest = width - 2;
+      r = r << rest | c.direct(rest, static_cast<std::uint32_t>(u & ((std::uint64_t{1} << rest) - 1)));
+    }
+  }
+  v = r - 1;
+  return true;
+}
+
+// Everything the coder learns while coding one delta.
+struct DeltaModel {
+  Prob kind[4][4];                 // [previous kind] tree of 2 bits
+  Prob seek_zero[2], seek_sign[2]; // [the operation before the MATCH was a LITERAL]
+  DeltaNumberModel seek, match_length, literal_length, distance, repeat_length;
+  // MATCH bytes: is the difference zero, given whether it was 1, 2, 8 and
+  // 24 bytes back (24: a symbol or relocation entry, 8: a field)...
+  Prob diff_zero[16];
+  // ...is it the last non-zero difference again, and if not its value.
+  Prob diff_repeat[4];
+  Prob diff_value[256];
+  Prob literal[2][256];            // [top bit of the previous output byte]
+  std::uint32_t history = 0;       // bit i: the MATCH byte i + 1 back had a non-zero difference
+  std::uint8_t last_diff = 0;
+  std::uint8_t previous_kind = delta_format::kLiteral;  // of the operation being coded, once its kind is
+  std::uint8_t kind_before = delta_format::kLiteral;    // of the one before it
+
+  DeltaModel() noexcept {
+    for (auto& k : kind) reset_probs(k);
+    reset_probs(seek_zero);
+    reset_probs(seek_sign);
+    reset_probs(diff_zero);
+    reset_probs(diff_repeat);
+    reset_probs(diff_value);
+    for (auto& l : literal) reset_probs(l);
+  }
+};
+
+template <class Coder>
+std::uint32_t code_kind(Coder& c, DeltaModel& m, std::uint32_t kind) noexcept {
+  const std::uint32_t k = code_tree(c, m.kind[m.previous_kind], 2, kind);
+  m.kind_before = m.previous_kind;
+  m.previous_kind = static_cast<std::uint8_t>(k);
+  return k;
+}
+
+// The signed move of the base cursor before a MATCH.
+template <class Coder>
+[[nodiscard]] bool code_seek(Coder& c, DeltaModel& m, std::int64_t& s) noexcept {
+  const unsigned after_literal = m.kind_before == delta_format::kLiteral ? 1u : 0u;
+  if (c.bit(m.seek_zero[after_literal], s != 0 ? 1u : 0u) == 0) {
+    s = 0;
+    return true;
+  }
+  const unsigned negative = c.bit(m.seek_sign[after_literal], s < 0 ? 1u : 0u);
+  std::uint64_t magnitude = s < 0 ? static_cast<std::uint64_t>(-(s + 1)) : static_cast<std::uint64_t>(s - 1);
+  if (!code_number(c, m.seek, magnitude)) return false;
+  s = negative ? -static_cast<std::int64_t>(magnitude) - 1 : static_cast<std::int64_t>(magnitude) + 1;
+  return true;
+}
+
+// One MATCH byte: returns the output byte (base + difference).
+template <class Coder>
+std::uint8_t code_match_byte(Coder& c, DeltaModel& m, std::uint8_t base, std::uint8_t out) noexcept {
+  const auto d = static_cast<std::uint8_t>(out - base);
+  const std::uint32_t h = m.history;
+  const unsigned ctx = (h & 3u) | ((h >> 7) & 1u) << 2 | ((h >> 23) & 1u) << 3;
+  std::uint8_t got = 0;
+  if (c.bit(m.diff_zero[ctx], d != 0 ? 1u : 0u) != 0) {
+    const unsigned rctx = (h & 1u) | ((h >> 23) & 1u) << 1;
+    if (c.bit(m.diff_repeat[rctx], d == m.last_diff ? 0u : 1u) == 0) got = m.last_diff;
+    else got = static_cast<std::uint8_t>(code_tree(c, m.diff_value, 8, d));
+    m.last_diff = got;
+  }
+  m.history = h << 1 | (got != 0 ? 1u : 0u);
+  return static_cast<std::uint8_t>(base + got);
+}
+
+template <class Coder>
+std::uint8_t code_literal(Coder& c, DeltaModel& m, std::uint8_t previous, std::uint8_t out) noexcept {
+  return static_cast<std::uint8_t>(code_tree(c, m.literal[previous >> 7], 8, out));
+}
 
 class DeltaDecoder {
  public:
   // `base`: the installed image; `out`: exactly the result's size.
   DeltaDecoder(std::span<const std::byte> base, std::span<std::byte> out) noexcept : base_(base), out_(out) {}
 
-  // Feeds the next bytes of the delta (any split). Refusals are sticky.
-  [[nodiscard]] Result<void, DeltaError> feed(std::span<const std::byte> chunk) noexcept;
-  // After the last chunk: the output is complete, or Incomplete.
-  [[nodiscard]] Result<std::size_t, DeltaError> finish() const noexcept;
+  // Decodes the whole delta into the output (one call per decoder).
+  [[nodiscard]] Result<std::size_t, DeltaError> apply(std::span<const std::byte> delta) noexcept;
 
  private:
-  enum class Stage : std::uint8_t { Op, Length, Offset, Distance, Literal, Failed };
-  Result<void, DeltaError> fail(DeltaErrc code) noexcept;
-  Result<void, DeltaError> start_copy() noexcept;
-  bool number_byte(std::uint8_t b, std::uint64_t& value) noexcept;  // true when the varint is complete
-
   std::span<const std::byte> base_;
   std::span<std::byte> out_;
-  std::size_t written_ = 0;
-  std::uint64_t fed_ = 0;         // delta bytes consumed (for error offsets)
-  std::uint64_t op_at_ = 0;       // offset of the current operation
-  std::uint64_t base_next_ = 0;   // where the previous COPY_BASE ended
-  std::uint64_t number_ = 0;      // varint being read
-  unsigned shift_ = 0;
-  std::uint64_t length_ = 0;      // of the current operation
-  std::uint8_t kind_ = 0;
-  Stage stage_ = Stage::Op;
-  DeltaError error_{};
+  DeltaModel model_;
 };
 
 }  // namespace dyn

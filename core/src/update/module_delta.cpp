@@ -1,7 +1,5 @@
-// module_delta.cpp — the on-board side of a module delta: a streaming decoder.
+// module_delta.cpp — the on-board side of a module delta: a one-pass decoder.
 #include "dyn/module_delta.hpp"
-
-#include <cstring>
 
 namespace dyn {
 
@@ -19,111 +17,56 @@ const char* describe(DeltaErrc e) noexcept {
   return "?";
 }
 
-Result<void, DeltaError> DeltaDecoder::fail(DeltaErrc code) noexcept {
-  error_ = DeltaError{code, op_at_};
-  stage_ = Stage::Failed;
-  return Unexpected{error_};
-}
-
-bool DeltaDecoder::number_byte(std::uint8_t b, std::uint64_t& value) noexcept {
-  number_ |= static_cast<std::uint64_t>(b & 0x7F) << shift_;
-  shift_ += 7;
-  if (b & 0x80) return false;
-  value = number_;
-  number_ = 0;
-  shift_ = 0;
-  return true;
-}
-
-Result<void, DeltaError> DeltaDecoder::start_copy() noexcept {
-  if (length_ > out_.size() - written_) return fail(DeltaErrc::OutsideOutput);
-  stage_ = kind_ == df::kAdd ? Stage::Literal : kind_ == df::kCopyBase ? Stage::Offset : Stage::Distance;
-  return {};
-}
-
-Result<void, DeltaError> DeltaDecoder::feed(std::span<const std::byte> chunk) noexcept {
-  if (stage_ == Stage::Failed) return Unexpected{error_};
-  std::size_t i = 0;
-  while (i < chunk.size()) {
-    if (stage_ == Stage::Literal) {  // the bulk of an ADD: copied in one piece
-      const std::size_t n = chunk.size() - i < length_ ? chunk.size() - i : static_cast<std::size_t>(length_);
-      std::memcpy(out_.data() + written_, chunk.data() + i, n);
-      written_ += n;
-      length_ -= n;
-      i += n;
-      fed_ += n;
-      if (length_ == 0) stage_ = Stage::Op;
-      continue;
-    }
-    const auto b = static_cast<std::uint8_t>(chunk[i++]);
-    ++fed_;
-    switch (stage_) {
-      case Stage::Op: {
-        op_at_ = fed_ - 1;
-        if (written_ == out_.size()) return fail(DeltaErrc::Trailing);
-        kind_ = static_cast<std::uint8_t>(b >> 6);
-        if (kind_ > df::kCopyOut) return fail(DeltaErrc::BadOperation);
-        if ((b & 63) < df::kShortLengthMax) {
-          length_ = (b & 63) + 1u;
-          if (auto r = start_copy(); !r) return r;
-        } else {
-          stage_ = Stage::Length;
-        }
-        break;
+Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> delta) noexcept {
+  RangeDecoder in(delta);
+  DeltaModel& m = model_;
+  std::size_t written = 0;
+  std::uint64_t cursor = 0;  // in the base: where the previous MATCH ended
+  std::uint64_t op_at = 0;
+  const auto fail = [&](DeltaErrc code) -> Result<std::size_t, DeltaError> { return Unexpected{DeltaError{code, op_at}}; };
+  const std::size_t size = out_.size();
+  while (written < size) {
+    if (in.overran()) return fail(DeltaErrc::Incomplete);
+    op_at = in.consumed();
+    const std::uint32_t kind = code_kind(in, m, 0);
+    if (kind == df::kMatch) {
+      std::int64_t seek = 0;
+      std::uint64_t length = 0;
+      if (!code_seek(in, m, seek) || !code_number(in, m.match_length, length)) return fail(DeltaErrc::BadNumber);
+      const auto magnitude = seek < 0 ? static_cast<std::uint64_t>(-(seek + 1)) + 1 : static_cast<std::uint64_t>(seek);
+      if (seek < 0 ? magnitude > cursor : magnitude > base_.size() - cursor) return fail(DeltaErrc::OutsideBase);
+      const std::uint64_t start = seek < 0 ? cursor - magnitude : cursor + magnitude;
+      ++length;
+      if (length > size - written) return fail(DeltaErrc::OutsideOutput);
+      if (length > base_.size() - start) return fail(DeltaErrc::OutsideBase);
+      const auto from = static_cast<std::size_t>(start);  // <= base size
+      for (std::size_t k = 0; k < length; ++k, ++written)
+        out_[written] = std::byte{code_match_byte(in, m, static_cast<std::uint8_t>(base_[from + k]), 0)};
+      cursor = start + length;
+    } else if (kind == df::kLiteral) {
+      std::uint64_t length = 0;
+      if (!code_number(in, m.literal_length, length)) return fail(DeltaErrc::BadNumber);
+      if (++length > size - written) return fail(DeltaErrc::OutsideOutput);
+      for (std::size_t k = 0; k < length; ++k, ++written) {
+        const auto previous = written ? static_cast<std::uint8_t>(out_[written - 1]) : std::uint8_t{0};
+        out_[written] = std::byte{code_literal(in, m, previous, 0)};
       }
-      case Stage::Length: {
-        if (shift_ > 56) return fail(DeltaErrc::BadNumber);
-        std::uint64_t extra = 0;
-        if (!number_byte(b, extra)) break;
-        if (extra > out_.size()) return fail(DeltaErrc::OutsideOutput);
-        length_ = extra + df::kShortLengthMax + 1;
-        if (auto r = start_copy(); !r) return r;
-        break;
-      }
-      case Stage::Offset: {
-        if (shift_ > 56) return fail(DeltaErrc::BadNumber);
-        std::uint64_t zigzag = 0;
-        if (!number_byte(b, zigzag)) break;
-        // Signed offset from where the last COPY_BASE ended (zigzag: 0, -1, 1, -2, ...).
-        const auto magnitude = zigzag >> 1;
-        std::uint64_t start = 0;
-        if (zigzag & 1) {
-          if (magnitude + 1 > base_next_) return fail(DeltaErrc::OutsideBase);
-          start = base_next_ - magnitude - 1;
-        } else {
-          if (magnitude > base_.size() - base_next_) return fail(DeltaErrc::OutsideBase);
-          start = base_next_ + magnitude;
-        }
-        if (length_ > base_.size() - start) return fail(DeltaErrc::OutsideBase);
-        std::memcpy(out_.data() + written_, base_.data() + static_cast<std::size_t>(start),  // start <= base size
-                    static_cast<std::size_t>(length_));
-        written_ += static_cast<std::size_t>(length_);
-        base_next_ = start + length_;
-        stage_ = Stage::Op;
-        break;
-      }
-      case Stage::Distance: {
-        if (shift_ > 56) return fail(DeltaErrc::BadNumber);
-        std::uint64_t distance = 0;
-        if (!number_byte(b, distance)) break;
-        if (distance == 0 || distance > written_) return fail(DeltaErrc::OutsideOutput);
-        // Byte by byte: a copy may overlap what it produces (a run).
-        const auto back = static_cast<std::size_t>(distance);  // <= written_, a size_t
-        for (std::uint64_t k = 0; k < length_; ++k, ++written_) out_[written_] = out_[written_ - back];
-        stage_ = Stage::Op;
-        break;
-      }
-      case Stage::Literal:
-      case Stage::Failed: break;
+    } else if (kind == df::kRepeat) {
+      std::uint64_t distance = 0, length = 0;
+      if (!code_number(in, m.distance, distance) || !code_number(in, m.repeat_length, length))
+        return fail(DeltaErrc::BadNumber);
+      if (++distance > written || ++length > size - written) return fail(DeltaErrc::OutsideOutput);
+      // Byte by byte: a repeat may overlap what it produces (a run).
+      const auto back = static_cast<std::size_t>(distance);
+      for (std::size_t k = 0; k < length; ++k, ++written) out_[written] = out_[written - back];
+    } else {
+      return fail(DeltaErrc::BadOperation);
     }
   }
-  return {};
-}
-
-Result<std::size_t, DeltaError> DeltaDecoder::finish() const noexcept {
-  if (stage_ == Stage::Failed) return Unexpected{error_};
-  if (stage_ != Stage::Op || written_ != out_.size()) return Unexpected{DeltaError{DeltaErrc::Incomplete, fed_}};
-  return written_;
+  op_at = in.consumed();
+  if (in.overran()) return fail(DeltaErrc::Incomplete);
+  if (in.trailing()) return fail(DeltaErrc::Trailing);
+  return written;
 }
 
 }  // namespace dyn

@@ -215,10 +215,8 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
     return refuse(PackageErrc::TooLargeForStore, m.result_size);
   const std::span<std::byte> out = target.result_buffer.first(m.result_size);
   DeltaDecoder decoder(target.base_image, out);
-  auto applied = decoder.feed(view.value().payload);
-  auto finished = decoder.finish();
-  if (!applied || !finished) {
-    const DeltaError e = applied ? finished.error() : applied.error();
+  if (auto applied = decoder.apply(view.value().payload); !applied) {
+    const DeltaError e = applied.error();
     return refuse(PackageErrc::BadDelta, static_cast<std::uint64_t>(e.code) << 32 | (e.detail & 0xFFFFFFFFu));
   }
   if (!equal_in_constant_time(Sha256::of(out), m.result_digest)) return refuse(PackageErrc::DigestMismatch);
