@@ -4,11 +4,14 @@
 // on-board decoder shares (core/include/dyn/module_delta.hpp).
 #include "delta_encoder.hpp"
 
+#include <algorithm>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <unordered_map>
 
+#include "dyn/elf.hpp"
+#include "dyn/elf_view.hpp"
 #include "dyn/module_delta.hpp"
 #include "range_encoder.hpp"
 
@@ -27,6 +30,7 @@ struct Op {
   std::int64_t seek = 0;        // MATCH
   std::uint64_t distance = 0;   // REPEAT
   std::size_t length = 0;
+  std::uint32_t stride = 0;     // MATCH: index into delta_format::kStrides
 };
 
 std::uint32_t key_at(std::span<const std::byte> s, std::size_t i) {
@@ -167,37 +171,171 @@ std::vector<Op> parse(std::span<const std::byte> base, std::span<const std::byte
 
 }  // namespace
 
+namespace {
+
+// Codes nothing: adds up what the bits would cost (in 1/256 bits), adapting
+// the model as the real coder does, so a choice can be tried on a copy.
+class CostCoder {
+ public:
+  unsigned bit(Prob& p, unsigned b) {
+    const unsigned q = b ? range_coder::kProbOne - p : p;  // the probability of b, of kProbOne
+    cost_ += cost_of(q);
+    range_coder::adapt(p, b);
+    return b;
+  }
+  std::uint32_t direct(unsigned count, std::uint32_t v) {
+    cost_ += 256u * count;
+    return v;
+  }
+  std::uint64_t cost() const { return cost_; }
+
+ private:
+  static std::uint64_t cost_of(unsigned q) {  // -log2(q / kProbOne), in 1/256 bits
+    double x = static_cast<double>(q) / range_coder::kProbOne, bits = 0;
+    while (x < 0.5) {
+      x *= 2;
+      bits += 1;
+    }
+    // log2 on [0.5, 1): a few terms of the series around 1 are close enough to rank choices.
+    const double y = (1 - x) / (1 + x);
+    bits += 2 * (y + y * y * y / 3 + y * y * y * y * y / 5) / 0.6931471805599453;
+    return static_cast<std::uint64_t>(bits * 256);
+  }
+  std::uint64_t cost_ = 0;
+};
+
+// The shared per-operation coding, for the real coder and the cost one.
+template <class Coder>
+void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> base, std::span<const std::byte> target,
+             std::size_t& written, std::uint64_t& cursor) {
+  code_kind(c, m, op.kind);
+  if (op.kind == df::kMatch) {
+    std::int64_t seek = op.seek;
+    std::uint64_t length = op.length - 1;
+    std::uint32_t stride = op.stride;
+    (void)code_seek(c, m, seek);
+    (void)code_number(c, m.match_length, length);
+    (void)code_stride(c, m, stride);
+    const auto from = static_cast<std::size_t>(static_cast<std::int64_t>(cursor) + op.seek);
+    for (std::size_t k = 0; k < op.length; ++k, ++written)
+      code_match_byte(c, m, static_cast<std::uint8_t>(base[from + k]), static_cast<std::uint8_t>(target[written]));
+    cursor = from + op.length;
+  } else if (op.kind == df::kLiteral) {
+    std::uint64_t length = op.length - 1;
+    (void)code_number(c, m.literal_length, length);
+    for (std::size_t k = 0; k < op.length; ++k, ++written)
+      code_literal(c, m, written ? static_cast<std::uint8_t>(target[written - 1]) : std::uint8_t{0},
+                   static_cast<std::uint8_t>(target[written]));
+  } else {
+    std::uint64_t distance = op.distance - 1, length = op.length - 1;
+    (void)code_number(c, m.distance, distance);
+    (void)code_number(c, m.repeat_length, length);
+    written += op.length;
+  }
+}
+
+// Where the target's ELF tables begin and end (sections and the section
+// header table): a MATCH is split there, so each table gets its own stride.
+std::vector<std::size_t> table_boundaries(std::span<const std::byte> target) {
+  std::vector<std::size_t> cuts;
+  auto view = ElfView::open(target);
+  if (!view) return cuts;
+  for (std::size_t i = 1; i < view.value().section_count(); ++i) {
+    const ElfSection sec = view.value().section(i);
+    if (sec.type == elf::kShtNobits) continue;
+    cuts.push_back(static_cast<std::size_t>(sec.offset));
+    cuts.push_back(static_cast<std::size_t>(sec.offset + sec.size));
+  }
+  const bool is64 = target.size() > 4 && target[4] == std::byte{2};
+  std::uint64_t shoff = 0;
+  for (unsigned k = 0; k < (is64 ? 8u : 4u); ++k)
+    shoff |= static_cast<std::uint64_t>(target[(is64 ? 0x28 : 0x20) + k]) << (8 * k);
+  cuts.push_back(static_cast<std::size_t>(shoff));
+  std::sort(cuts.begin(), cuts.end());
+  cuts.erase(std::unique(cuts.begin(), cuts.end()), cuts.end());
+  return cuts;
+}
+
+// MATCHes split at table boundaries, a stride chosen for each piece by
+// what it costs, and neighbours that ended up alike joined again.
+std::vector<Op> choose_strides(std::vector<Op> ops, std::span<const std::byte> base, std::span<const std::byte> target) {
+  const std::vector<std::size_t> cuts = table_boundaries(target);
+  std::vector<Op> split;
+  std::size_t written = 0;
+  for (const Op& op : ops) {
+    if (op.kind != df::kMatch) {
+      split.push_back(op);
+      written += op.length;
+      continue;
+    }
+    std::size_t at = written, end = written + op.length;
+    Op piece = op;
+    for (auto it = std::upper_bound(cuts.begin(), cuts.end(), at); it != cuts.end() && *it < end; ++it) {
+      piece.length = *it - at;
+      split.push_back(piece);
+      piece.seek = 0;
+      at = *it;
+    }
+    piece.length = end - at;
+    split.push_back(piece);
+    written = end;
+  }
+  DeltaModel m;
+  written = 0;
+  std::uint64_t cursor = 0;
+  for (Op& op : split) {
+    if (op.kind == df::kMatch) {
+      std::uint64_t best = UINT64_MAX;
+      for (std::uint32_t s = 0; s < (1u << df::kStrideBits); ++s) {
+        if (df::kStrides[s] == 0) continue;
+        Op trial = op;
+        trial.stride = s;
+        DeltaModel copy = m;
+        CostCoder cost;
+        std::size_t w = written;
+        std::uint64_t c = cursor;
+        code_op(cost, copy, trial, base, target, w, c);
+        if (cost.cost() < best) {
+          best = cost.cost();
+          op.stride = s;
+        }
+      }
+    }
+    CostCoder advance;
+    code_op(advance, m, op, base, target, written, cursor);
+  }
+  std::vector<Op> joined;
+  for (const Op& op : split) {
+    if (!joined.empty() && op.kind == df::kMatch && joined.back().kind == df::kMatch && op.seek == 0 &&
+        op.stride == joined.back().stride)
+      joined.back().length += op.length;
+    else
+      joined.push_back(op);
+  }
+  return joined;
+}
+
+}  // namespace
+
 std::vector<std::byte> encode_delta(std::span<const std::byte> base, std::span<const std::byte> target) {
-  const std::vector<Op> ops = parse(base, target);
-  if (std::getenv("DYN_DELTA_DEBUG"))
-    for (const Op& op : ops) std::fprintf(stderr, "op %u seek %lld dist %llu len %zu\n", op.kind, (long long)op.seek, (unsigned long long)op.distance, op.length);
+  const std::vector<Op> ops = choose_strides(parse(base, target), base, target);
+  const bool debug = std::getenv("DYN_DELTA_DEBUG") != nullptr;
   RangeEncoder rc;
   DeltaModel m;
   std::size_t written = 0;
   std::uint64_t cursor = 0;
   for (const Op& op : ops) {
-    code_kind(rc, m, op.kind);
-    if (op.kind == df::kMatch) {
-      std::int64_t seek = op.seek;
-      std::uint64_t length = op.length - 1;
-      (void)code_seek(rc, m, seek);
-      (void)code_number(rc, m.match_length, length);
-      const auto from = static_cast<std::size_t>(static_cast<std::int64_t>(cursor) + op.seek);
-      for (std::size_t k = 0; k < op.length; ++k, ++written)
-        code_match_byte(rc, m, static_cast<std::uint8_t>(base[from + k]), static_cast<std::uint8_t>(target[written]));
-      cursor = from + op.length;
-    } else if (op.kind == df::kLiteral) {
-      std::uint64_t length = op.length - 1;
-      (void)code_number(rc, m.literal_length, length);
-      for (std::size_t k = 0; k < op.length; ++k, ++written)
-        code_literal(rc, m, written ? static_cast<std::uint8_t>(target[written - 1]) : std::uint8_t{0},
-                     static_cast<std::uint8_t>(target[written]));
-    } else {
-      std::uint64_t distance = op.distance - 1, length = op.length - 1;
-      (void)code_number(rc, m.distance, distance);
-      (void)code_number(rc, m.repeat_length, length);
-      written += op.length;
+    if (debug) {
+      DeltaModel copy = m;
+      CostCoder cost;
+      std::size_t w = written;
+      std::uint64_t c = cursor;
+      code_op(cost, copy, op, base, target, w, c);
+      std::fprintf(stderr, "op %u at %zu seek %lld dist %llu len %zu stride %u: %.1f B\n", op.kind, written,
+                   static_cast<long long>(op.seek), static_cast<unsigned long long>(op.distance), op.length,
+                   df::kStrides[op.stride], static_cast<double>(cost.cost()) / 2048);
     }
+    code_op(rc, m, op, base, target, written, cursor);
   }
   return rc.finish();
 }

@@ -139,6 +139,10 @@ int main(int argc, char** argv) {
   pack->add_flag("--allow-jump", pack_options.allow_jump,
                  "let the spacecraft accept a sequence number beyond its window (after lost packages)");
   pack->add_option("-o,--output", pack_options.out_path, "package file to write (.dsu)")->required();
+  pack->add_option("--for", pack_options.binding.mission_file,
+                   "bind it to the spacecraft and mission of MISSION.toml (another one refuses it)");
+  pack->add_option("--spacecraft", pack_options.binding.spacecraft, "bind it to this spacecraft id (with --mission)");
+  pack->add_option("--mission", pack_options.binding.mission, "bind it to this mission name (with --spacecraft)");
 
   dyn::cli::VerifyOptions verify_options;
   CLI::App* verify = app.add_subcommand("verify", "say what the spacecraft would decide about a package, and why");
@@ -149,6 +153,9 @@ int main(int argc, char** argv) {
   verify->add_option("--installed,--base", verify_options.installed,
                      "the installed version (.o): the module must be the same; a delta is rebuilt against it");
   verify->add_option("--with", verify_options.with, "modules the installed version imports from (repeatable)");
+  verify->add_option("--for", verify_options.binding.mission_file, "decide as the spacecraft of MISSION.toml");
+  verify->add_option("--spacecraft", verify_options.binding.spacecraft, "decide as this spacecraft id (with --mission)");
+  verify->add_option("--mission", verify_options.binding.mission, "decide as this mission (with --spacecraft)");
 
   CLI11_PARSE(app, argc, argv);
   if (*keygen || *pack || *verify) {

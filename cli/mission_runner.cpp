@@ -575,6 +575,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     const PackageVerifier& verifier = use_hmac ? static_cast<const PackageVerifier&>(hmac) : ed;
     PackageTarget target;
     target.arch = PackageArch::X86_64;
+    target.has_identity = true;  // the mission's spacecraft and name: what its store records
+    target.identity = spacecraft_binding(m.spacecraft, m.name);
     const std::string running = running_module(u.task);
     target.running_module = running;
     target.rename = u.rename;

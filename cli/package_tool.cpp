@@ -12,6 +12,7 @@
 #include "dyn/module_store.hpp"
 #include "delta_encoder.hpp"
 #include "input_file.hpp"
+#include "mission.hpp"
 #include "package_keys.hpp"
 #include "update_check.hpp"
 
@@ -40,6 +41,29 @@ bool write_file(const std::string& path, std::span<const std::byte> bytes, std::
 }
 
 }  // namespace
+
+bool resolve_binding(const BindingOptions& o, SpacecraftBinding* out, std::string* described, std::string* why) {
+  std::string spacecraft = o.spacecraft, mission = o.mission;
+  if (!o.mission_file.empty()) {
+    if (!o.spacecraft.empty() || !o.mission.empty()) {
+      *why = "give --for MISSION.toml or --spacecraft and --mission, not both";
+      return false;
+    }
+    MissionResult loaded = load_mission(o.mission_file);
+    if (!loaded.mission) {
+      *why = "--for " + (loaded.error ? loaded.error->to_string() : o.mission_file + ": cannot read it");
+      return false;
+    }
+    spacecraft = loaded.mission->spacecraft;
+    mission = loaded.mission->name;
+  } else if (spacecraft.empty() || mission.empty()) {
+    *why = "a binding needs both --spacecraft and --mission (the names the spacecraft's store records)";
+    return false;
+  }
+  *out = spacecraft_binding(spacecraft, mission);
+  *described = "spacecraft \"" + spacecraft + "\", mission \"" + mission + "\"";
+  return true;
+}
 
 std::size_t link_bytes(std::size_t bytes) {
   const std::size_t per_frame = kFrameMax - kFrameOverhead;
@@ -102,13 +126,19 @@ int pack(const PackOptions& o, std::string* out) {
     *out = "dynsched pack: " + bad + "\n";
     return 1;
   }
-  if (facts.name.empty() || facts.name.size() >= package_format::kNameField) {
+  PackageManifest m;
+  if (!m.set_name(facts.name)) {
     *out = "dynsched pack: the module name must be 1..31 bytes\n";
     return 1;
   }
-  PackageManifest m;
-  std::memcpy(m.name_bytes, facts.name.data(), facts.name.size());
-  m.name_length = static_cast<std::uint8_t>(facts.name.size());
+  std::string bound_to;
+  if (o.binding.given()) {
+    if (!resolve_binding(o.binding, &m.binding, &bound_to, &why)) {
+      *out = "dynsched pack: " + why + "\n";
+      return 1;
+    }
+    m.flags |= package_format::kFlagBound;
+  }
   m.arch = PackageArch::X86_64;  // read_module_facts links host objects only
   m.kind = PayloadKind::FullImage;
   std::vector<std::byte> payload = image;
@@ -120,27 +150,26 @@ int pack(const PackOptions& o, std::string* out) {
     }
     m.kind = PayloadKind::ModuleDelta;
     m.has_base = true;
-    m.base_digest = Sha256::of(base);
+    m.base_digest = package_digest(base);
     payload = encode_delta(base, image);
   }
-  m.flags = o.allow_jump ? package_format::kFlagAllowJump : 0;
+  if (o.allow_jump) m.flags |= package_format::kFlagAllowJump;
   m.result_version = facts.version;
   m.result_size = static_cast<std::uint32_t>(image.size());
   m.sequence = o.sequence;
   m.store_space = store_space_for(image.size());
-  m.result_digest = Sha256::of(image);
+  m.result_digest = package_digest(image);
   const AuthMode mode = key.kind == host::KeyKind::HmacSha256 ? AuthMode::HmacSha256 : AuthMode::Ed25519;
-  std::vector<std::byte> package(package_format::kHeaderSize + package_format::kManifestSize + payload.size() +
-                                 tag_size(mode));
+  std::vector<std::byte> package(package_size(mode, m, payload.size()));
   const std::size_t n = write_package_body(mode, m, payload, package);
-  if (n != package.size()) {
+  if (n == 0 || n != package.size()) {
     *out = "dynsched pack: the package could not be laid out\n";
     return 1;
   }
   const std::span<const std::byte> body = std::span(package).first(n - tag_size(mode));
   if (mode == AuthMode::HmacSha256) {
     const HmacSha256Tag tag = HmacSha256::of(key.key, body);
-    std::memcpy(package.data() + body.size(), tag.data(), tag.size());
+    std::memcpy(package.data() + body.size(), tag.data(), package_format::kHmacTagSize);  // truncated
   } else {
     const auto sig = host::ed25519_sign(key.key, body);
     std::memcpy(package.data() + body.size(), sig.data(), sig.size());
@@ -159,6 +188,9 @@ int pack(const PackOptions& o, std::string* out) {
                 to_string(mode), package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
                 link_seconds(package.size(), 9600));
   *out = line;
+  *out += bound_to.empty() ? "  not bound to a spacecraft: any spacecraft that trusts this key takes it (bind it with "
+                             "--for MISSION.toml when one key serves several)\n"
+                           : "  bound to " + bound_to + "\n";
   return 0;
 }
 
@@ -198,19 +230,36 @@ int verify(const VerifyOptions& o, std::string* out) {
   const PackageManifest& m = view.value().manifest;
   char line[600];
   std::snprintf(line, sizeof line,
-                "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256 %s)\n  payload:   %s\n"
+                "  authentic: %s\n  module:    %.*s v%u for %s, %u B (SHA-256/128 %s)\n  payload:   %s\n"
                 "  sequence:  %" PRIu64 "%s\n  store:     needs %u B\n",
                 to_string(view.value().mode), static_cast<int>(m.name().size()), m.name().data(), m.result_version,
                 arch_name(m.arch), m.result_size, to_hex(m.result_digest).c_str(),
                 m.kind == PayloadKind::ModuleDelta ? "delta against the installed version" : "full image", m.sequence,
                 (m.flags & package_format::kFlagAllowJump) ? " (the ground allows a jump)" : "", m.store_space);
   *out += line;
+  PackageTarget target;
+  if (m.bound()) {
+    std::string described;
+    if (!o.binding.given()) {
+      *out += "  bound:     to spacecraft binding " + to_hex(m.binding) +
+              " (give --for MISSION.toml to check it is this spacecraft)\n";
+      target.has_identity = true;  // not checked: taken as this spacecraft's
+      target.identity = m.binding;
+    } else if (!resolve_binding(o.binding, &target.identity, &described, &why)) {
+      *out += "  (" + why + ")\n";
+      return 2;
+    } else {
+      target.has_identity = true;
+      *out += "  bound:     " + std::string(target.identity == m.binding ? "to " : "not to ") + described + "\n";
+    }
+  } else {
+    *out += "  bound:     to no spacecraft (any that trusts the key takes it)\n";
+  }
   SequenceState state;
   state.known = o.accepted.has_value();
   state.accepted = o.accepted.value_or(0);
   if (auto fresh = check_freshness(m, state, o.window); !fresh) return refused(fresh.error());
   if (!o.accepted) *out += "  (freshness: no --accepted given: checked as the first package)\n";
-  PackageTarget target;
   target.running_module = m.name();
   target.sequence = state;
   target.window = o.window;
@@ -230,7 +279,7 @@ int verify(const VerifyOptions& o, std::string* out) {
     }
   }
   if (m.kind == PayloadKind::ModuleDelta) {
-    *out += "  delta:     " + std::to_string(view.value().payload.size()) + " B, for the base with SHA-256 " +
+    *out += "  delta:     " + std::to_string(view.value().payload.size()) + " B, for the base with SHA-256/128 " +
             to_hex(m.base_digest) + "\n";
     if (o.installed.empty()) {
       *out += "decision: not decided: a delta is rebuilt from the installed version (give --installed OLD.o)\n";

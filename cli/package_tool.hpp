@@ -16,6 +16,15 @@ namespace dyn::cli {
 // per-spacecraft symmetric key, the same file on both sides).
 int keygen(const std::string& name, bool hmac, std::string* out);
 
+struct BindingOptions {
+  std::string mission_file;  // --for MISSION.toml
+  std::string spacecraft;    // --spacecraft ID (with --mission NAME)
+  std::string mission;
+  bool given() const { return !mission_file.empty() || !spacecraft.empty() || !mission.empty(); }
+};
+// The binding the options name; false with *why when they are incomplete or unreadable.
+bool resolve_binding(const BindingOptions& o, SpacecraftBinding* out, std::string* described, std::string* why);
+
 struct PackOptions {
   std::string base_path;             // the installed version: a delta against it (empty: a full package)
   std::string new_path;              // the module version to send
@@ -24,6 +33,10 @@ struct PackOptions {
   std::uint64_t sequence = 0;
   bool allow_jump = false;           // the ground accepts a jump beyond the spacecraft's window
   std::string out_path;
+  // Which spacecraft the package is for (bound: another one refuses it):
+  // the mission file whose [mission] name and spacecraft its store has, or
+  // both names. None: any spacecraft that trusts the key accepts it.
+  BindingOptions binding;
 };
 int pack(const PackOptions& o, std::string* out);
 
@@ -34,6 +47,7 @@ struct VerifyOptions {
   std::uint64_t window = 16;
   std::string installed;                  // the installed version: the module name is checked, and a delta rebuilt against it
   std::vector<std::string> with;          // modules the installed version imports from (to read it)
+  BindingOptions binding;                 // the spacecraft that decides (a bound package for another is refused)
 };
 int verify(const VerifyOptions& o, std::string* out);
 

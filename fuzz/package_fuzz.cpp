@@ -5,6 +5,7 @@
 //   1:    the rest resealed — the HMAC tag recomputed with the fuzz key and
 //         the declared length fixed — so the manifest parser and every check
 //         behind the authentication are really reached.
+// Seeds: build/fuzz/fuzz/package_seeds fuzz/seeds/package_fuzz fuzz/seeds/delta_fuzz
 // Properties: nothing crashes; an opened package's payload lies inside the
 // input between manifest and tag; whatever accept_package accepts has the
 // manifest's size and digest; re-writing an accepted manifest around its
@@ -16,37 +17,22 @@
 #include <span>
 #include <vector>
 
+#include "delta_base.hpp"
 #include "dyn/package.hpp"
-
-namespace {
-
-const std::byte kKey[32] = {std::byte{0x11}, std::byte{0x22}, std::byte{0x33}, std::byte{0x44}};
-
-void reseal(std::vector<std::byte>& p) {
-  namespace fmt = dyn::package_format;
-  if (p.size() < fmt::kHeaderSize + fmt::kManifestSize + fmt::kHmacTagSize) return;
-  p[5] = static_cast<std::byte>(dyn::AuthMode::HmacSha256);
-  const auto n = static_cast<std::uint32_t>(p.size());
-  for (int i = 0; i < 4; ++i) p[8 + i] = static_cast<std::byte>(n >> (8 * i));
-  const dyn::HmacSha256Tag tag = dyn::HmacSha256::of(kKey, std::span(p).first(p.size() - fmt::kHmacTagSize));
-  std::memcpy(p.data() + p.size() - fmt::kHmacTagSize, tag.data(), tag.size());
-}
-
-}  // namespace
+#include "package_seal.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   if (size == 0) return 0;
   std::vector<std::byte> p(reinterpret_cast<const std::byte*>(data) + 1, reinterpret_cast<const std::byte*>(data) + size);
-  if (data[0] & 1) reseal(p);
-  const dyn::HmacPackageVerifier verifier(kKey);
+  if (data[0] & 1) dyn::fuzz::reseal(p);
+  const dyn::HmacPackageVerifier verifier(dyn::fuzz::kPackageKey);
   auto view = dyn::open_package(p, verifier);
   if (view) {
     const auto& payload = view.value().payload;
-    const std::byte* begin = p.data() + dyn::package_format::kHeaderSize + dyn::package_format::kManifestSize;
-    if (payload.data() != begin || payload.data() + payload.size() + dyn::package_format::kHmacTagSize != p.data() + p.size())
+    if (payload.data() < p.data() || payload.data() + payload.size() + dyn::package_format::kHmacTagSize != p.data() + p.size())
       __builtin_trap();
     const auto& m = view.value().manifest;
-    if (m.name_length == 0 || m.name_length >= dyn::package_format::kNameField) __builtin_trap();
+    if (m.name_length == 0 || m.name_length > dyn::package_format::kNameMax) __builtin_trap();
     std::vector<std::byte> again(p.size());
     if (dyn::write_package_body(dyn::AuthMode::HmacSha256, m, payload, again) != p.size()) __builtin_trap();
     if (std::memcmp(again.data(), p.data(), p.size() - dyn::package_format::kHmacTagSize) != 0) __builtin_trap();
@@ -57,13 +43,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   dyn::PackageTarget target;
   target.running_module = "beacon";
   // The installed version a delta applies to (the seeds' deltas are made against it).
-  static const std::vector<std::byte> base = [] {
-    std::vector<std::byte> b(2048);
-    for (std::size_t i = 0; i < b.size(); ++i) b[i] = static_cast<std::byte>((i * 37) ^ (i >> 3));
-    return b;
-  }();
   static std::vector<std::byte> rebuilt(8192);
-  target.base_image = base;
+  target.base_image = dyn::fuzz::delta_base();
+  // Bit 2 alone: this spacecraft is the one the seeds' bound packages name.
+  target.has_identity = (data[0] & 0x0C) == 0x04;
+  target.identity = dyn::spacecraft_binding("fuzz-sat", "fuzz");
   target.result_buffer = rebuilt;
   target.sequence.known = (data[0] & 0x02) != 0;
   target.sequence.readable = (data[0] & 0x0C) != 0x0C;
@@ -73,7 +57,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (accepted) {
     const auto& a = accepted.value();
     if (a.image.size() != a.manifest.result_size) __builtin_trap();
-    if (dyn::Sha256::of(a.image) != a.manifest.result_digest) __builtin_trap();
+    if (dyn::package_digest(a.image) != a.manifest.result_digest) __builtin_trap();
     if (a.manifest.name() != "beacon") __builtin_trap();
   }
   return 0;

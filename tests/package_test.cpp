@@ -94,25 +94,32 @@ const std::vector<std::byte> kHmacKey = repeated(0x5a, 32);
 
 PackageManifest manifest_for(std::span<const std::byte> image, std::uint64_t sequence) {
   PackageManifest m;
-  std::memcpy(m.name_bytes, "beacon", 6);
-  m.name_length = 6;
+  EXPECT_TRUE(m.set_name("beacon"));
   m.arch = PackageArch::X86_64;
   m.result_version = 2;
   m.result_size = static_cast<std::uint32_t>(image.size());
   m.sequence = sequence;
   m.store_space = static_cast<std::uint32_t>(image.size()) + 512;
-  m.result_digest = Sha256::of(image);
+  m.result_digest = package_digest(image);
   return m;
 }
 
 std::vector<std::byte> hmac_package(const PackageManifest& m, std::span<const std::byte> payload,
                                     std::span<const std::byte> key = kHmacKey) {
-  std::vector<std::byte> out(package_format::kHeaderSize + package_format::kManifestSize + payload.size() + 32);
+  std::vector<std::byte> out(package_size(AuthMode::HmacSha256, m, payload.size()));
   const std::size_t n = write_package_body(AuthMode::HmacSha256, m, payload, out);
   EXPECT_EQ(n, out.size());
-  const HmacSha256Tag tag = HmacSha256::of(key, std::span(out).first(n - 32));
-  std::memcpy(out.data() + n - 32, tag.data(), 32);
+  if (n == 0) return out;
+  const HmacSha256Tag tag = HmacSha256::of(key, std::span(out).first(n - package_format::kHmacTagSize));
+  std::memcpy(out.data() + n - package_format::kHmacTagSize, tag.data(), package_format::kHmacTagSize);
   return out;
+}
+
+// Seals an edited package again with the HMAC key: authentic, whatever it says.
+void reseal(std::vector<std::byte>& p) {
+  const std::size_t body = p.size() - package_format::kHmacTagSize;
+  const HmacSha256Tag tag = HmacSha256::of(kHmacKey, std::span(p).first(body));
+  std::memcpy(p.data() + body, tag.data(), package_format::kHmacTagSize);
 }
 
 const std::vector<std::byte> kImage = [] {
@@ -142,13 +149,13 @@ TEST(Package, EveryCorruptedByteIsRefusedBeforeTheManifestIsRead) {
     auto view = open_package(damaged, verifier);
     ASSERT_FALSE(view) << "byte " << i;
     const PackageErrc code = view.error().code;
-    // The four fixed header fields are read before the tag; everything else
-    // can only fail the authentication.
+    // The header (magic, version, mode, length: 6 bytes here) is read before
+    // the tag; everything else can only fail the authentication.
     PackageErrc expected = PackageErrc::BadAuthentication;
-    if (i < 4) expected = PackageErrc::BadMagic;
-    else if (i == 4) expected = PackageErrc::UnknownVersion;
-    else if (i == 5) expected = code == PackageErrc::UnknownAuthMode ? code : PackageErrc::WrongAuthMode;
-    else if (i >= 8 && i < 12) expected = code == PackageErrc::TooLong ? code : PackageErrc::Truncated;
+    if (i < 2) expected = PackageErrc::BadMagic;
+    else if (i == 2) expected = PackageErrc::UnknownVersion;
+    else if (i == 3) expected = code == PackageErrc::UnknownAuthMode ? code : PackageErrc::WrongAuthMode;
+    else if (i >= 4 && i < 6) expected = code == PackageErrc::TooLong ? code : PackageErrc::Truncated;
     EXPECT_EQ(code, expected) << "byte " << i;
   }
 }
@@ -193,7 +200,7 @@ TEST(Package, AnEd25519SignatureVerifiesOnlyWithItsPublicKey) {
   ASSERT_TRUE(host::new_ed25519_pair(&secret, &pub));
   ASSERT_TRUE(host::new_ed25519_pair(&other_secret, &other_pub));
   const PackageManifest m = manifest_for(kImage, 3);
-  std::vector<std::byte> out(package_format::kHeaderSize + package_format::kManifestSize + kImage.size() + 64);
+  std::vector<std::byte> out(package_size(AuthMode::Ed25519, m, kImage.size()));
   const std::size_t n = write_package_body(AuthMode::Ed25519, m, kImage, out);
   ASSERT_EQ(n, out.size());
   const auto sig = host::ed25519_sign(secret, std::span(out).first(n - 64));
@@ -210,20 +217,84 @@ TEST(Package, AnEd25519SignatureVerifiesOnlyWithItsPublicKey) {
 TEST(Package, AnAuthenticButMalformedManifestIsRefusedWithItsOffset) {
   HmacPackageVerifier verifier(kHmacKey);
   PackageManifest m = manifest_for(kImage, 7);
-  m.has_base = true;  // a full package never names a base
-  const auto based = hmac_package(m, kImage);
-  auto with_base = open_package(based, verifier);
-  ASSERT_FALSE(with_base);
-  EXPECT_EQ(with_base.error().code, PackageErrc::BadManifest);
-  // An authentic package whose name field is not NUL-padded.
-  auto package = hmac_package(manifest_for(kImage, 7), kImage);
-  package[package_format::kHeaderSize + 20] = std::byte{'x'};
-  const HmacSha256Tag tag = HmacSha256::of(kHmacKey, std::span(package).first(package.size() - 32));
-  std::memcpy(package.data() + package.size() - 32, tag.data(), 32);
-  auto view = open_package(package, verifier);
-  ASSERT_FALSE(view);
-  EXPECT_EQ(view.error().code, PackageErrc::BadManifest);
-  EXPECT_EQ(view.error().detail, package_format::kHeaderSize + 20);
+  m.has_base = true;  // a full package never names a base: the ground tool refuses to write one
+  EXPECT_EQ(package_size(AuthMode::HmacSha256, m, kImage.size()), 0u);
+  PackageManifest no_base = manifest_for(kImage, 7);
+  no_base.kind = PayloadKind::ModuleDelta;  // nor a delta without its base
+  EXPECT_EQ(package_size(AuthMode::HmacSha256, no_base, kImage.size()), 0u);
+  // Authentic packages (edited, then sealed again) whose manifest is wrong.
+  // Layout here: 6 bytes of header, then flags, arch, kind, sequence (1 byte), name length, "beacon".
+  const auto good = hmac_package(manifest_for(kImage, 7), kImage);
+  ASSERT_TRUE(open_package(good, verifier));
+  const auto refused_at = [&](std::size_t offset, std::byte value) {
+    auto p = good;
+    p[offset] = value;
+    reseal(p);
+    auto view = open_package(p, verifier);
+    EXPECT_FALSE(view) << offset;
+    if (view) return std::pair{PackageErrc{}, std::uint64_t{0}};
+    return std::pair{view.error().code, view.error().detail};
+  };
+  using R = std::pair<PackageErrc, std::uint64_t>;
+  EXPECT_EQ(refused_at(6, std::byte{0x80}), (R{PackageErrc::BadManifest, 6})) << "an unknown flag";
+  EXPECT_EQ(refused_at(7, std::byte{9}), (R{PackageErrc::BadManifest, 7})) << "an unknown architecture";
+  EXPECT_EQ(refused_at(8, std::byte{7}).first, PackageErrc::UnknownPayloadKind);
+  EXPECT_EQ(refused_at(10, std::byte{0}), (R{PackageErrc::BadManifest, 10})) << "an empty name";
+  EXPECT_EQ(refused_at(10, std::byte{32}), (R{PackageErrc::BadManifest, 10})) << "a name over 31 bytes";
+  EXPECT_EQ(refused_at(13, std::byte{0}), (R{PackageErrc::BadManifest, 13})) << "a NUL inside the name";
+  // One number, one encoding: a padded varint (7 as 0x87 0x00) and one over 64 bits are refused.
+  const auto with_sequence_bytes = [&](std::vector<std::byte> sequence) {
+    auto p = good;
+    p.erase(p.begin() + 9);
+    p.insert(p.begin() + 9, sequence.begin(), sequence.end());
+    p[4] = static_cast<std::byte>(static_cast<unsigned>(p[4]) + sequence.size() - 1);  // the length's low byte
+    reseal(p);
+    auto view = open_package(p, verifier);
+    return view ? std::pair{PackageErrc{}, std::uint64_t{0}} : std::pair{view.error().code, view.error().detail};
+  };
+  EXPECT_EQ(with_sequence_bytes({std::byte{0x07}}), (R{PackageErrc{}, 0})) << "the unedited layout";
+  EXPECT_EQ(with_sequence_bytes({std::byte{0x87}, std::byte{0x00}}), (R{PackageErrc::BadManifest, 9}));
+  std::vector<std::byte> too_wide(9, std::byte{0xFF});
+  too_wide.push_back(std::byte{0x02});
+  EXPECT_EQ(with_sequence_bytes(too_wide), (R{PackageErrc::BadManifest, 9}));
+  // A manifest that runs into the tag: a package with no room for it.
+  std::vector<std::byte> short_one = {std::byte{'D'}, std::byte{'U'}, std::byte{2}, std::byte{2}, std::byte{0}};
+  short_one.resize(4 + 1 + 3 + package_format::kHmacTagSize);
+  short_one[4] = static_cast<std::byte>(short_one.size());
+  reseal(short_one);
+  auto cut = open_package(short_one, verifier);
+  ASSERT_FALSE(cut);
+  EXPECT_EQ(cut.error().code, PackageErrc::BadManifest);
+}
+
+TEST(Package, ABoundPackageIsTakenOnlyByItsSpacecraftAndMission) {
+  HmacPackageVerifier verifier(kHmacKey);
+  PackageManifest m = manifest_for(kImage, 4);
+  m.flags |= package_format::kFlagBound;
+  m.binding = spacecraft_binding("estcube-2", "ops");
+  const auto package = hmac_package(m, kImage);
+  PackageTarget t;
+  t.running_module = "beacon";
+  const auto code_for = [&](bool has_identity, std::string_view spacecraft, std::string_view mission) {
+    PackageTarget tt = t;
+    tt.has_identity = has_identity;
+    tt.identity = spacecraft_binding(spacecraft, mission);
+    auto r = accept_package(package, verifier, tt);
+    return r ? PackageErrc{} : r.error().code;
+  };
+  EXPECT_EQ(code_for(true, "estcube-2", "ops"), PackageErrc{});
+  EXPECT_EQ(code_for(true, "estcube-3", "ops"), PackageErrc::WrongSpacecraft) << "a sister spacecraft with the same key";
+  EXPECT_EQ(code_for(true, "estcube-2", "ops2"), PackageErrc::WrongSpacecraft) << "another mission of the same spacecraft";
+  EXPECT_EQ(code_for(true, "estcube-2o", "ps"), PackageErrc::WrongSpacecraft) << "the names are delimited";
+  EXPECT_EQ(code_for(false, "", ""), PackageErrc::WrongSpacecraft) << "a spacecraft that cannot say who it is";
+  // An unbound package is taken by any spacecraft that trusts the key.
+  const auto unbound = hmac_package(manifest_for(kImage, 4), kImage);
+  PackageTarget any = t;
+  any.has_identity = true;
+  any.identity = spacecraft_binding("whoever", "whatever");
+  EXPECT_TRUE(accept_package(unbound, verifier, any));
+  // The binding is 8 bytes of the manifest, under the tag like every other.
+  EXPECT_EQ(package.size(), unbound.size() + package_format::kBindingSize);
 }
 
 TEST(Package, TheResultMustBeTheManifestsSizeAndDigest) {
@@ -277,7 +348,7 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   PackageManifest m = manifest_for(target, 9);
   m.kind = PayloadKind::ModuleDelta;
   m.has_base = true;
-  m.base_digest = Sha256::of(base);
+  m.base_digest = package_digest(base);
   const auto delta = cli::encode_delta(base, target);
   EXPECT_LT(delta.size(), target.size() / 4);
   const auto package = hmac_package(m, delta);
@@ -325,11 +396,6 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   PackageManifest empty = manifest_for({}, 9);
   const std::vector<std::byte> nothing;
   EXPECT_EQ(code_of(t, hmac_package(empty, nothing)), PackageErrc::BadManifest);
-  // A delta package without a base is malformed.
-  PackageManifest no_base = m;
-  no_base.has_base = false;
-  no_base.base_digest = {};
-  EXPECT_EQ(code_of(t, hmac_package(no_base, delta)), PackageErrc::BadManifest);
 }
 
 TEST(Package, EveryRefusalSaysWhatToDo) {

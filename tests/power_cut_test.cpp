@@ -494,20 +494,20 @@ std::vector<std::byte> beacon_delta_package(std::uint64_t sequence) {
   const auto& base = test::mission_image(1);  // beacon v1, what the task runs
   const auto delta = cli::encode_delta(base, beacon_v2());
   PackageManifest m;
-  std::memcpy(m.name_bytes, "beacon", 6);
-  m.name_length = 6;
+  EXPECT_TRUE(m.set_name("beacon"));
   m.kind = PayloadKind::ModuleDelta;
   m.has_base = true;
-  m.base_digest = Sha256::of(base);
+  m.base_digest = package_digest(base);
   m.result_version = 2;
   m.result_size = static_cast<std::uint32_t>(beacon_v2().size());
-  m.result_digest = Sha256::of(beacon_v2());
+  m.result_digest = package_digest(beacon_v2());
   m.sequence = sequence;
-  std::vector<std::byte> p(package_format::kHeaderSize + package_format::kManifestSize + delta.size() + 32);
+  std::vector<std::byte> p(package_size(AuthMode::HmacSha256, m, delta.size()));
   const std::size_t n = write_package_body(AuthMode::HmacSha256, m, delta, p);
   EXPECT_EQ(n, p.size());
-  const HmacSha256Tag tag = HmacSha256::of(kPackageKey, std::span(p).first(n - 32));
-  std::memcpy(p.data() + n - 32, tag.data(), 32);
+  const std::size_t body = n - package_format::kHmacTagSize;
+  const HmacSha256Tag tag = HmacSha256::of(kPackageKey, std::span(p).first(body));
+  std::memcpy(p.data() + body, tag.data(), package_format::kHmacTagSize);
   return p;
 }
 

@@ -140,6 +140,25 @@ grep -q "beacon <- d2.dsu: committed (v1 -> v2" <<<"$out" || fail "the delta was
 grep -q "beacon <- d3.dsu: refused: package .*: a delta for a base this spacecraft does not have" <<<"$out" ||
   fail "a delta for v1 applied to v2: $out"
 
+# Bound to a spacecraft: its sister (same ground key, another spacecraft id in its mission) refuses it.
+out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
+      --seq 1 --for d.toml -o bound.dsu) || fail "pack --for: $out"
+grep -q 'bound to spacecraft "unnamed", mission "packages"' <<<"$out" || fail "pack --for says: $out"
+[ "$(stat -c %s bound.dsu)" -eq $((delta_bytes + 8)) ] || fail "a binding costs more than 8 bytes"
+out=$("$dynsched" verify bound.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib --for d.toml) ||
+  fail "verify --for: $out"
+grep -q "decision: accepted" <<<"$out" || fail "verify --for: $out"
+out=$("$dynsched" verify bound.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib \
+      --spacecraft sister --mission packages 2>&1) && fail "a sister spacecraft verified it"
+grep -q "made for another spacecraft or mission" <<<"$out" || fail "binding reason: $out"
+sed -e '/^\[\[update\]\]/,$d' -e 's/^name = "packages"/name = "packages"\nspacecraft = "sister"/' m.toml >sister.toml
+printf '[[update]]\nat = "1m"\ntask = "beacon"\npackage = "bound.dsu"\n' >>sister.toml
+out=$("$dynsched" run sister.toml --for 3m 2>&1) || fail "run sister: $out"
+grep -q "beacon <- bound.dsu: refused: package .*: made for another spacecraft" <<<"$out" || fail "sister took it: $out"
+sed -e 's/"d2.dsu"/"bound.dsu"/' -e '/^at = "3m"/,$d' d.toml | sed -e '$d' >own.toml
+out=$("$dynsched" run own.toml --for 3m 2>&1) || fail "run own: $out"
+grep -q "beacon <- bound.dsu: committed (v1 -> v2" <<<"$out" || fail "its own spacecraft refused it: $out"
+
 # HMAC: the same file on both sides.
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key sat.hmac --seq 1 -o h1.dsu >/dev/null || fail "pack hmac"
 out=$("$dynsched" verify h1.dsu --key sat.hmac) || fail "verify hmac: $out"
@@ -150,4 +169,4 @@ grep -q "beacon <- h1.dsu: committed" <<<"$out" || fail "hmac package not instal
 sed -e 's/"b7.dsu"/"h1.dsu"/' m.toml >e.toml
 out=$("$dynsched" run e.toml --for 3m 2>&1)
 grep -q "beacon <- h1.dsu: refused: package .*: authenticated in another mode" <<<"$out" || fail "mode mix: $out"
-echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other mode refused"
+echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other spacecraft, other mode refused"

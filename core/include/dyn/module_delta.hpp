@@ -3,8 +3,9 @@
 //
 // A delta is a range-coded sequence of operations (range_coder.hpp) that
 // produce the new image front to back (docs/packages.md, "Delta payload"):
-//   MATCH s n    n bytes of the installed image from the base cursor moved by
-//                the signed s, each plus a coded difference (mostly 0, so an
+//   MATCH s n t  n bytes of the installed image from the base cursor moved by
+//                the signed s, striding a table of t-byte entries, each
+//                plus a coded difference (mostly 0, so an
 //                unchanged byte costs a few hundredths of a bit, and a field
 //                shifted by a common amount — a relocation offset, a symbol
 //                value, a section offset after an insertion — is one
@@ -59,6 +60,13 @@ namespace delta_format {
 inline constexpr std::uint32_t kMatch = 0, kLiteral = 1, kRepeat = 2;  // 3 is refused
 inline constexpr unsigned kWidthBits = 6;       // a number's bit width, coded in a 6-bit tree...
 inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (values below 2^32)
+// A MATCH names the stride of the table it runs over (bytes; 1: none), so a
+// field that shifted alike in every entry is predicted from the entry
+// before: ELF64 relocations and symbols 24, ELF32 symbols 16, relocations 8,
+// section headers 64 and 40. Index 7 is refused.
+inline constexpr unsigned kStrideBits = 3;
+inline constexpr std::uint8_t kStrides[1u << kStrideBits] = {1, 4, 8, 16, 24, 40, 64, 0};
+inline constexpr std::size_t kDiffHistory = 64;  // a power of two, at least the largest stride
 }  // namespace delta_format
 
 // An adaptive code for numbers >= 0: the bit width of v + 1, the bit below
@@ -95,14 +103,19 @@ struct DeltaModel {
   Prob kind[4][4];                 // [previous kind] tree of 2 bits
   Prob seek_zero[2], seek_sign[2]; // [the operation before the MATCH was a LITERAL]
   DeltaNumberModel seek, match_length, literal_length, distance, repeat_length;
-  // MATCH bytes: is the difference zero, given whether it was 1, 2, 8 and
-  // 24 bytes back (24: a symbol or relocation entry, 8: a field)...
-  Prob diff_zero[16];
-  // ...is it the last non-zero difference again, and if not its value.
+  Prob stride[1u << delta_format::kStrideBits];  // a MATCH's table stride, tree of 3 bits
+  // MATCH bytes: is the difference zero, given whether it was non-zero 1
+  // byte, one stride and 2 bytes back (per: plain, or striding a table)...
+  Prob diff_zero[2][8];
+  // ...is it the difference one stride back again (a field of every entry
+  // shifted alike), or the last non-zero one, and if neither its value.
+  Prob diff_like_stride[4];
   Prob diff_repeat[4];
   Prob diff_value[256];
   Prob literal[2][256];            // [top bit of the previous output byte]
-  std::uint32_t history = 0;       // bit i: the MATCH byte i + 1 back had a non-zero difference
+  std::uint8_t diffs[delta_format::kDiffHistory] = {};  // the last MATCH bytes' differences (a ring)
+  std::uint8_t diff_at = 0;
+  std::uint8_t stride_bytes = 1;   // of the current MATCH
   std::uint8_t last_diff = 0;
   std::uint8_t previous_kind = delta_format::kLiteral;  // of the operation being coded, once its kind is
   std::uint8_t kind_before = delta_format::kLiteral;    // of the one before it
@@ -111,12 +124,22 @@ struct DeltaModel {
     for (auto& k : kind) reset_probs(k);
     reset_probs(seek_zero);
     reset_probs(seek_sign);
-    reset_probs(diff_zero);
+    reset_probs(stride);
+    for (auto& z : diff_zero) reset_probs(z);
+    reset_probs(diff_like_stride);
     reset_probs(diff_repeat);
     reset_probs(diff_value);
     for (auto& l : literal) reset_probs(l);
   }
 };
+
+// A MATCH's stride, by index into kStrides; false for the one no encoder writes.
+template <class Coder>
+[[nodiscard]] bool code_stride(Coder& c, DeltaModel& m, std::uint32_t& index) noexcept {
+  index = code_tree(c, m.stride, delta_format::kStrideBits, index);
+  m.stride_bytes = delta_format::kStrides[index];
+  return m.stride_bytes != 0;
+}
 
 template <class Coder>
 std::uint32_t code_kind(Coder& c, DeltaModel& m, std::uint32_t kind) noexcept {
@@ -144,17 +167,24 @@ template <class Coder>
 // One MATCH byte: returns the output byte (base + difference).
 template <class Coder>
 std::uint8_t code_match_byte(Coder& c, DeltaModel& m, std::uint8_t base, std::uint8_t out) noexcept {
+  constexpr unsigned kMask = delta_format::kDiffHistory - 1;
   const auto d = static_cast<std::uint8_t>(out - base);
-  const std::uint32_t h = m.history;
-  const unsigned ctx = (h & 3u) | ((h >> 7) & 1u) << 2 | ((h >> 23) & 1u) << 3;
+  const std::uint8_t back1 = m.diffs[(m.diff_at - 1u) & kMask], back2 = m.diffs[(m.diff_at - 2u) & kMask];
+  const std::uint8_t strided = m.diffs[(m.diff_at - m.stride_bytes) & kMask];
+  const unsigned ctx = (back1 != 0 ? 1u : 0u) | (strided != 0 ? 2u : 0u) | (back2 != 0 ? 4u : 0u);
   std::uint8_t got = 0;
-  if (c.bit(m.diff_zero[ctx], d != 0 ? 1u : 0u) != 0) {
-    const unsigned rctx = (h & 1u) | ((h >> 23) & 1u) << 1;
-    if (c.bit(m.diff_repeat[rctx], d == m.last_diff ? 0u : 1u) == 0) got = m.last_diff;
-    else got = static_cast<std::uint8_t>(code_tree(c, m.diff_value, 8, d));
+  if (c.bit(m.diff_zero[m.stride_bytes > 1 ? 1 : 0][ctx], d != 0 ? 1u : 0u) != 0) {
+    if (strided != 0 && m.stride_bytes > 1 && c.bit(m.diff_like_stride[ctx & 3u], d != strided ? 1u : 0u) == 0) {
+      got = strided;
+    } else if (c.bit(m.diff_repeat[ctx & 3u], d != m.last_diff ? 1u : 0u) == 0) {
+      got = m.last_diff;
+    } else {
+      got = static_cast<std::uint8_t>(code_tree(c, m.diff_value, 8, d));
+    }
     m.last_diff = got;
   }
-  m.history = h << 1 | (got != 0 ? 1u : 0u);
+  m.diffs[m.diff_at & kMask] = got;
+  m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
   return static_cast<std::uint8_t>(base + got);
 }
 

@@ -1,10 +1,11 @@
 // package.hpp — update packages: what travels on the uplink to change one
 // module, and the checks the spacecraft makes before anything uses it.
 //
-// A package is a fixed header, a manifest, a payload and an authentication
-// tag over everything before it (docs/packages.md, byte by byte). The order
-// of the checks is the point (SUIT's rule): only the header's four fixed
-// fields are read before the tag is verified; the manifest is parsed only
+// A package is a header, a manifest, a payload and an authentication tag
+// over everything before it (docs/packages.md, byte by byte; compact: 61 B
+// of header and manifest for a delta of a 6-letter module). The order of
+// the checks is the point (SUIT's rule): only the header (magic, version,
+// mode, length) is read before the tag is verified; the manifest is parsed only
 // once it is authentic; the result's digest is checked before the result is
 // used; freshness (anti-replay) is decided against the sequence number the
 // store keeps. Every refusal says what to do.
@@ -15,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string_view>
@@ -26,16 +28,29 @@
 namespace dyn {
 
 namespace package_format {
-inline constexpr std::byte kMagic[4] = {std::byte{'D'}, std::byte{'S'}, std::byte{'U'}, std::byte{'P'}};
-inline constexpr std::uint8_t kVersion = 1;
-inline constexpr std::size_t kHeaderSize = 12;     // magic, version, auth mode, reserved, total length
-inline constexpr std::size_t kManifestSize = 128;  // fixed layout, docs/packages.md
-inline constexpr std::size_t kNameField = 32;      // module name, NUL-padded (at most 31 bytes)
+inline constexpr std::byte kMagic[2] = {std::byte{'D'}, std::byte{'U'}};
+inline constexpr std::uint8_t kVersion = 2;
+inline constexpr std::size_t kFixedHeader = 4;     // magic, version, auth mode; then the total length (varint)
+inline constexpr std::size_t kNameMax = 31;        // module name bytes
+inline constexpr std::size_t kDigestSize = 16;     // SHA-256 truncated to 128 bits (docs/packages.md: why enough)
+inline constexpr std::size_t kBindingSize = 8;     // which spacecraft and mission a package is for
 inline constexpr std::size_t kEd25519TagSize = 64;
-inline constexpr std::size_t kHmacTagSize = 32;
+inline constexpr std::size_t kHmacTagSize = 16;    // HMAC-SHA-256 truncated to 128 bits (RFC 2104 section 5)
 inline constexpr std::uint8_t kFlagAllowJump = 0x01;  // the ground accepts a sequence jump beyond the window...
+inline constexpr std::uint8_t kFlagBound = 0x02;      // the manifest names the spacecraft and mission it is for
+inline constexpr std::uint8_t kFlagsKnown = kFlagAllowJump | kFlagBound;
 inline constexpr std::uint64_t kJumpMax = std::uint64_t{1} << 20;  // ...of at most this many skipped numbers
+inline constexpr std::size_t kManifestMax = 3 + 10 + 1 + kNameMax + kBindingSize + 3 * 5 + 2 * kDigestSize;
 }  // namespace package_format
+
+// What a manifest says of an image: the first 16 bytes of its SHA-256.
+using PackageDigest = std::array<std::byte, package_format::kDigestSize>;
+PackageDigest package_digest(std::span<const std::byte> image) noexcept;
+
+// Which spacecraft and mission a package is for (the store's identity):
+// the first 8 bytes of SHA-256("dynsched binding" NUL spacecraft NUL mission).
+using SpacecraftBinding = std::array<std::byte, package_format::kBindingSize>;
+SpacecraftBinding spacecraft_binding(std::string_view spacecraft, std::string_view mission) noexcept;
 
 enum class AuthMode : std::uint8_t { Ed25519 = 1, HmacSha256 = 2 };
 const char* to_string(AuthMode m) noexcept;  // "Ed25519", "HMAC-SHA-256"
@@ -67,9 +82,9 @@ class HmacPackageVerifier final : public PackageVerifier {
 };
 
 // The authenticated manifest. Invariant once opened: name is 1..31 bytes,
-// payload lies inside the package, reserved fields are zero.
+// a delta has a base digest and a full image none, only known flags are set.
 struct PackageManifest {
-  char name_bytes[package_format::kNameField] = {};
+  char name_bytes[package_format::kNameMax + 1] = {};
   std::uint8_t name_length = 0;
   PackageArch arch = PackageArch::X86_64;
   PayloadKind kind = PayloadKind::FullImage;
@@ -78,11 +93,15 @@ struct PackageManifest {
   std::uint32_t result_size = 0;
   std::uint64_t sequence = 0;
   std::uint32_t store_space = 0;  // bytes of store the result needs (image records included)
-  bool has_base = false;          // a delta names the base it applies to
-  Sha256Digest base_digest{};
-  Sha256Digest result_digest{};
+  SpacecraftBinding binding{};    // with kFlagBound
+  bool has_base = false;          // a delta names the base it applies to (kind == ModuleDelta)
+  PackageDigest base_digest{};
+  PackageDigest result_digest{};
 
   std::string_view name() const noexcept { return {name_bytes, name_length}; }
+  bool bound() const noexcept { return (flags & package_format::kFlagBound) != 0; }
+  // False (and nothing changed) for an empty name or one over kNameMax bytes.
+  bool set_name(std::string_view n) noexcept;
 };
 
 struct PackageView {
@@ -99,7 +118,7 @@ enum class PackageErrc : std::uint8_t {
   UnknownAuthMode,     // detail = mode byte
   WrongAuthMode,       // authenticated another way than this spacecraft verifies; detail = the package's mode
   BadAuthentication,   // the tag does not verify: another key, or damaged on the way
-  BadManifest,         // authentic but malformed (name, reserved bytes, payload bounds); detail = offset
+  BadManifest,         // authentic but malformed (name, flags, numbers, fields past the tag); detail = offset
   UnknownPayloadKind,  // detail = kind
   Replayed,            // its sequence number was already accepted; detail = sequence
   Older,               // lower than the last accepted; detail = the last accepted
@@ -107,6 +126,7 @@ enum class PackageErrc : std::uint8_t {
   CounterUnreadable,   // the store's anti-replay counter cannot be read: nothing is accepted
   WrongArchitecture,   // built for another target; detail = the package's arch
   WrongModule,         // names another module than the task runs
+  WrongSpacecraft,     // bound to another spacecraft or mission than this one
   BaseMismatch,        // a delta for a base this spacecraft does not have
   SizeMismatch,        // the result is not the size the manifest says; detail = actual size
   DigestMismatch,      // the result's SHA-256 is not the manifest's
@@ -148,6 +168,11 @@ struct SequenceState {
 struct PackageTarget {
   PackageArch arch = PackageArch::X86_64;  // what the port runs
   std::string_view running_module;         // the module the task runs now
+  // This spacecraft's identity (the store's): a bound package for another is
+  // refused. Without one (a port without a store), bound packages are refused
+  // too: a spacecraft that cannot say who it is takes only unbound ones.
+  bool has_identity = false;
+  SpacecraftBinding identity{};
   bool rename = false;                     // the ground said the module is renamed
   SequenceState sequence;                  // the store's anti-replay counter
   std::uint64_t window = 16;
@@ -173,6 +198,9 @@ struct AcceptedPackage {
 [[nodiscard]] Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> bytes,
                                                                    const PackageVerifier& verifier,
                                                                    const PackageTarget& target) noexcept;
+
+// The size of the package write_package_body lays out (0 if the manifest is invalid).
+std::size_t package_size(AuthMode mode, const PackageManifest& m, std::size_t payload_size) noexcept;
 
 // Writes a package around `payload` (the ground side and tests): header and
 // manifest into `out`, the payload after them, then `tag_size(mode)` bytes

@@ -32,7 +32,9 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
     if (kind == df::kMatch) {
       std::int64_t seek = 0;
       std::uint64_t length = 0;
+      std::uint32_t stride = 0;
       if (!code_seek(in, m, seek) || !code_number(in, m.match_length, length)) return fail(DeltaErrc::BadNumber);
+      if (!code_stride(in, m, stride)) return fail(DeltaErrc::BadOperation);
       const auto magnitude = seek < 0 ? static_cast<std::uint64_t>(-(seek + 1)) + 1 : static_cast<std::uint64_t>(seek);
       if (seek < 0 ? magnitude > cursor : magnitude > base_.size() - cursor) return fail(DeltaErrc::OutsideBase);
       const std::uint64_t start = seek < 0 ? cursor - magnitude : cursor + magnitude;

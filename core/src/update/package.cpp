@@ -11,25 +11,73 @@ namespace fmt = package_format;
 
 namespace {
 
-// Manifest field offsets, from the start of the manifest (docs/packages.md).
-constexpr std::size_t kName = 0, kArch = 32, kKind = 33, kFlags = 34, kReserved1 = 35, kResultVersion = 36,
-                      kResultSize = 40, kSequence = 44, kStoreSpace = 52, kPayloadLength = 56, kHasBase = 60,
-                      kReserved2 = 61, kBaseDigest = 64, kResultDigest = 96;
+// LEB128, as the manifest's numbers and the header's length are written.
+void put_varint(std::byte*& p, std::uint64_t v) noexcept {
+  while (v >= 0x80) {
+    *p++ = static_cast<std::byte>((v & 0x7F) | 0x80);
+    v >>= 7;
+  }
+  *p++ = static_cast<std::byte>(v);
+}
+std::size_t varint_size(std::uint64_t v) noexcept {
+  std::size_t n = 1;
+  for (; v >= 0x80; v >>= 7) ++n;
+  return n;
+}
 
-std::uint32_t get32(const std::byte* p) noexcept {
-  return static_cast<std::uint32_t>(p[0]) | static_cast<std::uint32_t>(p[1]) << 8 |
-         static_cast<std::uint32_t>(p[2]) << 16 | static_cast<std::uint32_t>(p[3]) << 24;
-}
-std::uint64_t get64(const std::byte* p) noexcept {
-  return static_cast<std::uint64_t>(get32(p)) | static_cast<std::uint64_t>(get32(p + 4)) << 32;
-}
-void put32(std::byte* p, std::uint32_t v) noexcept {
-  for (int i = 0; i < 4; ++i) p[i] = static_cast<std::byte>(v >> (8 * i));
-}
-void put64(std::byte* p, std::uint64_t v) noexcept {
-  put32(p, static_cast<std::uint32_t>(v));
-  put32(p + 4, static_cast<std::uint32_t>(v >> 32));
-}
+// Reads the manifest front to back, within [at, end); the first failure
+// sticks and keeps its offset (from the start of the package).
+class ManifestReader {
+ public:
+  ManifestReader(std::span<const std::byte> bytes, std::size_t at, std::size_t end) noexcept
+      : bytes_(bytes), at_(at), end_(end) {}
+  std::uint8_t byte() noexcept {
+    if (!ok_ || at_ >= end_) {
+      fail_at(at_);
+      return 0;
+    }
+    return static_cast<std::uint8_t>(bytes_[at_++]);
+  }
+  std::uint64_t varint(std::uint64_t max) noexcept {
+    const std::size_t start = at_;
+    std::uint64_t v = 0;
+    for (unsigned shift = 0; ok_; shift += 7) {
+      if (shift > 63) {
+        fail_at(start);
+        return 0;
+      }
+      const std::uint8_t b = byte();
+      if (shift == 63 && (b & 0x7E) != 0) fail_at(start);  // more than 64 bits
+      v |= static_cast<std::uint64_t>(b & 0x7F) << shift;
+      if ((b & 0x80) == 0) {
+        if (b == 0 && shift > 0) fail_at(start);  // one number, one encoding: no padded varints
+        break;
+      }
+    }
+    if (ok_ && v > max) fail_at(start);
+    return v;
+  }
+  void copy(std::byte* out, std::size_t n) noexcept {
+    if (!ok_ || end_ - at_ < n) return fail_at(at_);
+    std::memcpy(out, bytes_.data() + at_, n);
+    at_ += n;
+  }
+  void fail_at(std::size_t offset) noexcept {
+    if (ok_) failed_at_ = offset;
+    ok_ = false;
+  }
+  bool ok() const noexcept { return ok_; }
+  std::size_t at() const noexcept { return at_; }
+  std::size_t failed_at() const noexcept { return failed_at_; }
+
+ private:
+  std::span<const std::byte> bytes_;
+  std::size_t at_, end_;
+  bool ok_ = true;
+  std::size_t failed_at_ = 0;
+};
+
+constexpr char kBindingDomain[] = "dynsched binding";
 
 Unexpected<PackageError> refuse(PackageErrc code, std::uint64_t detail = 0) noexcept {
   return Unexpected{PackageError{code, detail}};
@@ -40,6 +88,35 @@ bool known_arch(std::uint8_t a) noexcept {
 }
 
 }  // namespace
+
+PackageDigest package_digest(std::span<const std::byte> image) noexcept {
+  const Sha256Digest full = Sha256::of(image);
+  PackageDigest d;
+  std::memcpy(d.data(), full.data(), d.size());
+  return d;
+}
+
+SpacecraftBinding spacecraft_binding(std::string_view spacecraft, std::string_view mission) noexcept {
+  Sha256 h;
+  const std::byte nul[1] = {};
+  h.update(std::as_bytes(std::span(kBindingDomain, sizeof kBindingDomain - 1)));
+  h.update(nul);
+  h.update(std::as_bytes(std::span(spacecraft.data(), spacecraft.size())));
+  h.update(nul);
+  h.update(std::as_bytes(std::span(mission.data(), mission.size())));
+  const Sha256Digest full = h.finish();
+  SpacecraftBinding b;
+  std::memcpy(b.data(), full.data(), b.size());
+  return b;
+}
+
+bool PackageManifest::set_name(std::string_view n) noexcept {
+  if (n.empty() || n.size() > fmt::kNameMax) return false;
+  std::memcpy(name_bytes, n.data(), n.size());
+  name_bytes[n.size()] = '\0';
+  name_length = static_cast<std::uint8_t>(n.size());
+  return true;
+}
 
 const char* to_string(AuthMode m) noexcept {
   switch (m) {
@@ -60,14 +137,14 @@ std::size_t tag_size(AuthMode m) noexcept {
 bool HmacPackageVerifier::verify(std::span<const std::byte> message, std::span<const std::byte> tag) const noexcept {
   if (key_.empty()) return false;  // no key is never a valid key
   const HmacSha256Tag expected = HmacSha256::of(key_, message);
-  return equal_in_constant_time(expected, tag);
+  return tag.size() == fmt::kHmacTagSize && equal_in_constant_time(std::span(expected).first(fmt::kHmacTagSize), tag);
 }
 
 const char* describe(PackageErrc e) noexcept {
   switch (e) {
     case PackageErrc::Truncated: return "truncated: shorter than its header says (an incomplete upload: send the rest, or again)";
     case PackageErrc::TooLong: return "longer than its header says (trailing bytes: an upload glued to another?)";
-    case PackageErrc::BadMagic: return "not an update package (no DSUP magic)";
+    case PackageErrc::BadMagic: return "not an update package (no DU magic)";
     case PackageErrc::UnknownVersion:
       return "a package format version this spacecraft does not read (pack it with the ground tool of the flight software)";
     case PackageErrc::UnknownAuthMode: return "an unknown authentication mode";
@@ -89,6 +166,9 @@ const char* describe(PackageErrc e) noexcept {
              "initialised again, and the next package numbered above every one ever sent: docs/store.md)";
     case PackageErrc::WrongArchitecture: return "built for another target architecture";
     case PackageErrc::WrongModule: return "for another module than the task runs";
+    case PackageErrc::WrongSpacecraft:
+      return "made for another spacecraft or mission (pack it with --for this mission's file, or --spacecraft and "
+             "--mission as its store names them)";
     case PackageErrc::BaseMismatch:
       return "a delta for a base this spacecraft does not have (pack it against the installed version)";
     case PackageErrc::SizeMismatch: return "the result is not the size its manifest says (a ground tool bug: re-pack it)";
@@ -100,75 +180,70 @@ const char* describe(PackageErrc e) noexcept {
 }
 
 Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes, const PackageVerifier& verifier) noexcept {
-  // 1. The fixed header only: what is needed to find the tag.
-  if (bytes.size() < fmt::kHeaderSize) return refuse(PackageErrc::Truncated, fmt::kHeaderSize - bytes.size());
+  // 1. The header only: what is needed to find the tag.
+  if (bytes.size() < fmt::kFixedHeader + 1) return refuse(PackageErrc::Truncated, fmt::kFixedHeader + 1 - bytes.size());
   const std::byte* h = bytes.data();
   if (std::memcmp(h, fmt::kMagic, sizeof fmt::kMagic) != 0) return refuse(PackageErrc::BadMagic);
-  const auto version = static_cast<std::uint8_t>(h[4]);
+  const auto version = static_cast<std::uint8_t>(h[2]);
   if (version != fmt::kVersion) return refuse(PackageErrc::UnknownVersion, version);
-  const auto mode_byte = static_cast<std::uint8_t>(h[5]);
+  const auto mode_byte = static_cast<std::uint8_t>(h[3]);
   const auto mode = static_cast<AuthMode>(mode_byte);
   const std::size_t tag = tag_size(mode);
   if (tag == 0) return refuse(PackageErrc::UnknownAuthMode, mode_byte);
   if (mode != verifier.mode()) return refuse(PackageErrc::WrongAuthMode, mode_byte);
-  const std::uint32_t total = get32(h + 8);
+  ManifestReader header(bytes, fmt::kFixedHeader, bytes.size());
+  const std::uint64_t total = header.varint(0xFFFFFFFFu);
+  if (!header.ok())  // a length cut short, padded, or more than a package can have
+    return header.at() >= bytes.size() ? refuse(PackageErrc::Truncated, 1) : refuse(PackageErrc::BadManifest, fmt::kFixedHeader);
+  const std::size_t manifest_at = header.at();
   if (bytes.size() < total) return refuse(PackageErrc::Truncated, total - bytes.size());
   if (bytes.size() > total) return refuse(PackageErrc::TooLong, bytes.size() - total);
-  if (total < fmt::kHeaderSize + fmt::kManifestSize + tag)
-    return refuse(PackageErrc::Truncated, fmt::kHeaderSize + fmt::kManifestSize + tag - total);
+  if (total < manifest_at + tag) return refuse(PackageErrc::Truncated, manifest_at + tag - total);
 
   // 2. Authentication over everything before the tag, before anything else is read.
-  const std::span<const std::byte> signed_part = bytes.first(total - tag);
-  if (!verifier.verify(signed_part, bytes.subspan(total - tag, tag))) return refuse(PackageErrc::BadAuthentication);
+  const std::size_t tag_at = bytes.size() - tag;
+  if (!verifier.verify(bytes.first(tag_at), bytes.subspan(tag_at, tag))) return refuse(PackageErrc::BadAuthentication);
 
-  // 3. Only now the (authentic) manifest.
-  if (h[6] != std::byte{0} || h[7] != std::byte{0}) return refuse(PackageErrc::BadManifest, 6);
-  const std::byte* m = h + fmt::kHeaderSize;
+  // 3. Only now the (authentic) manifest, front to back.
   PackageView view{mode, {}, {}};
   PackageManifest& out = view.manifest;
-  std::size_t name_length = 0;
-  while (name_length < fmt::kNameField && m[kName + name_length] != std::byte{0}) ++name_length;
-  if (name_length == 0 || name_length >= fmt::kNameField) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kName);
-  for (std::size_t i = name_length; i < fmt::kNameField; ++i)
-    if (m[kName + i] != std::byte{0}) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kName + i);
-  std::memcpy(out.name_bytes, m + kName, name_length);
-  out.name_length = static_cast<std::uint8_t>(name_length);
-  const auto arch = static_cast<std::uint8_t>(m[kArch]);
-  if (!known_arch(arch)) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kArch);
+  ManifestReader r(bytes, manifest_at, tag_at);
+  const std::size_t flags_at = r.at();
+  out.flags = r.byte();
+  if (r.ok() && (out.flags & ~fmt::kFlagsKnown) != 0) r.fail_at(flags_at);
+  const std::size_t arch_at = r.at();
+  const auto arch = r.byte();
+  if (r.ok() && !known_arch(arch)) r.fail_at(arch_at);
   out.arch = static_cast<PackageArch>(arch);
-  const auto kind = static_cast<std::uint8_t>(m[kKind]);
-  if (kind > static_cast<std::uint8_t>(PayloadKind::ModuleDelta)) return refuse(PackageErrc::UnknownPayloadKind, kind);
+  const auto kind = r.byte();
+  if (r.ok() && kind > static_cast<std::uint8_t>(PayloadKind::ModuleDelta)) return refuse(PackageErrc::UnknownPayloadKind, kind);
   out.kind = static_cast<PayloadKind>(kind);
-  out.flags = static_cast<std::uint8_t>(m[kFlags]);
-  if ((out.flags & ~fmt::kFlagAllowJump) != 0) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kFlags);
-  if (m[kReserved1] != std::byte{0}) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kReserved1);
-  out.result_version = get32(m + kResultVersion);
-  out.result_size = get32(m + kResultSize);
-  out.sequence = get64(m + kSequence);
-  out.store_space = get32(m + kStoreSpace);
-  const std::uint32_t payload_length = get32(m + kPayloadLength);
-  const auto has_base = static_cast<std::uint8_t>(m[kHasBase]);
-  if (has_base > 1) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kHasBase);
-  out.has_base = has_base == 1;
-  for (std::size_t i = 0; i < 3; ++i)
-    if (m[kReserved2 + i] != std::byte{0}) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kReserved2 + i);
-  std::memcpy(out.base_digest.data(), m + kBaseDigest, out.base_digest.size());
-  std::memcpy(out.result_digest.data(), m + kResultDigest, out.result_digest.size());
-  if (!out.has_base)
-    for (std::byte b : out.base_digest)
-      if (b != std::byte{0}) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kBaseDigest);
-  // A full package carries no base; the payload fills the space between manifest and tag exactly.
-  if ((out.kind == PayloadKind::FullImage) == out.has_base)  // a delta needs its base, a full image has none
-    return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kHasBase);
-  if (payload_length != total - tag - fmt::kHeaderSize - fmt::kManifestSize)
-    return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + kPayloadLength);
-  view.payload = bytes.subspan(fmt::kHeaderSize + fmt::kManifestSize, payload_length);
+  out.has_base = out.kind == PayloadKind::ModuleDelta;
+  out.sequence = r.varint(UINT64_MAX);
+  const std::size_t name_at = r.at();
+  const std::size_t name_length = r.byte();
+  if (r.ok() && (name_length == 0 || name_length > fmt::kNameMax)) r.fail_at(name_at);
+  r.copy(reinterpret_cast<std::byte*>(out.name_bytes), name_length);
+  if (r.ok()) {
+    out.name_length = static_cast<std::uint8_t>(name_length);
+    for (std::size_t i = 0; i < name_length; ++i)
+      if (out.name_bytes[i] == '\0') r.fail_at(name_at + 1 + i);
+  }
+  if (out.bound()) r.copy(out.binding.data(), out.binding.size());
+  out.result_version = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
+  out.result_size = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
+  out.store_space = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
+  if (out.has_base) r.copy(out.base_digest.data(), out.base_digest.size());
+  r.copy(out.result_digest.data(), out.result_digest.size());
+  if (!r.ok()) return refuse(PackageErrc::BadManifest, r.failed_at());
+  // The payload fills the space between manifest and tag exactly.
+  view.payload = bytes.subspan(r.at(), tag_at - r.at());
   return view;
 }
 
 Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceState s, std::uint64_t window) noexcept {
   if (!s.readable) return refuse(PackageErrc::CounterUnreadable);
-  if (m.sequence == UINT64_MAX) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + 44);  // no number after it
+  if (m.sequence == UINT64_MAX) return refuse(PackageErrc::BadManifest, 0);  // no number after it
   if (!s.known) return {};  // no counter given (a test, or a port without a store): any number starts the count
   if (m.sequence == s.accepted) return refuse(PackageErrc::Replayed, m.sequence);
   if (m.sequence < s.accepted) return refuse(PackageErrc::Older, s.accepted);
@@ -183,8 +258,8 @@ Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceSta
 Result<std::span<const std::byte>, PackageError> full_image(const PackageView& p) noexcept {
   if (p.manifest.kind != PayloadKind::FullImage) return refuse(PackageErrc::UnknownPayloadKind, static_cast<std::uint8_t>(p.manifest.kind));
   if (p.payload.size() != p.manifest.result_size) return refuse(PackageErrc::SizeMismatch, p.payload.size());
-  const Sha256Digest digest = Sha256::of(p.payload);
-  if (!equal_in_constant_time(digest, p.manifest.result_digest)) return refuse(PackageErrc::DigestMismatch);
+  if (!equal_in_constant_time(package_digest(p.payload), p.manifest.result_digest))
+    return refuse(PackageErrc::DigestMismatch);
   return p.payload;
 }
 
@@ -195,16 +270,17 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   const PackageManifest& m = view.value().manifest;
   if (auto fresh = check_freshness(m, target.sequence, target.window); !fresh) return Unexpected{fresh.error()};
   if (m.arch != target.arch) return refuse(PackageErrc::WrongArchitecture, static_cast<std::uint8_t>(m.arch));
+  if (m.bound() && (!target.has_identity || m.binding != target.identity)) return refuse(PackageErrc::WrongSpacecraft);
   if (m.name() != target.running_module && !target.rename) return refuse(PackageErrc::WrongModule);
   if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
-  if (m.result_size == 0) return refuse(PackageErrc::BadManifest, fmt::kHeaderSize + 40);
+  if (m.result_size == 0) return refuse(PackageErrc::BadManifest, 0);
   if (m.kind == PayloadKind::FullImage) {
     auto image = full_image(view.value());
     if (!image) return Unexpected{image.error()};
     return AcceptedPackage{m, image.value()};
   }
   // A delta: for the installed version only, rebuilt in the caller's buffer, checked whole.
-  if (!equal_in_constant_time(Sha256::of(target.base_image), m.base_digest)) return refuse(PackageErrc::BaseMismatch);
+  if (!equal_in_constant_time(package_digest(target.base_image), m.base_digest)) return refuse(PackageErrc::BaseMismatch);
   if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeForStore, m.result_size);
   // The result must not overlap the base or the package it is rebuilt from.
   const auto overlaps = [](std::span<const std::byte> a, std::span<const std::byte> b) {
@@ -219,37 +295,72 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
     const DeltaError e = applied.error();
     return refuse(PackageErrc::BadDelta, static_cast<std::uint64_t>(e.code) << 32 | (e.detail & 0xFFFFFFFFu));
   }
-  if (!equal_in_constant_time(Sha256::of(out), m.result_digest)) return refuse(PackageErrc::DigestMismatch);
+  if (!equal_in_constant_time(package_digest(out), m.result_digest)) return refuse(PackageErrc::DigestMismatch);
   return AcceptedPackage{m, out};
+}
+
+namespace {
+
+std::size_t manifest_size(const PackageManifest& m) noexcept {
+  return 3 + varint_size(m.sequence) + 1 + m.name_length + (m.bound() ? fmt::kBindingSize : 0) +
+         varint_size(m.result_version) + varint_size(m.result_size) + varint_size(m.store_space) +
+         (m.has_base ? fmt::kDigestSize : 0) + fmt::kDigestSize;
+}
+
+bool writable(AuthMode mode, const PackageManifest& m) noexcept {
+  return tag_size(mode) != 0 && m.name_length != 0 && m.name_length <= fmt::kNameMax &&
+         (m.flags & ~fmt::kFlagsKnown) == 0 && m.has_base == (m.kind == PayloadKind::ModuleDelta) &&
+         known_arch(static_cast<std::uint8_t>(m.arch));
+}
+
+// The total size with its own length field (which counts itself).
+std::size_t total_size(std::size_t without_length) noexcept {
+  std::size_t length_bytes = 1;
+  while (varint_size(without_length + length_bytes) != length_bytes) ++length_bytes;
+  return without_length + length_bytes;
+}
+
+}  // namespace
+
+std::size_t package_size(AuthMode mode, const PackageManifest& m, std::size_t payload_size) noexcept {
+  if (!writable(mode, m)) return 0;
+  const std::size_t total = total_size(fmt::kFixedHeader + manifest_size(m) + payload_size + tag_size(mode));
+  return total > 0xFFFFFFFFu ? 0 : total;
 }
 
 std::size_t write_package_body(AuthMode mode, const PackageManifest& m, std::span<const std::byte> payload,
                                std::span<std::byte> out) noexcept {
-  const std::size_t tag = tag_size(mode);
-  if (tag == 0 || m.name_length == 0 || m.name_length >= fmt::kNameField) return 0;
-  const std::size_t total = fmt::kHeaderSize + fmt::kManifestSize + payload.size() + tag;
-  if (out.size() < total || total > 0xFFFFFFFFu) return 0;
-  std::memset(out.data(), 0, fmt::kHeaderSize + fmt::kManifestSize);
-  std::byte* h = out.data();
-  std::memcpy(h, fmt::kMagic, sizeof fmt::kMagic);
-  h[4] = static_cast<std::byte>(fmt::kVersion);
-  h[5] = static_cast<std::byte>(mode);
-  put32(h + 8, static_cast<std::uint32_t>(total));
-  std::byte* mf = h + fmt::kHeaderSize;
-  std::memcpy(mf + kName, m.name_bytes, m.name_length);
-  mf[kArch] = static_cast<std::byte>(m.arch);
-  mf[kKind] = static_cast<std::byte>(m.kind);
-  mf[kFlags] = static_cast<std::byte>(m.flags);
-  put32(mf + kResultVersion, m.result_version);
-  put32(mf + kResultSize, m.result_size);
-  put64(mf + kSequence, m.sequence);
-  put32(mf + kStoreSpace, m.store_space);
-  put32(mf + kPayloadLength, static_cast<std::uint32_t>(payload.size()));
-  mf[kHasBase] = static_cast<std::byte>(m.has_base ? 1 : 0);
-  if (m.has_base) std::memcpy(mf + kBaseDigest, m.base_digest.data(), m.base_digest.size());
-  std::memcpy(mf + kResultDigest, m.result_digest.data(), m.result_digest.size());
-  if (!payload.empty()) std::memcpy(h + fmt::kHeaderSize + fmt::kManifestSize, payload.data(), payload.size());
-  std::memset(h + total - tag, 0, tag);
+  const std::size_t total = package_size(mode, m, payload.size());
+  if (total == 0 || out.size() < total) return 0;
+  std::byte* p = out.data();
+  std::memcpy(p, fmt::kMagic, sizeof fmt::kMagic);
+  p[2] = static_cast<std::byte>(fmt::kVersion);
+  p[3] = static_cast<std::byte>(mode);
+  p += fmt::kFixedHeader;
+  put_varint(p, total);
+  *p++ = static_cast<std::byte>(m.flags);
+  *p++ = static_cast<std::byte>(m.arch);
+  *p++ = static_cast<std::byte>(m.kind);
+  put_varint(p, m.sequence);
+  *p++ = static_cast<std::byte>(m.name_length);
+  std::memcpy(p, m.name_bytes, m.name_length);
+  p += m.name_length;
+  if (m.bound()) {
+    std::memcpy(p, m.binding.data(), m.binding.size());
+    p += m.binding.size();
+  }
+  put_varint(p, m.result_version);
+  put_varint(p, m.result_size);
+  put_varint(p, m.store_space);
+  if (m.has_base) {
+    std::memcpy(p, m.base_digest.data(), m.base_digest.size());
+    p += m.base_digest.size();
+  }
+  std::memcpy(p, m.result_digest.data(), m.result_digest.size());
+  p += m.result_digest.size();
+  if (!payload.empty()) std::memcpy(p, payload.data(), payload.size());
+  p += payload.size();
+  std::memset(p, 0, tag_size(mode));
   return total;
 }
 
