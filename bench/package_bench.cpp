@@ -32,21 +32,20 @@ struct Signed {
 Signed make(dyn::AuthMode mode, std::size_t size) {
   const auto image = image_of(size);
   dyn::PackageManifest m;
-  std::memcpy(m.name_bytes, "beacon", 6);
-  m.name_length = 6;
+  (void)m.set_name("beacon");
   m.result_version = 2;
   m.result_size = static_cast<std::uint32_t>(size);
   m.sequence = 7;
-  m.result_digest = dyn::Sha256::of(image);
+  m.result_digest = dyn::package_digest(image);
   Signed s;
   const std::size_t tag = dyn::tag_size(mode);
-  s.package.resize(dyn::package_format::kHeaderSize + dyn::package_format::kManifestSize + size + tag);
+  s.package.resize(dyn::package_size(mode, m, size));
   const std::size_t n = dyn::write_package_body(mode, m, image, s.package);
   const auto body = std::span(s.package).first(n - tag);
   if (mode == dyn::AuthMode::HmacSha256) {
     s.key = dyn::host::new_hmac_key();
     const auto t = dyn::HmacSha256::of(s.key, body);
-    std::memcpy(s.package.data() + body.size(), t.data(), t.size());
+    std::memcpy(s.package.data() + body.size(), t.data(), tag);
   } else {
     std::vector<std::byte> secret;
     dyn::host::new_ed25519_pair(&secret, &s.key);
