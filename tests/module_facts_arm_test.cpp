@@ -16,6 +16,7 @@
 #include "dyn/module_loader.hpp"
 #include "input_file.hpp"
 #include "module_facts_arm.hpp"
+#include "module_report.hpp"
 #include "update_check.hpp"
 
 #ifndef DYN_MODULES_DIR
@@ -471,6 +472,31 @@ TEST(ModuleFactsArm, ADamagedFileGivesItsPathAndAReason) {
   std::remove(path.c_str());
   EXPECT_EQ(truncated.rfind(path + ": ", 0), 0u) << truncated;
   EXPECT_GT(truncated.size(), path.size() + 2) << truncated;
+}
+
+// `dynsched inspect` on a Cortex-M object shows the descriptor read from its
+// bytes, and refuses one the loader would refuse once the code runs.
+TEST(ModuleFactsArm, InspectShowsTheDescriptorOrWhyItIsRefused) {
+  SKIP_WITHOUT_CORTEX_M3();
+  std::string out;
+  EXPECT_EQ(inspect_module(module("beacon", "beacon_v2_m3"), {module("mathlib", "mathlib_m3")}, &out), 0) << out;
+  EXPECT_NE(out.find("module: beacon version 2, state 32 B of schema 2, has an entry (runs as a task), checkpoint "
+                     "hook yes, restore hook yes"),
+            std::string::npos)
+      << out;
+  ArmObject o(module("beacon", "beacon_m3"));
+  o.set_u32(o.descriptor_word(kCheckpoint), 0x2000'0001);  // links on the host: only magic and ABI are checked there
+  const std::string path = testing::TempDir() + "module_facts_arm_fixed_hook.o";
+  std::ofstream(path, std::ios::binary).write(reinterpret_cast<const char*>(o.bytes.data()),
+                                              static_cast<std::streamsize>(o.bytes.size()));
+  out.clear();
+  const int status = inspect_module(path, {module("mathlib", "mathlib_m3")}, &out);
+  std::remove(path.c_str());
+  EXPECT_EQ(status, 1) << out;
+  EXPECT_NE(out.find("verdict: REFUSED: it links, but the module descriptor's checkpoint is the fixed address "
+                     "0x20000001"),
+            std::string::npos)
+      << out;
 }
 
 }  // namespace
