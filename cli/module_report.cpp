@@ -11,6 +11,8 @@
 #include "dyn/compiler_helpers.hpp"
 #include "dynsched.h"
 #include "host_module_memory.hpp"
+#include "module_facts_arm.hpp"
+#include "update_check.hpp"
 
 namespace dyn::cli {
 
@@ -315,20 +317,40 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     o << "\nmemory on board: " << m.code.size << " B code+rodata (incl. " << m.got_slots << " GOT slots, "
       << m.trampolines << " call trampolines), " << m.data.size << " B data+bss, " << m.meta.size
       << " B link metadata (export table and import records, kept for relinking)\n";
-    if (m.descriptor && !arm)
-      o << "module: " << m.descriptor->name << " version " << m.descriptor->version << ", state "
-        << m.descriptor->state_size << " B of schema " << m.descriptor->state_schema << ", " << (m.descriptor->entry ? "has an entry (runs as a task)" : "library")
-        << ", checkpoint hook " << (m.descriptor->checkpoint ? "yes" : "no") << ", restore hook "
-        << (m.descriptor->restore ? "yes" : "no") << "\n";
-    else if (m.descriptor_address)
-      o << "module descriptor: present (magic and ABI version checked; the rest is read on the target)\n";
-    if (!m.descriptor_address) {
+    // The descriptor as the loader read it (host), or from the object's bytes
+    // (Cortex-M: its pointers are target addresses).
+    ModuleFacts facts;
+    bool described = false;
+    std::string descriptor_refused;  // why the descriptor read from the bytes is refused
+    if (m.descriptor && !arm) {
+      const ::dyn_module& d = *m.descriptor;
+      facts.name = d.name;
+      facts.version = d.version;
+      facts.state_size = d.state_size;
+      facts.schema = d.state_schema;
+      facts.entry = d.entry != nullptr;
+      facts.checkpoint = d.checkpoint != nullptr;
+      facts.restore = d.restore != nullptr;
+      described = true;
+    } else if (m.descriptor_address && arm) {
+      descriptor_refused = read_module_facts_arm(v, &facts);
+      described = descriptor_refused.empty();
+    }
+    if (described)
+      o << "module: " << facts.name << " version " << facts.version << ", state " << facts.state_size
+        << " B of schema " << facts.schema << ", " << (facts.entry ? "has an entry (runs as a task)" : "library")
+        << ", checkpoint hook " << (facts.checkpoint ? "yes" : "no") << ", restore hook "
+        << (facts.restore ? "yes" : "no") << "\n";
+    if (!descriptor_refused.empty()) {
+      o << "verdict: REFUSED: it links, but " << descriptor_refused << "\n";
+      status = 1;
+    } else if (!m.descriptor_address) {
       o << "verdict: REFUSED: it links (" << m.relocations_applied
         << " relocations applied), but it has no module descriptor, so the runtime does not install it: "
            "declare one with DYN_MODULE(...) from sdk/dynsched.h (entry NULL for a library)\n";
       status = 1;
     } else {
-      if (m.descriptor && !arm && !m.descriptor->entry)
+      if (described && !facts.entry)
         o << "library: no entry, so it does not run as a task; other modules import from it\n";
       o << "verdict: accepted (" << m.relocations_applied << " relocations applied"
         << (unsupported ? ", some unsupported" : "") << ")\n";

@@ -1,10 +1,11 @@
 // update_check.cpp — `dynsched inspect NEW.o --update-from OLD.o`.
 //
-// Each version is linked for real on the host (constructors not run), in a
-// registry of its own with the --with modules, so its descriptor and export
-// table are the loader's; the checks then follow the update manager's rules
-// (update_manager.cpp: OtherModule, ExportGone; task_manager.cpp:
-// restore_state) and the mission's probation (mission.cpp).
+// Each host version is linked for real on the host (constructors not run), in
+// a registry of its own with the --with modules, so its descriptor and export
+// table are the loader's; a Cortex-M version is read from its bytes by the
+// loader's rules (module_facts_arm.cpp). The checks then follow the update
+// manager's rules (update_manager.cpp: OtherModule, ExportGone;
+// task_manager.cpp: restore_state) and the mission's probation (mission.cpp).
 #include "update_check.hpp"
 
 #include <algorithm>
@@ -22,6 +23,7 @@
 #include "input_file.hpp"
 #include "mission.hpp"
 #include "mission_runner.hpp"
+#include "module_facts_arm.hpp"
 #include "module_report.hpp"
 
 namespace dyn::cli {
@@ -63,6 +65,16 @@ class Report {
   std::ostringstream o_;
   int problems_ = 0;
 };
+
+const char* machine_of(TargetArch a) { return a == TargetArch::Arm ? "Cortex-M (ARM, TARGET cortex-m3)" : "the host (x86-64)"; }
+
+void check_machine(const ModuleFacts& from, const ModuleFacts& to, Report& r) {
+  if (from.arch != to.arch)
+    r.problem(std::string("machine: the installed version is built for ") + machine_of(from.arch) +
+              ", the new one for " + machine_of(to.arch) +
+              ": the loader refuses an object for another machine; build the new version for the installed one's "
+              "TARGET");
+}
 
 void check_name(const ModuleFacts& from, const ModuleFacts& to, bool rename, Report& r) {
   if (from.name == to.name) {
@@ -225,9 +237,14 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
   if (!read_file(path, &image, &why)) return why;
   auto view = ElfView::open(image);
   if (!view) return path + ": " + describe(InstallError{InstallError::Stage::Elf, view.error()}, image);
-  if (view.value().machine() != elf::kMachineX86_64)
-    return path + ": a Cortex-M object: its descriptor is read on the target, so --update-from needs the host "
-                  "build of both versions (TARGET host)";
+  if (view.value().machine() == elf::kMachineArm) {
+    // Its addresses are the target's: read from its bytes, nothing linked or run.
+    ModuleFacts arm;
+    if (std::string bad = read_module_facts_arm(view.value(), &arm); !bad.empty()) return path + ": " + bad;
+    arm.path = path;
+    *f = std::move(arm);
+    return {};
+  }
   host::HostModuleMemory memory;
   std::vector<RegisterEntry> entries(with.size() + 1);
   TaskRegister reg(entries, memory);
@@ -275,6 +292,7 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
   } else {
     const ::dyn_module& d = *self->module.descriptor;
     f->path = path;
+    f->arch = TargetArch::X86_64;
     f->name = d.name;
     f->version = d.version;
     f->state_size = d.state_size;
@@ -306,6 +324,7 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
              << " (" << to.name << " v" << to.version << "):\n";
   bool rename = false;
   if (!o.mission_path.empty() && from.entry) check_probation(o, &rename, r);
+  check_machine(from, to, r);
   check_name(from, to, rename, r);
   check_state(from, to, r);
   check_exports(from, to, o.importers, r);

@@ -11,6 +11,8 @@
 #include <string>
 #include <vector>
 
+#include "dyn/module_loader.hpp"
+
 namespace dyn::cli {
 
 struct UpdateCheckOptions {
@@ -23,18 +25,21 @@ struct UpdateCheckOptions {
   std::vector<std::string> module_path;  // where the mission's bare module names are looked up
 };
 
-// What the runtime reads of a module's descriptor and export table, from
-// linking it on the host (constructors not run).
+// What the runtime reads of a module's descriptor and export table: for a
+// host object from linking it on the host (constructors not run), for a
+// Cortex-M object from its bytes (module_facts_arm.hpp).
 struct ModuleFacts {
   std::string path;
+  TargetArch arch = TargetArch::X86_64;  // the machine the object is for (EM_X86_64 or EM_ARM)
   std::string name;
   std::uint32_t version = 0, state_size = 0, schema = 0;
   bool entry = false, checkpoint = false, restore = false;
   std::set<std::string> exports;
 };
-// Links `path` after the --with modules it imports from and reads its
-// descriptor. Empty on success, else why not (a Cortex-M object cannot be
-// read this way: its descriptor is read on the target).
+// Reads `path`'s descriptor and exports: a host object is linked after the
+// --with modules it imports from; a Cortex-M object is read statically (its
+// imports do not matter to its facts, so --with is not used). Empty on
+// success, else why not.
 std::string read_module_facts(const std::string& path, const std::vector<std::string>& with, ModuleFacts* f);
 
 // Appends the report to *out; returns the exit code: 0 if the update would

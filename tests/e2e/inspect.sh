@@ -41,6 +41,14 @@ grep -q "2 global symbols are hidden" <<<"$out" || fail "hidden symbols not coun
 out=$("$dynsched" inspect "$modules/beacon/beacon_m3.o" --with "$modules/mathlib/mathlib_m3.o" 2>&1) ||
   fail "Cortex-M3 beacon refused: $out"
 grep -q "R_ARM_THM_CALL" <<<"$out" || fail "ARM relocations missing: $out"
+grep -q "module: beacon version 1, state 24 B of schema 1" <<<"$out" || fail "Cortex-M3 descriptor not shown: $out"
+
+# Cortex-M3 versions: the update check reads their descriptors from their bytes.
+if [ -f "$modules/beacon/beacon_v2_m3.o" ]; then
+  out=$("$dynsched" inspect "$modules/beacon/beacon_v2_m3.o" --with "$modules/mathlib/mathlib_m3.o" \
+          --update-from "$modules/beacon/beacon_m3.o" 2>&1) || fail "Cortex-M3 beacon v1 -> v2 refused: $out"
+  grep -q "update verdict: can replace the installed version" <<<"$out" || fail "Cortex-M3 update check: $out"
+fi
 
 # A Cortex-M3 module that needs 64-bit division and soft float: the kernel exports the helpers.
 if [ -f "$programs/arm_helpers_m3.o" ]; then

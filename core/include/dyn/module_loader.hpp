@@ -35,6 +35,15 @@ inline constexpr std::string_view kGotSymbol = "_GLOBAL_OFFSET_TABLE_";
 
 enum class TargetArch : std::uint8_t { X86_64, Arm };
 
+// What other modules may link against: a defined global or weak symbol of
+// default or protected visibility. Hidden and internal ones (the SDK builds
+// with -fvisibility=hidden; DYN_EXPORT marks what is exported) stay the
+// module's own, so two modules may each carry a private copy of a library.
+// The descriptor is each module's own too: never exported, found by name.
+// The loader publishes exactly these; a ground tool that reads an object
+// without linking it must apply this same rule, not a copy of it.
+[[nodiscard]] bool is_module_export(const ElfSymbol& s) noexcept;
+
 struct LoadedModule;
 
 // A relocation against a symbol another module exports: kept so the module

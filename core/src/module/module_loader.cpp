@@ -39,17 +39,6 @@ Result<void, LinkError> apply_for(TargetArch arch, const RelocationSite& site) n
   return arch == TargetArch::X86_64 ? apply_relocation_x86_64(site) : apply_relocation_arm(site);
 }
 
-// What other modules may link against: a defined global or weak symbol of
-// default or protected visibility. Hidden and internal ones (the SDK builds
-// with -fvisibility=hidden; DYN_EXPORT marks what is exported) stay the
-// module's own, so two modules may each carry a private copy of a library.
-// The descriptor is each module's own too: never exported, found by name.
-bool exportable(const ElfSymbol& s) noexcept {
-  return s.defined() && s.bind != elf::kStbLocal && s.type != elf::kSttSection && s.type != elf::kSttFile &&
-         !s.name.empty() && (s.visibility == elf::kStvDefault || s.visibility == elf::kStvProtected) &&
-         s.name != kDescriptorSymbol;
-}
-
 // In-place heap sort of the export table by name (no heap, no recursion).
 void sort_exports(ExportedSymbol* a, std::size_t n) noexcept {
   auto less = [](const ExportedSymbol& x, const ExportedSymbol& y) { return std::strcmp(x.name, y.name) < 0; };
@@ -99,6 +88,12 @@ void write_trampoline(TargetArch arch, std::byte* at, std::uint64_t target) noex
 }
 
 }  // namespace
+
+bool is_module_export(const ElfSymbol& s) noexcept {
+  return s.defined() && s.bind != elf::kStbLocal && s.type != elf::kSttSection && s.type != elf::kSttFile &&
+         !s.name.empty() && (s.visibility == elf::kStvDefault || s.visibility == elf::kStvProtected) &&
+         s.name != kDescriptorSymbol;
+}
 
 std::uint64_t ModuleLoader::exported(const LoadedModule& m, std::string_view name) noexcept {
   const ExportedSymbol* e = find_symbol(m.exports, name);
@@ -189,7 +184,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   std::size_t export_count = 0, names_bytes = 0;
   for (std::size_t i = 1; i < nsym; ++i) {
     const ElfSymbol s = v.symbol(i);
-    if (!exportable(s)) continue;
+    if (!is_module_export(s)) continue;
     ++export_count;
     names_bytes += s.name.size() + 1;
   }
@@ -330,7 +325,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   std::size_t n = 0;
   for (std::size_t i = 1; i < nsym; ++i) {
     const ElfSymbol s = v.symbol(i);
-    if (!exportable(s)) continue;
+    if (!is_module_export(s)) continue;
     std::memcpy(names, s.name.data(), s.name.size());
     names[s.name.size()] = '\0';
     table[n++] = {names, scratch.symbols[i].address, s.type == elf::kSttFunc};
