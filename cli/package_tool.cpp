@@ -139,7 +139,7 @@ int pack(const PackOptions& o, std::string* out) {
     }
     m.flags |= package_format::kFlagBound;
   }
-  m.arch = PackageArch::X86_64;  // read_module_facts links host objects only
+  m.arch = facts.arch == TargetArch::Arm ? PackageArch::ArmThumb : PackageArch::X86_64;
   m.kind = PayloadKind::FullImage;
   std::vector<std::byte> payload = image;
   std::vector<std::byte> base;
