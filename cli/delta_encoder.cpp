@@ -21,8 +21,8 @@ namespace {
 
 namespace df = delta_format;
 constexpr std::size_t kMinMatch = 6;      // an exact match shorter than this is not worth a MATCH
-constexpr std::size_t kMinRepeat = 6;
-constexpr std::size_t kCandidates = 64;   // per hash bucket: the newest positions
+constexpr std::size_t kMinRepeat = 4;
+constexpr std::size_t kCandidates = 256;  // per hash bucket: the newest positions
 constexpr std::size_t kLookahead = 16;    // bytes compared to judge an alignment
 
 struct Op {
@@ -89,7 +89,7 @@ std::vector<Op> parse(std::span<const std::byte> base, std::span<const std::byte
   Index base_index, out_index;
   for (std::size_t i = 0; i + 4 <= base.size(); ++i) remember(base_index, base, i);
   std::vector<Op> ops;
-  std::size_t literal_start = 0, i = 0, cursor = 0, indexed = 0;
+  std::size_t literal_start = 0, i = 0, cursor = 0, indexed = 0, last_distance = 0;
   bool in_match = false;
   std::size_t match_at = 0, match_from = 0;
   const auto index_output = [&](std::size_t to) {  // output before `to` may be repeated
@@ -142,10 +142,15 @@ std::vector<Op> parse(std::span<const std::byte> base, std::span<const std::byte
         best_from = exact.from;
       }
     }
-    const Candidate repeat = longest(out_index, target, target, i, i);
+    Candidate repeat = longest(out_index, target, target, i, i);
+    if (last_distance != 0 && last_distance <= i) {  // the last distance again is cheap to name
+      const std::size_t again = match_length(target, i - last_distance, target, i);
+      if (again + 1 >= repeat.length && again >= kMinRepeat) repeat = {i - last_distance, again};
+    }
     if (repeat.length >= kMinRepeat && repeat.length > std::min(exact.length, best_score) + 4) {
       if (i > literal_start) ops.push_back(Op{df::kLiteral, 0, 0, i - literal_start});
       ops.push_back(Op{df::kRepeat, 0, i - repeat.from, repeat.length});
+      last_distance = i - repeat.from;
       i += repeat.length;
       literal_start = i;
       continue;
@@ -224,11 +229,11 @@ void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> b
     std::uint64_t length = op.length - 1;
     (void)code_number(c, m.literal_length, length);
     for (std::size_t k = 0; k < op.length; ++k, ++written)
-      code_literal(c, m, written ? static_cast<std::uint8_t>(target[written - 1]) : std::uint8_t{0},
+      code_literal(c, m, written, written ? static_cast<std::uint8_t>(target[written - 1]) : std::uint8_t{0},
                    static_cast<std::uint8_t>(target[written]));
   } else {
-    std::uint64_t distance = op.distance - 1, length = op.length - 1;
-    (void)code_number(c, m.distance, distance);
+    std::uint64_t distance = op.distance, length = op.length - 1;
+    (void)code_distance(c, m, distance);
     (void)code_number(c, m.repeat_length, length);
     written += op.length;
   }
@@ -317,11 +322,14 @@ std::vector<Op> choose_strides(std::vector<Op> ops, std::span<const std::byte> b
 
 }  // namespace
 
-std::vector<std::byte> encode_delta(std::span<const std::byte> base, std::span<const std::byte> target) {
-  const std::vector<Op> ops = choose_strides(parse(base, target), base, target);
+namespace {
+
+std::vector<std::byte> encode_with(const std::vector<Op>& ops, bool halfword_literals, std::span<const std::byte> base,
+                                   std::span<const std::byte> target) {
   const bool debug = std::getenv("DYN_DELTA_DEBUG") != nullptr;
   RangeEncoder rc;
   DeltaModel m;
+  m.halfword_literals = rc.direct(1, halfword_literals ? 1 : 0) != 0;
   std::size_t written = 0;
   std::uint64_t cursor = 0;
   for (const Op& op : ops) {
@@ -338,6 +346,16 @@ std::vector<std::byte> encode_delta(std::span<const std::byte> base, std::span<c
     code_op(rc, m, op, base, target, written, cursor);
   }
   return rc.finish();
+}
+
+}  // namespace
+
+std::vector<std::byte> encode_delta(std::span<const std::byte> base, std::span<const std::byte> target) {
+  const std::vector<Op> ops = choose_strides(parse(base, target), base, target);
+  // Both literal contexts, the smaller kept (code in 16-bit units gains from the halfword one).
+  auto plain = encode_with(ops, false, base, target);
+  auto halfword = encode_with(ops, true, base, target);
+  return halfword.size() < plain.size() ? halfword : plain;
 }
 
 }  // namespace dyn::cli

@@ -261,6 +261,7 @@ int verify(const VerifyOptions& o, std::string* out) {
   if (auto fresh = check_freshness(m, state, o.window); !fresh) return refused(fresh.error());
   if (!o.accepted) *out += "  (freshness: no --accepted given: checked as the first package)\n";
   target.running_module = m.name();
+  target.arch = m.arch;  // without --installed: as a spacecraft of the package's own target
   target.sequence = state;
   target.window = o.window;
   std::vector<std::byte> base, result(m.result_size);
@@ -276,6 +277,7 @@ int verify(const VerifyOptions& o, std::string* out) {
     } else {
       installed_name = installed.name;
       target.running_module = installed_name;
+      target.arch = installed.arch == TargetArch::Arm ? PackageArch::ArmThumb : PackageArch::X86_64;
     }
   }
   if (m.kind == PayloadKind::ModuleDelta) {

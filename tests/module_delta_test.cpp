@@ -104,6 +104,7 @@ TEST(ModuleDelta, TheDecodersMemoryBesidesTheOutputIsBounded) {
 // hostile ground tool could.
 class Crafted {
  public:
+  Crafted() { rc_.direct(1, 0); }  // the literal-context bit every delta starts with
   Crafted& kind(std::uint32_t k) {
     code_kind(rc_, m_, k);
     return *this;
@@ -120,8 +121,12 @@ class Crafted {
     code_tree(rc_, (m_.*which).width, delta_format::kWidthBits, w - 1);
     return *this;
   }
-  Crafted& literal(std::uint8_t previous, std::uint8_t b) {
-    code_literal(rc_, m_, previous, b);
+  Crafted& distance(std::uint64_t d) {
+    (void)code_distance(rc_, m_, d);
+    return *this;
+  }
+  Crafted& literal(std::size_t at, std::uint8_t previous, std::uint8_t b) {
+    code_literal(rc_, m_, at, previous, b);
     return *this;
   }
   std::vector<std::byte> bytes() { return rc_.finish(); }
@@ -166,8 +171,10 @@ TEST(ModuleDelta, DamagedTruncatedAndForeignDeltasAreRefusedWithoutWritingOutsid
   // Crafted operations, each refused for its own reason.
   using M = DeltaModel;
   EXPECT_EQ(refusal(base, Crafted().kind(3).bytes(), 10), DeltaErrc::BadOperation);
-  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kRepeat).number(&M::distance, 4).number(&M::repeat_length, 3).bytes(), 10),
+  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kRepeat).distance(5).number(&M::repeat_length, 3).bytes(), 10),
             DeltaErrc::OutsideOutput) << "a repeat from before the start";
+  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kRepeat).distance(0).number(&M::repeat_length, 3).bytes(), 10),
+            DeltaErrc::BadNumber) << "the last distance again, before any";
   EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kMatch).seek(static_cast<std::int64_t>(base.size()) - 4).number(&M::match_length, 8).bytes(), 10),
             DeltaErrc::OutsideBase) << "a match past the base's end";
   EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kMatch).seek(-1).number(&M::match_length, 0).bytes(), 10),
@@ -176,7 +183,7 @@ TEST(ModuleDelta, DamagedTruncatedAndForeignDeltasAreRefusedWithoutWritingOutsid
             DeltaErrc::OutsideOutput) << "a literal longer than the result";
   EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kLiteral).width(&M::literal_length, 40).bytes(), 10),
             DeltaErrc::BadNumber) << "a number wider than 33 bits";
-  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kLiteral).number(&M::literal_length, 1).literal(0, 'a').literal('a', 'b').bytes(), 2),
+  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kLiteral).number(&M::literal_length, 1).literal(0, 0, 'a').literal(1, 'a', 'b').bytes(), 2),
             DeltaErrc{}) << "the crafting itself works";
   EXPECT_EQ(refusal(base, {}, 10), DeltaErrc::Incomplete) << "an empty delta for a non-empty result";
 }

@@ -104,6 +104,7 @@ struct DeltaModel {
   Prob seek_zero[2], seek_sign[2]; // [the operation before the MATCH was a LITERAL]
   DeltaNumberModel seek, match_length, literal_length, distance, repeat_length;
   Prob stride[1u << delta_format::kStrideBits];  // a MATCH's table stride, tree of 3 bits
+  Prob distance_again;             // a REPEAT from as far back as the last one
   // MATCH bytes: is the difference zero, given whether it was non-zero 1
   // byte, one stride and 2 bytes back (per: plain, or striding a table)...
   Prob diff_zero[2][8];
@@ -112,9 +113,13 @@ struct DeltaModel {
   Prob diff_like_stride[4];
   Prob diff_repeat[4];
   Prob diff_value[256];
-  Prob literal[2][256];            // [top bit of the previous output byte]
+  // New bytes: [the top two bits of the byte before], or for code in 16-bit
+  // units (Thumb) [the output offset is odd][the top bit of the byte before].
+  Prob literal[4][256];
+  bool halfword_literals = false;  // the delta's first bit
   std::uint8_t diffs[delta_format::kDiffHistory] = {};  // the last MATCH bytes' differences (a ring)
   std::uint8_t diff_at = 0;
+  std::uint32_t last_distance = 0; // of the last REPEAT (0: none yet)
   std::uint8_t stride_bytes = 1;   // of the current MATCH
   std::uint8_t last_diff = 0;
   std::uint8_t previous_kind = delta_format::kLiteral;  // of the operation being coded, once its kind is
@@ -125,6 +130,7 @@ struct DeltaModel {
     reset_probs(seek_zero);
     reset_probs(seek_sign);
     reset_probs(stride);
+    distance_again = range_coder::kProbInit;
     for (auto& z : diff_zero) reset_probs(z);
     reset_probs(diff_like_stride);
     reset_probs(diff_repeat);
@@ -132,6 +138,21 @@ struct DeltaModel {
     for (auto& l : literal) reset_probs(l);
   }
 };
+
+// A REPEAT's distance (>= 1): the last one again, or a number. False for
+// "again" before any, or a distance of 2^32 or more.
+template <class Coder>
+[[nodiscard]] bool code_distance(Coder& c, DeltaModel& m, std::uint64_t& distance) noexcept {
+  if (c.bit(m.distance_again, distance != m.last_distance ? 1u : 0u) == 0) {
+    distance = m.last_distance;
+    return distance != 0;
+  }
+  std::uint64_t v = distance - 1;
+  if (!code_number(c, m.distance, v) || v >= 0xFFFFFFFFu) return false;
+  distance = v + 1;
+  m.last_distance = static_cast<std::uint32_t>(distance);
+  return true;
+}
 
 // A MATCH's stride, by index into kStrides; false for the one no encoder writes.
 template <class Coder>
@@ -189,8 +210,10 @@ std::uint8_t code_match_byte(Coder& c, DeltaModel& m, std::uint8_t base, std::ui
 }
 
 template <class Coder>
-std::uint8_t code_literal(Coder& c, DeltaModel& m, std::uint8_t previous, std::uint8_t out) noexcept {
-  return static_cast<std::uint8_t>(code_tree(c, m.literal[previous >> 7], 8, out));
+std::uint8_t code_literal(Coder& c, DeltaModel& m, std::size_t at, std::uint8_t previous, std::uint8_t out) noexcept {
+  const unsigned odd = static_cast<unsigned>(at & 1u);
+  const unsigned ctx = m.halfword_literals ? (odd << 1 | previous >> 7) : previous >> 6u;
+  return static_cast<std::uint8_t>(code_tree(c, m.literal[ctx], 8, out));
 }
 
 class DeltaDecoder {

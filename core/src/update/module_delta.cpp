@@ -25,6 +25,7 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
   std::uint64_t op_at = 0;
   const auto fail = [&](DeltaErrc code) -> Result<std::size_t, DeltaError> { return Unexpected{DeltaError{code, op_at}}; };
   const std::size_t size = out_.size();
+  m.halfword_literals = in.direct(1) != 0;
   while (written < size) {
     if (in.overran()) return fail(DeltaErrc::Incomplete);
     op_at = in.consumed();
@@ -51,13 +52,12 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       if (++length > size - written) return fail(DeltaErrc::OutsideOutput);
       for (std::size_t k = 0; k < length; ++k, ++written) {
         const auto previous = written ? static_cast<std::uint8_t>(out_[written - 1]) : std::uint8_t{0};
-        out_[written] = std::byte{code_literal(in, m, previous, 0)};
+        out_[written] = std::byte{code_literal(in, m, written, previous, 0)};
       }
     } else if (kind == df::kRepeat) {
       std::uint64_t distance = 0, length = 0;
-      if (!code_number(in, m.distance, distance) || !code_number(in, m.repeat_length, length))
-        return fail(DeltaErrc::BadNumber);
-      if (++distance > written || ++length > size - written) return fail(DeltaErrc::OutsideOutput);
+      if (!code_distance(in, m, distance) || !code_number(in, m.repeat_length, length)) return fail(DeltaErrc::BadNumber);
+      if (distance > written || ++length > size - written) return fail(DeltaErrc::OutsideOutput);
       // Byte by byte: a repeat may overlap what it produces (a run).
       const auto back = static_cast<std::size_t>(distance);
       for (std::size_t k = 0; k < length; ++k, ++written) out_[written] = out_[written - back];
