@@ -133,6 +133,7 @@ pairs=(
 )
 
 declare -A met_o met_img counted failed first_failure
+broken=0
 echo "| pair | change | target | module | + xz -9e | bsdiff | xdelta3 -9 | detools | ours, Ed25519 | ours, HMAC | best / 2 | .o goal | image | best image delta | / 10 | 10× goal |"
 echo "|---|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---|"
 for pair in "${pairs[@]}"; do
@@ -162,6 +163,11 @@ for pair in "${pairs[@]}"; do
       "$tool" pack --base "$a" --new "$b" "${with[@]}" --key "$work/sat.hmac" --seq 2 -o "$work/h.dsu" \
       >>"$work/pack.log" 2>&1; then
       ours_ed=$(size "$work/p.dsu") ours=$(size "$work/h.dsu")
+      # What the spacecraft would do with it: rebuilt from the old version and checked whole.
+      if ! "$tool" verify "$work/h.dsu" --key "$work/sat.hmac" --installed "$a" "${with[@]}" 2>&1 |
+        grep -q "decision: accepted"; then
+        ours="$ours (DOES NOT REBUILD)" broken=$((broken + 1))
+      fi
       if cmp -s "$a" "$b"; then
         # A release that compiles to the same object here: nothing to send, no goal.
         verdict_o="— (same object)" verdict_img="—"
@@ -203,3 +209,8 @@ for target in "${targets[@]}"; do
   fi
   echo "$line"
 done
+if ((broken)); then
+  echo "- $broken packages do not rebuild their version on the spacecraft's side (dynsched verify): a bug"
+  exit 1
+fi
+echo "- every package was rebuilt from its old version and checked whole, as the spacecraft does (dynsched verify --installed)"

@@ -18,6 +18,9 @@
 #ifndef DYN_MODULES_DIR
 #error "DYN_MODULES_DIR must name the directory of the example modules"
 #endif
+#ifndef DYN_CORTEX_M3_MODULES
+#error "DYN_CORTEX_M3_MODULES must say whether the Cortex-M3 modules are built (1) or not (0)"
+#endif
 
 namespace dyn {
 namespace {
@@ -52,8 +55,12 @@ TEST(ModuleDelta, RealVersionPairsRoundTripInAnySplit) {
                                                        {"beacon", "beacon_v3"}, {"beacon", "beacon_v4"},
                                                        {"mathlib", "mathlib"}, {"mathlib", "mathlib_v2"},
                                                        {"mathlib", "mathlib_v3"}, {"mathlib", "mathlib_v4"}};
-  for (const auto& [dir, name] : pairs) {
-    const auto base = module(dir, dir);
+  std::vector<std::pair<std::string, std::string>> all(std::begin(pairs), std::end(pairs));
+  if (DYN_CORTEX_M3_MODULES)  // the same versions for Cortex-M3 (Thumb code, REL relocations)
+    for (const auto& [dir, name] : pairs) all.emplace_back(dir, name + "_m3");
+  for (const auto& [dir, name] : all) {
+    const bool arm = name.ends_with("_m3");
+    const auto base = module(dir, arm ? dir + "_m3" : dir);
     const auto target = module(dir, name);
     const auto delta = cli::encode_delta(base, target);
     EXPECT_LT(delta.size(), target.size()) << name;
