@@ -10,6 +10,7 @@
 #include "log_file.hpp"
 #include "module_report.hpp"
 #include "package_tool.hpp"
+#include "uplink_strip.hpp"
 #include "update_check.hpp"
 
 #include <filesystem>
@@ -128,6 +129,11 @@ int main(int argc, char** argv) {
   keygen->add_option("name", keygen_name, "writes NAME.key + NAME.pub, or NAME.hmac with --hmac")->required();
   keygen->add_flag("--hmac", keygen_hmac, "a symmetric HMAC-SHA-256 key, for targets without public-key crypto");
 
+  std::string strip_in, strip_out;
+  CLI::App* strip = app.add_subcommand("strip", "a module object without what the loader never reads (to install and send)");
+  strip->add_option("object", strip_in, "module object (.o)")->required();
+  strip->add_option("-o,--output", strip_out, "stripped object to write")->required();
+
   dyn::cli::PackOptions pack_options;
   CLI::App* pack = app.add_subcommand("pack", "make an update package: authenticated, with an anti-replay sequence number");
   pack->add_option("--new", pack_options.new_path, "the module version to send (.o)")->required();
@@ -158,11 +164,12 @@ int main(int argc, char** argv) {
   verify->add_option("--mission", verify_options.binding.mission, "decide as this mission (with --spacecraft)");
 
   CLI11_PARSE(app, argc, argv);
-  if (*keygen || *pack || *verify) {
+  if (*keygen || *pack || *verify || *strip) {
     std::string out;
-    const int status = *keygen ? dyn::cli::keygen(keygen_name, keygen_hmac, &out)
-                       : *pack ? dyn::cli::pack(pack_options, &out)
-                               : dyn::cli::verify(verify_options, &out);
+    const int status = *keygen  ? dyn::cli::keygen(keygen_name, keygen_hmac, &out)
+                       : *pack  ? dyn::cli::pack(pack_options, &out)
+                       : *strip ? dyn::cli::strip_command(strip_in, strip_out, &out)
+                                : dyn::cli::verify(verify_options, &out);
     std::fputs(out.c_str(), status ? stderr : stdout);
     return status;
   }

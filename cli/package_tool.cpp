@@ -15,6 +15,7 @@
 #include "mission.hpp"
 #include "package_keys.hpp"
 #include "update_check.hpp"
+#include "uplink_strip.hpp"
 
 namespace dyn::cli {
 
@@ -188,6 +189,12 @@ int pack(const PackOptions& o, std::string* out) {
                 to_string(mode), package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
                 link_seconds(package.size(), 9600));
   *out = line;
+  StripReport strippable;
+  std::string strip_why;
+  if (const auto stripped = strip_for_uplink(image, &strippable, &strip_why);
+      !stripped.empty() && strippable.bytes_after < strippable.bytes_before)
+    *out += "  " + o.new_path + " carries " + std::to_string(strippable.bytes_before - strippable.bytes_after) +
+            " B the loader never reads: `dynsched strip` it, and install and diff the stripped object\n";
   *out += bound_to.empty() ? "  not bound to a spacecraft: any spacecraft that trusts this key takes it (bind it with "
                              "--for MISSION.toml when one key serves several)\n"
                            : "  bound to " + bound_to + "\n";

@@ -140,6 +140,18 @@ grep -q "beacon <- d2.dsu: committed (v1 -> v2" <<<"$out" || fail "the delta was
 grep -q "beacon <- d3.dsu: refused: package .*: a delta for a base this spacecraft does not have" <<<"$out" ||
   fail "a delta for v1 applied to v2: $out"
 
+# Stripped objects (what the loader never reads removed) fly and are diffed the same way.
+"$dynsched" strip "$modules/beacon/beacon.o" -o s1.o >/dev/null || fail "strip v1"
+out=$("$dynsched" strip "$modules/beacon/beacon_v2.o" -o s2.o) || fail "strip v2: $out"
+grep -q "the loader never reads removed (.note.GNU-stack)" <<<"$out" || fail "strip says: $out"
+out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
+      --seq 1 -o unstripped.dsu) || fail "pack unstripped: $out"
+grep -q "B the loader never reads: \`dynsched strip\` it" <<<"$out" || fail "pack does not say the object can be stripped: $out"
+"$dynsched" pack --base s1.o --new s2.o $lib --key ground.key --seq 1 -o sd.dsu >/dev/null || fail "pack stripped"
+sed -e "s|$modules/beacon/beacon.o|s1.o|" -e 's/"d2.dsu"/"sd.dsu"/' -e '/^at = "3m"/,$d' d.toml | sed -e '$d' >sd.toml
+out=$("$dynsched" run sd.toml --for 3m 2>&1) || fail "run stripped: $out"
+grep -q "beacon <- sd.dsu: committed (v1 -> v2" <<<"$out" || fail "the stripped delta was not installed: $out"
+
 # Bound to a spacecraft: its sister (same ground key, another spacecraft id in its mission) refuses it.
 out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
       --seq 1 --for d.toml -o bound.dsu) || fail "pack --for: $out"
