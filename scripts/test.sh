@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds everything in Debug with ASan+UBSan and runs every test (unit, end-to-end,
-# and the freestanding Cortex-M3 build of the core). Fuzz targets run separately:
+# and the freestanding Cortex-M3 build of the core); then builds the bare-metal
+# Cortex-M3 firmware images and runs them under QEMU (-M mps2-an385: the kernel
+# conformance suite, a fault record). Fuzz targets run separately:
 #   ctest --preset debug -L fuzz   (after scripts/fuzz.sh builds them)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,3 +10,6 @@ scripts/install-deps.sh
 cmake --preset debug >/dev/null
 cmake --build --preset debug
 ctest --preset debug
+cmake --preset mps2-an385 >/dev/null
+cmake --build --preset mps2-an385
+ctest --preset mps2-an385
