@@ -28,3 +28,42 @@ dyn_arm_context_start:
   blx r4
   udf #0      /* entry never returns (port.hpp) */
   .size dyn_arm_context_start, . - dyn_arm_context_start
+
+/* SysTick: keeps time, and when dyn_systick_decide says so, delivers the
+ * tick into the interrupted task in thread mode: a second exception frame
+ * is pushed below the task's, so that the exception return "returns" into
+ * dyn_tick_trampoline with the task's own frame right above its stack
+ * pointer. (PRIMASK and the kernel depth were set by dyn_systick_decide:
+ * the trampoline starts inside the kernel's critical section.) */
+  .global dyn_systick_handler
+  .type dyn_systick_handler, %function
+  .thumb_func
+dyn_systick_handler:
+  push {r4, lr}
+  add r0, sp, #8              /* the hardware's frame */
+  mov r1, lr                  /* EXC_RETURN */
+  bl dyn_systick_decide
+  pop {r4, lr}
+  cbz r0, 1f
+  sub sp, sp, #32             /* the injected frame: r0-r3, r12, lr, pc, xPSR */
+  ldr r0, =dyn_tick_trampoline
+  str r0, [sp, #24]
+  mov r0, #0x01000000         /* xPSR: Thumb, no stack padding */
+  str r0, [sp, #28]
+1:
+  bx lr
+  .size dyn_systick_handler, . - dyn_systick_handler
+
+/* Thread mode, sp = the task's exception frame. */
+  .global dyn_tick_trampoline
+  .type dyn_tick_trampoline, %function
+  .thumb_func
+dyn_tick_trampoline:
+  bl dyn_tick_in_thread       /* the kernel's tick; may switch away and come back */
+  mov r0, sp
+  bl dyn_tick_resume_block    /* r0 = the block {lr, r0-r3, r12, pc} to pop, r1 = the task's xPSR */
+  msr APSR_nzcvq, r1          /* the task's flags; nothing below changes them */
+  mov sp, r0
+  pop {lr}
+  pop {r0-r3, r12, pc}
+  .size dyn_tick_trampoline, . - dyn_tick_trampoline

@@ -3,20 +3,17 @@
 // context_armv7m.S), the clock from SysTick at 1 kHz, the kernel's critical
 // section as PRIMASK with a nesting depth, sleep with WFI.
 //
-// Not yet on this port (issue 13): preemption by the tick (SysTick only
-// keeps time; a tick would have to be delivered in thread mode, through
-// PendSV, for the kernel to switch away), unprivileged tasks on MPU regions,
-// faults stopping only their task. Until then the kernel runs here with
-// preemption_ticks off, and a fault ends the run with its record.
+// Not yet on this port (issue 13): unprivileged tasks on MPU regions, faults
+// stopping only their task (a fault ends the run with its record).
 #include <cstdint>
 
 #include "board.hpp"
+#include "dyn/kernel.hpp"
 #include "port.hpp"
 
 extern "C" {
 void dyn_arm_context_switch(void** save_sp, void* to_sp);
 void dyn_arm_context_start();
-void dyn_systick_handler();
 }
 
 namespace {
@@ -41,7 +38,75 @@ void start_clock() noexcept {
 
 }  // namespace
 
-extern "C" void dyn_systick_handler() { g_milliseconds = g_milliseconds + 1; }
+// --- the tick -------------------------------------------------------------------
+//
+// SysTick keeps time at 1 kHz. While the kernel runs tasks (tick_start), a
+// tick is delivered into the running task in thread mode (context_armv7m.S:
+// an injected exception frame returns into dyn_tick_trampoline), where
+// Kernel::tick_from_port() may preempt the task or stop it. Real time: every
+// tick. Virtual time (as on the host): only into code that has run without
+// calling the kernel for kRunawayAfter, then one per real_period — ordinary
+// code costs nothing, a runaway loop is charged and stopped by its watchdog.
+// A tick is not delivered into an exception handler, inside the kernel, or
+// where the task cannot be resumed exactly by a branch (inside an IT block
+// or a multi-register load/store: the xPSR's IT/ICI bits); the next one is.
+
+namespace {
+
+constexpr dyn::Time kRunawayAfter = 2000;  // us
+constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
+constexpr std::uint32_t kXpsrItIci = 0x0600FC00u;
+constexpr std::uint32_t kXpsrPadded = 1u << 9;
+
+bool g_ticking = false;
+bool g_virtual_time = true;
+dyn::Time g_real_period = 250;
+std::uint64_t g_last_stretch = ~std::uint64_t{0};
+dyn::Time g_stretch_mark = 0;
+bool g_stretch_charged = false;
+
+}  // namespace
+
+extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uint32_t exc_return) {
+  g_milliseconds = g_milliseconds + 1;
+  if (!g_ticking || exc_return != kExcReturnThreadMsp || g_depth != 0 || (frame[7] & kXpsrItIci) != 0) return 0;
+  dyn::Kernel* k = dyn::Kernel::current();
+  if (!k || !k->running()) return 0;
+  if (g_virtual_time) {
+    const dyn::Time now = dyn::port::clock_now();
+    if (k->stretch() != g_last_stretch) {  // first sighting: maybe ordinary code
+      g_last_stretch = k->stretch();
+      g_stretch_mark = now;
+      g_stretch_charged = false;
+      return 0;
+    }
+    if (now - g_stretch_mark < (g_stretch_charged ? g_real_period : kRunawayAfter)) return 0;
+    g_stretch_mark = now;
+    g_stretch_charged = true;
+  }
+  // The trampoline starts inside the kernel's critical section.
+  asm volatile("cpsid i" ::: "memory");
+  ++g_depth;
+  return 1;
+}
+
+extern "C" void dyn_tick_in_thread() {
+  if (dyn::Kernel* k = dyn::Kernel::current()) k->tick_from_port();
+  dyn::port::kernel_exit();
+}
+
+// Rebuilds the task's registers as one block to pop — {lr, r0, r1, r2, r3,
+// r12, pc}: Thumb-2 cannot pop lr and pc together — ending where the task's
+// stack pointer was before the exception (above the frame, and its padding
+// word if the hardware aligned the stack). Returns {block, xPSR}.
+extern "C" std::uint64_t dyn_tick_resume_block(std::uint32_t* frame) {
+  const std::uint32_t xpsr = frame[7];
+  const std::uint32_t r[8] = {frame[5], frame[0], frame[1], frame[2], frame[3], frame[4], frame[6] | 1u, 0};
+  std::uint32_t* const end = frame + 8 + ((xpsr & kXpsrPadded) ? 1 : 0);
+  std::uint32_t* const block = end - 7;  // overlaps the frame: everything was read first
+  for (int i = 0; i < 7; ++i) block[i] = r[i];
+  return static_cast<std::uint64_t>(xpsr) << 32 | reinterpret_cast<std::uint32_t>(block);
+}
 
 namespace dyn::port {
 
@@ -89,11 +154,15 @@ void kernel_exit() noexcept {
   if (g_depth > 0 && --g_depth == 0) asm volatile("cpsie i" ::: "memory");
 }
 
-void tick_start(Time, Time, bool) noexcept {
-  if (!g_clock_running) start_clock();  // time only: no preemption on this port yet
+void tick_start(Time, Time real_period, bool virtual_time) noexcept {
+  if (!g_clock_running) start_clock();
+  g_virtual_time = virtual_time;
+  g_real_period = real_period > 0 ? real_period : 1;
+  g_last_stretch = ~std::uint64_t{0};
+  g_ticking = true;
 }
 
-void tick_stop() noexcept {}
+void tick_stop() noexcept { g_ticking = false; }
 
 void traps_start() noexcept {}  // the fault handlers are armed from reset
 void traps_stop() noexcept {}

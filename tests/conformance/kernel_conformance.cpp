@@ -5,9 +5,10 @@
 // the Cortex-M3 image run under QEMU (conformance_mps2_an385). Deterministic
 // virtual time only: the same numbers on every port.
 //
-// Not here, and why: a watchdog stop of code that spins without calling the
-// kernel needs the tick delivered into a running task, which the Cortex-M3
-// port does not do yet (tests/watchdog_test.cpp has it on the host).
+// Most tests run in deterministic virtual time with the port's tick off
+// (time moves only by the work tasks declare); the preemption tests turn the
+// port's tick on, so code that never calls the kernel is preempted and
+// stopped by the tick each port delivers into it.
 #include "conformance.hpp"
 #include "conformance_system.hpp"
 
@@ -244,6 +245,92 @@ DYN_CONFORMANCE(ConformanceWatchdog, AJobThatOverrunsIsStoppedAtItsLimitAndRunsA
   DYN_CHECK_EQ(sys.recorder.kills[1].end, 107 * kMillisecond);
   DYN_CHECK_EQ(sys.recorder.kills[2].end, 207 * kMillisecond);
   DYN_CHECK(sys.recorder.runs_of("steady") >= 20);  // the other task keeps its schedule
+}
+
+// --- preemption by the port's tick: code that never calls the kernel ------------------
+
+KernelConfig with_port_ticks(Time slice = 0) {
+  KernelConfig c = deterministic_config(slice);
+  c.preemption_ticks = true;  // the port delivers ticks into runaway code
+  return c;
+}
+
+void spin(TaskContext&) noexcept {
+  volatile unsigned spins = 0;
+  for (;;) spins = spins + 1;
+}
+
+DYN_CONFORMANCE(ConformancePreemption, TheWatchdogStopsASpinningJobAndTheOtherTaskKeepsItsSchedule) {
+  System sys(PolicyChoice::Multilevel, with_port_ticks());
+  auto beacon = sys.add(job("beacon", 1, 50 * kMillisecond), System::busy, kMillisecond);
+  auto runaway = sys.add(job("runaway", 3, 100 * kMillisecond, 20 * kMillisecond), spin);
+  DYN_CHECK(beacon.has_value() && runaway.has_value());
+  sys.kernel().run_until(kSecond);
+  const Task& r = sys.task(runaway.value());
+  DYN_CHECK_EQ(r.stats.watchdog_kills, std::uint64_t{10});
+  DYN_CHECK_EQ(r.stats.runs, std::uint64_t{10});
+  DYN_CHECK_EQ(sys.recorder.kill_count, std::size_t{10});
+  for (std::size_t i = 0; i < sys.recorder.count; ++i) {
+    if (sys.recorder.segments[i].task[0] == 'r') {
+      DYN_CHECK_EQ(sys.recorder.segments[i].end - sys.recorder.segments[i].start, 20 * kMillisecond);
+    }
+  }
+  const Task& b = sys.task(beacon.value());
+  DYN_CHECK_EQ(b.stats.runs, std::uint64_t{20});
+  DYN_CHECK(b.stats.lateness_max <= 20 * kMillisecond);
+}
+
+DYN_CONFORMANCE(ConformancePreemption, TimeSlicesPreemptLoopsThatNeverCallTheKernel) {
+  System sys(PolicyChoice::RoundRobin, with_port_ticks(5 * kMillisecond));
+  auto a = sys.add(loop("a"), spin);
+  auto b = sys.add(loop("b"), spin);
+  DYN_CHECK(a.has_value() && b.has_value());
+  sys.kernel().run_until(30 * kMillisecond);
+  DYN_CHECK(sys.recorder.dispatch_order_is("a b a b a b"));
+  for (std::size_t i = 0; i < sys.recorder.count; ++i)
+    DYN_CHECK_EQ(sys.recorder.segments[i].end - sys.recorder.segments[i].start, 5 * kMillisecond);
+  DYN_CHECK_EQ(sys.task(a.value()).stats.preemptions, std::uint64_t{3});
+}
+
+// Work that keeps many registers and the flags live across the ticks that preempt it.
+std::uint64_t mix(std::uint64_t seed, std::uint32_t rounds) noexcept {
+  std::uint64_t x = seed, acc = 0;
+  std::uint32_t odd = 0;
+  for (std::uint32_t i = 0; i < rounds; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    acc += (x & 1) ? x * 3 : (x >> 3) + i;
+    odd += static_cast<std::uint32_t>(x >> 60) > 7 ? 1u : 0u;
+  }
+  return acc ^ odd;
+}
+
+struct Work {
+  std::uint64_t seed;
+  std::uint64_t result = 0;
+  bool done = false;
+};
+
+void worker(TaskContext& c) noexcept {
+  auto& w = *static_cast<Work*>(c.user);
+  w.result = mix(w.seed, static_cast<std::uint32_t>(c.a));
+  w.done = true;
+  c.kernel().exit_task();
+}
+
+DYN_CONFORMANCE(ConformancePreemption, PreemptedWorkComputesWhatItWouldHaveAlone) {
+  constexpr std::uint32_t kRounds = 3'000'000;
+  System sys(PolicyChoice::RoundRobin, with_port_ticks(kMillisecond));
+  Work a{0x9E3779B97F4A7C15ull}, b{0xD1B54A32D192ED03ull};
+  auto ta = sys.add(loop("a"), worker, kRounds, 0, &a);
+  auto tb = sys.add(loop("b"), worker, kRounds, 0, &b);
+  DYN_CHECK(ta.has_value() && tb.has_value());
+  sys.kernel().run_until(10 * kSecond);
+  DYN_CHECK(a.done && b.done);
+  DYN_CHECK(sys.task(ta.value()).stats.preemptions >= 5);  // interrupted many times...
+  DYN_CHECK_EQ(a.result, mix(a.seed, kRounds));            // ...and still exact
+  DYN_CHECK_EQ(b.result, mix(b.seed, kRounds));
 }
 
 }  // namespace
