@@ -68,6 +68,12 @@ std::vector<std::byte> strip_for_uplink(std::span<const std::byte> object, Strip
   const Layout L = Layout::of(object[4] == std::byte{elf::kClass64});
   const std::size_t shoff = get(object, L.shoff_at, L.word), count = get(object, L.shnum_at, 2);
   const std::size_t shstrndx = get(object, L.shstrndx_at, 2);
+  // ElfView checked the object as the loader reads it; what is rewritten here is checked again.
+  if (count == 0 || count != view.value().section_count() || shstrndx >= count || shoff > object.size() ||
+      count > (object.size() - shoff) / L.shdr) {
+    *why = "its section header table is not one this can rewrite";
+    return {};
+  }
   std::vector<Section> secs(count);
   std::size_t symtab = 0;
   for (std::size_t i = 0; i < count; ++i) {
@@ -86,8 +92,14 @@ std::vector<std::byte> strip_for_uplink(std::span<const std::byte> object, Strip
       return {};
     }
     if (s.type == elf::kShtSymtab) symtab = i;
-    if (s.type != elf::kShtNobits) s.data.assign(object.begin() + static_cast<std::ptrdiff_t>(s.offset),
-                                                 object.begin() + static_cast<std::ptrdiff_t>(s.offset + s.size));
+    if (s.type != elf::kShtNobits && s.type != elf::kShtNull) {
+      if (s.offset > object.size() || s.size > object.size() - s.offset) {
+        *why = "section " + std::to_string(i) + " lies outside the object";
+        return {};
+      }
+      s.data.assign(object.begin() + static_cast<std::ptrdiff_t>(s.offset),
+                    object.begin() + static_cast<std::ptrdiff_t>(s.offset + s.size));
+    }
   }
   // What the loader reads.
   secs[0].keep = true;
@@ -109,6 +121,10 @@ std::vector<std::byte> strip_for_uplink(std::span<const std::byte> object, Strip
   // Symbols: drop source file names and section symbols of removed sections.
   const auto special = [](std::uint64_t shndx) { return shndx == elf::kShnUndef || shndx >= elf::kShnLoreserve; };
   std::vector<std::uint64_t> new_symbol;
+  if (symtab && secs[symtab].link >= count) {
+    *why = "the symbol table names no string table";
+    return {};
+  }
   if (symtab) {
     Section& st = secs[symtab];
     const std::size_t n = st.size / L.sym_size;

@@ -127,6 +127,22 @@ TEST(UplinkStrip, DamagedObjectsAreRefusedOrStrippedIntoValidOnes) {
       EXPECT_TRUE(ElfView::open(cut)) << n;
     }
   }
+  // Every byte of the section headers and ELF header flipped (what the rewrite reads), then random flips.
+  auto v = ElfView::open(object);
+  ASSERT_TRUE(v);
+  const std::size_t shoff = static_cast<std::size_t>(
+      [&] { std::uint64_t o = 0; for (int k = 0; k < 8; ++k) o |= static_cast<std::uint64_t>(object[0x28 + k]) << (8 * k); return o; }());
+  for (std::size_t at = 0; at < object.size(); ++at) {
+    if (at >= 64 && (at < shoff || at >= shoff + 64 * v.value().section_count())) continue;
+    for (unsigned bit : {0u, 3u, 7u}) {
+      auto damaged = object;
+      damaged[at] ^= static_cast<std::byte>(1u << bit);
+      const auto out = strip_for_uplink(damaged, &r, &why);
+      if (!out.empty()) {
+        EXPECT_TRUE(ElfView::open(out)) << at;
+      }
+    }
+  }
   for (int round = 0; round < 3000; ++round) {
     auto damaged = object;
     damaged[rng() % damaged.size()] ^= static_cast<std::byte>(1u << (rng() % 8));
