@@ -52,7 +52,7 @@ void update_unavailability(benchmark::State& state, const char* size) {
     host::HostModuleMemory memory;
     std::vector<RegisterEntry> entries(8);
     TaskRegister reg(entries, memory);
-    TaskManager tasks(kernel, reg, TargetArch::X86_64);
+    TaskManager tasks(kernel, reg);
     UpdateManager updates(tasks);
     host::TaskStack worker_stack(64 * 1024);
     TaskSpec ws;
@@ -133,7 +133,7 @@ void rest_of_system(benchmark::State& state, bool with_updates, double* runs, do
   host::HostModuleMemory memory;
   std::vector<RegisterEntry> entries(8);
   TaskRegister reg(entries, memory);
-  TaskManager tasks(kernel, reg, TargetArch::X86_64);
+  TaskManager tasks(kernel, reg);
   UpdateManager updates(tasks);
   std::deque<host::TaskStack> stacks;
   auto add = [&](const char* name, std::uint8_t prio, TaskEntry entry, void* arg, RunModel model, Time interval) {

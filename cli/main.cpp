@@ -134,6 +134,14 @@ int main(int argc, char** argv) {
   strip->add_option("object", strip_in, "module object (.o)")->required();
   strip->add_option("-o,--output", strip_out, "stripped object to write")->required();
 
+  // Unsigned numbers as digits only: "-5" must not wrap to 2^64 - 5.
+  const CLI::Validator digits(
+      [](std::string& text) {
+        if (text.empty() || text.find_first_not_of("0123456789") != std::string::npos) return std::string("a number of digits");
+        if (text.size() > 20 || (text.size() == 20 && text > "18446744073709551615")) return std::string("a number below 2^64");
+        return std::string();
+      },
+      "UINT");
   dyn::cli::PackOptions pack_options;
   CLI::App* pack = app.add_subcommand("pack", "make an update package: authenticated, with an anti-replay sequence number");
   pack->add_option("--new", pack_options.new_path, "the module version to send (.o)")->required();
@@ -141,10 +149,13 @@ int main(int argc, char** argv) {
   pack->add_option("--with", pack_options.with, "modules it imports from (repeatable)");
   pack->add_option("--key", pack_options.key_path, "NAME.key (Ed25519) or NAME.hmac")->required();
   pack->add_option("--seq", pack_options.sequence, "sequence number: above the last one the spacecraft accepted")
+      ->check(digits)
       ->required();
   pack->add_flag("--allow-jump", pack_options.allow_jump,
                  "let the spacecraft accept a sequence number beyond its window (after lost packages)");
   pack->add_option("-o,--output", pack_options.out_path, "package file to write (.dsu)")->required();
+  pack->add_option("--renames", pack_options.renames,
+                   "the new version renames the module: the name of the one it replaces (signed in the manifest)");
   pack->add_option("--for", pack_options.binding.mission_file,
                    "bind it to the spacecraft and mission of MISSION.toml (another one refuses it)");
   pack->add_option("--spacecraft", pack_options.binding.spacecraft, "bind it to this spacecraft id (with --mission)");
@@ -154,8 +165,10 @@ int main(int argc, char** argv) {
   CLI::App* verify = app.add_subcommand("verify", "say what the spacecraft would decide about a package, and why");
   verify->add_option("package", verify_options.package_path, "package file (.dsu)")->required();
   verify->add_option("--pub,--key", verify_options.key_path, "NAME.pub (Ed25519) or NAME.hmac")->required();
-  verify->add_option("--accepted", verify_options.accepted, "the spacecraft's last accepted sequence number");
-  verify->add_option("--window", verify_options.window, "how far above it a sequence may jump (default 16)");
+  verify->add_option("--accepted", verify_options.accepted, "the spacecraft's last accepted sequence number")
+      ->check(digits);
+  verify->add_option("--window", verify_options.window, "how far above it a sequence may jump (default 16)")
+      ->check(digits);
   verify->add_option("--installed,--base", verify_options.installed,
                      "the installed version (.o): the module must be the same; a delta is rebuilt against it");
   verify->add_option("--with", verify_options.with, "modules the installed version imports from (repeatable)");

@@ -366,6 +366,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
         r.fail(line_of(*t.get("spacecraft")), "mission.spacecraft",
                "the spacecraft's id: 1..32 printable characters (the store records it)");
       m.spacecraft = *v;
+      m.spacecraft_given = true;
     }
     if (auto v = r.duration(t, "mission", "duration")) m.duration = *v;
     if (auto v = r.integer(t, "mission", "seed", 0, INT64_MAX)) m.seed = static_cast<std::uint64_t>(*v);

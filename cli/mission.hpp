@@ -92,6 +92,7 @@ struct Mission {
   std::string file;
   std::string name;
   std::string spacecraft = "unnamed";  // with the name, the identity a store is bound to
+  bool spacecraft_given = false;       // [mission] spacecraft was in the file (not the default)
   Time duration = 0;             // default length of a run; 0 = must be given with --for
   std::uint64_t seed = 1;
   Time checkpoint_every = 0;     // with --store: periodic checkpoints of module tasks; 0 = at update commits only

@@ -265,7 +265,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
   host::HostModuleMemory module_memory;
   std::vector<RegisterEntry> register_storage(m.max_tasks);
   TaskRegister task_register(register_storage, module_memory);
-  TaskManager manager(kernel, task_register, TargetArch::X86_64);
+  TaskManager manager(kernel, task_register);
   // Seed 004's kernel tables, sized at first deploy: every module task's
   // descriptor and MPU regions, kept consistent on install/update/uninstall.
   std::vector<TaskDesc> table_tasks(m.max_tasks);
@@ -579,7 +579,6 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     target.identity = spacecraft_binding(m.spacecraft, m.name);
     const std::string running = running_module(u.task);
     target.running_module = running;
-    target.rename = u.rename;
     target.sequence.known = accepted_sequence.has_value();  // without a store: this run's
     target.sequence.accepted = accepted_sequence.value_or(0);
     target.window = m.security->sequence_window;

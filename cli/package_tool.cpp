@@ -4,6 +4,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "dyn/elf.hpp"
@@ -31,13 +32,57 @@ std::uint32_t store_space_for(std::size_t size) {
   return static_cast<std::uint32_t>(size + (size / kChunk + 2) * kRecordOverhead);
 }
 
+// Writes the package beside `path`, then renames it over: a failed write
+// leaves whatever was there.
 bool write_file(const std::string& path, std::span<const std::byte> bytes, std::string* why) {
-  std::ofstream f(path, std::ios::binary | std::ios::trunc);
-  if (f) f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
-  if (!f) {
+  const std::string temporary = path + ".partial";
+  {
+    std::ofstream f(temporary, std::ios::binary | std::ios::trunc);
+    if (f) f.write(reinterpret_cast<const char*>(bytes.data()), static_cast<std::streamsize>(bytes.size()));
+    if (!f) {
+      *why = path + ": cannot write it";
+      std::remove(temporary.c_str());
+      return false;
+    }
+  }
+  if (std::rename(temporary.c_str(), path.c_str()) != 0) {
     *why = path + ": cannot write it";
+    std::remove(temporary.c_str());
     return false;
   }
+  return true;
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+  std::error_code ec;
+  return std::filesystem::equivalent(a, b, ec) && !ec;
+}
+
+// The output may not be an input, the key, or any key file.
+bool output_allowed(const PackOptions& o, std::string* why) {
+  std::vector<std::string> inputs = {o.key_path, o.new_path};
+  if (!o.base_path.empty()) inputs.push_back(o.base_path);
+  inputs.insert(inputs.end(), o.with.begin(), o.with.end());
+  for (const std::string& in : inputs)
+    if (same_file(o.out_path, in)) {
+      *why = "-o " + o.out_path + " is one of the inputs (" + in + "): write the package elsewhere";
+      return false;
+    }
+  host::KeyFile existing;
+  std::string ignored;
+  if (host::read_key_file(o.out_path, &existing, &ignored)) {
+    wipe(existing.key);
+    *why = "-o " + o.out_path + " is a key file: a package never overwrites a key";
+    return false;
+  }
+  return true;
+}
+
+// A name a store can record as its identity (the mission file's rule).
+bool recordable(const std::string& name) {
+  if (name.empty() || name.size() > kStoreNameMax) return false;
+  for (char c : name)
+    if (c < 0x20 || c > 0x7E) return false;
   return true;
 }
 
@@ -57,8 +102,18 @@ bool resolve_binding(const BindingOptions& o, SpacecraftBinding* out, std::strin
     }
     spacecraft = loaded.mission->spacecraft;
     mission = loaded.mission->name;
+    if (!loaded.mission->spacecraft_given) {
+      *why = "--for " + o.mission_file + ": its [mission] names no spacecraft, so its store would be \"" +
+             spacecraft + "\" like every other such mission's: give it a spacecraft id to bind to";
+      return false;
+    }
   } else if (spacecraft.empty() || mission.empty()) {
     *why = "a binding needs both --spacecraft and --mission (the names the spacecraft's store records)";
+    return false;
+  }
+  if (!recordable(spacecraft) || !recordable(mission)) {
+    *why = "a binding names a spacecraft and mission as a store records them: 1.." + std::to_string(kStoreNameMax) +
+           " printable characters";
     return false;
   }
   *out = spacecraft_binding(spacecraft, mission);
@@ -132,6 +187,22 @@ int pack(const PackOptions& o, std::string* out) {
     *out = "dynsched pack: the module name must be 1..31 bytes\n";
     return 1;
   }
+  if (o.sequence == UINT64_MAX) {
+    *out = "dynsched pack: --seq 18446744073709551615 (2^64 - 1) is refused by every spacecraft: no number could follow it\n";
+    return 1;
+  }
+  if (!o.renames.empty() && !m.set_replaces(o.renames)) {
+    *out = "dynsched pack: --renames names the module the new one replaces: 1..31 bytes\n";
+    return 1;
+  }
+  if (!o.renames.empty() && o.renames == facts.name) {
+    *out = "dynsched pack: --renames " + o.renames + " is the new version's own name: not a rename\n";
+    return 1;
+  }
+  if (!output_allowed(o, &why)) {
+    *out = "dynsched pack: " + why + "\n";
+    return 1;
+  }
   std::string bound_to;
   if (o.binding.given()) {
     if (!resolve_binding(o.binding, &m.binding, &bound_to, &why)) {
@@ -141,12 +212,35 @@ int pack(const PackOptions& o, std::string* out) {
     m.flags |= package_format::kFlagBound;
   }
   m.arch = facts.arch == TargetArch::Arm ? PackageArch::ArmThumb : PackageArch::X86_64;
+  const std::string& replaced = o.renames.empty() ? facts.name : o.renames;
   m.kind = PayloadKind::FullImage;
   std::vector<std::byte> payload = image;
   std::vector<std::byte> base;
   if (!o.base_path.empty()) {
     if (!read_file(o.base_path, &base, &why)) {
       *out = "dynsched pack: --base " + why + "\n";
+      return 1;
+    }
+    // The base must be the installed version of the module this replaces.
+    ModuleFacts base_facts;
+    if (base.empty()) {
+      *out = "dynsched pack: --base " + o.base_path + " is empty: a delta needs the installed version\n";
+      return 1;
+    }
+    std::vector<std::string> base_with;  // what the base imports from (never itself)
+    for (const std::string& w : o.with)
+      if (!same_file(w, o.base_path)) base_with.push_back(w);
+    if (std::string bad = read_module_facts(o.base_path, base_with, &base_facts); !bad.empty()) {
+      *out = "dynsched pack: --base " + bad + "\n";
+      return 1;
+    }
+    if (base_facts.arch != facts.arch) {
+      *out = "dynsched pack: --base " + o.base_path + " is built for another machine than " + o.new_path + "\n";
+      return 1;
+    }
+    if (base_facts.name != replaced) {
+      *out = "dynsched pack: --base " + o.base_path + " is module " + base_facts.name + ", not " + replaced +
+             (o.renames.empty() ? " (if the new version renames it, say --renames " + base_facts.name + ")" : "") + "\n";
       return 1;
     }
     m.kind = PayloadKind::ModuleDelta;
@@ -180,7 +274,7 @@ int pack(const PackOptions& o, std::string* out) {
     return 1;
   }
   char line[512];
-  const std::string what = base.empty() ? std::string("full package")
+  const std::string what = m.kind == PayloadKind::FullImage ? std::string("full package")
                                          : "delta package against " + o.base_path + " (" + std::to_string(payload.size()) + " B delta)";
   std::snprintf(line, sizeof line,
                 "%s: %s of %s v%u (%zu B module), sequence %" PRIu64 ", %s\n"
@@ -245,29 +339,32 @@ int verify(const VerifyOptions& o, std::string* out) {
                 (m.flags & package_format::kFlagAllowJump) ? " (the ground allows a jump)" : "", m.store_space);
   *out += line;
   PackageTarget target;
-  if (m.bound()) {
-    std::string described;
-    if (!o.binding.given()) {
-      *out += "  bound:     to spacecraft binding " + to_hex(m.binding) +
-              " (give --for MISSION.toml to check it is this spacecraft)\n";
-      target.has_identity = true;  // not checked: taken as this spacecraft's
-      target.identity = m.binding;
-    } else if (!resolve_binding(o.binding, &target.identity, &described, &why)) {
+  std::string described;
+  if (o.binding.given()) {  // the spacecraft that decides
+    if (!resolve_binding(o.binding, &target.identity, &described, &why)) {
       *out += "  (" + why + ")\n";
       return 2;
-    } else {
-      target.has_identity = true;
-      *out += "  bound:     " + std::string(target.identity == m.binding ? "to " : "not to ") + described + "\n";
     }
-  } else {
-    *out += "  bound:     to no spacecraft (any that trusts the key takes it)\n";
+    target.has_identity = true;
   }
+  if (m.renames()) *out += "  renames:   " + std::string(m.replaces()) + " (signed: it replaces that module)\n";
+  if (!m.bound()) {
+    *out += "  bound:     to no spacecraft (any that trusts the key takes it)\n";
+  } else if (!target.has_identity) {
+    *out += "  bound:     to spacecraft binding " + to_hex(m.binding) + "\n";
+  } else {
+    *out += "  bound:     " + std::string(target.identity == m.binding ? "to " : "not to ") + described + "\n";
+  }
+  // What cannot be decided without the spacecraft's identity or its installed version.
+  std::string undecided;
+  if (m.bound() && !target.has_identity)
+    undecided = "a bound package is taken only by its own spacecraft (give --for MISSION.toml)";
   SequenceState state;
   state.known = o.accepted.has_value();
   state.accepted = o.accepted.value_or(0);
   if (auto fresh = check_freshness(m, state, o.window); !fresh) return refused(fresh.error());
   if (!o.accepted) *out += "  (freshness: no --accepted given: checked as the first package)\n";
-  target.running_module = m.name();
+  target.running_module = m.applies_to();
   target.arch = m.arch;  // without --installed: as a spacecraft of the package's own target
   target.sequence = state;
   target.window = o.window;
@@ -280,7 +377,8 @@ int verify(const VerifyOptions& o, std::string* out) {
       return 2;
     }
     if (std::string bad = read_module_facts(o.installed, o.with, &installed); !bad.empty()) {
-      *out += "  (the installed version cannot be read: " + bad + "; its module name is not checked)\n";
+      *out += "  (the installed version cannot be read: " + bad + ")\n";
+      if (undecided.empty()) undecided = "the installed version is not a module this can read (see above)";
     } else {
       installed_name = installed.name;
       target.running_module = installed_name;
@@ -290,10 +388,12 @@ int verify(const VerifyOptions& o, std::string* out) {
   if (m.kind == PayloadKind::ModuleDelta) {
     *out += "  delta:     " + std::to_string(view.value().payload.size()) + " B, for the base with SHA-256/128 " +
             to_hex(m.base_digest) + "\n";
-    if (o.installed.empty()) {
-      *out += "decision: not decided: a delta is rebuilt from the installed version (give --installed OLD.o)\n";
-      return 1;
-    }
+    if (o.installed.empty() && undecided.empty())
+      undecided = "a delta is rebuilt from the installed version (give --installed OLD.o)";
+  }
+  if (!undecided.empty()) {
+    *out += "decision: not decided: " + undecided + "\n";
+    return 1;
   }
   target.base_image = base;
   target.result_buffer = result;

@@ -32,6 +32,7 @@ struct PackOptions {
   std::string key_path;              // NAME.key (Ed25519) or NAME.hmac
   std::uint64_t sequence = 0;
   bool allow_jump = false;           // the ground accepts a jump beyond the spacecraft's window
+  std::string renames;               // the new version renames the module: the name it replaces
   std::string out_path;
   // Which spacecraft the package is for (bound: another one refuses it):
   // the mission file whose [mission] name and spacecraft its store has, or

@@ -398,8 +398,67 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   EXPECT_EQ(code_of(t, hmac_package(empty, nothing)), PackageErrc::BadManifest);
 }
 
+TEST(Package, ARenameIsSignedInTheManifestAndAppliesOnlyToTheModuleItReplaces) {
+  HmacPackageVerifier verifier(kHmacKey);
+  PackageManifest m = manifest_for(kImage, 3);
+  ASSERT_TRUE(m.set_name("beacon2"));
+  ASSERT_TRUE(m.set_replaces("beacon"));
+  const auto renaming = hmac_package(m, kImage);
+  auto view = open_package(renaming, verifier);
+  ASSERT_TRUE(view);
+  EXPECT_TRUE(view.value().manifest.renames());
+  EXPECT_EQ(view.value().manifest.replaces(), "beacon");
+  PackageTarget t;
+  t.running_module = "beacon";
+  EXPECT_TRUE(accept_package(renaming, verifier, t)) << "the task runs the module it replaces";
+  t.running_module = "mathlib";
+  auto other = accept_package(renaming, verifier, t);
+  ASSERT_FALSE(other);
+  EXPECT_EQ(other.error().code, PackageErrc::WrongModule) << "a signed rename of beacon cannot take over mathlib";
+  // Without the flag, a package for another module is refused whatever the spacecraft is told.
+  t.running_module = "beacon";
+  PackageManifest plain = manifest_for(kImage, 3);
+  ASSERT_TRUE(plain.set_name("beacon2"));
+  auto refused = accept_package(hmac_package(plain, kImage), verifier, t);
+  ASSERT_FALSE(refused);
+  EXPECT_EQ(refused.error().code, PackageErrc::WrongModule);
+}
+
+TEST(Package, ADeltaNeedsAnInstalledImage) {
+  HmacPackageVerifier verifier(kHmacKey);
+  PackageManifest m = manifest_for(kImage, 3);
+  m.kind = PayloadKind::ModuleDelta;
+  m.has_base = true;
+  m.base_digest = package_digest({});  // made against an empty file
+  const std::byte delta[1] = {};
+  std::vector<std::byte> buffer(4096);
+  PackageTarget t;
+  t.running_module = "beacon";
+  t.result_buffer = buffer;  // and no base_image: the task has no installed image
+  auto r = accept_package(hmac_package(m, delta), verifier, t);
+  ASSERT_FALSE(r);
+  EXPECT_EQ(r.error().code, PackageErrc::BaseMismatch);
+}
+
+TEST(Package, TheHeaderIsJudgedBeforeTheTagWithItsOwnReasons) {
+  HmacPackageVerifier verifier(kHmacKey);
+  const auto code_of = [&](std::vector<std::uint8_t> raw) {
+    std::vector<std::byte> b;
+    for (auto x : raw) b.push_back(static_cast<std::byte>(x));
+    auto r = open_package(b, verifier);
+    return r ? PackageErrc{} : r.error().code;
+  };
+  EXPECT_EQ(code_of({'X', 'X'}), PackageErrc::BadMagic);
+  EXPECT_EQ(code_of({'D', 'U', 2, 2, 0x80, 0x00, 0, 0}), PackageErrc::BadHeader) << "a padded length";
+  EXPECT_EQ(code_of({'D', 'U', 2, 2, 0x80}), PackageErrc::Truncated) << "a length cut short";
+  EXPECT_EQ(code_of({'D', 'U', 2, 2, 5}), PackageErrc::BadHeader) << "as long as it says, but no room for its tag";
+  EXPECT_EQ(code_of({'D', 'U', 1, 2, 5}), PackageErrc::UnknownVersion);
+  // The ground tool refuses a payload no 32-bit length could carry.
+  EXPECT_EQ(package_size(AuthMode::HmacSha256, manifest_for(kImage, 1), 0xFFFFFFFFu), 0u);
+}
+
 TEST(Package, EveryRefusalSaysWhatToDo) {
-  for (int c = 1; c <= static_cast<int>(PackageErrc::BadDelta); ++c)
+  for (int c = 1; c <= static_cast<int>(PackageErrc::BadDelta); ++c)  // BadDelta is the last
     EXPECT_GT(std::string(describe(static_cast<PackageErrc>(c))).size(), 20u) << c;
 }
 

@@ -45,7 +45,7 @@ struct System {
     c.preemption_ticks = false;
     c.time_slice = 0;
     kernel.emplace(table, policy, c, &events);
-    manager.emplace(*kernel, reg, TargetArch::X86_64);
+    manager.emplace(*kernel, reg);
     manager->set_tables(&tables.get());
   }
   // Seed 004: the kernel tables hold every invariant after every operation.

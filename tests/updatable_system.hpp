@@ -60,7 +60,7 @@ struct UpdatableSystem {
     c.time_slice = 0;
     c.preemption_ticks = true;  // v3 really hangs; a real tick must stop it
     kernel.emplace(table, policy, c, &events);
-    tasks.emplace(*kernel, reg, TargetArch::X86_64);
+    tasks.emplace(*kernel, reg);
     tasks->set_tables(&tables.get());
     updates.emplace(*tasks);
   }

@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <span>
 
+#include "dyn/target_arch.hpp"
 #include "dyn/time.hpp"
 
 namespace dyn::port {
@@ -39,6 +40,12 @@ void idle_until(Time t) noexcept;
 // Kernel critical section. Entered by every kernel path that touches shared
 // state; a tick that arrives inside it is not delivered to the kernel (it is
 // dropped: preemption is tick-granular, so the next tick does the job).
+// It nests: every kernel_enter() is matched by one kernel_exit(), and only
+// the outermost exit ends the section (the housekeeping and update paths
+// enter it around calls that enter it again). The depth is one count for
+// the whole CPU, carried across context switches: the kernel switches into
+// a task inside the section and the task's first act is to leave it; a
+// task enters it before it switches back.
 void kernel_enter() noexcept;
 void kernel_exit() noexcept;
 
@@ -60,5 +67,17 @@ void tick_stop() noexcept;
 // MemManage/BusFault/UsageFault.
 void traps_start() noexcept;
 void traps_stop() noexcept;
+
+// The machine whose code this port executes. Modules built for it are run:
+// their descriptors are read in place, their constructors and hooks called.
+// Modules for another machine can only be linked (a relocator tested on a
+// host of another architecture). A property of the port, not of the core.
+TargetArch module_arch() noexcept;
+
+// Interrupt context: of the core, a port calls only Kernel::tick_from_port()
+// and Kernel::fault_from_port(), and only in the context of the interrupted
+// task (thread mode, on its stack: the host from a signal handler on it, the
+// Cortex-M3 port through an injected frame), never inside the kernel's
+// critical section. Nothing else of the core may run in an interrupt.
 
 }  // namespace dyn::port

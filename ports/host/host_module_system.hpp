@@ -21,7 +21,7 @@ struct ModuleSystem {
   explicit ModuleSystem(std::size_t capacity, const KernelConfig& config)
       : slots(capacity), table(slots), entries(capacity), reg(entries, memory) {
     kernel.emplace(table, policy, config, nullptr);
-    tasks.emplace(*kernel, reg, TargetArch::X86_64);
+    tasks.emplace(*kernel, reg);
   }
   ~ModuleSystem() { tasks->uninstall_all(); }
   ModuleSystem(const ModuleSystem&) = delete;

@@ -399,6 +399,14 @@ void traps_start() noexcept {
   g_traps_armed = true;
 }
 
+TargetArch module_arch() noexcept {
+#if defined(__x86_64__)
+  return TargetArch::X86_64;
+#else
+#error "the host port runs modules on x86-64 only"
+#endif
+}
+
 void traps_stop() noexcept {
   if (!g_traps_armed) return;
   for (std::size_t i = 0; i < std::size(kFaultSignals); ++i)

@@ -164,6 +164,8 @@ void tick_start(Time, Time real_period, bool virtual_time) noexcept {
 
 void tick_stop() noexcept { g_ticking = false; }
 
+TargetArch module_arch() noexcept { return TargetArch::Arm; }
+
 void traps_start() noexcept {}  // the fault handlers are armed from reset
 void traps_stop() noexcept {}
 

@@ -30,6 +30,24 @@ grep -Eq "s at 1200 bit/s, [0-9.]+ s at 9600 bit/s" <<<"$out" || fail "no link t
 "$dynsched" pack --new "$modules/mathlib/mathlib_v2.o" --key ground.key --seq 10 -o math.dsu >/dev/null || fail "pack math"
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.pub --seq 9 -o x.dsu 2>/dev/null && fail "packed with a public key"
 cp b7.dsu bad.dsu && printf '\x55' | dd of=bad.dsu bs=1 seek=300 conv=notrunc 2>/dev/null
+# What the ground tool refuses: writing over a key or an input, a negative or the last sequence number,
+# a base that is not the installed version of the module.
+cp ground.key keep.key
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o ground.key 2>/dev/null && fail "overwrote the key"
+cmp -s ground.key keep.key || fail "the secret key changed"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o ground.pub 2>/dev/null && fail "overwrote a public key"
+cp "$modules/beacon/beacon_v2.o" own.o
+"$dynsched" pack --new own.o $lib --key ground.key --seq 9 -o own.o 2>/dev/null && fail "overwrote its input"
+cmp -s own.o "$modules/beacon/beacon_v2.o" || fail "the input changed"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq -5 -o neg.dsu 2>/dev/null && fail "a negative sequence"
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 18446744073709551615 -o max.dsu 2>/dev/null &&
+  fail "the last sequence number"
+out=$("$dynsched" pack --base "$modules/mathlib/mathlib.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 \
+      -o other-base.dsu 2>&1) && fail "a delta against another module"
+grep -q "is module mathlib, not beacon (if the new version renames it, say --renames mathlib)" <<<"$out" || fail "base reason: $out"
+: >empty.o
+"$dynsched" pack --base empty.o --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o e.dsu 2>/dev/null &&
+  fail "a delta against an empty base"
 
 out=$("$dynsched" verify b7.dsu --pub ground.pub) || fail "verify: $out"
 grep -q "decision: accepted" <<<"$out" || fail "verify: $out"
@@ -94,7 +112,7 @@ grep -q "beacon <- b5.dsu: refused: package .*: older than the last accepted pac
   fail "older not refused: $out"
 grep -q "beacon <- bad.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "corruption: $out"
 grep -q "beacon <- evil.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "other key: $out"
-grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs (the task runs beacon)" <<<"$out" ||
+grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs .*(the task runs beacon)" <<<"$out" ||
   fail "another module: $out"
 grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "beacon does not run v2 after the refusals: $out"
 log=$("$dynsched" log m.log --task system)
@@ -154,16 +172,24 @@ grep -q "beacon <- sd.dsu: committed (v1 -> v2" <<<"$out" || fail "the stripped 
 
 # Bound to a spacecraft: its sister (same ground key, another spacecraft id in its mission) refuses it.
 out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
+      --seq 1 --for d.toml -o bound.dsu 2>&1) && fail "bound to a mission that names no spacecraft"
+grep -q "names no spacecraft" <<<"$out" || fail "no-spacecraft reason: $out"
+sed -i 's/^name = "packages"/name = "packages"\nspacecraft = "sat-1"/' d.toml
+out=$("$dynsched" pack --base "$modules/beacon/beacon.o" --new "$modules/beacon/beacon_v2.o" $lib --key ground.key \
       --seq 1 --for d.toml -o bound.dsu) || fail "pack --for: $out"
-grep -q 'bound to spacecraft "unnamed", mission "packages"' <<<"$out" || fail "pack --for says: $out"
+grep -q 'bound to spacecraft "sat-1", mission "packages"' <<<"$out" || fail "pack --for says: $out"
 [ "$(stat -c %s bound.dsu)" -eq $((delta_bytes + 8)) ] || fail "a binding costs more than 8 bytes"
+out=$("$dynsched" verify bound.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib 2>&1) &&
+  fail "a bound package verified without saying which spacecraft decides"
+grep -q "decision: not decided: a bound package is taken only by its own spacecraft" <<<"$out" || fail "undecided: $out"
+"$dynsched" verify b7.dsu --pub ground.pub --for nothing.toml >/dev/null 2>&1 && fail "verify with an unreadable --for"
 out=$("$dynsched" verify bound.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib --for d.toml) ||
   fail "verify --for: $out"
 grep -q "decision: accepted" <<<"$out" || fail "verify --for: $out"
 out=$("$dynsched" verify bound.dsu --pub ground.pub --installed "$modules/beacon/beacon.o" $lib \
       --spacecraft sister --mission packages 2>&1) && fail "a sister spacecraft verified it"
 grep -q "made for another spacecraft or mission" <<<"$out" || fail "binding reason: $out"
-sed -e '/^\[\[update\]\]/,$d' -e 's/^name = "packages"/name = "packages"\nspacecraft = "sister"/' m.toml >sister.toml
+sed -e '/^\[\[update\]\]/,$d' -e 's/^name = "packages"/name = "packages"\nspacecraft = "sat-2"/' m.toml >sister.toml
 printf '[[update]]\nat = "1m"\ntask = "beacon"\npackage = "bound.dsu"\n' >>sister.toml
 out=$("$dynsched" run sister.toml --for 3m 2>&1) || fail "run sister: $out"
 grep -q "beacon <- bound.dsu: refused: package .*: made for another spacecraft" <<<"$out" || fail "sister took it: $out"

@@ -59,7 +59,7 @@ const char* describe(DeltaErrc e) noexcept;
 namespace delta_format {
 inline constexpr std::uint32_t kMatch = 0, kLiteral = 1, kRepeat = 2;  // 3 is refused
 inline constexpr unsigned kWidthBits = 6;       // a number's bit width, coded in a 6-bit tree...
-inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (values below 2^32)
+inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (values up to 2^33 - 2)
 // A MATCH names the stride of the table it runs over (bytes; 1: none), so a
 // field that shifted alike in every entry is predicted from the entry
 // before: ELF64 relocations and symbols 24, ELF32 symbols 16, relocations 8,

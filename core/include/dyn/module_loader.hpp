@@ -20,6 +20,7 @@
 #include "dyn/relocation.hpp"
 #include "dyn/result.hpp"
 #include "dyn/symbol_table.hpp"
+#include "dyn/target_arch.hpp"
 
 struct dyn_module;  // sdk/dynsched.h
 
@@ -33,7 +34,6 @@ inline constexpr std::string_view kDescriptorSymbol = "dyn_module_descriptor";
 // PIC code refers to its own GOT by this name; the loader builds one per module.
 inline constexpr std::string_view kGotSymbol = "_GLOBAL_OFFSET_TABLE_";
 
-enum class TargetArch : std::uint8_t { X86_64, Arm };
 
 // What other modules may link against: a defined global or weak symbol of
 // default or protected visibility. Hidden and internal ones (the SDK builds
@@ -98,7 +98,7 @@ struct LoadedModule {
   bool constructed = false;          // its constructors completed (or it has none)
   bool constructors_failed = false;  // they were stopped (watchdog or fault)
   std::uint64_t descriptor_address = 0;      // 0 for a plain object (no DYN_MODULE)
-  const ::dyn_module* descriptor = nullptr;  // readable here only when the code runs here (host)
+  const ::dyn_module* descriptor = nullptr;  // read in place only when the code runs here (port::module_arch())
   std::size_t relocations_applied = 0;
   std::size_t got_slots = 0;
   std::size_t trampolines = 0;

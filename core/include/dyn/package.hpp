@@ -2,7 +2,7 @@
 // module, and the checks the spacecraft makes before anything uses it.
 //
 // A package is a header, a manifest, a payload and an authentication tag
-// over everything before it (docs/packages.md, byte by byte; compact: 61 B
+// over everything before it (docs/packages.md, byte by byte; compact: 54 B
 // of header and manifest for a delta of a 6-letter module). The order of
 // the checks is the point (SUIT's rule): only the header (magic, version,
 // mode, length) is read before the tag is verified; the manifest is parsed only
@@ -38,9 +38,10 @@ inline constexpr std::size_t kEd25519TagSize = 64;
 inline constexpr std::size_t kHmacTagSize = 16;    // HMAC-SHA-256 truncated to 128 bits (RFC 2104 section 5)
 inline constexpr std::uint8_t kFlagAllowJump = 0x01;  // the ground accepts a sequence jump beyond the window...
 inline constexpr std::uint8_t kFlagBound = 0x02;      // the manifest names the spacecraft and mission it is for
-inline constexpr std::uint8_t kFlagsKnown = kFlagAllowJump | kFlagBound;
+inline constexpr std::uint8_t kFlagRenames = 0x04;    // the result renames the module: the manifest names the one it replaces
+inline constexpr std::uint8_t kFlagsKnown = kFlagAllowJump | kFlagBound | kFlagRenames;
 inline constexpr std::uint64_t kJumpMax = std::uint64_t{1} << 20;  // ...of at most this many skipped numbers
-inline constexpr std::size_t kManifestMax = 3 + 10 + 1 + kNameMax + kBindingSize + 3 * 5 + 2 * kDigestSize;
+inline constexpr std::size_t kManifestMax = 3 + 10 + 2 * (1 + kNameMax) + kBindingSize + 3 * 5 + 2 * kDigestSize;
 }  // namespace package_format
 
 // What a manifest says of an image: the first 16 bytes of its SHA-256.
@@ -86,6 +87,8 @@ class HmacPackageVerifier final : public PackageVerifier {
 struct PackageManifest {
   char name_bytes[package_format::kNameMax + 1] = {};
   std::uint8_t name_length = 0;
+  char replaces_bytes[package_format::kNameMax + 1] = {};  // with kFlagRenames: the module it replaces
+  std::uint8_t replaces_length = 0;
   PackageArch arch = PackageArch::X86_64;
   PayloadKind kind = PayloadKind::FullImage;
   std::uint8_t flags = 0;
@@ -99,9 +102,15 @@ struct PackageManifest {
   PackageDigest result_digest{};
 
   std::string_view name() const noexcept { return {name_bytes, name_length}; }
+  std::string_view replaces() const noexcept { return {replaces_bytes, replaces_length}; }
   bool bound() const noexcept { return (flags & package_format::kFlagBound) != 0; }
+  bool renames() const noexcept { return (flags & package_format::kFlagRenames) != 0; }
+  // The module a task must run for this package to apply to it.
+  std::string_view applies_to() const noexcept { return renames() ? replaces() : name(); }
   // False (and nothing changed) for an empty name or one over kNameMax bytes.
   bool set_name(std::string_view n) noexcept;
+  // Marks the result as a rename of `old_name` (kFlagRenames); false as set_name.
+  bool set_replaces(std::string_view old_name) noexcept;
 };
 
 struct PackageView {
@@ -118,6 +127,7 @@ enum class PackageErrc : std::uint8_t {
   UnknownAuthMode,     // detail = mode byte
   WrongAuthMode,       // authenticated another way than this spacecraft verifies; detail = the package's mode
   BadAuthentication,   // the tag does not verify: another key, or damaged on the way
+  BadHeader,           // the header before the tag is malformed (a padded or impossible length); not authenticated
   BadManifest,         // authentic but malformed (name, flags, numbers, fields past the tag); detail = offset
   UnknownPayloadKind,  // detail = kind
   Replayed,            // its sequence number was already accepted; detail = sequence
@@ -125,7 +135,7 @@ enum class PackageErrc : std::uint8_t {
   TooFarAhead,         // beyond the window after the last accepted, and the ground did not allow it; detail = last accepted
   CounterUnreadable,   // the store's anti-replay counter cannot be read: nothing is accepted
   WrongArchitecture,   // built for another target; detail = the package's arch
-  WrongModule,         // names another module than the task runs
+  WrongModule,         // applies to another module than the task runs (its name, or the one a rename replaces)
   WrongSpacecraft,     // bound to another spacecraft or mission than this one
   BaseMismatch,        // a delta for a base this spacecraft does not have
   SizeMismatch,        // the result is not the size the manifest says; detail = actual size
@@ -167,13 +177,12 @@ struct SequenceState {
 // What the spacecraft knows when a package arrives for a task.
 struct PackageTarget {
   PackageArch arch = PackageArch::X86_64;  // what the port runs
-  std::string_view running_module;         // the module the task runs now
+  std::string_view running_module;         // the module the task runs now (a rename is the manifest's to say)
   // This spacecraft's identity (the store's): a bound package for another is
   // refused. Without one (a port without a store), bound packages are refused
   // too: a spacecraft that cannot say who it is takes only unbound ones.
   bool has_identity = false;
   SpacecraftBinding identity{};
-  bool rename = false;                     // the ground said the module is renamed
   SequenceState sequence;                  // the store's anti-replay counter
   std::uint64_t window = 16;
   std::uint64_t store_free = UINT64_MAX;   // bytes the store can still take

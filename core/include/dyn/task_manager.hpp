@@ -49,7 +49,8 @@ struct ModuleTaskSpec {
 
 class TaskManager final : public FaultOwner {
  public:
-  TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept;
+  // Runs modules built for the port's machine (port::module_arch()).
+  TaskManager(Kernel& kernel, TaskRegister& reg) noexcept;
   ~TaskManager();
   TaskManager(const TaskManager&) = delete;
   TaskManager& operator=(const TaskManager&) = delete;
@@ -115,7 +116,6 @@ class TaskManager final : public FaultOwner {
   Kernel& kernel_;
   TaskRegister& register_;
   ModuleLoader loader_;
-  TargetArch arch_;
   KernelTables* tables_ = nullptr;
 };
 

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dynsched.h"
+#include "port.hpp"
 
 namespace dyn {
 
@@ -31,12 +32,31 @@ bool align_up(std::uint64_t v, std::uint64_t align, std::uint64_t* out) noexcept
   return true;
 }
 
-RelocationNeeds needs_for(TargetArch arch, std::uint32_t type) noexcept {
-  return arch == TargetArch::X86_64 ? relocation_needs_x86_64(type) : relocation_needs_arm(type);
+// Which relocators this build links (DYN_LOADER_X86_64, DYN_LOADER_ARM: a
+// flight image carries only its own machine's); objects for another are
+// refused as WrongMachine before anything is allocated.
+constexpr bool links(TargetArch arch) noexcept {
+  return arch == TargetArch::X86_64 ? DYN_LOADER_X86_64 != 0 : DYN_LOADER_ARM != 0;
 }
 
-Result<void, LinkError> apply_for(TargetArch arch, const RelocationSite& site) noexcept {
-  return arch == TargetArch::X86_64 ? apply_relocation_x86_64(site) : apply_relocation_arm(site);
+RelocationNeeds needs_for([[maybe_unused]] TargetArch arch, [[maybe_unused]] std::uint32_t type) noexcept {
+#if DYN_LOADER_X86_64
+  if (arch == TargetArch::X86_64) return relocation_needs_x86_64(type);
+#endif
+#if DYN_LOADER_ARM
+  if (arch == TargetArch::Arm) return relocation_needs_arm(type);
+#endif
+  return RelocationNeeds{};
+}
+
+Result<void, LinkError> apply_for([[maybe_unused]] TargetArch arch, [[maybe_unused]] const RelocationSite& site) noexcept {
+#if DYN_LOADER_X86_64
+  if (arch == TargetArch::X86_64) return apply_relocation_x86_64(site);
+#endif
+#if DYN_LOADER_ARM
+  if (arch == TargetArch::Arm) return apply_relocation_arm(site);
+#endif
+  return Unexpected{LinkError{LinkErrc::UnsupportedRelocation}};
 }
 
 // In-place heap sort of the export table by name (no heap, no recursion).
@@ -87,6 +107,12 @@ void write_trampoline(TargetArch arch, std::byte* at, std::uint64_t target) noex
   }
 }
 
+// The module's code runs here: it is built for the port's machine and its
+// memory is where it will execute (so its pointers can be followed in place).
+bool runs_here(const LoadedModule& m) noexcept {
+  return m.arch == port::module_arch() && m.code.host == reinterpret_cast<std::byte*>(m.code.address);
+}
+
 }  // namespace
 
 bool is_module_export(const ElfSymbol& s) noexcept {
@@ -104,7 +130,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
                                            LoadedModule& out) noexcept {
   const bool x86 = o.arch == TargetArch::X86_64;
   const std::uint16_t machine = x86 ? elf::kMachineX86_64 : elf::kMachineArm;
-  if (v.machine() != machine)
+  if (v.machine() != machine || !links(o.arch))
     return Unexpected{LoadError{LoadError::Phase::Elf, ElfError{ElfErrc::WrongMachine, 0, v.machine(), machine}, {}}};
   const std::size_t nsym = v.symbol_count();
   const std::size_t nsec = v.section_count();
@@ -373,7 +399,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   }
   if (const std::uint64_t d = descriptor) {
     // magic and abi are the first two 32-bit fields in every ABI's layout;
-    // the rest (pointers) is only read where the code will run: on the host.
+    // the rest (pointers) is only read where the code will run (runs_here).
     const std::byte* head = host_of(m, d, 8);
     std::uint32_t magic = 0, abi = 0;
     if (head) {
@@ -383,7 +409,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     if (!head || magic != DYN_MODULE_MAGIC || abi != DYN_MODULE_ABI)
       return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 1});
     m.descriptor_address = d;
-    if (x86) {
+    if (runs_here(m)) {
       const std::byte* at = host_of(m, d, sizeof(::dyn_module));
       if (!at || reinterpret_cast<std::uintptr_t>(at) % alignof(::dyn_module) != 0)
         return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 1});
@@ -436,7 +462,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
 }
 
 void ModuleLoader::run_constructors(const LoadedModule& m) noexcept {
-  if (m.arch != TargetArch::X86_64 || m.code.host != reinterpret_cast<std::byte*>(m.code.address)) return;
+  if (!runs_here(m)) return;
   for (std::size_t a = 0; a < m.init_sections; ++a) {
     const std::byte* at = host_of(m, m.init[a].address, m.init[a].count * sizeof(void*));
     for (std::size_t k = 0; at && k < m.init[a].count; ++k) {

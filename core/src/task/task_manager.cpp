@@ -5,6 +5,7 @@
 
 #include "dyn/checkpoint.hpp"
 #include "dynsched.h"
+#include "port.hpp"
 
 namespace dyn {
 
@@ -41,8 +42,8 @@ bool code_holds(const LoadedModule& m, std::uint64_t pc) noexcept {
 }
 }  // namespace
 
-TaskManager::TaskManager(Kernel& kernel, TaskRegister& reg, TargetArch arch) noexcept
-    : kernel_(kernel), register_(reg), loader_(reg.memory(), reg), arch_(arch) {
+TaskManager::TaskManager(Kernel& kernel, TaskRegister& reg) noexcept
+    : kernel_(kernel), register_(reg), loader_(reg.memory(), reg) {
   g_manager = this;
   kernel_.set_fault_owner(this);
 }
@@ -203,7 +204,7 @@ Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byt
   RegisterEntry* e = register_.add(name, &why);
   if (!e) return Unexpected{InstallError{InstallError::Stage::Register, {}, {}, why}};
   LoadOptions options;
-  options.arch = arch_;
+  options.arch = port::module_arch();
   options.require_descriptor = true;
   options.replacing = replacing;
   auto loaded = loader_.load(view.value(), options, scratch, e->module);
@@ -215,6 +216,10 @@ Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byt
                                    le.elf, le.link}};
   }
   e->has_module = true;
+  if (!e->module.descriptor) {  // cannot happen for the port's own machine; never followed if it does
+    discard(*e);
+    return Unexpected{InstallError{InstallError::Stage::Link, {}, LinkError{LinkErrc::NotAModule}}};
+  }
   const ::dyn_module& d = *e->module.descriptor;
   if (d.entry) {
     e->state = register_.memory().allocate(RegionKind::Data, d.state_size ? d.state_size : 1, 16);

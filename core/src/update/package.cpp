@@ -110,11 +110,23 @@ SpacecraftBinding spacecraft_binding(std::string_view spacecraft, std::string_vi
   return b;
 }
 
-bool PackageManifest::set_name(std::string_view n) noexcept {
+namespace {
+bool copy_name(std::string_view n, char* bytes, std::uint8_t* length) noexcept {
   if (n.empty() || n.size() > fmt::kNameMax) return false;
-  std::memcpy(name_bytes, n.data(), n.size());
-  name_bytes[n.size()] = '\0';
-  name_length = static_cast<std::uint8_t>(n.size());
+  for (char c : n)
+    if (c == '\0') return false;
+  std::memcpy(bytes, n.data(), n.size());
+  bytes[n.size()] = '\0';
+  *length = static_cast<std::uint8_t>(n.size());
+  return true;
+}
+}  // namespace
+
+bool PackageManifest::set_name(std::string_view n) noexcept { return copy_name(n, name_bytes, &name_length); }
+
+bool PackageManifest::set_replaces(std::string_view old_name) noexcept {
+  if (!copy_name(old_name, replaces_bytes, &replaces_length)) return false;
+  flags |= fmt::kFlagRenames;
   return true;
 }
 
@@ -153,6 +165,8 @@ const char* describe(PackageErrc e) noexcept {
     case PackageErrc::BadAuthentication:
       return "the authentication does not verify: signed with another key, or damaged on the way (check the key; "
              "send it again)";
+    case PackageErrc::BadHeader:
+      return "its header is malformed (a padded or impossible length: not a package of this format, or damaged)";
     case PackageErrc::BadManifest: return "authentic but its manifest is malformed (a ground tool bug: re-pack it)";
     case PackageErrc::UnknownPayloadKind: return "a payload kind this spacecraft cannot apply";
     case PackageErrc::Replayed: return "replayed: its sequence number was already accepted (pack it with a new one)";
@@ -165,7 +179,8 @@ const char* describe(PackageErrc e) noexcept {
       return "the store's anti-replay counter cannot be read, so no package is accepted (the store must be "
              "initialised again, and the next package numbered above every one ever sent: docs/store.md)";
     case PackageErrc::WrongArchitecture: return "built for another target architecture";
-    case PackageErrc::WrongModule: return "for another module than the task runs";
+    case PackageErrc::WrongModule:
+      return "for another module than the task runs (pack it for that module, or with --renames for a rename)";
     case PackageErrc::WrongSpacecraft:
       return "made for another spacecraft or mission (pack it with --for this mission's file, or --spacecraft and "
              "--mission as its store names them)";
@@ -181,9 +196,10 @@ const char* describe(PackageErrc e) noexcept {
 
 Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes, const PackageVerifier& verifier) noexcept {
   // 1. The header only: what is needed to find the tag.
-  if (bytes.size() < fmt::kFixedHeader + 1) return refuse(PackageErrc::Truncated, fmt::kFixedHeader + 1 - bytes.size());
   const std::byte* h = bytes.data();
-  if (std::memcmp(h, fmt::kMagic, sizeof fmt::kMagic) != 0) return refuse(PackageErrc::BadMagic);
+  if (bytes.size() >= sizeof fmt::kMagic && std::memcmp(h, fmt::kMagic, sizeof fmt::kMagic) != 0)
+    return refuse(PackageErrc::BadMagic);
+  if (bytes.size() < fmt::kFixedHeader + 1) return refuse(PackageErrc::Truncated, fmt::kFixedHeader + 1 - bytes.size());
   const auto version = static_cast<std::uint8_t>(h[2]);
   if (version != fmt::kVersion) return refuse(PackageErrc::UnknownVersion, version);
   const auto mode_byte = static_cast<std::uint8_t>(h[3]);
@@ -194,11 +210,11 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
   ManifestReader header(bytes, fmt::kFixedHeader, bytes.size());
   const std::uint64_t total = header.varint(0xFFFFFFFFu);
   if (!header.ok())  // a length cut short, padded, or more than a package can have
-    return header.at() >= bytes.size() ? refuse(PackageErrc::Truncated, 1) : refuse(PackageErrc::BadManifest, fmt::kFixedHeader);
+    return header.at() >= bytes.size() ? refuse(PackageErrc::Truncated, 1) : refuse(PackageErrc::BadHeader, fmt::kFixedHeader);
   const std::size_t manifest_at = header.at();
   if (bytes.size() < total) return refuse(PackageErrc::Truncated, total - bytes.size());
   if (bytes.size() > total) return refuse(PackageErrc::TooLong, bytes.size() - total);
-  if (total < manifest_at + tag) return refuse(PackageErrc::Truncated, manifest_at + tag - total);
+  if (total < manifest_at + tag) return refuse(PackageErrc::BadHeader, fmt::kFixedHeader);  // no room for its own tag
 
   // 2. Authentication over everything before the tag, before anything else is read.
   const std::size_t tag_at = bytes.size() - tag;
@@ -228,6 +244,17 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
     out.name_length = static_cast<std::uint8_t>(name_length);
     for (std::size_t i = 0; i < name_length; ++i)
       if (out.name_bytes[i] == '\0') r.fail_at(name_at + 1 + i);
+  }
+  if (out.renames()) {
+    const std::size_t replaces_at = r.at();
+    const std::size_t replaces_length = r.byte();
+    if (r.ok() && (replaces_length == 0 || replaces_length > fmt::kNameMax)) r.fail_at(replaces_at);
+    r.copy(reinterpret_cast<std::byte*>(out.replaces_bytes), replaces_length);
+    if (r.ok()) {
+      out.replaces_length = static_cast<std::uint8_t>(replaces_length);
+      for (std::size_t i = 0; i < replaces_length; ++i)
+        if (out.replaces_bytes[i] == '\0') r.fail_at(replaces_at + 1 + i);
+    }
   }
   if (out.bound()) r.copy(out.binding.data(), out.binding.size());
   out.result_version = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
@@ -271,7 +298,7 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   if (auto fresh = check_freshness(m, target.sequence, target.window); !fresh) return Unexpected{fresh.error()};
   if (m.arch != target.arch) return refuse(PackageErrc::WrongArchitecture, static_cast<std::uint8_t>(m.arch));
   if (m.bound() && (!target.has_identity || m.binding != target.identity)) return refuse(PackageErrc::WrongSpacecraft);
-  if (m.name() != target.running_module && !target.rename) return refuse(PackageErrc::WrongModule);
+  if (m.applies_to() != target.running_module) return refuse(PackageErrc::WrongModule);
   if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
   if (m.result_size == 0) return refuse(PackageErrc::BadManifest, 0);
   if (m.kind == PayloadKind::FullImage) {
@@ -280,7 +307,9 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
     return AcceptedPackage{m, image.value()};
   }
   // A delta: for the installed version only, rebuilt in the caller's buffer, checked whole.
-  if (!equal_in_constant_time(package_digest(target.base_image), m.base_digest)) return refuse(PackageErrc::BaseMismatch);
+  // No installed image is no base (even for a delta made against an empty file).
+  if (target.base_image.empty() || !equal_in_constant_time(package_digest(target.base_image), m.base_digest))
+    return refuse(PackageErrc::BaseMismatch);
   if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeForStore, m.result_size);
   // The result must not overlap the base or the package it is rebuilt from.
   const auto overlaps = [](std::span<const std::byte> a, std::span<const std::byte> b) {
@@ -302,13 +331,15 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
 namespace {
 
 std::size_t manifest_size(const PackageManifest& m) noexcept {
-  return 3 + varint_size(m.sequence) + 1 + m.name_length + (m.bound() ? fmt::kBindingSize : 0) +
+  return 3 + varint_size(m.sequence) + 1 + m.name_length + (m.renames() ? 1u + m.replaces_length : 0u) +
+         (m.bound() ? fmt::kBindingSize : 0) +
          varint_size(m.result_version) + varint_size(m.result_size) + varint_size(m.store_space) +
          (m.has_base ? fmt::kDigestSize : 0) + fmt::kDigestSize;
 }
 
 bool writable(AuthMode mode, const PackageManifest& m) noexcept {
   return tag_size(mode) != 0 && m.name_length != 0 && m.name_length <= fmt::kNameMax &&
+         (!m.renames() || (m.replaces_length != 0 && m.replaces_length <= fmt::kNameMax)) &&
          (m.flags & ~fmt::kFlagsKnown) == 0 && m.has_base == (m.kind == PayloadKind::ModuleDelta) &&
          known_arch(static_cast<std::uint8_t>(m.arch));
 }
@@ -323,7 +354,7 @@ std::size_t total_size(std::size_t without_length) noexcept {
 }  // namespace
 
 std::size_t package_size(AuthMode mode, const PackageManifest& m, std::size_t payload_size) noexcept {
-  if (!writable(mode, m)) return 0;
+  if (!writable(mode, m) || payload_size > 0xFFFFFFFFu - 4 * fmt::kManifestMax) return 0;  // no wrap, even with a 32-bit size_t
   const std::size_t total = total_size(fmt::kFixedHeader + manifest_size(m) + payload_size + tag_size(mode));
   return total > 0xFFFFFFFFu ? 0 : total;
 }
@@ -345,6 +376,11 @@ std::size_t write_package_body(AuthMode mode, const PackageManifest& m, std::spa
   *p++ = static_cast<std::byte>(m.name_length);
   std::memcpy(p, m.name_bytes, m.name_length);
   p += m.name_length;
+  if (m.renames()) {
+    *p++ = static_cast<std::byte>(m.replaces_length);
+    std::memcpy(p, m.replaces_bytes, m.replaces_length);
+    p += m.replaces_length;
+  }
   if (m.bound()) {
     std::memcpy(p, m.binding.data(), m.binding.size());
     p += m.binding.size();

@@ -22,7 +22,7 @@ Result<AcceptedPackage, PackageUpdateError> request_package_update(UpdateManager
       return Unexpected{PackageUpdateError{Stage::Counter, {}, r.error()}};
   }
   request.image = accepted.value().image;
-  request.rename = target.rename;
+  request.rename = accepted.value().manifest.renames();
   if (auto r = updates.request(request, scratch.for_image(request.image)); !r)
     return Unexpected{PackageUpdateError{Stage::Update, {}, {}, r.error()}};
   return accepted.value();
