@@ -58,7 +58,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const auto& a = accepted.value();
     if (a.image.size() != a.manifest.result_size) __builtin_trap();
     if (dyn::package_digest(a.image) != a.manifest.result_digest) __builtin_trap();
-    if (a.manifest.name() != "beacon") __builtin_trap();
+    if (a.manifest.applies_to() != "beacon") __builtin_trap();
   }
   return 0;
 }

@@ -70,13 +70,15 @@ int main(int argc, char** argv) {
   bound.flags |= dyn::package_format::kFlagBound;
   bound.binding = dyn::spacecraft_binding("fuzz-sat", "fuzz");
   PackageManifest other = manifest("mathlib", target, 3);
+  PackageManifest renaming = manifest("beacon2", target, 4);
+  (void)renaming.set_replaces("beacon");
   PackageManifest arm = full;
   arm.arch = dyn::PackageArch::ArmThumb;
   bool ok = write(pkg + "/beacon_full", 0x00, package(full, target)) &&
             write(pkg + "/beacon_resealed", 0x01, package(full, target)) &&
             write(pkg + "/delta", 0x00, package(d, delta)) && write(pkg + "/delta_resealed", 0x03, package(d, delta)) &&
             write(pkg + "/bound", 0x05, package(bound, delta)) && write(pkg + "/other_module", 0x01, package(other, target)) &&
-            write(pkg + "/arm", 0x01, package(arm, target));
+            write(pkg + "/arm", 0x01, package(arm, target)) && write(pkg + "/rename", 0x01, package(renaming, target));
   // delta_fuzz: two bytes of result size ((size - 1) little-endian), then the delta.
   const auto sized = [](std::size_t n, const std::vector<std::byte>& bytes) {
     std::vector<std::byte> v{static_cast<std::byte>((n - 1) & 0xFF)};
