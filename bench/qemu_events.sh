@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# Issue 13's benchmarks on the Cortex-M3 (QEMU mps2-an385), deterministic:
+# guest instructions per kernel event (-icount shift=0: one instruction per
+# virtual nanosecond, which the port's clock reads) and the footprint of the
+# linked firmware images (arm-none-eabi-size, -Os, --gc-sections).
+#   bench/qemu_events.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+cmake --preset mps2-an385 >/dev/null
+cmake --build --preset mps2-an385 >/dev/null
+images=build/mps2-an385/ports/mps2_an385
+echo "## instructions per event"
+timeout 300 qemu-system-arm -M mps2-an385 -nographic -monitor none -serial stdio \
+  -semihosting-config enable=on,target=native -icount shift=0,align=off,sleep=off \
+  -kernel "$images/bench_events_mps2_an385.elf" | tr -d '\r'
+echo
+echo "## footprint (bytes)"
+arm-none-eabi-size "$images"/footprint_kernel_one_policy.elf "$images"/footprint_kernel_all_policies.elf \
+  "$images"/conformance_mps2_an385.elf
