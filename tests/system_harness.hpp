@@ -15,6 +15,7 @@
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/sched_priority.hpp"
 #include "dyn/sched_round_robin.hpp"
+#include "conformance/task_specs.hpp"
 #include "host_port.hpp"
 
 namespace dyn::test {
@@ -61,14 +62,7 @@ class Recorder final : public EventSink {
 
 enum class PolicyChoice { Multilevel, RoundRobin, Lottery, Priority };
 
-inline KernelConfig deterministic_config(Time time_slice = 0) {
-  KernelConfig c;
-  c.clock = ClockMode::Virtual;
-  c.tick = kMillisecond;
-  c.time_slice = time_slice;
-  c.preemption_ticks = false;  // only consume() ticks: fully deterministic
-  return c;
-}
+using specs::deterministic_config;
 
 class System {
  public:
@@ -133,39 +127,9 @@ class System {
   std::deque<host::TaskStack> stacks_;
 };
 
-inline TaskSpec job(const char* name, std::uint8_t level, Time interval, Time watchdog = 0) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Job;
-  s.level = level;
-  s.interval = interval;
-  s.watchdog = watchdog;
-  return s;
-}
-
-// A scenario's task (seed 003): a job released only by Kernel::wake.
-inline TaskSpec triggered(const char* name, std::uint8_t level = 2, Time watchdog = 0) {
-  TaskSpec s = job(name, level, 0, watchdog);
-  s.triggered = true;
-  return s;
-}
-
-inline TaskSpec onetime(const char* name, Time delay) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Job;
-  s.onetime = true;
-  s.delay = delay;
-  return s;
-}
-
-inline TaskSpec loop(const char* name, std::uint8_t priority = 1, std::uint32_t tickets = 0) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Loop;
-  s.priority = priority;
-  s.tickets = tickets;
-  return s;
-}
+using specs::job;
+using specs::loop;
+using specs::onetime;
+using specs::triggered;
 
 }  // namespace dyn::test

@@ -15,6 +15,7 @@
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/sched_priority.hpp"
 #include "dyn/sched_round_robin.hpp"
+#include "task_specs.hpp"
 
 #if DYN_CONFORMANCE_GTEST
 #include <deque>
@@ -26,14 +27,7 @@ namespace dyn::conformance {
 
 enum class PolicyChoice { Multilevel, RoundRobin, Lottery, Priority };
 
-inline KernelConfig deterministic_config(Time time_slice = 0) {
-  KernelConfig c;
-  c.clock = ClockMode::Virtual;
-  c.tick = kMillisecond;
-  c.time_slice = time_slice;
-  c.preemption_ticks = false;  // only consume() ticks: fully deterministic, and the same on every port
-  return c;
-}
+using specs::deterministic_config;
 
 class Recorder final : public EventSink {
  public:
@@ -195,32 +189,8 @@ class System {
 
 inline Kernel& TaskContext::kernel() noexcept { return system->kernel(); }
 
-inline TaskSpec job(const char* name, std::uint8_t level, Time interval, Time watchdog = 0) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Job;
-  s.level = level;
-  s.interval = interval;
-  s.watchdog = watchdog;
-  return s;
-}
-
-inline TaskSpec onetime(const char* name, Time delay) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Job;
-  s.onetime = true;
-  s.delay = delay;
-  return s;
-}
-
-inline TaskSpec loop(const char* name, std::uint8_t priority = 1, std::uint32_t tickets = 0) {
-  TaskSpec s;
-  s.name = name;
-  s.model = RunModel::Loop;
-  s.priority = priority;
-  s.tickets = tickets;
-  return s;
-}
+using specs::job;
+using specs::loop;
+using specs::onetime;
 
 }  // namespace dyn::conformance
