@@ -502,7 +502,7 @@ Result<void, LinkError> ModuleLoader::relink(LoadedModule& importer, LoadedModul
         if (write) (void)memory_.seal_code(importer.code);
         return Unexpected{LinkError{LinkErrc::ExportGone, 0, 0, rec.name, rec.type, 0, 0}};
       }
-      const RelocationNeeds needs = relocation_needs_x86_64(rec.type);
+      const RelocationNeeds needs = needs_for(importer.arch, rec.type);
       std::byte* place = host_of(importer, rec.place, needs.width);
       std::byte scratch[8] = {};
       if (!place || needs.width > sizeof scratch) return Unexpected{LinkError{LinkErrc::PlaceOutsideSection}};
@@ -523,7 +523,7 @@ Result<void, LinkError> ModuleLoader::relink(LoadedModule& importer, LoadedModul
       site.got_base = importer.got_base;
       site.got = rec.got_index != kNone ? importer.got_base + rec.got_index * 8 : 0;
       site.trampoline = rec.tramp_index != kNone ? importer.tramp_base + rec.tramp_index * kTrampolineSize : 0;
-      if (auto applied = apply_relocation_x86_64(site); !applied) {
+      if (auto applied = apply_for(importer.arch, site); !applied) {
         if (write) (void)memory_.seal_code(importer.code);
         return Unexpected{applied.error()};
       }

@@ -1,0 +1,36 @@
+// module_memory.hpp — module RAM on the Cortex-M3: regions carved from one
+// static pool, first fit, coalesced when given back. Code and data share the
+// pool: without the MPU (issue 13, part 2) all of it is readable, writable
+// and executable, so seal_code only has to order the writes before the code
+// runs (the M3 has no caches).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <span>
+
+#include "dyn/module_memory.hpp"
+
+namespace dyn::mps2 {
+
+class PoolModuleMemory final : public ModuleMemory {
+ public:
+  explicit PoolModuleMemory(std::span<std::byte> pool) noexcept;
+  Region allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept override;
+  void release(const Region& r) noexcept override;
+  bool seal_code(const Region& r) noexcept override;
+  bool unseal_code(const Region& r) noexcept override;
+  Stats stats() const noexcept override { return stats_; }
+  std::size_t free_bytes() const noexcept;
+
+ private:
+  // A free block: its size and the next free block, kept in address order.
+  struct Free {
+    std::size_t size;
+    Free* next;
+  };
+  Free* free_ = nullptr;
+  Stats stats_;
+};
+
+}  // namespace dyn::mps2
