@@ -67,3 +67,13 @@ dyn_tick_trampoline:
   pop {lr}
   pop {r0-r3, r12, pc}
   .size dyn_tick_trampoline, . - dyn_tick_trampoline
+
+/* A task's fault, handed back to it (fault_handlers.cpp): thread mode, on
+ * the task's stack, inside the kernel's section. Never returns. */
+  .global dyn_fault_trampoline
+  .type dyn_fault_trampoline, %function
+  .thumb_func
+dyn_fault_trampoline:
+  bl dyn_fault_in_thread
+  udf #0
+  .size dyn_fault_trampoline, . - dyn_fault_trampoline

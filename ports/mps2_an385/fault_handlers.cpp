@@ -1,15 +1,86 @@
-// fault_handlers.cpp — a fault's record on the console, then the run ends.
+// fault_handlers.cpp — a task's fault stops that task; any other fault
+// prints its record on the console and ends the run.
+//
+// A fault taken in thread mode while a task runs outside the kernel is
+// handed to Kernel::fault_from_port() in the task's own context: the
+// handler rewrites the exception frame to return into dyn_fault_trampoline
+// (inside the kernel's critical section, as the tick does), which calls it.
+// If the fault is a module task's (the task manager attributes it by the
+// faulting pc), the task is stopped with its record and the others go on;
+// if not (the kernel's own code, a plain task), the run ends with the record.
 #include "fault_handlers.hpp"
 
 #include <cstdint>
 
 #include "board.hpp"
+#include "dyn/fault.hpp"
+#include "dyn/kernel.hpp"
+
+extern "C" {
+extern const std::uint32_t __etext[];  // the end of the image's code (linker script)
+void dyn_fault_trampoline();
+std::uint32_t dyn_port_kernel_depth();
+void dyn_port_claim_kernel();
+}
 
 namespace {
 
 using namespace dyn::mps2;
 
-// Called with the stack the exception frame was pushed on.
+constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
+// CFSR bits (ARMv7-M ARM, B3.2.15).
+constexpr std::uint32_t kMmArValid = 1u << 7, kBfArValid = 1u << 15;
+constexpr std::uint32_t kUndefInstr = 1u << 16, kInvState = 1u << 17, kInvPc = 1u << 18, kNoCp = 1u << 19,
+                        kUnaligned = 1u << 24, kDivByZero = 1u << 25;
+
+dyn::FaultRecord g_record;  // the fault being handed to the kernel (one at a time: it runs in its section)
+
+dyn::FaultKind kind_of(std::uint32_t cfsr) {
+  if (cfsr & kDivByZero) return dyn::FaultKind::DivideByZero;
+  if (cfsr & (kUndefInstr | kInvState | kInvPc | kNoCp)) return dyn::FaultKind::IllegalInstruction;
+  if (cfsr & kUnaligned) return dyn::FaultKind::Bus;
+  if (cfsr & 0xFFu) return dyn::FaultKind::MemoryAccess;
+  if (cfsr & 0xFF00u) return dyn::FaultKind::Bus;
+  return dyn::FaultKind::IllegalInstruction;
+}
+
+// True if the fault was handed to the task's context (the frame now returns into the trampoline).
+bool hand_to_task(std::uint32_t* frame, std::uint32_t exc_return) {
+  const dyn::Kernel* k = dyn::Kernel::current();
+  if (exc_return != kExcReturnThreadMsp || dyn_port_kernel_depth() != 0 || !k || !k->running()) return false;
+  const std::uint32_t cfsr = scb::reg(scb::kCfsr);
+  dyn::FaultRecord r;
+  r.kind = kind_of(cfsr);
+  r.pc = frame[6];
+  r.sp = reinterpret_cast<std::uintptr_t>(frame);
+  if (cfsr & kMmArValid) r.address = scb::reg(scb::kMmfar);
+  else if (cfsr & kBfArValid) r.address = scb::reg(scb::kBfar);
+  r.in_kernel_image = r.pc < reinterpret_cast<std::uintptr_t>(__etext);
+  g_record = r;
+  scb::reg(scb::kCfsr) = cfsr;  // write one to clear: the next fault reads its own cause
+  frame[6] = reinterpret_cast<std::uint32_t>(&dyn_fault_trampoline) & ~1u;
+  frame[7] = 0x01000000u;  // Thumb; the faulting IT block is not resumed
+  dyn_port_claim_kernel();
+  return true;
+}
+
+}  // namespace
+
+// Thread mode, on the faulting task's stack, inside the kernel's section.
+extern "C" void dyn_fault_in_thread() {
+  if (dyn::Kernel* k = dyn::Kernel::current()) (void)k->fault_from_port(g_record);  // returns only if not a module task's
+  uart_write("\nfault: ");
+  uart_write(dyn::to_string(g_record.kind));
+  uart_write(" at pc ");
+  uart_write_hex(static_cast<std::uint32_t>(g_record.pc));
+  uart_write(" in ");
+  uart_write(g_record.in_kernel_image ? "the kernel's code" : "code no module owns");
+  uart_write(": not a module task's fault, the system stops\n");
+  exit_with(false);
+}
+
+// Any other fault: its record, then the run ends. Called with the stack the
+// exception frame was pushed on (EXC_RETURN bit 2 says which).
 extern "C" [[noreturn]] void dyn_fault_report(const std::uint32_t* frame, std::uint32_t exc_return) {
   std::uint32_t ipsr;
   asm volatile("mrs %0, ipsr" : "=r"(ipsr));
@@ -33,10 +104,12 @@ extern "C" [[noreturn]] void dyn_fault_report(const std::uint32_t* frame, std::u
   exit_with(false);
 }
 
-}  // namespace
+// A task's fault goes back to it through the trampoline; anything else is reported.
+extern "C" void dyn_fault_dispatch(std::uint32_t* frame, std::uint32_t exc_return) {
+  if (!hand_to_task(frame, exc_return)) dyn_fault_report(frame, exc_return);
+}
 
-// Finds which stack holds the frame (EXC_RETURN bit 2) and reports.
-#define DYN_FAULT_ENTRY(name)                    \
+#define DYN_FAULT_ENTRY(name, handler)           \
   extern "C" __attribute__((naked)) void name() { \
     asm volatile(                                \
         "tst lr, #4\n"                           \
@@ -44,10 +117,12 @@ extern "C" [[noreturn]] void dyn_fault_report(const std::uint32_t* frame, std::u
         "mrseq r0, msp\n"                        \
         "mrsne r0, psp\n"                        \
         "mov r1, lr\n"                           \
-        "b dyn_fault_report\n");                 \
+        "push {r1, lr}\n"                        \
+        "bl " handler "\n"                       \
+        "pop {r1, pc}\n");                       \
   }
 
-DYN_FAULT_ENTRY(dyn_hard_fault_handler)
-DYN_FAULT_ENTRY(dyn_mem_manage_handler)
-DYN_FAULT_ENTRY(dyn_bus_fault_handler)
-DYN_FAULT_ENTRY(dyn_usage_fault_handler)
+DYN_FAULT_ENTRY(dyn_hard_fault_handler, "dyn_fault_report")  // a fault the configurable handlers could not take
+DYN_FAULT_ENTRY(dyn_mem_manage_handler, "dyn_fault_dispatch")
+DYN_FAULT_ENTRY(dyn_bus_fault_handler, "dyn_fault_dispatch")
+DYN_FAULT_ENTRY(dyn_usage_fault_handler, "dyn_fault_dispatch")

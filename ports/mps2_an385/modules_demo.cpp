@@ -2,9 +2,11 @@
 // mathlib and beacon, built by the SDK for cortex-m3 and embedded in the
 // image as ELF objects, are loaded, linked (ARM relocations, the kernel's
 // exports, beacon's import from mathlib) and run as a task by the same task
-// manager as on the host; the beacon's log lines come out on the UART. The
-// run passes if the beacon ran on schedule and every byte of module memory
-// comes back when the modules are uninstalled.
+// manager as on the host; the beacon's log lines come out on the UART. Two
+// hostile modules (tests/modules/hostile.c) divide by zero and execute an
+// undefined instruction: each is stopped alone with its fault record. The
+// run passes if the beacon ran on schedule, both faults were contained, and
+// every byte of module memory comes back when the modules are uninstalled.
 #include <cstring>
 
 #include "board.hpp"
@@ -18,8 +20,11 @@
 asm(".section .rodata.dyn_modules,\"a\"\n"
     ".balign 8\n.global dyn_mathlib_o\ndyn_mathlib_o:\n.incbin \"" DYN_STR(DYN_MATHLIB_OBJECT) "\"\n.global dyn_mathlib_o_end\ndyn_mathlib_o_end:\n"
     ".balign 8\n.global dyn_beacon_o\ndyn_beacon_o:\n.incbin \"" DYN_STR(DYN_BEACON_OBJECT) "\"\n.global dyn_beacon_o_end\ndyn_beacon_o_end:\n"
+    ".balign 8\n.global dyn_div0_o\ndyn_div0_o:\n.incbin \"" DYN_STR(DYN_DIV0_OBJECT) "\"\n.global dyn_div0_o_end\ndyn_div0_o_end:\n"
+    ".balign 8\n.global dyn_udf_o\ndyn_udf_o:\n.incbin \"" DYN_STR(DYN_UDF_OBJECT) "\"\n.global dyn_udf_o_end\ndyn_udf_o_end:\n"
     ".text\n");
-extern "C" const std::byte dyn_mathlib_o[], dyn_mathlib_o_end[], dyn_beacon_o[], dyn_beacon_o_end[];
+extern "C" const std::byte dyn_mathlib_o[], dyn_mathlib_o_end[], dyn_beacon_o[], dyn_beacon_o_end[], dyn_div0_o[],
+    dyn_div0_o_end[], dyn_udf_o[], dyn_udf_o_end[];
 
 namespace {
 
@@ -29,6 +34,21 @@ using namespace dyn;
 class ConsoleLog final : public EventSink {
  public:
   void on_event(const KernelEvent& e) noexcept override {
+    if (e.kind == EventKind::Fault && e.task) {
+      ++faults;
+      mps2::uart_write("[");
+      mps2::uart_write_unsigned(static_cast<std::uint64_t>(e.end / kMillisecond));
+      mps2::uart_write(" ms] ");
+      mps2::uart_write(e.task->name);
+      mps2::uart_write(" stopped: ");
+      mps2::uart_write(to_string(e.task->fault.kind));
+      mps2::uart_write(" in module ");
+      mps2::uart_write(e.task->fault.module);
+      mps2::uart_write(" at code offset ");
+      mps2::uart_write_hex(static_cast<std::uint32_t>(e.task->fault.offset));
+      mps2::uart_write("\n");
+      return;
+    }
     if (e.kind != EventKind::Log || !e.text) return;
     mps2::uart_write("[");
     mps2::uart_write_unsigned(static_cast<std::uint64_t>(e.end / kMillisecond));
@@ -40,6 +60,7 @@ class ConsoleLog final : public EventSink {
     if (e.task && std::strcmp(e.task->name, "beacon") == 0 && std::strstr(e.text, "frame")) ++frames;
   }
   unsigned frames = 0;
+  unsigned faults = 0;
 };
 
 Task g_slots[8];
@@ -48,14 +69,15 @@ alignas(8) std::byte g_pool[192 * 1024];
 SymbolSlot g_symbols[256];
 SectionSlot g_sections[64];
 
-bool install(TaskManager& tasks, std::span<const std::byte> image, const char* name, bool job) {
+bool install(TaskManager& tasks, std::span<const std::byte> image, const char* name, bool job,
+             Time interval = 30 * kSecond) {
   ModuleTaskSpec spec;
   spec.task.name = name;
   if (job) {
     spec.task.model = RunModel::Job;
     spec.task.level = 3;
     spec.task.priority = 3;
-    spec.task.interval = 30 * kSecond;
+    spec.task.interval = interval;
     spec.task.watchdog = 50 * kMillisecond;
   }
   auto r = tasks.install(image, spec, LoaderScratch{g_symbols, g_sections});
@@ -79,7 +101,11 @@ int main() {
   const std::size_t free_before = memory.free_bytes();
   const std::span<const std::byte> mathlib(dyn_mathlib_o, static_cast<std::size_t>(dyn_mathlib_o_end - dyn_mathlib_o));
   const std::span<const std::byte> beacon(dyn_beacon_o, static_cast<std::size_t>(dyn_beacon_o_end - dyn_beacon_o));
-  if (!install(tasks, mathlib, "mathlib", false) || !install(tasks, beacon, "beacon", true)) return 1;
+  const std::span<const std::byte> div0(dyn_div0_o, static_cast<std::size_t>(dyn_div0_o_end - dyn_div0_o));
+  const std::span<const std::byte> udf(dyn_udf_o, static_cast<std::size_t>(dyn_udf_o_end - dyn_udf_o));
+  if (!install(tasks, mathlib, "mathlib", false) || !install(tasks, beacon, "beacon", true) ||
+      !install(tasks, div0, "divider", true, 20 * kSecond) || !install(tasks, udf, "undefined", true, 20 * kSecond))
+    return 1;
   mps2::uart_write("module memory in use: ");
   mps2::uart_write_unsigned(memory.stats().total_bytes());
   mps2::uart_write(" B in ");
@@ -90,6 +116,9 @@ int main() {
   const bool returned = memory.free_bytes() == free_before && memory.stats().total_bytes() == 0;
   mps2::uart_write("beacon frames: ");
   mps2::uart_write_unsigned(log.frames);
+  mps2::uart_write(", tasks their fault stopped: ");
+  mps2::uart_write_unsigned(log.faults);
   mps2::uart_write(returned ? "; every byte of module memory returned\n" : "; module memory NOT returned\n");
-  return log.frames >= 4 && returned ? 0 : 1;
+  // Each faulting module is stopped at its first run (and stays stopped, as on the host); the beacon keeps its four.
+  return log.frames >= 4 && log.faults == 2 && returned ? 0 : 1;
 }

@@ -90,6 +90,15 @@ extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uin
   return 1;
 }
 
+extern "C" std::uint32_t dyn_port_kernel_depth() { return g_depth; }
+
+// What a handler that hands work to the interrupted task does first: the
+// task then starts inside the kernel's critical section.
+extern "C" void dyn_port_claim_kernel() {
+  asm volatile("cpsid i" ::: "memory");
+  ++g_depth;
+}
+
 extern "C" void dyn_tick_in_thread() {
   if (dyn::Kernel* k = dyn::Kernel::current()) k->tick_from_port();
   dyn::port::kernel_exit();
