@@ -15,12 +15,16 @@
 namespace {
 
 using namespace dyn;
-constexpr std::uint32_t kEvents = 20000;
+#ifndef DYN_BENCH_EVENTS
+#define DYN_BENCH_EVENTS 20000
+#endif
+constexpr std::uint32_t kEvents = DYN_BENCH_EVENTS;
 
 Task g_slots[4];
 alignas(8) std::byte g_stacks[2][4096];
 std::uint32_t g_count = 0;
 std::int64_t g_start = 0, g_end = 0;
+bool g_started = false, g_ended = false;
 TaskId g_waiter{};
 
 KernelConfig config() {
@@ -33,12 +37,18 @@ KernelConfig config() {
 
 void yielder(void* arg) noexcept {
   auto& k = *static_cast<Kernel*>(arg);
-  if (g_start == 0) g_start = port::clock_now_ns();
+  if (!g_started) {
+    g_started = true;
+    g_start = port::clock_now_ns();
+  }
   while (g_count < kEvents) {
     ++g_count;
     k.yield();
   }
-  if (g_end == 0) g_end = port::clock_now_ns();
+  if (!g_ended) {
+    g_ended = true;
+    g_end = port::clock_now_ns();
+  }
   k.exit_task();
 }
 
@@ -100,6 +110,7 @@ int main() {
   }
   g_count = 0;
   g_start = g_end = 0;
+  g_started = g_ended = false;
   {
     TaskTable table(g_slots);
     PriorityPolicy priority;

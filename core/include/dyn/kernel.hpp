@@ -156,7 +156,8 @@ class Kernel {
   void run_until(Time end) noexcept;
   void run_for(Time duration) noexcept { run_until(time_add(now(), duration)); }
 
-  Time now() const noexcept;
+  // Inline: the dispatcher reads it several times per switch.
+  Time now() const noexcept { return config_.clock == ClockMode::Virtual ? virtual_now_ : real_now(); }
   TaskTable& table() noexcept { return table_; }
   Policy& policy() noexcept { return policy_; }
   const KernelConfig& config() const noexcept { return config_; }
@@ -288,6 +289,7 @@ class Kernel {
   RbTree<Task, TimerTag, WakeOrder> timers_;
   Task* current_ = nullptr;
   void* kernel_sp_ = nullptr;
+  Time real_now() const noexcept;  // real-time mode: the port's clock since the first run
   Time virtual_now_ = 0;
   Time real_origin_ = 0;
   Time end_ = 0;

@@ -36,9 +36,7 @@ Kernel::Kernel(TaskTable& table, Policy& policy, const KernelConfig& config, Eve
   g_kernel = this;
 }
 
-Time Kernel::now() const noexcept {
-  return config_.clock == ClockMode::Virtual ? virtual_now_ : port::clock_now() - real_origin_;
-}
+Time Kernel::real_now() const noexcept { return port::clock_now() - real_origin_; }
 
 void Kernel::emit(const KernelEvent& e) noexcept {
   if (!sink_) return;
