@@ -357,12 +357,12 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     const toml::table& t = *n->as_table();
     r.only_keys(t, "mission", {"name", "spacecraft", "duration", "seed", "checkpoint_every"});
     if (auto v = r.string(t, "mission", "name")) {
-      if (v->empty() || v->size() > kStoreNameMax || !printable_name(*v))
+      if (!identity_name(*v))
         r.fail(line_of(*t.get("name")), "mission.name", "the mission's name: 1..32 printable characters (a store records it)");
       m.name = *v;
     }
     if (auto v = r.string(t, "mission", "spacecraft")) {
-      if (v->empty() || v->size() > kStoreNameMax || !printable_name(*v))
+      if (!identity_name(*v))
         r.fail(line_of(*t.get("spacecraft")), "mission.spacecraft",
                "the spacecraft's id: 1..32 printable characters (the store records it)");
       m.spacecraft = *v;
@@ -659,6 +659,8 @@ Mission read_mission(const toml::table& root, const std::string& file) {
 }
 
 }  // namespace
+
+bool identity_name(const std::string& s) { return !s.empty() && s.size() <= kStoreNameMax && printable_name(s); }
 
 std::string MissionError::to_string() const {
   std::ostringstream o;

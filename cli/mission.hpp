@@ -131,6 +131,8 @@ struct MissionResult {
   std::optional<MissionError> error;
 };
 MissionResult load_mission(const std::string& path);
+// A mission name or spacecraft id, as a store records them: 1..32 printable characters.
+bool identity_name(const std::string& s);
 MissionResult parse_mission(std::string_view text, const std::string& path);
 
 const char* to_string(PolicyKind p);

@@ -78,13 +78,6 @@ bool output_allowed(const PackOptions& o, std::string* why) {
   return true;
 }
 
-// A name a store can record as its identity (the mission file's rule).
-bool recordable(const std::string& name) {
-  if (name.empty() || name.size() > kStoreNameMax) return false;
-  for (char c : name)
-    if (c < 0x20 || c > 0x7E) return false;
-  return true;
-}
 
 }  // namespace
 
@@ -111,7 +104,7 @@ bool resolve_binding(const BindingOptions& o, SpacecraftBinding* out, std::strin
     *why = "a binding needs both --spacecraft and --mission (the names the spacecraft's store records)";
     return false;
   }
-  if (!recordable(spacecraft) || !recordable(mission)) {
+  if (!identity_name(spacecraft) || !identity_name(mission)) {
     *why = "a binding names a spacecraft and mission as a store records them: 1.." + std::to_string(kStoreNameMax) +
            " printable characters";
     return false;

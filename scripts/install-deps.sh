@@ -11,25 +11,24 @@ packages=(
 )
 # Without recommends: qemu-system-arm would otherwise bring a desktop's worth of GUI libraries.
 lean=(qemu-system-arm)
-missing=()
-for p in "${packages[@]}"; do
-  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
-done
-if ((${#missing[@]})); then
+
+sudo_cmd=()
+[ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
+updated=false
+# install [APT-OPTION...] -- PACKAGE...: those not installed yet.
+install() {
+  local options=()
+  while [ "$1" != "--" ]; do options+=("$1"); shift; done
+  shift
+  local missing=()
+  for p in "$@"; do
+    [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || missing+=("$p")
+  done
+  ((${#missing[@]})) || return 0
   echo "install-deps: installing ${missing[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${missing[@]}" >/dev/null
-fi
-lean_missing=()
-for p in "${lean[@]}"; do
-  [ "$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null)" = "install ok installed" ] || lean_missing+=("$p")
-done
-if ((${#lean_missing[@]})); then
-  echo "install-deps: installing ${lean_missing[*]} (without recommends)"
-  sudo_cmd=()
-  [ "$(id -u)" -ne 0 ] && sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${lean_missing[@]}" >/dev/null
-fi
+  $updated || "${sudo_cmd[@]}" apt-get update -qq
+  updated=true
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq "${options[@]}" "${missing[@]}" >/dev/null
+}
+install -- "${packages[@]}"
+install --no-install-recommends -- "${lean[@]}"

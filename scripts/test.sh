@@ -2,7 +2,8 @@
 # Builds everything in Debug with ASan+UBSan and runs every test (unit, end-to-end,
 # and the freestanding Cortex-M3 build of the core); then builds the bare-metal
 # Cortex-M3 firmware images and runs them under QEMU (-M mps2-an385: the kernel
-# conformance suite, a fault record). Fuzz targets run separately:
+# conformance suite, real modules with two that fault, a fault record, the
+# footprint image). Fuzz targets run separately:
 #   ctest --preset debug -L fuzz   (after scripts/fuzz.sh builds them)
 set -euo pipefail
 cd "$(dirname "$0")/.."

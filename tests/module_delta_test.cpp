@@ -13,20 +13,15 @@
 #include "delta_encoder.hpp"
 #include "range_encoder.hpp"
 #include "dyn/module_delta.hpp"
+#include "example_modules.hpp"
 #include "module_test_support.hpp"
 
-#ifndef DYN_MODULES_DIR
-#error "DYN_MODULES_DIR must name the directory of the example modules"
-#endif
-#ifndef DYN_CORTEX_M3_MODULES
-#error "DYN_CORTEX_M3_MODULES must say whether the Cortex-M3 modules are built (1) or not (0)"
-#endif
 
 namespace dyn {
 namespace {
 
 std::vector<std::byte> module(const std::string& dir, const std::string& name) {
-  return test::read_bytes(std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o");
+  return test::read_bytes(test::example_module(dir, name));
 }
 
 // Decodes `delta`; the result, or the error. A guard after the result

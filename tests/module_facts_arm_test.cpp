@@ -14,24 +14,17 @@
 
 #include "dyn/elf_view.hpp"
 #include "dyn/module_loader.hpp"
+#include "example_modules.hpp"
 #include "input_file.hpp"
 #include "module_facts_arm.hpp"
 #include "module_report.hpp"
 #include "update_check.hpp"
 
-#ifndef DYN_MODULES_DIR
-#error "DYN_MODULES_DIR must name the directory of the example modules"
-#endif
-#ifndef DYN_CORTEX_M3_MODULES
-#error "DYN_CORTEX_M3_MODULES must say whether the Cortex-M3 modules are built (1) or not (0)"
-#endif
 
 namespace dyn::cli {
 namespace {
 
-std::string module(const std::string& dir, const std::string& name) {
-  return std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o";
-}
+std::string module(const std::string& dir, const std::string& name) { return test::example_module(dir, name); }
 
 #define SKIP_WITHOUT_CORTEX_M3()                                                                          \
   if (!DYN_CORTEX_M3_MODULES)                                                                             \

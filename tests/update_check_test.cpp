@@ -8,21 +8,14 @@
 #include <string>
 #include <vector>
 
+#include "example_modules.hpp"
 #include "update_check.hpp"
 
-#ifndef DYN_MODULES_DIR
-#error "DYN_MODULES_DIR must name the directory of the example modules"
-#endif
-#ifndef DYN_CORTEX_M3_MODULES
-#error "DYN_CORTEX_M3_MODULES must say whether the Cortex-M3 modules are built (1) or not (0)"
-#endif
 
 namespace dyn::cli {
 namespace {
 
-std::string module(const std::string& dir, const std::string& name) {
-  return std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o";
-}
+std::string module(const std::string& dir, const std::string& name) { return test::example_module(dir, name); }
 std::string program(const std::string& name) { return std::string(DYN_TEST_PROGRAMS_DIR) + "/" + name + ".o"; }
 
 struct Verdict {

@@ -14,23 +14,16 @@
 
 #include "dyn/elf.hpp"
 #include "dyn/elf_view.hpp"
+#include "example_modules.hpp"
 #include "module_test_support.hpp"
 #include "update_check.hpp"
 #include "uplink_strip.hpp"
 
-#ifndef DYN_MODULES_DIR
-#error "DYN_MODULES_DIR must name the directory of the example modules"
-#endif
-#ifndef DYN_CORTEX_M3_MODULES
-#error "DYN_CORTEX_M3_MODULES must say whether the Cortex-M3 modules are built (1) or not (0)"
-#endif
 
 namespace dyn::cli {
 namespace {
 
-std::string path_of(const std::string& dir, const std::string& name) {
-  return std::string(DYN_MODULES_DIR) + "/" + dir + "/" + name + ".o";
-}
+std::string path_of(const std::string& dir, const std::string& name) { return test::example_module(dir, name); }
 
 std::string write_temp(const std::vector<std::byte>& bytes, const std::string& name) {
   const std::string path = ::testing::TempDir() + name;

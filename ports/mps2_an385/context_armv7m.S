@@ -1,4 +1,4 @@
-/* context_armv7m.S — cooperative context switch for ARMv7-M (Thumb-2).
+/* context_armv7m.S — context switch, tick delivery and fault hand-back for ARMv7-M (Thumb-2).
  *
  * A saved context is the callee-saved registers r4-r11 and the return
  * address, pushed on its own stack; the stack pointer is the handle

@@ -1,6 +1,7 @@
-// fault_demo.cpp — an image whose main divides by zero: the UsageFault must
-// be caught and its record printed (test fault_record_mps2_an385). Until
-// tasks run on their own MPU regions, a fault ends the run (issue 13, part 2).
+// fault_demo.cpp — an image whose main divides by zero outside any task:
+// not a task's fault, so the UsageFault's record is printed and the run ends
+// (test fault_record_mps2_an385; a module task's fault is contained instead,
+// modules_demo.cpp).
 #include "board.hpp"
 
 int main() {

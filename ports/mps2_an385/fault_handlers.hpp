@@ -1,7 +1,7 @@
-// fault_handlers.hpp — the Cortex-M3 fault exceptions. Today every fault
-// ends the run with a record on the console (exception, CFSR, HFSR, the
-// faulting address and the stacked PC); stopping only the faulting task, on
-// its own MPU regions, is the next step of the port (issue 13, part 2).
+// fault_handlers.hpp — the Cortex-M3 fault exceptions. A module task's
+// fault stops that task (fault_handlers.cpp says how); any other fault ends
+// the run with a record on the console (exception, CFSR, HFSR, the faulting
+// address and the stacked PC).
 #pragma once
 
 extern "C" {

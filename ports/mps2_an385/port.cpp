@@ -3,8 +3,9 @@
 // context_armv7m.S), the clock from SysTick at 1 kHz, the kernel's critical
 // section as PRIMASK with a nesting depth, sleep with WFI.
 //
-// Not yet on this port (issue 13): unprivileged tasks on MPU regions, faults
-// stopping only their task (a fault ends the run with its record).
+// Not yet on this port (issue 13): unprivileged tasks on MPU regions (a
+// task's fault is contained, fault_handlers.cpp, but a wild write is no
+// fault without the MPU).
 #include <cstdint>
 
 #include "board.hpp"
@@ -67,6 +68,15 @@ bool g_stretch_charged = false;
 
 }  // namespace
 
+extern "C" std::uint32_t dyn_port_kernel_depth() { return g_depth; }
+
+// What a handler that hands work to the interrupted task does first: the
+// task then starts inside the kernel's critical section.
+extern "C" void dyn_port_claim_kernel() {
+  asm volatile("cpsid i" ::: "memory");
+  ++g_depth;
+}
+
 extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uint32_t exc_return) {
   g_milliseconds = g_milliseconds + 1;
   if (!g_ticking || exc_return != kExcReturnThreadMsp || g_depth != 0 || (frame[7] & kXpsrItIci) != 0) return 0;
@@ -84,19 +94,8 @@ extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uin
     g_stretch_mark = now;
     g_stretch_charged = true;
   }
-  // The trampoline starts inside the kernel's critical section.
-  asm volatile("cpsid i" ::: "memory");
-  ++g_depth;
+  dyn_port_claim_kernel();  // the trampoline starts inside the kernel's critical section
   return 1;
-}
-
-extern "C" std::uint32_t dyn_port_kernel_depth() { return g_depth; }
-
-// What a handler that hands work to the interrupted task does first: the
-// task then starts inside the kernel's critical section.
-extern "C" void dyn_port_claim_kernel() {
-  asm volatile("cpsid i" ::: "memory");
-  ++g_depth;
 }
 
 extern "C" void dyn_tick_in_thread() {
