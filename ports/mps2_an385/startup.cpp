@@ -15,6 +15,7 @@ extern std::uint32_t __stack_top[];
 int main();
 [[noreturn]] void dyn_reset();
 void dyn_systick_handler();
+void dyn_svc_handler();
 void dyn_unexpected_handler();
 }
 
@@ -32,7 +33,7 @@ __attribute__((section(".vectors"), used)) const Handler g_vectors[16 + 32] = {
     dyn_bus_fault_handler,
     dyn_usage_fault_handler,
     nullptr, nullptr, nullptr, nullptr,
-    dyn_unexpected_handler,  // SVC
+    dyn_svc_handler,         // SVC: the gates and returns of module code (isolation.cpp)
     dyn_unexpected_handler,  // debug monitor
     nullptr,
     dyn_unexpected_handler,  // PendSV
