@@ -241,6 +241,20 @@ char* dyn_service_strndup(const char* text, size_t limit) {
 
 char* dyn_service_strdup(const char* text) { return dyn_service_strndup(text, SIZE_MAX); }
 
+// assert()'s strings are the module's: copied against its domain first.
+[[noreturn]] void dyn_service_assert_fail(const char* assertion, const char* file, unsigned line, const char* function) {
+  char a[64] = "?", f[64] = "?", fn[64] = "?";
+  void* caller = __builtin_return_address(0);
+  if (assertion) copy_bounded(a, assertion, caller);
+  if (file) copy_bounded(f, file, caller);
+  if (function) copy_bounded(fn, function, caller);
+  dyn_libc_assert_fail(a, f, line, fn);
+}
+
+[[noreturn]] void dyn_service_assert_func(const char* file, int line, const char* function, const char* assertion) {
+  dyn_service_assert_fail(assertion, file, static_cast<unsigned>(line), function);
+}
+
 int dyn_service_posix_memalign(void** out, size_t alignment, size_t size) {
   check_out(out, sizeof *out);
   return dyn_libc_posix_memalign(out, alignment, size);
@@ -285,8 +299,8 @@ const ExportedSymbol kKernelExports[] = {
     DYN_SERVICE_AS(_Znaj, dyn_libc_operator_new),
     DYN_SERVICE_AS(_Znwj, dyn_libc_operator_new),
 #endif
-    DYN_SERVICE_AS(__assert_fail, dyn_libc_assert_fail),
-    DYN_SERVICE_AS(__assert_func, dyn_libc_assert_func),
+    DYN_SERVICE_AS(__assert_fail, dyn_service_assert_fail),
+    DYN_SERVICE_AS(__assert_func, dyn_service_assert_func),
 #if defined(__GLIBC__)  // its <ctype.h> macros read these tables
     DYN_EXPORT_FN(__ctype_b_loc),
 #endif
