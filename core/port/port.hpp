@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <span>
 
+#include "dyn/fault.hpp"
 #include "dyn/module_domain.hpp"
 #include "dyn/target_arch.hpp"
 #include "dyn/time.hpp"
@@ -68,6 +69,12 @@ void tick_stop() noexcept;
 // MemManage/BusFault/UsageFault.
 void traps_start() noexcept;
 void traps_stop() noexcept;
+
+// A task is being stopped by `record`: the port keeps the record where it
+// survives a reset, and the next boot reports it (an epitaph: the last
+// fault before a watchdog reset or a power cycle is what the ground asks
+// for first). A port with logs that outlive it may keep nothing.
+void leave_epitaph(const char* task, const FaultRecord& record) noexcept;
 
 // The machine whose code this port executes. Modules built for it are run:
 // their descriptors are read in place, their constructors and hooks called.

@@ -416,6 +416,9 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
 
 bool domain_fits(const ModuleDomain&) noexcept { return true; }
 
+// The host's records outlive the process in the trace and the log files.
+void leave_epitaph(const char*, const FaultRecord&) noexcept {}
+
 void domain_changed(const ModuleDomain&) noexcept {}
 
 bool in_module_code() noexcept { return false; }

@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "board.hpp"
+#include "epitaph.hpp"
 #include "fault_handlers.hpp"
 
 extern "C" {
@@ -58,6 +59,7 @@ extern "C" [[noreturn]] void dyn_reset() {
   scb::reg(scb::kCcr) |= 1u << 4;  // DIV_0_TRP
   uart_init();
   for (auto f = __init_array_start; f < __init_array_end; ++f) (*f)();
+  dyn::mps2::report_epitaph_at_boot();  // after the constructors: its copy is a constructed object
   exit_with(main() == 0);
 }
 

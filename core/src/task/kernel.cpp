@@ -446,6 +446,7 @@ void Kernel::switch_to_kernel(SwitchReason why) noexcept {
 void Kernel::stop_for_fault(Task& t, const FaultRecord& record) noexcept {
   t.fault = record;
   t.fault.at = now();
+  port::leave_epitaph(t.name, t.fault);
   switch_to_kernel(SwitchReason::Faulted);
   __builtin_unreachable();  // a faulted context is never resumed
 }
