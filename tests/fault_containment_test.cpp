@@ -115,6 +115,29 @@ TEST_P(AFaultingModule, IsStoppedAloneWithItsFaultRecord) {
   EXPECT_TRUE(others.kept_their_schedule());
 }
 
+// Supervision: a module task whose mission says on_fault = "restart" is run
+// again after each fault, up to its limit, then held; the others keep going.
+TEST(FaultContainment, ASupervisedModuleIsRestartedUpToItsLimitThenHeld) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  const auto image = hostile("divides_by_zero");
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  spec.task.restarts = 2;
+  spec.task.restart_window = 0;  // over the whole mission
+  ASSERT_TRUE(s.install_image(image, spec));
+  s.kernel->run_until(6 * kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.stats.runs, 3u) << "its first run and two restarts, each at its interval";
+  EXPECT_EQ(t.stats.restarts, 2u);
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.fault.kind, FaultKind::DivideByZero);
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Hostile, AFaultingModule,
     ::testing::Values(FaultCase{"first_run_faults", FaultKind::MemoryAccess, true},
