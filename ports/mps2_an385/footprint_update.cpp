@@ -14,6 +14,7 @@
 // committed, the kernel tables verify after every step, and every byte of
 // module memory comes back at the end. Verdict through semihosting.
 #include <cstring>
+#include <new>
 
 #include "board.hpp"
 #include "dyn/boot.hpp"
@@ -45,15 +46,13 @@ std::span<const std::byte> embedded(const std::byte* begin, const std::byte* end
   return {begin, static_cast<std::size_t>(end - begin)};
 }
 
-// The beacon's frames, counted (its log lines are not printed: the figure is the kernel's, not a console's).
-class Frames final : public EventSink {
+// The beacon's log lines, counted (not printed: the figure is the kernel's, not a console's).
+class BeaconLines final : public EventSink {
  public:
   void on_event(const KernelEvent& e) noexcept override {
-    if (e.kind == EventKind::Log && e.task && e.text && std::strcmp(e.task->name, "beacon") == 0 &&
-        std::strstr(e.text, "frame"))
-      ++frames;
+    if (e.kind == EventKind::Log && e.task && e.text && std::memcmp(e.task->name, "beacon", 7) == 0) ++lines;
   }
-  unsigned frames = 0;
+  unsigned lines = 0;
 };
 
 // What the system keeps for its whole life. Capacities are this mission's:
@@ -151,42 +150,65 @@ bool boot(TaskManager& tasks, ModuleStore& store) {
 
 bool tables_verify(KernelTables& tables, const char* when) { return say(static_cast<bool>(tables.verify()), when); }
 
+// Everything the system keeps for its life, in one object of static storage
+// (so the link map shows its RAM as one symbol, g_system), built in order.
+struct System {
+  System() noexcept
+      : table(g_slots),
+        kernel(table, policy, config(), &beacon),
+        memory(g_module_heap),
+        shaped(memory),
+        reg(g_entries, shaped),
+        tasks(kernel, reg),
+        tables(KernelTables::create(g_descs, g_regions, g_irqs)),
+        flash(g_flash, FlashGeometry{2048, 8, 8}),
+        store(flash, g_index),
+        updates(tasks) {}
+  static KernelConfig config() noexcept {
+    KernelConfig c;  // virtual time; the port's tick stops runaways
+    c.min_stack = 1024;
+    return c;
+  }
+  TaskTable table;
+  PriorityPolicy policy;
+  BeaconLines beacon;
+  Kernel kernel;
+  mps2::PoolModuleMemory memory;
+  MpuShapedMemory shaped;
+  TaskRegister reg;
+  TaskManager tasks;
+  Result<KernelTables, TablesError> tables;
+  RamFlash flash;
+  ModuleStore store;
+  UpdateManager updates;
+};
+// Safety: constructed once by placement new at the start of main, never destroyed (the run ends by semihosting).
+alignas(System) std::byte g_system[sizeof(System)];
+
 }  // namespace
 
 int main() {
-  TaskTable table(g_slots);
-  PriorityPolicy policy;
-  Frames frames;
-  KernelConfig config;  // virtual time; the port's tick stops runaways
-  config.min_stack = 1024;
-  Kernel kernel(table, policy, config, &frames);
-  mps2::PoolModuleMemory memory(g_module_heap);
-  MpuShapedMemory shaped(memory);
-  TaskRegister reg(g_entries, shaped);
-  TaskManager tasks(kernel, reg);
-  auto tables = KernelTables::create(g_descs, g_regions, g_irqs);
-  if (!say(static_cast<bool>(tables), "kernel tables created")) return 1;
-  tasks.set_tables(&tables.value());
-  RamFlash flash(g_flash, FlashGeometry{2048, 8, 8});
-  ModuleStore store(flash, g_index);
-  UpdateManager updates(tasks);
-  updates.set_store(&store);
-  const std::size_t heap_free = memory.free_bytes();
+  System& sys = *::new (g_system) System();
+  if (!say(static_cast<bool>(sys.tables), "kernel tables created")) return 1;
+  KernelTables& tables = sys.tables.value();
+  sys.tasks.set_tables(&tables);
+  sys.updates.set_store(&sys.store);
+  const std::size_t heap_free = sys.memory.free_bytes();
 
   TaskSpec worker;
   worker.name = "os.update";
   worker.model = RunModel::Loop;
   worker.priority = 31;
   worker.entry = UpdateManager::worker_entry;
-  worker.arg = &updates;
+  worker.arg = &sys.updates;
   worker.stack = g_worker_stack;
-  auto worker_id = kernel.create(worker);
+  auto worker_id = sys.kernel.create(worker);
   if (!say(static_cast<bool>(worker_id), "os.update started")) return 1;
-  updates.set_worker(worker_id.value());
+  sys.updates.set_worker(worker_id.value());
 
-  if (!boot(tasks, store) || !tables_verify(tables.value(), "tables after boot")) return 1;
-  kernel.run_until(25 * kSecond);  // beacon runs at 0, 10, 20 s
-  const unsigned frames_v1 = frames.frames;
+  if (!boot(sys.tasks, sys.store) || !tables_verify(tables, "tables after boot")) return 1;
+  sys.kernel.run_until(25 * kSecond);  // beacon runs at 0, 10, 20 s
+  const unsigned lines_v1 = sys.beacon.lines;
 
   const std::span<const std::byte> v2 = embedded(dyn_beacon_v2_o, dyn_beacon_v2_o_end);
   UpdateRequest request;
@@ -195,19 +217,19 @@ int main() {
   request.quiesce_timeout = 30 * kSecond;
   request.probation_points = 2;
   request.probation_time = kMinute;
-  if (!say(fits_scratch(v2) && static_cast<bool>(updates.request(request, {g_symbols, g_sections})),
+  if (!say(fits_scratch(v2) && static_cast<bool>(sys.updates.request(request, {g_symbols, g_sections})),
            "update of beacon to v2 staged"))
     return 1;
-  for (int i = 0; i < 120 && updates.busy(); ++i) kernel.run_for(kSecond);
-  const bool committed = updates.last().outcome == UpdateOutcome::Committed && updates.last().to_version == 2;
-  auto in_store = store.committed("beacon");
-  bool ok = say(committed, "update committed") && say(frames.frames > frames_v1, "beacon ran after the update") &&
+  for (int i = 0; i < 120 && sys.updates.busy(); ++i) sys.kernel.run_for(kSecond);
+  const bool committed = sys.updates.last().outcome == UpdateOutcome::Committed && sys.updates.last().to_version == 2;
+  auto in_store = sys.store.committed("beacon");
+  bool ok = say(committed, "update committed") && say(sys.beacon.lines > lines_v1, "beacon ran after the update") &&
             say(in_store && in_store.value().version == 2, "store: beacon v2 committed") &&
-            tables_verify(tables.value(), "tables after the update");
+            tables_verify(tables, "tables after the update");
 
-  tasks.uninstall_all();
-  ok = tables_verify(tables.value(), "tables after uninstall") && ok;
-  ok = say(memory.free_bytes() == heap_free, "every byte of the module heap returned") && ok;
+  sys.tasks.uninstall_all();
+  ok = tables_verify(tables, "tables after uninstall") && ok;
+  ok = say(sys.memory.free_bytes() == heap_free, "every byte of the module heap returned") && ok;
   mps2::uart_write(ok ? "footprint update image ran\n" : "footprint update image FAILED\n");
   return ok ? 0 : 1;
 }
