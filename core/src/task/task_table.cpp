@@ -5,6 +5,8 @@
 
 namespace dyn {
 
+Task::Task() noexcept = default;
+
 Result<Task*, TaskError> TaskTable::allocate() noexcept {
   for (std::size_t i = first_free_hint_; i < slots_.size(); ++i) {
     Task& t = slots_[i];
