@@ -105,6 +105,34 @@ TEST(Crc32, CheckValueAndIncremental) {
   EXPECT_EQ(dyn::crc32({}), 0u);
 }
 
+// The table size is a build choice (DYN_CRC32_TABLE); every size must give
+// the same CRC, for every length (slicing by four has a tail of 0..3 bytes)
+// and split anywhere.
+TEST(Crc32, EveryTableSizeAgrees) {
+  std::vector<std::byte> data(1031);
+  std::uint32_t x = 12345;
+  for (auto& b : data) {
+    x = x * 1103515245u + 12345u;
+    b = static_cast<std::byte>(x >> 24);
+  }
+  const std::span<const std::byte> all(data);
+  const char* text = "123456789";
+  const std::span<const std::byte> check{reinterpret_cast<const std::byte*>(text), 9};
+  for (auto* update : {&dyn::crc32_update_slice4, &dyn::crc32_update_bytewise, &dyn::crc32_update_nibbles})
+    EXPECT_EQ(dyn::crc32_final(update(dyn::kCrc32Init, check)), 0xCBF43926u);
+  for (std::size_t length : {0u, 1u, 2u, 3u, 4u, 5u, 7u, 8u, 255u, 1031u}) {
+    const auto piece = all.first(length);
+    const std::uint32_t expected = dyn::crc32_update_bytewise(dyn::kCrc32Init, piece);
+    EXPECT_EQ(dyn::crc32_update_slice4(dyn::kCrc32Init, piece), expected) << length;
+    EXPECT_EQ(dyn::crc32_update_nibbles(dyn::kCrc32Init, piece), expected) << length;
+    EXPECT_EQ(dyn::crc32_update(dyn::kCrc32Init, piece), expected) << length;
+    const std::size_t half = length / 2;
+    EXPECT_EQ(dyn::crc32_update_nibbles(dyn::crc32_update_slice4(dyn::kCrc32Init, piece.first(half)), piece.subspan(half)),
+              expected)
+        << length;
+  }
+}
+
 // ===========================================================================
 // Flash rules (RamFlash; FileFlash reruns them further down)
 

@@ -346,12 +346,15 @@ template <>
 struct dyn::RbHookTestAccess<ByKey> {
   using Hook = dyn::RbHook<ByKey>;
   static Hook& hook(Item& e) { return e; }
-  static Item* parent(Item& e) { return static_cast<Item*>(hook(e).parent_); }
-  static Item* left(Item& e) { return static_cast<Item*>(hook(e).left_); }
-  static Item* right(Item& e) { return static_cast<Item*>(hook(e).right_); }
+  // The links are untyped (RbLinks); an Item has one per hook, so the way
+  // back to it goes through this Tag's hook.
+  static Item* item(dyn::RbLinks* l) { return static_cast<Item*>(static_cast<Hook*>(l)); }
+  static Item* parent(Item& e) { return item(hook(e).parent_); }
+  static Item* left(Item& e) { return item(hook(e).left_); }
+  static Item* right(Item& e) { return item(hook(e).right_); }
   static bool is_red(const Item* e) { return e != nullptr && static_cast<const Hook&>(*e).color_ == Hook::Color::red; }
   static void paint(Item* e, bool red) { hook(*e).color_ = red ? Hook::Color::red : Hook::Color::black; }
-  static void set_parent(Item& e, Item* p) { hook(e).parent_ = p; }
+  static void set_parent(Item& e, Item* p) { hook(e).parent_ = static_cast<Hook*>(p); }
 };
 
 namespace {

@@ -41,15 +41,23 @@ void uart_write(const char* text) noexcept {
   uart_write(text, n);
 }
 
+// Decimal digits by subtracting powers of ten (built by multiplying up): a
+// 64-bit "% 10" and "/ 10" would link libgcc's 64-bit division, 864 bytes,
+// into every image for the sake of a console number.
 void uart_write_unsigned(std::uint64_t value) noexcept {
-  char digits[21];
+  std::uint64_t powers[20];  // 10^0 .. 10^19, the largest that fits
+  powers[0] = 1;
+  for (std::size_t i = 1; i < 20; ++i) powers[i] = powers[i - 1] * 10;
+  char out[20];
   std::size_t n = 0;
-  do {
-    digits[n++] = static_cast<char>('0' + value % 10);
-    value /= 10;
-  } while (value);
-  char out[21];
-  for (std::size_t i = 0; i < n; ++i) out[i] = digits[n - 1 - i];
+  for (std::size_t i = 20; i-- > 0;) {
+    char digit = '0';
+    while (value >= powers[i]) {
+      value -= powers[i];
+      ++digit;
+    }
+    if (n != 0 || digit != '0' || i == 0) out[n++] = digit;
+  }
   uart_write(out, n);
 }
 

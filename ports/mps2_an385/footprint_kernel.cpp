@@ -29,17 +29,24 @@ void body(void* arg) noexcept {
   }
 }
 
+// The kernel and its policy in static storage (not main's stack), so the
+// link map shows their RAM: g_kernel is the Kernel object itself, its event
+// queue included (docs/port-cortex-m3.md, DYN_PENDING_EVENTS).
+alignas(dyn::Kernel) std::byte g_kernel[sizeof(dyn::Kernel)];
+alignas(dyn::TaskTable) std::byte g_table[sizeof(dyn::TaskTable)];
+
 }  // namespace
 
 int main() {
-  dyn::TaskTable table(g_slots);
-  dyn::RoundRobinPolicy round_robin;
+  // Safety: placement new into static storage, once; never destroyed (the run ends by semihosting).
+  dyn::TaskTable& table = *::new (g_table) dyn::TaskTable(g_slots);
+  static dyn::RoundRobinPolicy round_robin;
   dyn::Policy* policy = &round_robin;
 #if DYN_FOOTPRINT_ALL_POLICIES
   static std::uint64_t tree[4];
-  dyn::MultilevelPolicy multilevel;
-  dyn::PriorityPolicy priority;
-  dyn::LotteryPolicy lottery(table, tree, 1);
+  static dyn::MultilevelPolicy multilevel;
+  static dyn::PriorityPolicy priority;
+  static dyn::LotteryPolicy lottery(table, tree, 1);
   dyn::Policy* all[] = {&round_robin, &multilevel, &priority, &lottery};
   volatile unsigned which = 0;  // chosen at run time, so all four are linked
   policy = all[which % 4];
@@ -47,7 +54,7 @@ int main() {
   dyn::KernelConfig config;
   config.preemption_ticks = false;
   config.min_stack = 1024;
-  dyn::Kernel kernel(table, *policy, config);
+  dyn::Kernel& kernel = *::new (g_kernel) dyn::Kernel(table, *policy, config);
   for (int i = 0; i < 2; ++i) {
     dyn::TaskSpec spec;
     spec.name = i ? "b" : "a";

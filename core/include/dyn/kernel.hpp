@@ -26,8 +26,22 @@ namespace dyn {
 
 enum class ClockMode : std::uint8_t { Virtual, Realtime };
 
-inline constexpr std::size_t kPendingEvents = 64;      // events queued while a task runs
-inline constexpr std::size_t kPendingEventText = 256;  // bytes of a log line kept with its event
+// The queue of events that arise while a task runs (see EventSink), inside
+// the Kernel object: kPendingEvents * (sizeof(KernelEvent) + kPendingEventText)
+// bytes of RAM — 19 KiB with the host's defaults. A build sets both with
+// CMake's DYN_PENDING_EVENTS and DYN_PENDING_EVENT_TEXT (the mps2-an385
+// preset: 16 events, 96 bytes of text, 2.3 KiB); a longer log line reaches
+// the sink cut to kPendingEventText - 1 bytes.
+#ifndef DYN_PENDING_EVENTS
+#define DYN_PENDING_EVENTS 64
+#endif
+#ifndef DYN_PENDING_EVENT_TEXT
+#define DYN_PENDING_EVENT_TEXT 256
+#endif
+inline constexpr std::size_t kPendingEvents = DYN_PENDING_EVENTS;       // events queued while a task runs
+inline constexpr std::size_t kPendingEventText = DYN_PENDING_EVENT_TEXT;  // bytes of a log line kept with its event
+static_assert(kPendingEvents >= 2, "the queue is drained when half full");
+static_assert(kPendingEventText >= 2, "room for one byte and the terminator");
 
 enum class EventKind : std::uint8_t {
   TaskCreated,   // task

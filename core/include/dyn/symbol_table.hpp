@@ -12,9 +12,12 @@
 
 namespace dyn {
 
+// An address as wide as the machine's (not a fixed 64 bits): the kernel's
+// table is then initialised by the linker, in flash, instead of by code at
+// start-up into RAM (the reinterpret_casts below are not constant expressions).
 struct ExportedSymbol {
   const char* name;
-  std::uint64_t address;
+  std::uintptr_t address;
   bool function;
   // A kernel service: code that needs the kernel (its state, its heap, a
   // pointer check). Modules reach it through port::service_entry (a gate on

@@ -39,6 +39,10 @@ enum class BootRestore : std::uint8_t {
 const char* to_string(BootRestore r) noexcept;
 
 struct RegisterEntry : RbHook<ByNameTag> {
+  // Out of line (task_register.cpp) for the reason Task's is: static entries
+  // then sit in .bss instead of costing their defaults' bytes of flash.
+  RegisterEntry() noexcept;
+
   char name[kTaskNameMax + 1] = {};
   bool used = false;
   LoadedModule module;

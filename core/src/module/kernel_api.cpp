@@ -275,11 +275,11 @@ std::int64_t dyn_service_time(std::int64_t* out) {
 namespace dyn {
 
 namespace {
-#define DYN_EXPORT_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::name), true}
-#define DYN_EXPORT_CAST(name, type) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(static_cast<type>(&::name)), true}
-#define DYN_EXPORT_AS(name, function) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::function), true}
-#define DYN_SERVICE_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::name), true, true}
-#define DYN_SERVICE_AS(name, function) ExportedSymbol{#name, reinterpret_cast<std::uint64_t>(&::function), true, true}
+#define DYN_EXPORT_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uintptr_t>(&::name), true}
+#define DYN_EXPORT_CAST(name, type) ExportedSymbol{#name, reinterpret_cast<std::uintptr_t>(static_cast<type>(&::name)), true}
+#define DYN_EXPORT_AS(name, function) ExportedSymbol{#name, reinterpret_cast<std::uintptr_t>(&::function), true}
+#define DYN_SERVICE_FN(name) ExportedSymbol{#name, reinterpret_cast<std::uintptr_t>(&::name), true, true}
+#define DYN_SERVICE_AS(name, function) ExportedSymbol{#name, reinterpret_cast<std::uintptr_t>(&::function), true, true}
 // The kernel API (sdk/dynsched.h), the platform C library's pure routines
 // and the runtime's own C functions (module_libc.cpp), under their C names.
 // Sorted by name (checked by a test): lookups are binary searches.

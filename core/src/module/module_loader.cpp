@@ -354,7 +354,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
     if (!is_module_export(s)) continue;
     std::memcpy(names, s.name.data(), s.name.size());
     names[s.name.size()] = '\0';
-    table[n++] = {names, scratch.symbols[i].address, s.type == elf::kSttFunc};
+    // Safety: a loaded symbol's address is in this machine's memory, so it fits its pointer width.
+    table[n++] = {names, static_cast<std::uintptr_t>(scratch.symbols[i].address), s.type == elf::kSttFunc};
     names += s.name.size() + 1;
     // The kernel's names are the kernel's: a module that defines one (strong
     // or weak) is refused, so no module can stand in for the kernel API.

@@ -562,7 +562,7 @@ void Kernel::consume(Time duration) noexcept {
   port::kernel_enter();
   Time remaining = duration;
   while (remaining > 0) {
-    const Time boundary = (virtual_now_ / config_.tick + 1) * config_.tick;
+    const Time boundary = virtual_now_ - time_mod(virtual_now_, config_.tick) + config_.tick;
     const Time step = remaining < boundary - virtual_now_ ? remaining : boundary - virtual_now_;
     virtual_now_ += step;
     remaining -= step;

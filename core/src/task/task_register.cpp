@@ -5,6 +5,8 @@
 
 namespace dyn {
 
+RegisterEntry::RegisterEntry() noexcept = default;
+
 namespace {
 int compare_name(std::string_view key, const RegisterEntry& e) noexcept { return key.compare(e.name); }
 }  // namespace

@@ -5,6 +5,8 @@
 
 namespace dyn {
 
+Task::Task() noexcept = default;
+
 Result<Task*, TaskError> TaskTable::allocate() noexcept {
   for (std::size_t i = first_free_hint_; i < slots_.size(); ++i) {
     Task& t = slots_[i];
@@ -22,8 +24,25 @@ Result<Task*, TaskError> TaskTable::allocate() noexcept {
   return Unexpected{TaskError{TaskErrc::TableFull, static_cast<std::int64_t>(slots_.size())}};
 }
 
+namespace {
+
+// strncmp(a, b, kTaskNameMax + 1), as a loop of a few instructions: names
+// are at most 31 bytes, and the C library's word-at-a-time strcmp and
+// strncmp are 576 bytes of code on the Cortex-M3.
+int compare_names(const char* a, const char* b) noexcept {
+  for (std::size_t i = 0; i <= kTaskNameMax; ++i) {
+    const auto x = static_cast<unsigned char>(a[i]);
+    const auto y = static_cast<unsigned char>(b[i]);
+    if (x != y) return x < y ? -1 : 1;
+    if (x == 0) return 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
 bool TaskTable::NameOrder::operator()(const Task& a, const Task& b) const noexcept {
-  return std::strcmp(a.name, b.name) < 0;
+  return compare_names(a.name, b.name) < 0;
 }
 
 void TaskTable::set_name(Task& t, const char* name, std::size_t length) noexcept {
@@ -50,74 +69,13 @@ Task* TaskTable::find(TaskId id) noexcept {
 
 Task* TaskTable::find_by_name(const char* name) noexcept {
   if (!name) return nullptr;
-  auto cmp = [](const char* key, const Task& t) { return std::strncmp(key, t.name, kTaskNameMax + 1); };
+  auto cmp = [](const char* key, const Task& t) { return compare_names(key, t.name); };
   Task* dead = nullptr;
   for (Task* t = by_name_.lower_bound(name, cmp); t && cmp(name, *t) == 0; t = by_name_.next(*t)) {
     if (t->state != TaskState::Dead) return t;
     if (!dead) dead = t;
   }
   return dead;
-}
-
-const char* to_string(TaskErrc e) noexcept {
-  switch (e) {
-    case TaskErrc::TableFull: return "task table full (capacity is fixed at first deploy)";
-    case TaskErrc::NameEmpty: return "task name is empty";
-    case TaskErrc::NameTooLong: return "task name longer than 31 bytes";
-    case TaskErrc::NameTaken: return "a live task already has this name";
-    case TaskErrc::NoEntry: return "task has no entry function";
-    case TaskErrc::BadLevel: return "level must be 1..6";
-    case TaskErrc::BadPriority: return "priority must be 0..31";
-    case TaskErrc::StackTooSmall: return "stack smaller than the kernel minimum";
-    case TaskErrc::BadTiming: return "interval, watchdog and delay must not be negative";
-    case TaskErrc::BadTrigger:
-      return "a triggered task is a job without interval or onetime (its notifications set when it runs)";
-    case TaskErrc::NoSuchTask: return "no such task (free slot or stale id)";
-    case TaskErrc::BadState: return "operation not allowed in the task's current state";
-  }
-  return "unknown task error";
-}
-
-const char* to_string(FaultKind k) noexcept {
-  switch (k) {
-    case FaultKind::None: return "none";
-    case FaultKind::MemoryAccess: return "memory access violation";
-    case FaultKind::StackOverflow: return "stack overflow (guard hit)";
-    case FaultKind::Bus: return "bus error";
-    case FaultKind::IllegalInstruction: return "illegal instruction";
-    case FaultKind::DivideByZero: return "integer divide by zero";
-    case FaultKind::Arithmetic: return "arithmetic trap";
-    case FaultKind::HeapCorruption: return "heap guard overwritten";
-    case FaultKind::Constructor: return "constructors stopped before they completed";
-    case FaultKind::Blocked: return "a constructor or hook tried to sleep or wait";
-    case FaultKind::Aborted: return "abort() or a failed assertion";
-  }
-  return "?";
-}
-
-const char* to_string(TaskState s) noexcept {
-  switch (s) {
-    case TaskState::Free: return "free";
-    case TaskState::Ready: return "ready";
-    case TaskState::Running: return "running";
-    case TaskState::Sleeping: return "sleeping";
-    case TaskState::Waiting: return "waiting";
-    case TaskState::Suspended: return "suspended";
-    case TaskState::Dead: return "dead";
-  }
-  return "?";
-}
-
-const char* to_string(ExitReason r) noexcept {
-  switch (r) {
-    case ExitReason::None: return "-";
-    case ExitReason::Completed: return "completed";
-    case ExitReason::Watchdog: return "watchdog";
-    case ExitReason::StackOverflow: return "stack overflow";
-    case ExitReason::Removed: return "removed";
-    case ExitReason::Fault: return "fault";
-  }
-  return "?";
 }
 
 }  // namespace dyn
