@@ -44,6 +44,21 @@ namespace {
 
 ExitRecord g_exit;
 
+// The kernel's service table, known once something links a module against
+// it (service_entry): an image without the loader links none of it.
+std::uintptr_t (*g_service)(std::size_t) = nullptr;
+
+std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? g_service(number) : 0; }
+
+// How the context switch reprograms the MPU: set by the first module call,
+// so an image that never runs module code links no MPU code.
+void (*g_resume_domain)(const ModuleDomain*) = nullptr;
+
+void program_domain(const ModuleDomain* domain) noexcept {
+  mpu_program(domain, {});
+  dyn_port_domain = domain;
+}
+
 std::uint32_t psp() noexcept {
   std::uint32_t v;
   asm volatile("mrs %0, psp" : "=r"(v));
@@ -84,7 +99,7 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
   const std::uint32_t number = *reinterpret_cast<const std::uint16_t*>(pc - 2) & 0xFFu;
   if (exc_return == kExcReturnThreadPsp) {  // module code, unprivileged
     if (number < kServiceGates) {
-      if (const std::uintptr_t service = dyn::kernel_service(number)) {
+      if (const std::uintptr_t service = service_code(number)) {
         ExitRecord* e = exit_to_kernel(msp, dyn_arm_service_trampoline, frame[0], frame[1]);
         e->frame[2] = frame[2];
         e->frame[3] = frame[3];
@@ -98,7 +113,7 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
   }
   if (exc_return == kExcReturnThreadMsp) {  // kernel code, privileged
     if (number < kServiceGates) {
-      if (const std::uintptr_t service = dyn::kernel_service(number)) {
+      if (const std::uintptr_t service = service_code(number)) {
         frame[6] = service & ~1u;  // a tail call: the service returns to the gate's caller (lr)
         g_exit = ExitRecord{kExcReturnThreadMsp, 0, msp, 0, {}};
         return &g_exit;
@@ -121,6 +136,7 @@ std::size_t kernel_stack_bytes() noexcept { return 4096; }
 
 std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain& domain,
                            std::span<const DomainRegion> lent) noexcept {
+  g_resume_domain = program_domain;
   const ModuleDomain* outer = dyn_port_domain;
   mpu_program(&domain, lent);
   dyn_port_domain = &domain;
@@ -153,6 +169,7 @@ std::size_t shared_readable_run(std::uintptr_t address) noexcept {
 }
 
 std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept {
+  g_service = &dyn::kernel_service;
   if (index >= kServiceGates) return function;  // never: the table has fewer services (a test checks)
   return (reinterpret_cast<std::uintptr_t>(dyn_arm_gates) + 4 * index) | 1u;
 }
@@ -163,6 +180,5 @@ std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept 
 // PSP with its registers and calls this when the one it resumes runs in
 // another domain than the MPU holds.
 extern "C" void dyn_port_resume_domain(const dyn::ModuleDomain* domain) {
-  mpu_program(domain, {});
-  dyn_port_domain = domain;
+  if (g_resume_domain) g_resume_domain(domain);  // set before any context had a domain of its own
 }
