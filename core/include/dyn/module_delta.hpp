@@ -10,6 +10,9 @@
 //                shifted by a common amount — a relocation offset, a symbol
 //                value, a section offset after an insertion — is one
 //                difference the model learns, then costs a bit or two each time)
+//                (over a table, optionally in 32-bit fields: each aligned
+//                word's change is one number, whatever its carries did to
+//                the bytes)
 //   LITERAL n    n new bytes
 //   REPEAT d n   n bytes of the output already produced, d bytes back
 // The cursor moves on to where the previous MATCH ended, so text that moved
@@ -67,6 +70,12 @@ inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (
 inline constexpr unsigned kStrideBits = 3;
 inline constexpr std::uint8_t kStrides[1u << kStrideBits] = {1, 4, 8, 16, 24, 40, 64, 0};
 inline constexpr std::size_t kDiffHistory = 64;  // a power of two, at least the largest stride
+// A MATCH over a table may code it in 32-bit fields (a bit after the
+// stride): every 4-byte-aligned word of the output (offset % 4 == 0) that
+// lies wholly in the MATCH is one arithmetic difference, new - old modulo
+// 2^32, so a symbol value or relocation offset moved by 0xA0 is 0xA0 in
+// every entry whatever the carries do to its bytes.
+inline constexpr std::size_t kWordHistory = 16;  // words: the largest stride / 4, a power of two
 }  // namespace delta_format
 
 // An adaptive code for numbers >= 0: the bit width of v + 1, the bit below
@@ -113,6 +122,17 @@ struct DeltaModel {
   Prob diff_like_stride[4];
   Prob diff_repeat[4];
   Prob diff_value[256];
+  // MATCH fields (32-bit words): zero, given whether the word one stride
+  // and one word back changed; the same change as one stride back (a field
+  // every entry shifted alike); the same as the last changed word; else the
+  // change minus the one a stride back, signed.
+  bool fields = false;               // of the current MATCH
+  Prob fields_flag[2];               // [the stride is 16 or more]
+  Prob word_zero[4], word_like_stride[4], word_repeat[4], word_sign[2];
+  DeltaNumberModel word_value;
+  std::uint32_t words[delta_format::kWordHistory] = {};
+  std::uint32_t last_word = 0;       // the last non-zero word difference
+  std::uint8_t word_at = 0;
   // New bytes: [the top two bits of the byte before], or for code in 16-bit
   // units (Thumb) [the output offset is odd][the top bit of the byte before].
   Prob literal[4][256];
@@ -135,6 +155,11 @@ struct DeltaModel {
     reset_probs(diff_like_stride);
     reset_probs(diff_repeat);
     reset_probs(diff_value);
+    reset_probs(fields_flag);
+    reset_probs(word_zero);
+    reset_probs(word_like_stride);
+    reset_probs(word_repeat);
+    reset_probs(word_sign);
     for (auto& l : literal) reset_probs(l);
   }
 };
@@ -160,6 +185,24 @@ template <class Coder>
   index = code_tree(c, m.stride, delta_format::kStrideBits, index);
   m.stride_bytes = delta_format::kStrides[index];
   return m.stride_bytes != 0;
+}
+
+// Whether a MATCH over a table codes it in fields (after its stride, for strides over 1).
+template <class Coder>
+void code_fields(Coder& c, DeltaModel& m, bool& fields) noexcept {
+  fields = m.stride_bytes > 1 && c.bit(m.fields_flag[m.stride_bytes >= 16 ? 1 : 0], fields ? 1u : 0u) != 0;
+  m.fields = fields;
+}
+
+inline std::uint32_t load_le32(std::span<const std::byte> b) noexcept {
+  return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
+         static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+}
+
+// Whether the MATCH byte at output offset `at`, with `left` bytes of the
+// MATCH from there, starts a field (then code_match_word codes 4 bytes).
+inline bool starts_field(const DeltaModel& m, std::size_t at, std::size_t left) noexcept {
+  return m.fields && (at & 3u) == 0 && left >= 4;
 }
 
 template <class Coder>
@@ -207,6 +250,46 @@ std::uint8_t code_match_byte(Coder& c, DeltaModel& m, std::uint8_t base, std::ui
   m.diffs[m.diff_at & kMask] = got;
   m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
   return static_cast<std::uint8_t>(base + got);
+}
+
+// One MATCH field: returns the output word (base + difference, modulo 2^32).
+// The byte differences go into the byte history too, so the bytes after
+// the MATCH see what changed.
+template <class Coder>
+std::uint32_t code_match_word(Coder& c, DeltaModel& m, std::uint32_t base, std::uint32_t out) noexcept {
+  constexpr unsigned kMask = delta_format::kWordHistory - 1;
+  const std::uint32_t d = out - base;
+  const std::uint32_t strided = m.words[(m.word_at - m.stride_bytes / 4u) & kMask];
+  const std::uint32_t back1 = m.words[(m.word_at - 1u) & kMask];
+  const unsigned ctx = (strided != 0 ? 1u : 0u) | (back1 != 0 ? 2u : 0u);
+  std::uint32_t got = 0;
+  if (c.bit(m.word_zero[ctx], d != 0 ? 1u : 0u) != 0) {
+    if (strided != 0 && c.bit(m.word_like_stride[ctx], d != strided ? 1u : 0u) == 0) {
+      got = strided;
+    } else if (m.last_word != 0 && m.last_word != strided &&
+               c.bit(m.word_repeat[ctx], d != m.last_word ? 1u : 0u) == 0) {
+      got = m.last_word;
+    } else {
+      // The change minus the one a stride back, as a sign and a magnitude - 1.
+      const std::uint32_t v = d - strided;
+      const unsigned negative = c.bit(m.word_sign[strided != 0 ? 1 : 0], v >= 0x80000000u ? 1u : 0u);
+      std::uint64_t magnitude = (negative ? 0u - v : v) - 1u;
+      // A width over 32 bits is no change an encoder makes: taken modulo 2^32 (the digest refuses it).
+      (void)code_number(c, m.word_value, magnitude);
+      const auto mag = static_cast<std::uint32_t>(magnitude + 1u);
+      got = strided + (negative ? 0u - mag : mag);
+    }
+    m.last_word = got;
+  }
+  m.words[m.word_at & kMask] = got;
+  m.word_at = static_cast<std::uint8_t>(m.word_at + 1u);
+  const std::uint32_t result = base + got;
+  constexpr unsigned kByteMask = delta_format::kDiffHistory - 1;
+  for (unsigned k = 0; k < 4; ++k) {
+    m.diffs[m.diff_at & kByteMask] = static_cast<std::uint8_t>((result >> (8 * k)) - (base >> (8 * k)));
+    m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
+  }
+  return result;
 }
 
 template <class Coder>

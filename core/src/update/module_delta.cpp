@@ -36,6 +36,8 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       std::uint32_t stride = 0;
       if (!code_seek(in, m, seek) || !code_number(in, m.match_length, length)) return fail(DeltaErrc::BadNumber);
       if (!code_stride(in, m, stride)) return fail(DeltaErrc::BadOperation);
+      bool fields = false;
+      code_fields(in, m, fields);
       const auto magnitude = seek < 0 ? static_cast<std::uint64_t>(-(seek + 1)) + 1 : static_cast<std::uint64_t>(seek);
       if (seek < 0 ? magnitude > cursor : magnitude > base_.size() - cursor) return fail(DeltaErrc::OutsideBase);
       const std::uint64_t start = seek < 0 ? cursor - magnitude : cursor + magnitude;
@@ -43,8 +45,17 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       if (length > size - written) return fail(DeltaErrc::OutsideOutput);
       if (length > base_.size() - start) return fail(DeltaErrc::OutsideBase);
       const auto from = static_cast<std::size_t>(start);  // <= base size
-      for (std::size_t k = 0; k < length; ++k, ++written)
-        out_[written] = std::byte{code_match_byte(in, m, static_cast<std::uint8_t>(base_[from + k]), 0)};
+      for (std::size_t k = 0; k < length;) {
+        if (starts_field(m, written, static_cast<std::size_t>(length - k))) {
+          const std::uint32_t word = code_match_word(in, m, load_le32(base_.subspan(from + k, 4)), 0);
+          for (unsigned b = 0; b < 4; ++b) out_[written + b] = static_cast<std::byte>(word >> (8 * b));
+          written += 4;
+          k += 4;
+        } else {
+          out_[written++] = std::byte{code_match_byte(in, m, static_cast<std::uint8_t>(base_[from + k]), 0)};
+          ++k;
+        }
+      }
       cursor = start + length;
     } else if (kind == df::kLiteral) {
       std::uint64_t length = 0;
