@@ -497,9 +497,10 @@ std::vector<Placed> align_table(std::span<const std::byte> base, const Table& b,
 std::vector<Op> align_tables(std::vector<Op> ops, std::span<const std::byte> base, std::span<const std::byte> target,
                              std::uint64_t& cost) {
   const auto base_tables = tables_of(base);
-  for (const auto& [name, t] : tables_of(target)) {
+  for (const auto& table : tables_of(target)) {
+    const Table& t = table.second;
     const auto match = std::find_if(base_tables.begin(), base_tables.end(), [&](const auto& bt) {
-      return bt.first == name && bt.second.entsize == t.entsize;
+      return bt.first == table.first && bt.second.entsize == t.entsize;
     });
     if (match == base_tables.end() || t.size == 0 || match->second.size == 0) continue;
     const auto plan = align_table(base, match->second, target, t);
