@@ -255,7 +255,7 @@ void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> b
     std::uint64_t distance = op.distance, length = op.length - 1;
     (void)code_distance(c, m, distance);
     (void)code_number(c, m.repeat_length, length);
-    written += op.length;
+    for (std::size_t k = 0; k < op.length; ++k) hook(written++);
   }
 }
 
@@ -492,6 +492,113 @@ std::vector<Placed> align_table(std::span<const std::byte> base, const Table& b,
   return plan;
 }
 
+// The entry at target[at, at + e) coded as the continuation of an operation
+// already under way (no header): a MATCH from base[from..], or literals.
+template <class Coder>
+void code_entry_bytes(Coder& c, DeltaModel& m, std::uint32_t kind, std::span<const std::byte> source, std::size_t from,
+                      std::span<const std::byte> target, std::size_t at, std::size_t e) {
+  for (std::size_t k = 0; k < e;) {
+    if (kind == df::kLiteral) {
+      code_literal(c, m, at + k, at + k ? static_cast<std::uint8_t>(target[at + k - 1]) : std::uint8_t{0},
+                   static_cast<std::uint8_t>(target[at + k]));
+      ++k;
+    } else if (starts_field(m, at + k, e - k)) {
+      code_match_word(c, m, load_le32(source.subspan(from + k, 4)), load_le32(target.subspan(at + k, 4)));
+      k += 4;
+    } else {
+      code_match_byte(c, m, static_cast<std::uint8_t>(source[from + k]), static_cast<std::uint8_t>(target[at + k]));
+      ++k;
+    }
+  }
+}
+
+// The stride index of a table entry size (0: none).
+std::uint32_t stride_index(std::size_t e) {
+  for (std::uint32_t s = 0; s < (1u << df::kStrideBits); ++s)
+    if (df::kStrides[s] == e) return s;
+  return 0;
+}
+
+// The target table planned entry by entry at the cost the model gives,
+// from the model's state where the table starts: each entry continues the
+// operation before it, or starts a MATCH (in fields) from one of the base
+// entries most like it, or literals — whichever codes cheapest now.
+std::vector<Placed> plan_table_by_cost(const std::vector<Placed>& before, std::span<const std::byte> base,
+                                       const Table& b, std::span<const std::byte> target, const Table& t) {
+  DeltaModel m;
+  std::size_t written = 0;
+  std::uint64_t cursor = 0;
+  {
+    CostCoder prefix;
+    const auto ops = unplace(before);
+    for (const Op& op : ops) code_op(prefix, m, op, base, target, written, cursor);
+  }
+  const std::size_t e = t.entsize, nb = b.size / e, nt = t.size / e;
+  const std::uint32_t stride = stride_index(e);
+  std::vector<Placed> plan;
+  constexpr std::size_t kTries = 4;  // base entries tried per target entry, the most alike first
+  for (std::size_t j = 0; j < nt; ++j) {
+    const std::size_t at = t.offset + j * e;
+    std::vector<std::pair<std::size_t, std::size_t>> alike;  // (equal bytes, base entry)
+    for (std::size_t i = 0; i < nb; ++i) {
+      std::size_t equal = 0;
+      for (std::size_t k = 0; k < e; ++k) equal += base[b.offset + i * e + k] == target[at + k];
+      alike.push_back({equal, i});
+    }
+    std::partial_sort(alike.begin(), alike.begin() + static_cast<std::ptrdiff_t>(std::min(kTries, alike.size())),
+                      alike.end(), [](const auto& x, const auto& y) { return x.first > y.first; });
+    alike.resize(std::min(kTries, alike.size()));
+    struct Choice {
+      Placed p;
+      bool continues;
+    };
+    std::vector<Choice> choices;
+    if (!plan.empty()) {
+      const Placed& last = plan.back();
+      if (last.op.kind == df::kMatch && last.from + last.op.length + e <= base.size())
+        choices.push_back({last, true});
+      if (last.op.kind == df::kLiteral) choices.push_back({last, true});
+    }
+    for (const auto& [equal, i] : alike) {
+      Op op{df::kMatch, 0, 0, e};
+      op.stride = stride;
+      op.fields = true;
+      choices.push_back({{op, at, b.offset + i * e}, false});
+    }
+    choices.push_back({{Op{df::kLiteral, 0, 0, e}, at, 0}, false});
+    std::size_t best = 0;
+    std::uint64_t best_cost = UINT64_MAX;
+    const auto code_choice = [&](auto& coder, DeltaModel& model, const Choice& ch, std::uint64_t& cur) {
+      if (ch.continues) {
+        const Placed& last = ch.p;
+        const std::size_t from = last.op.kind == df::kMatch ? last.from + last.op.length : 0;
+        code_entry_bytes(coder, model, last.op.kind, base, from, target, at, e);
+        if (last.op.kind == df::kMatch) cur = from + e;
+      } else {
+        Op op = ch.p.op;
+        op.seek = static_cast<std::int64_t>(ch.p.from) - static_cast<std::int64_t>(cur);
+        std::size_t w = at;
+        code_op(coder, model, op, base, target, w, cur);
+      }
+    };
+    for (std::size_t c = 0; c < choices.size(); ++c) {
+      DeltaModel copy = m;
+      CostCoder cost;
+      std::uint64_t cur = cursor;
+      code_choice(cost, copy, choices[c], cur);
+      if (cost.cost() < best_cost) {
+        best_cost = cost.cost();
+        best = c;
+      }
+    }
+    CostCoder advance;
+    code_choice(advance, m, choices[best], cursor);
+    if (choices[best].continues) plan.back().op.length += e;
+    else plan.push_back(choices[best].p);
+  }
+  return plan;
+}
+
 // Each table of the target re-planned entry by entry against the base's
 // table of the same name where that makes the whole stream cheaper.
 std::vector<Op> align_tables(std::vector<Op> ops, std::span<const std::byte> base, std::span<const std::byte> target,
@@ -503,12 +610,17 @@ std::vector<Op> align_tables(std::vector<Op> ops, std::span<const std::byte> bas
       return bt.first == table.first && bt.second.entsize == t.entsize;
     });
     if (match == base_tables.end() || t.size == 0 || match->second.size == 0) continue;
-    const auto plan = align_table(base, match->second, target, t);
-    auto trial = choose_strides(unplace(replace_range(place(ops), t.offset, t.offset + t.size, plan)), base, target);
-    const std::uint64_t trial_cost = stream_cost(trial, base, target);
-    if (trial_cost < cost) {
-      ops = std::move(trial);
-      cost = trial_cost;
+    for (const bool by_cost : {false, true}) {
+      const auto placed = place(ops);
+      const auto plan = !by_cost ? align_table(base, match->second, target, t)
+                                : plan_table_by_cost(replace_range(placed, t.offset, placed.empty() ? 0 : placed.back().at + placed.back().op.length, {}),
+                                                     base, match->second, target, t);
+      auto trial = choose_strides(unplace(replace_range(placed, t.offset, t.offset + t.size, plan)), base, target);
+      const std::uint64_t trial_cost = stream_cost(trial, base, target);
+      if (trial_cost < cost) {
+        ops = std::move(trial);
+        cost = trial_cost;
+      }
     }
   }
   return ops;
