@@ -247,8 +247,7 @@ void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> b
     std::uint64_t length = op.length - 1;
     (void)code_number(c, m.literal_length, length);
     for (std::size_t k = 0; k < op.length; ++k, ++written) {
-      code_literal(c, m, written, written ? static_cast<std::uint8_t>(target[written - 1]) : std::uint8_t{0},
-                   static_cast<std::uint8_t>(target[written]));
+      code_literal(c, m, written, literal_history(target, written), static_cast<std::uint8_t>(target[written]));
       hook(written);
     }
   } else {
@@ -499,8 +498,7 @@ void code_entry_bytes(Coder& c, DeltaModel& m, std::uint32_t kind, std::span<con
                       std::span<const std::byte> target, std::size_t at, std::size_t e) {
   for (std::size_t k = 0; k < e;) {
     if (kind == df::kLiteral) {
-      code_literal(c, m, at + k, at + k ? static_cast<std::uint8_t>(target[at + k - 1]) : std::uint8_t{0},
-                   static_cast<std::uint8_t>(target[at + k]));
+      code_literal(c, m, at + k, literal_history(target, at + k), static_cast<std::uint8_t>(target[at + k]));
       ++k;
     } else if (starts_field(m, at + k, e - k)) {
       code_match_word(c, m, load_le32(source.subspan(from + k, 4)), load_le32(target.subspan(at + k, 4)));

@@ -62,8 +62,7 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       if (!code_number(in, m.literal_length, length)) return fail(DeltaErrc::BadNumber);
       if (++length > size - written) return fail(DeltaErrc::OutsideOutput);
       for (std::size_t k = 0; k < length; ++k, ++written) {
-        const auto previous = written ? static_cast<std::uint8_t>(out_[written - 1]) : std::uint8_t{0};
-        out_[written] = std::byte{code_literal(in, m, written, previous, 0)};
+        out_[written] = std::byte{code_literal(in, m, written, literal_history(out_, written), 0)};
       }
     } else if (kind == df::kRepeat) {
       std::uint64_t distance = 0, length = 0;
