@@ -258,6 +258,15 @@ void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> b
   }
 }
 
+// The model a choice is costed with: the literal contexts the stream will
+// most likely use (the halfword ones for ARM code; encode_delta codes both
+// and keeps the smaller).
+DeltaModel model_for(std::span<const std::byte> target) {
+  DeltaModel m;
+  m.halfword_literals = target.size() > 0x13 && target[0x12] == std::byte{40} && target[0x13] == std::byte{0};  // EM_ARM
+  return m;
+}
+
 // Where the target's ELF tables begin and end (sections and the section
 // header table): a MATCH is split there, so each table gets its own stride.
 std::vector<std::size_t> table_boundaries(std::span<const std::byte> target) {
@@ -351,7 +360,7 @@ namespace {
 // What coding `ops` costs (1/256 bits), with the model's contexts as the decoder has them.
 std::uint64_t stream_cost(const std::vector<Op>& ops, std::span<const std::byte> base, std::span<const std::byte> target) {
   CostCoder cost;
-  DeltaModel m;
+  DeltaModel m = model_for(target);
   std::size_t written = 0;
   std::uint64_t cursor = 0;
   for (const Op& op : ops) code_op(cost, m, op, base, target, written, cursor);
@@ -624,6 +633,55 @@ std::vector<Op> align_tables(std::vector<Op> ops, std::span<const std::byte> bas
   return ops;
 }
 
+// Each LITERAL the parse left between MATCHes tried as a MATCH of the base
+// bytes it stands in place of (after the MATCH before, or before the MATCH
+// after), their differences coded: kept where that and the operation after
+// it cost less from the model's state there (changed instructions of the
+// same length are mostly the same bytes).
+std::vector<Op> literals_as_matches(const std::vector<Op>& ops, std::span<const std::byte> base,
+                                    std::span<const std::byte> target) {
+  auto placed = place(ops);
+  DeltaModel m = model_for(target);
+  std::size_t written = 0;
+  std::uint64_t cursor = 0;
+  const auto cost_of = [&](const std::vector<Placed>& window) {
+    DeltaModel copy = m;
+    CostCoder cost;
+    std::size_t w = written;
+    std::uint64_t c = cursor;
+    for (Placed p : window) {
+      if (p.op.kind == df::kMatch) p.op.seek = static_cast<std::int64_t>(p.from) - static_cast<std::int64_t>(c);
+      code_op(cost, copy, p.op, base, target, w, c);
+    }
+    return cost.cost();
+  };
+  for (std::size_t i = 0; i < placed.size(); ++i) {
+    Placed& p = placed[i];
+    if (p.op.kind == df::kLiteral && p.op.length >= 2 && i > 0) {
+      std::vector<std::size_t> froms = {static_cast<std::size_t>(cursor)};
+      if (i + 1 < placed.size() && placed[i + 1].op.kind == df::kMatch && placed[i + 1].from >= p.op.length)
+        froms.push_back(placed[i + 1].from - p.op.length);
+      std::vector<Placed> window = {p};
+      if (i + 1 < placed.size()) window.push_back(placed[i + 1]);
+      std::uint64_t best = cost_of(window);
+      for (const std::size_t from : froms) {
+        if (from + p.op.length > base.size()) continue;
+        window[0] = {Op{df::kMatch, 0, 0, p.op.length}, p.at, from};
+        const std::uint64_t c = cost_of(window);
+        if (c < best) {
+          best = c;
+          p = window[0];
+        }
+      }
+    }
+    Op op = p.op;
+    if (op.kind == df::kMatch) op.seek = static_cast<std::int64_t>(p.from) - static_cast<std::int64_t>(cursor);
+    CostCoder advance;
+    code_op(advance, m, op, base, target, written, cursor);
+  }
+  return unplace(placed);
+}
+
 // DYN_DELTA_DEBUG=sections: what each of the target's sections costs (and
 // how many of its bytes came as literals), to see where a delta's bytes go.
 void report_sections(const std::vector<Op>& ops, bool halfword_literals, std::span<const std::byte> base,
@@ -704,6 +762,15 @@ std::vector<std::byte> encode_with(const std::vector<Op>& ops, bool halfword_lit
 std::vector<std::byte> encode_delta(std::span<const std::byte> base, std::span<const std::byte> target) {
   std::vector<Op> ops = choose_strides(parse(base, target), base, target);
   std::uint64_t cost = stream_cost(ops, base, target);
+  {
+    // Each literal decided locally; the whole kept only where it codes smaller.
+    auto refined = choose_strides(literals_as_matches(ops, base, target), base, target);
+    const std::uint64_t refined_cost = stream_cost(refined, base, target);
+    if (refined_cost < cost) {
+      ops = std::move(refined);
+      cost = refined_cost;
+    }
+  }
   ops = align_tables(std::move(ops), base, target, cost);
   // Both literal contexts, the smaller kept (code in 16-bit units gains from the halfword one).
   auto plain = encode_with(ops, false, base, target);
