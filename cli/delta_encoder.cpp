@@ -232,8 +232,10 @@ void code_op(Coder& c, DeltaModel& m, const Op& op, std::span<const std::byte> b
     code_fields(c, m, fields);
     const auto from = static_cast<std::size_t>(static_cast<std::int64_t>(cursor) + op.seek);
     for (std::size_t k = 0; k < op.length;) {
-      if (starts_field(m, written, op.length - k)) {
-        code_match_word(c, m, load_le32(base.subspan(from + k, 4)), load_le32(target.subspan(written, 4)));
+      if (starts_field(m, written, op.length - k) || starts_displacement(m, base, from, k, op.length - k)) {
+        const std::uint32_t old = load_le32(base.subspan(from + k, 4)), now = load_le32(target.subspan(written, 4));
+        if (m.x86_code) code_match_displacement(c, m, old, now);
+        else code_match_word(c, m, old, now);
         for (unsigned b = 0; b < 4; ++b) hook(written++);
         k += 4;
       } else {
@@ -320,7 +322,6 @@ std::vector<Op> choose_strides(std::vector<Op> ops, std::span<const std::byte> b
     if (op.kind == df::kMatch) {
       std::uint64_t best = UINT64_MAX;
       for (std::uint32_t s = 0; s < (1u << df::kStrideBits); ++s) {
-        if (df::kStrides[s] == 0) continue;
         for (const bool fields : {false, true}) {
           if (fields && df::kStrides[s] == 1) continue;
           Op trial = op;

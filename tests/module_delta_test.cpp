@@ -125,6 +125,33 @@ TEST(ModuleDelta, ATableWhoseFieldsShiftedAlikeIsAFewBytes) {
   EXPECT_EQ(rebuilt.value(), target);
 }
 
+// x86-64 code in which every call's rel32 displacement moved by -0x40 (the
+// callee is before inserted code, the callers after it): one fact, not a
+// few changed bytes per call.
+TEST(ModuleDelta, CallsWhoseDisplacementsMovedAlikeAreOneFact) {
+  std::mt19937 rng(5);
+  std::vector<std::byte> base, target;
+  for (int i = 0; i < 150; ++i) {
+    for (int k = 0; k < 7; ++k) {  // other instructions: the same in both
+      const auto b = static_cast<std::byte>(0x40 + rng() % 0x40);
+      base.push_back(b);
+      target.push_back(b);
+    }
+    const std::uint32_t displacement = 0x1000 + rng() % 0x4000;
+    base.push_back(std::byte{0xE8});
+    target.push_back(std::byte{0xE8});
+    for (int k = 0; k < 4; ++k) {
+      base.push_back(static_cast<std::byte>(displacement >> (8 * k)));
+      target.push_back(static_cast<std::byte>((displacement - 0x40) >> (8 * k)));
+    }
+  }
+  const auto delta = cli::encode_delta(base, target);
+  EXPECT_LE(delta.size(), 40u) << "150 calls, each moved by the same amount";
+  auto rebuilt = apply(base, delta, target.size());
+  ASSERT_TRUE(rebuilt) << describe(rebuilt.error().code);
+  EXPECT_EQ(rebuilt.value(), target);
+}
+
 // The coder stays in step through long runs of a well-predicted bit broken
 // by the rare other one: a rare bit narrows the range by up to 2^13, more
 // than one byte of renormalisation.

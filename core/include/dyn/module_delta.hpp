@@ -68,7 +68,12 @@ inline constexpr unsigned kNumberWidthMax = 33; // ...of which 1..33 are valid (
 // before: ELF64 relocations and symbols 24, ELF32 symbols 16, relocations 8,
 // section headers 64 and 40. Index 7 is refused.
 inline constexpr unsigned kStrideBits = 3;
-inline constexpr std::uint8_t kStrides[1u << kStrideBits] = {1, 4, 8, 16, 24, 40, 64, 0};
+inline constexpr std::uint8_t kStrides[1u << kStrideBits] = {1, 4, 8, 16, 24, 40, 64, 1};
+// Index 7: x86-64 code (no stride): the 4 bytes after a call or jmp rel32
+// opcode (E8, E9) or a jcc rel32 (0F 80..8F) in the base are one
+// displacement whose change is predicted from the last one: a call across
+// inserted code moved by the insertion's size, as every other such call did.
+inline constexpr std::uint32_t kX86CodeStride = 7;
 inline constexpr std::size_t kDiffHistory = 64;  // a power of two, at least the largest stride
 // A MATCH over a table may code it in 32-bit fields (a bit after the
 // stride): every 4-byte-aligned word of the output (offset % 4 == 0) that
@@ -133,6 +138,11 @@ struct DeltaModel {
   std::uint32_t words[delta_format::kWordHistory] = {};
   std::uint32_t last_word = 0;       // the last non-zero word difference
   std::uint8_t word_at = 0;
+  // x86-64 code MATCHes: is a displacement's change zero, given whether the
+  // last one was; the same as the last non-zero one; else as a field's.
+  bool x86_code = false;             // of the current MATCH
+  Prob displacement_zero[2], displacement_repeat;
+  std::uint32_t last_displacement = 0;
   // New bytes: [the top two bits of the byte before], or for code in 16-bit
   // units (Thumb) [the output offset is odd][the high byte of the halfword
   // before is 0xE8 or more: this one is the second half of a 32-bit instruction].
@@ -161,6 +171,8 @@ struct DeltaModel {
     reset_probs(word_like_stride);
     reset_probs(word_repeat);
     reset_probs(word_sign);
+    reset_probs(displacement_zero);
+    displacement_repeat = range_coder::kProbInit;
     for (auto& l : literal) reset_probs(l);
   }
 };
@@ -180,12 +192,13 @@ template <class Coder>
   return true;
 }
 
-// A MATCH's stride, by index into kStrides; false for the one no encoder writes.
+// A MATCH's stride, by index into kStrides (every index is valid; true).
 template <class Coder>
 [[nodiscard]] bool code_stride(Coder& c, DeltaModel& m, std::uint32_t& index) noexcept {
   index = code_tree(c, m.stride, delta_format::kStrideBits, index);
   m.stride_bytes = delta_format::kStrides[index];
-  return m.stride_bytes != 0;
+  m.x86_code = index == delta_format::kX86CodeStride;
+  return true;
 }
 
 // Whether a MATCH over a table codes it in fields (after its stride, for strides over 1).
@@ -198,6 +211,18 @@ void code_fields(Coder& c, DeltaModel& m, bool& fields) noexcept {
 inline std::uint32_t load_le32(std::span<const std::byte> b) noexcept {
   return static_cast<std::uint32_t>(b[0]) | static_cast<std::uint32_t>(b[1]) << 8 |
          static_cast<std::uint32_t>(b[2]) << 16 | static_cast<std::uint32_t>(b[3]) << 24;
+}
+
+// Whether the MATCH byte `k` bytes into a MATCH reading base[from..], with
+// `left` bytes of the MATCH from there, starts an x86-64 rel32 displacement
+// (then code_match_displacement codes 4 bytes): the base has a call, jmp or
+// jcc opcode just before it.
+inline bool starts_displacement(const DeltaModel& m, std::span<const std::byte> base, std::size_t from, std::size_t k,
+                                std::size_t left) noexcept {
+  if (!m.x86_code || k == 0 || left < 4) return false;
+  const auto op1 = static_cast<std::uint8_t>(base[from + k - 1]);
+  if (op1 == 0xE8 || op1 == 0xE9) return true;
+  return k >= 2 && static_cast<std::uint8_t>(base[from + k - 2]) == 0x0F && (op1 & 0xF0u) == 0x80u;
 }
 
 // Whether the MATCH byte at output offset `at`, with `left` bytes of the
@@ -298,6 +323,32 @@ inline std::uint32_t literal_history(std::span<const std::byte> out, std::size_t
   const std::uint32_t p1 = at >= 1 ? static_cast<std::uint32_t>(out[at - 1]) : 0u;
   const std::uint32_t p2 = at >= 2 ? static_cast<std::uint32_t>(out[at - 2]) : 0u;
   return p1 | p2 << 8;
+}
+
+// One x86-64 displacement of a code MATCH: returns the output word.
+template <class Coder>
+std::uint32_t code_match_displacement(Coder& c, DeltaModel& m, std::uint32_t base, std::uint32_t out) noexcept {
+  const std::uint32_t d = out - base;
+  std::uint32_t got = 0;
+  if (c.bit(m.displacement_zero[m.last_displacement != 0 ? 1 : 0], d != 0 ? 1u : 0u) != 0) {
+    if (m.last_displacement != 0 && c.bit(m.displacement_repeat, d != m.last_displacement ? 1u : 0u) == 0) {
+      got = m.last_displacement;
+    } else {
+      const unsigned negative = c.bit(m.word_sign[0], d >= 0x80000000u ? 1u : 0u);
+      std::uint64_t magnitude = (negative ? 0u - d : d) - 1u;
+      (void)code_number(c, m.word_value, magnitude);  // over 32 bits: modulo 2^32, as for fields
+      const auto mag = static_cast<std::uint32_t>(magnitude + 1u);
+      got = negative ? 0u - mag : mag;
+    }
+    m.last_displacement = got;
+  }
+  const std::uint32_t result = base + got;
+  constexpr unsigned kByteMask = delta_format::kDiffHistory - 1;
+  for (unsigned k = 0; k < 4; ++k) {
+    m.diffs[m.diff_at & kByteMask] = static_cast<std::uint8_t>((result >> (8 * k)) - (base >> (8 * k)));
+    m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
+  }
+  return result;
 }
 
 template <class Coder>

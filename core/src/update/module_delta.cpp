@@ -35,7 +35,7 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       std::uint64_t length = 0;
       std::uint32_t stride = 0;
       if (!code_seek(in, m, seek) || !code_number(in, m.match_length, length)) return fail(DeltaErrc::BadNumber);
-      if (!code_stride(in, m, stride)) return fail(DeltaErrc::BadOperation);
+      (void)code_stride(in, m, stride);  // every stride index is valid
       bool fields = false;
       code_fields(in, m, fields);
       const auto magnitude = seek < 0 ? static_cast<std::uint64_t>(-(seek + 1)) + 1 : static_cast<std::uint64_t>(seek);
@@ -46,8 +46,10 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       if (length > base_.size() - start) return fail(DeltaErrc::OutsideBase);
       const auto from = static_cast<std::size_t>(start);  // <= base size
       for (std::size_t k = 0; k < length;) {
-        if (starts_field(m, written, static_cast<std::size_t>(length - k))) {
-          const std::uint32_t word = code_match_word(in, m, load_le32(base_.subspan(from + k, 4)), 0);
+        const auto left = static_cast<std::size_t>(length - k);
+        if (starts_field(m, written, left) || starts_displacement(m, base_, from, k, left)) {
+          const std::uint32_t old = load_le32(base_.subspan(from + k, 4));
+          const std::uint32_t word = m.x86_code ? code_match_displacement(in, m, old, 0) : code_match_word(in, m, old, 0);
           for (unsigned b = 0; b < 4; ++b) out_[written + b] = static_cast<std::byte>(word >> (8 * b));
           written += 4;
           k += 4;
