@@ -144,8 +144,8 @@ struct DeltaModel {
   Prob displacement_zero[2], displacement_repeat;
   std::uint32_t last_displacement = 0;
   // New bytes: [the top two bits of the byte before], or for code in 16-bit
-  // units (Thumb) [the output offset is odd][the high byte of the halfword
-  // before is 0xE8 or more: this one is the second half of a 32-bit instruction].
+  // units (Thumb) [the output offset is odd][this halfword is the second
+  // half of a 32-bit instruction].
   Prob literal[4][256];
   bool halfword_literals = false;  // the delta's first bit
   std::uint8_t diffs[delta_format::kDiffHistory] = {};  // the last MATCH bytes' differences (a ring)
@@ -318,11 +318,21 @@ std::uint32_t code_match_word(Coder& c, DeltaModel& m, std::uint32_t base, std::
   return result;
 }
 
-// The two output bytes before `at` (the one just before in the low byte; 0 before the start).
+// The two output bytes before `at` (the one just before in the low byte; 0
+// before the start), and in bit 16 whether `at` is in the second halfword
+// of a 32-bit Thumb-2 instruction.
 inline std::uint32_t literal_history(std::span<const std::byte> out, std::size_t at) noexcept {
   const std::uint32_t p1 = at >= 1 ? static_cast<std::uint32_t>(out[at - 1]) : 0u;
   const std::uint32_t p2 = at >= 2 ? static_cast<std::uint32_t>(out[at - 2]) : 0u;
-  return p1 | p2 << 8;
+  // Whether the halfword at `at` is the second half of a 32-bit Thumb-2
+  // instruction (its first halfword's high byte is 0xE8 or more), decoded
+  // from 8 halfwords back: bounded, and Thumb-2 falls into step within a
+  // few halfwords whatever the start.
+  const std::size_t h = at & ~std::size_t{1};
+  bool second = false;
+  for (std::size_t x = h >= 16 ? h - 16 : 0; x < h; x += 2)
+    second = !second && static_cast<std::uint8_t>(out[x + 1]) >= 0xE8u;
+  return p1 | p2 << 8 | (second ? 1u : 0u) << 16;
 }
 
 // One x86-64 displacement of a code MATCH: returns the output word.
@@ -354,12 +364,9 @@ std::uint32_t code_match_displacement(Coder& c, DeltaModel& m, std::uint32_t bas
 template <class Coder>
 std::uint8_t code_literal(Coder& c, DeltaModel& m, std::size_t at, std::uint32_t history, std::uint8_t out) noexcept {
   const unsigned odd = static_cast<unsigned>(at & 1u);
-  const unsigned p1 = history & 0xFFu, p2 = (history >> 8) & 0xFFu;
-  // Thumb-2: a halfword whose high byte is 0xE8 or more starts a 32-bit
-  // instruction, so the previous halfword's high byte (p1 for a low byte,
-  // p2 for a high one) says whether this one is an instruction's second half.
-  const unsigned ctx = m.halfword_literals ? (odd ? 2u | (p2 >= 0xE8u ? 1u : 0u) : (p1 >= 0xE8u ? 1u : 0u))
-                                           : p1 >> 6u;
+  const unsigned p1 = history & 0xFFu;
+  const unsigned second = static_cast<unsigned>(history >> 16);  // a 32-bit instruction's second halfword
+  const unsigned ctx = m.halfword_literals ? (odd << 1 | second) : p1 >> 6u;
   return static_cast<std::uint8_t>(code_tree(c, m.literal[ctx], 8, out));
 }
 
