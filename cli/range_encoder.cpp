@@ -20,7 +20,7 @@ void RangeEncoder::shift_low() {
 }
 
 unsigned RangeEncoder::bit(Prob& p, unsigned b) {
-  const std::uint32_t bound = (range_ >> rc::kProbBits) * p;
+  const std::uint32_t bound = (range_ >> rc::kProbBits) * rc::probability(p);
   if (b == 0) {
     range_ = bound;
   } else {

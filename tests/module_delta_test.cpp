@@ -97,6 +97,95 @@ TEST(ModuleDelta, EditedRandomDataRoundTrips) {
   }
 }
 
+// A relocation table (24-byte entries) whose offsets all moved by 0xA0 and
+// whose symbol indices all moved by 2 — the carries change a different
+// set of bytes in each entry — is two facts in fields mode, not a byte
+// difference per entry.
+TEST(ModuleDelta, ATableWhoseFieldsShiftedAlikeIsAFewBytes) {
+  std::vector<std::byte> base(64, std::byte{0}), target(64, std::byte{0});
+  const auto put = [](std::vector<std::byte>& v, std::uint64_t x) {
+    for (int k = 0; k < 8; ++k) v.push_back(static_cast<std::byte>(x >> (8 * k)));
+  };
+  std::mt19937 rng(12);
+  std::uint64_t offset = 0x20;
+  for (int i = 0; i < 200; ++i) {
+    offset += 4 + rng() % 60;
+    const std::uint64_t sym = 5 + rng() % 40, type = 1 + rng() % 4, addend = rng();  // no entry like another
+    put(base, offset);
+    put(base, sym << 32 | type);
+    put(base, addend);
+    put(target, offset + 0xA0);
+    put(target, (sym + 2) << 32 | type);
+    put(target, addend);
+  }
+  const auto delta = cli::encode_delta(base, target);
+  EXPECT_LE(delta.size(), 24u) << "200 entries, each shifted alike";
+  auto rebuilt = apply(base, delta, target.size());
+  ASSERT_TRUE(rebuilt) << describe(rebuilt.error().code);
+  EXPECT_EQ(rebuilt.value(), target);
+}
+
+// x86-64 code in which every call's rel32 displacement moved by -0x40 (the
+// callee is before inserted code, the callers after it): one fact, not a
+// few changed bytes per call.
+TEST(ModuleDelta, CallsWhoseDisplacementsMovedAlikeAreOneFact) {
+  std::mt19937 rng(5);
+  std::vector<std::byte> base, target;
+  for (int i = 0; i < 150; ++i) {
+    for (int k = 0; k < 7; ++k) {  // other instructions: the same in both
+      const auto b = static_cast<std::byte>(0x40 + rng() % 0x40);
+      base.push_back(b);
+      target.push_back(b);
+    }
+    const std::uint32_t displacement = 0x1000 + rng() % 0x4000;
+    base.push_back(std::byte{0xE8});
+    target.push_back(std::byte{0xE8});
+    for (int k = 0; k < 4; ++k) {
+      base.push_back(static_cast<std::byte>(displacement >> (8 * k)));
+      target.push_back(static_cast<std::byte>((displacement - 0x40) >> (8 * k)));
+    }
+  }
+  const auto delta = cli::encode_delta(base, target);
+  EXPECT_LE(delta.size(), 40u) << "150 calls, each moved by the same amount";
+  auto rebuilt = apply(base, delta, target.size());
+  ASSERT_TRUE(rebuilt) << describe(rebuilt.error().code);
+  EXPECT_EQ(rebuilt.value(), target);
+}
+
+// The coder stays in step through long runs of a well-predicted bit broken
+// by the rare other one: a rare bit narrows the range by up to 2^13, more
+// than one byte of renormalisation.
+TEST(ModuleDelta, TheRangeCoderSurvivesRareBitsAfterLongRuns) {
+  std::mt19937 rng(3);
+  std::vector<unsigned> bits;
+  for (int i = 0; i < 200000; ++i) bits.push_back(rng() % 5000 == 0 ? 1u : 0u);
+  cli::RangeEncoder enc;
+  Prob p[4];
+  reset_probs(p);
+  for (std::size_t i = 0; i < bits.size(); ++i) enc.bit(p[i % 4], bits[i]);
+  const auto stream = enc.finish();
+  EXPECT_LT(stream.size(), 400u) << "a well-predicted bit costs a small fraction of a bit";
+  RangeDecoder dec(stream);
+  reset_probs(p);
+  for (std::size_t i = 0; i < bits.size(); ++i) ASSERT_EQ(dec.bit(p[i % 4]), bits[i]) << i;
+  EXPECT_FALSE(dec.overran());
+}
+
+// Probabilities learn fast while they are fresh (1/(n + 2) of the error for
+// the n-th bit) and settle to 1/16 after: both sides apply the same steps.
+TEST(ModuleDelta, AFreshProbabilityLearnsFasterThanASeasonedOne) {
+  Prob fresh = range_coder::kProbInit;
+  range_coder::adapt(fresh, 0);
+  EXPECT_EQ(range_coder::probability(fresh), range_coder::kProbOne * 3 / 4) << "the first bit moves it half way";
+  Prob p = range_coder::kProbInit;
+  for (int i = 0; i < 1000; ++i) range_coder::adapt(p, 0);
+  EXPECT_LT(range_coder::probability(p), range_coder::kProbOne);
+  EXPECT_GT(range_coder::probability(p), range_coder::kProbOne - 32);
+  for (int i = 0; i < 1000; ++i) range_coder::adapt(p, 1);
+  EXPECT_GT(range_coder::probability(p), 0u);
+  EXPECT_LT(range_coder::probability(p), 32u);
+}
+
 TEST(ModuleDelta, TheDecodersMemoryBesidesTheOutputIsBounded) {
   static_assert(sizeof(DeltaDecoder) <= 4096, "issue 12's goal: at most 4 KiB of working memory");
   EXPECT_LE(sizeof(DeltaDecoder), 4096u) << sizeof(DeltaDecoder) << " B";
@@ -125,6 +214,18 @@ class Crafted {
   }
   Crafted& distance(std::uint64_t d) {
     (void)code_distance(rc_, m_, d);
+    return *this;
+  }
+  Crafted& stride(std::uint32_t index) {
+    EXPECT_TRUE(code_stride(rc_, m_, index));
+    return *this;
+  }
+  Crafted& fields(bool on) {
+    code_fields(rc_, m_, on);
+    return *this;
+  }
+  Crafted& word(std::uint32_t base, std::uint32_t out) {
+    code_match_word(rc_, m_, base, out);
     return *this;
   }
   Crafted& literal(std::size_t at, std::uint8_t previous, std::uint8_t b) {
@@ -188,6 +289,17 @@ TEST(ModuleDelta, DamagedTruncatedAndForeignDeltasAreRefusedWithoutWritingOutsid
   EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kLiteral).number(&M::literal_length, 1).literal(0, 0, 'a').literal(1, 'a', 'b').bytes(), 2),
             DeltaErrc{}) << "the crafting itself works";
   EXPECT_EQ(refusal(base, {}, 10), DeltaErrc::Incomplete) << "an empty delta for a non-empty result";
+  // Fields: two words of the base, each changed, as a hostile tool could write them.
+  const std::uint32_t w0 = load_le32(std::span(base).first(4)), w1 = load_le32(std::span(base).subspan(4, 4));
+  const auto fields = Crafted().kind(delta_format::kMatch).seek(0).number(&M::match_length, 7).stride(4).fields(true)
+                          .word(w0, w0 + 0x1234).word(w1, w1 - 7).bytes();
+  auto crafted = apply(base, fields, 8);
+  ASSERT_TRUE(crafted) << describe(crafted.error().code);
+  EXPECT_EQ(load_le32(std::span(crafted.value()).first(4)), w0 + 0x1234);
+  EXPECT_EQ(load_le32(std::span(crafted.value()).subspan(4, 4)), w1 - 7);
+  EXPECT_EQ(refusal(base, Crafted().kind(delta_format::kMatch).seek(static_cast<std::int64_t>(base.size()) - 4)
+                              .number(&M::match_length, 7).stride(4).fields(true).bytes(), 10),
+            DeltaErrc::OutsideBase) << "fields past the base's end";
 }
 
 }  // namespace

@@ -258,7 +258,7 @@ TEST(Package, AnAuthenticButMalformedManifestIsRefusedWithItsOffset) {
   too_wide.push_back(std::byte{0x02});
   EXPECT_EQ(with_sequence_bytes(too_wide), (R{PackageErrc::BadManifest, 9}));
   // A manifest that runs into the tag: a package with no room for it.
-  std::vector<std::byte> short_one = {std::byte{'D'}, std::byte{'U'}, std::byte{2}, std::byte{2}, std::byte{0}};
+  std::vector<std::byte> short_one = {std::byte{'D'}, std::byte{'U'}, std::byte{package_format::kVersion}, std::byte{2}, std::byte{0}};
   short_one.resize(4 + 1 + 3 + package_format::kHmacTagSize);
   short_one[4] = static_cast<std::byte>(short_one.size());
   reseal(short_one);
@@ -449,10 +449,12 @@ TEST(Package, TheHeaderIsJudgedBeforeTheTagWithItsOwnReasons) {
     return r ? PackageErrc{} : r.error().code;
   };
   EXPECT_EQ(code_of({'X', 'X'}), PackageErrc::BadMagic);
-  EXPECT_EQ(code_of({'D', 'U', 2, 2, 0x80, 0x00, 0, 0}), PackageErrc::BadHeader) << "a padded length";
-  EXPECT_EQ(code_of({'D', 'U', 2, 2, 0x80}), PackageErrc::Truncated) << "a length cut short";
-  EXPECT_EQ(code_of({'D', 'U', 2, 2, 5}), PackageErrc::BadHeader) << "as long as it says, but no room for its tag";
+  EXPECT_EQ(code_of({'D', 'U', 3, 2, 0x80, 0x00, 0, 0}), PackageErrc::BadHeader) << "a padded length";
+  EXPECT_EQ(code_of({'D', 'U', 3, 2, 0x80}), PackageErrc::Truncated) << "a length cut short";
+  EXPECT_EQ(code_of({'D', 'U', 3, 2, 5}), PackageErrc::BadHeader) << "as long as it says, but no room for its tag";
   EXPECT_EQ(code_of({'D', 'U', 1, 2, 5}), PackageErrc::UnknownVersion);
+  EXPECT_EQ(code_of({'D', 'U', 2, 2, 5}), PackageErrc::UnknownVersion) << "version 2: the delta before fields";
+  EXPECT_EQ(code_of({'D', 'U', 4, 2, 5}), PackageErrc::UnknownVersion) << "a version from the future";
   // The ground tool refuses a payload no 32-bit length could carry.
   EXPECT_EQ(package_size(AuthMode::HmacSha256, manifest_for(kImage, 1), 0xFFFFFFFFu), 0u);
 }

@@ -29,7 +29,7 @@ namespace dyn {
 
 namespace package_format {
 inline constexpr std::byte kMagic[2] = {std::byte{'D'}, std::byte{'U'}};
-inline constexpr std::uint8_t kVersion = 2;
+inline constexpr std::uint8_t kVersion = 3;  // 2: the delta before fields and count-adapted probabilities
 inline constexpr std::size_t kFixedHeader = 4;     // magic, version, auth mode; then the total length (varint)
 inline constexpr std::size_t kNameMax = 31;        // module name bytes
 inline constexpr std::size_t kDigestSize = 16;     // SHA-256 truncated to 128 bits (docs/packages.md: why enough)

@@ -1,9 +1,10 @@
 // range_coder.hpp — an adaptive binary range coder: the entropy coding of
 // module deltas (module_delta.hpp), small enough for a flight core.
 //
-// Each coded bit has a probability (11 bits, adapted by 1/16 of the error
-// after every bit), and the coder narrows a 32-bit range in proportion, so a
-// bit the model predicts well costs a small fraction of a bit. This is the
+// Each coded bit has a probability (13 bits, adapted fast while fresh, then
+// by 1/16 of the error after every bit), and the coder narrows a 32-bit
+// range in proportion, so a bit the model predicts well costs a small
+// fraction of a bit. This is the
 // classic carry-less-decoder binary range coder (as in LZMA; written here
 // from the algorithm). The decoder below is the on-board half; the ground's
 // encoder (cli/range_encoder.hpp) makes the same calls.
@@ -27,17 +28,38 @@ namespace dyn {
 using Prob = std::uint16_t;
 
 namespace range_coder {
-inline constexpr unsigned kProbBits = 11;
-inline constexpr Prob kProbOne = Prob{1} << kProbBits;
-inline constexpr Prob kProbInit = kProbOne / 2;
+// A Prob is a state: the probability of a 0 in its top kProbBits bits, and
+// in the low kCountBits how many bits it has seen, up to kCountMax. A fresh
+// state learns fast (the n-th bit moves the probability by 1/(n + 2) of the
+// error: the average of what it saw), a seasoned one by 1/2^kAdaptShift:
+// a delta's contexts see a few to a few hundred thousand bits each.
+// Measured (mean change of the delta over bench/delta_sizes.sh's pairs, from
+// plain 11-bit probabilities): 0 count bits (16-bit probabilities) -2 %,
+// 2 -8.9 %, 3 -9.3 %, 4 -9.0 %.
+inline constexpr unsigned kCountBits = 3;
+inline constexpr unsigned kProbBits = 16 - kCountBits;
+inline constexpr std::uint32_t kProbOne = std::uint32_t{1} << kProbBits;
+inline constexpr unsigned kCountMax = (1u << kCountBits) - 1;
 inline constexpr unsigned kAdaptShift = 4;  // faster than LZMA's 5: our streams are short
+inline constexpr Prob kProbInit = static_cast<Prob>(kProbOne / 2 << kCountBits);
 inline constexpr std::uint32_t kTop = std::uint32_t{1} << 24;
 inline constexpr std::size_t kTrimmedZerosMax = 4;
 
-// The probability update both sides apply after coding `bit` with `p`.
-constexpr void adapt(Prob& p, unsigned bit) noexcept {
-  if (bit == 0) p = static_cast<Prob>(p + ((kProbOne - p) >> kAdaptShift));
-  else p = static_cast<Prob>(p - (p >> kAdaptShift));
+// The probability of a 0, of kProbOne (never 0, never kProbOne).
+constexpr std::uint32_t probability(Prob s) noexcept { return s >> kCountBits; }
+
+// The update both sides apply after coding `bit` with state `s`.
+constexpr void adapt(Prob& s, unsigned bit) noexcept {
+  const unsigned n = s & kCountMax;
+  std::uint32_t p = probability(s);
+  if (n < kCountMax && (n + 2u) < (1u << kAdaptShift)) {
+    if (bit == 0) p += (kProbOne - p) / (n + 2u);
+    else p -= p / (n + 2u);
+  } else {
+    if (bit == 0) p += (kProbOne - p) >> kAdaptShift;
+    else p -= p >> kAdaptShift;
+  }
+  s = static_cast<Prob>(p << kCountBits | (n < kCountMax ? n + 1u : n));
 }
 }  // namespace range_coder
 
@@ -53,7 +75,7 @@ class RangeDecoder {
   }
 
   unsigned bit(Prob& p, unsigned /*ignored*/ = 0) noexcept {
-    const std::uint32_t bound = (range_ >> range_coder::kProbBits) * p;
+    const std::uint32_t bound = (range_ >> range_coder::kProbBits) * range_coder::probability(p);
     unsigned b;
     if (code_ < bound) {
       range_ = bound;
@@ -93,8 +115,10 @@ class RangeDecoder {
 
  private:
   std::uint32_t next() noexcept { return at_ < in_.size() ? static_cast<std::uint32_t>(in_[at_++]) : (++at_, 0u); }
+  // A loop, not one step: a bit of probability 15/8192 leaves a range
+  // under 2^16, two bytes short of kTop.
   void normalize() noexcept {
-    if (range_ < range_coder::kTop) {
+    while (range_ < range_coder::kTop) {
       range_ <<= 8;
       code_ = code_ << 8 | next();
     }

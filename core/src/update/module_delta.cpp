@@ -35,7 +35,9 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       std::uint64_t length = 0;
       std::uint32_t stride = 0;
       if (!code_seek(in, m, seek) || !code_number(in, m.match_length, length)) return fail(DeltaErrc::BadNumber);
-      if (!code_stride(in, m, stride)) return fail(DeltaErrc::BadOperation);
+      (void)code_stride(in, m, stride);  // every stride index is valid
+      bool fields = false;
+      code_fields(in, m, fields);
       const auto magnitude = seek < 0 ? static_cast<std::uint64_t>(-(seek + 1)) + 1 : static_cast<std::uint64_t>(seek);
       if (seek < 0 ? magnitude > cursor : magnitude > base_.size() - cursor) return fail(DeltaErrc::OutsideBase);
       const std::uint64_t start = seek < 0 ? cursor - magnitude : cursor + magnitude;
@@ -43,16 +45,26 @@ Result<std::size_t, DeltaError> DeltaDecoder::apply(std::span<const std::byte> d
       if (length > size - written) return fail(DeltaErrc::OutsideOutput);
       if (length > base_.size() - start) return fail(DeltaErrc::OutsideBase);
       const auto from = static_cast<std::size_t>(start);  // <= base size
-      for (std::size_t k = 0; k < length; ++k, ++written)
-        out_[written] = std::byte{code_match_byte(in, m, static_cast<std::uint8_t>(base_[from + k]), 0)};
+      for (std::size_t k = 0; k < length;) {
+        const auto left = static_cast<std::size_t>(length - k);
+        if (starts_field(m, written, left) || starts_displacement(m, base_, from, k, left)) {
+          const std::uint32_t old = load_le32(base_.subspan(from + k, 4));
+          const std::uint32_t word = m.x86_code ? code_match_displacement(in, m, old, 0) : code_match_word(in, m, old, 0);
+          for (unsigned b = 0; b < 4; ++b) out_[written + b] = static_cast<std::byte>(word >> (8 * b));
+          written += 4;
+          k += 4;
+        } else {
+          out_[written++] = std::byte{code_match_byte(in, m, static_cast<std::uint8_t>(base_[from + k]), 0)};
+          ++k;
+        }
+      }
       cursor = start + length;
     } else if (kind == df::kLiteral) {
       std::uint64_t length = 0;
       if (!code_number(in, m.literal_length, length)) return fail(DeltaErrc::BadNumber);
       if (++length > size - written) return fail(DeltaErrc::OutsideOutput);
       for (std::size_t k = 0; k < length; ++k, ++written) {
-        const auto previous = written ? static_cast<std::uint8_t>(out_[written - 1]) : std::uint8_t{0};
-        out_[written] = std::byte{code_literal(in, m, written, previous, 0)};
+        out_[written] = std::byte{code_literal(in, m, written, literal_history(out_, written), 0)};
       }
     } else if (kind == df::kRepeat) {
       std::uint64_t distance = 0, length = 0;
