@@ -11,6 +11,7 @@
 // One kernel runs per system; tasks reach it through Kernel::current().
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -231,6 +232,27 @@ class Kernel {
   // watchdog stops it).
   void tick_from_port() noexcept;
 
+  // --- interrupt context --------------------------------------------------------
+  // Any context, an interrupt handler included (nested or not, on any port,
+  // inside or outside the kernel's section): posts a notification for `to`.
+  // It touches only atomic words (the task's post and the kernel's pending
+  // bits), never the kernel's structures, never blocks. The kernel delivers
+  // it as notify() would, inside its section, at its next step: the
+  // dispatcher's loop, a yield, a tick, or interrupt_from_port(); then it
+  // calls port::request_kernel_entry() so the port can enter the kernel in
+  // the interrupted task right away. Posts to one task before their delivery
+  // merge (the last value wins, as two notify() calls would); a post whose
+  // task is gone by then (its slot free, dead or reused: the id is checked
+  // at delivery) is dropped. False, and nothing posted, if `to` names no
+  // slot of the table.
+  bool post_from_interrupt(TaskId to, Notification value) noexcept;
+  // Called by the port in the interrupted task's context (as for the tick:
+  // thread mode, inside the section, the port claimed it) after an interrupt
+  // asked for it: delivers the posts, and if the policy says the running
+  // task should give way to a more important one now ready, preempts it. It
+  // charges no time.
+  void interrupt_from_port() noexcept;
+
   static Kernel* current() noexcept;
 
  private:
@@ -271,6 +293,7 @@ class Kernel {
 
  private:
   void unlink_everywhere(Task& t) noexcept;
+  void deliver_posts() noexcept;  // kernel section: interrupt posts become notifications
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
   void notify_locked(Task& t, Notification value) noexcept;
@@ -309,6 +332,10 @@ class Kernel {
   PendingEvent pending_[kPendingEvents];
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
+  // Bit (slot % 32) set: a task in one of those slots has a post from an
+  // interrupt not yet delivered (Task::posted_id). Set by interrupts,
+  // cleared by the kernel inside its section.
+  std::atomic<std::uint32_t> posted_slots_{0};
 };
 
 }  // namespace dyn

@@ -186,6 +186,7 @@ void Kernel::unlink_everywhere(Task& t) noexcept {
 }
 
 void Kernel::wake_timers() noexcept {
+  if (posted_slots_.load(std::memory_order_relaxed) != 0) deliver_posts();
   const Time n = now();
   while (Task* t = timers_.first()) {
     if (t->wake_at > n) break;
@@ -791,6 +792,49 @@ std::size_t Kernel::reap_dead() noexcept {
   }
   port::kernel_exit();
   return n;
+}
+
+// --- interrupts -----------------------------------------------------------------
+
+// The value is stored before the id (release) and the id before the bit, so
+// whoever sees the bit sees a complete post. The kernel takes the bits, then
+// each id (exchange), then reads the value: a post that lands in between is
+// delivered with the newest value, and again at the next step (its bit is
+// set again) — merged posts, never a lost one.
+bool Kernel::post_from_interrupt(TaskId to, Notification value) noexcept {
+  if (!to.valid() || to.slot() >= table_.capacity()) return false;
+  Task& t = table_.at(to.slot());
+  std::atomic_ref<std::uint32_t>(t.posted_value).store(value.raw, std::memory_order_relaxed);
+  std::atomic_ref<std::uint32_t>(t.posted_id).store(to.raw, std::memory_order_release);
+  posted_slots_.fetch_or(1u << (to.slot() % 32), std::memory_order_release);
+  port::request_kernel_entry();
+  return true;
+}
+
+void Kernel::deliver_posts() noexcept {
+  std::uint32_t bits = posted_slots_.exchange(0, std::memory_order_acquire);
+  while (bits != 0) {
+    const unsigned first = static_cast<unsigned>(__builtin_ctz(bits));
+    bits &= bits - 1;
+    for (std::size_t slot = first; slot < table_.capacity(); slot += 32) {
+      Task& t = table_.at(slot);
+      const std::uint32_t id = std::atomic_ref<std::uint32_t>(t.posted_id).exchange(Task::kNoPost, std::memory_order_acquire);
+      if (id == Task::kNoPost) continue;
+      const Notification value{std::atomic_ref<std::uint32_t>(t.posted_value).load(std::memory_order_relaxed)};
+      Task* live = table_.find(TaskId{id});
+      if (live && live->state != TaskState::Dead) notify_locked(*live, value);
+    }
+  }
+}
+
+void Kernel::interrupt_from_port() noexcept {
+  if (!running_ || !current_) return;
+  deliver_posts();
+  Task& t = *current_;
+  if (policy_.should_preempt(t, false) == Preempt::ByHigher) {
+    t.preempted_by_higher = true;
+    switch_to_kernel(SwitchReason::Preempt);
+  }
 }
 
 // --- ticks ----------------------------------------------------------------------
