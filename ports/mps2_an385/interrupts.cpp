@@ -1,20 +1,17 @@
-// interrupts.cpp — the board's interrupts and the kernel entry they ask for.
+// interrupts.cpp — the kernel entry that interrupts ask for.
 //
-// Device interrupts: the vector table in flash (startup.cpp) sends every
-// IRQ to the unexpected handler; irq_attach() moves the table to RAM (VTOR)
-// and installs a handler, so a driver's handler runs with no dispatch in
-// between. A handler that wakes a task calls Kernel::post_from_interrupt(),
-// which calls port::request_kernel_entry(): PendSV is pended at the lowest
-// priority, so it runs when every handler is done; if it finds a task
-// interrupted in thread mode outside the kernel (and not inside an IT block
-// or a multi-register transfer, which a branch could not resume), it
-// injects an exception frame below the task's, as the tick does, whose
-// return enters the kernel in the task's own context
+// A device's handler (irq_attach, irq_vectors.cpp) that wakes a task calls
+// Kernel::post_from_interrupt(), which calls port::request_kernel_entry():
+// PendSV is pended at the lowest priority, so it runs when every handler is
+// done; if it finds a task interrupted in thread mode outside the kernel
+// (and not inside an IT block or a multi-register transfer, which a branch
+// could not resume), it injects an exception frame below the task's, as the
+// tick does, whose return enters the kernel in the task's own context
 // (interrupt_entry_armv7m.S: dyn_interrupt_trampoline), where
 // Kernel::interrupt_from_port() delivers the posts and preempts the task if
-// a more important one is now ready. Otherwise (the kernel's own context was
-// interrupted, e.g. idle, or the task was inside the kernel) the posts are
-// delivered at the kernel's next step.
+// a more important one is now ready. Otherwise (the kernel's own context
+// was interrupted, e.g. idle, or the task was inside the kernel) the posts
+// are delivered at the kernel's next step.
 #include <cstdint>
 
 #include "board.hpp"
@@ -30,42 +27,11 @@ namespace {
 
 using namespace dyn::mps2;
 
-constexpr std::uint32_t kVectorCount = 16 + 32;
-constexpr std::uint32_t kVtor = 0xE000ED08, kNvicIser = 0xE000E100, kNvicStir = 0xE000EF00;
 constexpr std::uint32_t kPendSvSet = 1u << 28;  // ICSR
 constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
 constexpr std::uint32_t kXpsrItIci = 0x0600FC00u;
 
-// VTOR needs the table aligned to its size rounded up to a power of two.
-alignas(256) std::uint32_t g_ram_vectors[kVectorCount];
-bool g_vectors_in_ram = false;
-
 }  // namespace
-
-namespace dyn::mps2 {
-
-void irq_attach(unsigned irq, void (*handler)()) noexcept {
-  if (irq >= 32) return;
-  if (!g_vectors_in_ram) {
-    // Safety: the flash table is the one VTOR points at from reset (address 0).
-    const auto* from = reinterpret_cast<const std::uint32_t*>(scb::reg(kVtor));
-    for (std::uint32_t i = 0; i < kVectorCount; ++i) g_ram_vectors[i] = from[i];
-    asm volatile("dsb" ::: "memory");
-    scb::reg(kVtor) = reinterpret_cast<std::uint32_t>(g_ram_vectors);
-    asm volatile("dsb\n isb" ::: "memory");
-    g_vectors_in_ram = true;
-  }
-  g_ram_vectors[16 + irq] = reinterpret_cast<std::uint32_t>(handler);
-  asm volatile("dsb" ::: "memory");
-  scb::reg(kNvicIser) = 1u << irq;
-}
-
-void irq_trigger(unsigned irq) noexcept {
-  scb::reg(kNvicStir) = irq;
-  asm volatile("dsb\n isb" ::: "memory");  // taken before the next instruction
-}
-
-}  // namespace dyn::mps2
 
 // PendSV (interrupt_entry_armv7m.S): 1 = inject the frame into the task.
 extern "C" std::uint32_t dyn_pendsv_decide(const std::uint32_t* frame, std::uint32_t exc_return) {
