@@ -2,7 +2,10 @@
 # Issue 13's benchmarks on the Cortex-M3 (QEMU mps2-an385), deterministic:
 # guest instructions per kernel event (-icount shift=0: one instruction per
 # virtual nanosecond, which the port's clock reads) and the footprint of the
-# linked firmware images (arm-none-eabi-size, -Os, --gc-sections).
+# linked firmware images (arm-none-eabi-size, -Os, --gc-sections). Events:
+# cooperative yield (round robin; priority policy, equal priorities),
+# preemptive wake, interrupt wake (NVIC STIR, post_from_interrupt, PendSV),
+# message; FreeRTOS side by side and the profile method: docs/performance.md.
 #   bench/qemu_events.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

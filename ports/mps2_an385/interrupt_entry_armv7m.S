@@ -5,7 +5,7 @@
  * interrupted task's, as the tick does (context_armv7m.S), so that the
  * exception return lands in dyn_interrupt_trampoline in thread mode with the
  * task's own frame right above the stack pointer, inside the kernel's
- * section. The task resumes from its frame as after a tick. */
+ * section. */
   .syntax unified
   .thumb
   .text
@@ -29,16 +29,33 @@ dyn_pendsv_handler:
   bx lr
   .size dyn_pendsv_handler, . - dyn_pendsv_handler
 
-/* Thread mode, sp = the task's exception frame. */
+/* Thread mode, sp = the task's exception frame {r0-r3, r12, lr, pc, xPSR},
+ * plus a padding word above it if the hardware aligned the stack (xPSR bit
+ * 9). The task resumes from it with nothing but loads and pops after its
+ * flags are back (no IT block or interrupted LDM/STM: PendSV refused those):
+ * its pc goes into the frame's last word, r0-r3 and r12 are popped, lr is
+ * loaded, and `pop {pc}` leaves sp where it was before the exception. */
   .global dyn_interrupt_trampoline
   .type dyn_interrupt_trampoline, %function
   .thumb_func
 dyn_interrupt_trampoline:
   bl dyn_interrupt_in_thread  /* may switch away and come back */
-  mov r0, sp
-  bl dyn_tick_resume_block    /* r0 = the block {lr, r0-r3, r12, pc} to pop, r1 = the task's xPSR */
+  ldr r1, [sp, #28]           /* xPSR */
+  ldr r0, [sp, #24]           /* pc */
+  orr r0, r0, #1              /* pop {pc} needs the Thumb bit */
+  tst r1, #0x200
+  bne 1f
+  str r0, [sp, #28]           /* not padded: pc over the xPSR word */
   msr APSR_nzcvq, r1
-  mov sp, r0
-  pop {lr}
-  pop {r0-r3, r12, pc}
+  ldr lr, [sp, #20]
+  pop {r0-r3, r12}
+  add sp, sp, #8
+  pop {pc}
+1:
+  str r0, [sp, #32]           /* padded: pc over the padding word */
+  msr APSR_nzcvq, r1
+  ldr lr, [sp, #20]
+  pop {r0-r3, r12}
+  add sp, sp, #12
+  pop {pc}
   .size dyn_interrupt_trampoline, . - dyn_interrupt_trampoline

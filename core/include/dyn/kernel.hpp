@@ -2,8 +2,12 @@
 //
 // The dispatcher runs in the kernel's own context (the stack that called
 // run_until). It asks the policy for a task, switches to it, and takes back
-// control when the task yields, sleeps, waits, finishes a job, is preempted at
-// a tick or is stopped by its watchdog. Everything the dispatcher does is
+// control when the task finishes a job, exits, is stopped by its watchdog or
+// a fault, or the run ends. A task that yields, sleeps, waits, suspends
+// itself or is preempted switches straight to the next task instead when
+// the dispatcher would do nothing but pick it (Kernel::switch_straight):
+// the same decisions, accounting and events, one context switch instead of
+// two. Everything the dispatcher does is
 // deterministic in virtual-time mode: time only advances when a task consumes
 // CPU (consume(), or ticks charged by the port while task code runs) or when
 // the system is idle until the next due event.
@@ -157,8 +161,8 @@ class Kernel {
   void run_until(Time end) noexcept;
   void run_for(Time duration) noexcept { run_until(time_add(now(), duration)); }
 
-  // Inline: the dispatcher reads it several times per switch.
-  Time now() const noexcept { return config_.clock == ClockMode::Virtual ? virtual_now_ : real_now(); }
+  // Always inline: the dispatcher reads it several times per switch.
+  [[gnu::always_inline]] Time now() const noexcept { return config_.clock == ClockMode::Virtual ? virtual_now_ : real_now(); }
   TaskTable& table() noexcept { return table_; }
   Policy& policy() noexcept { return policy_; }
   const KernelConfig& config() const noexcept { return config_; }
@@ -268,13 +272,16 @@ class Kernel {
   void dispatch(Task& t) noexcept;
   void begin_segment(Task& t) noexcept;   // t goes on the CPU now
   void end_segment(Task& t) noexcept;     // t handed the CPU back (t.switch_reason says why)
+  void close_segment(Task& t) noexcept;   // end_segment's accounting and event, before after_switch
+  void park(Task& t) noexcept;            // after_switch for a task that lives on (yield, preempt, block)
   void start_activation(Task& t, Time start) noexcept;
   void after_switch(Task& t) noexcept;
   void finish_activation(Task& t, bool killed) noexcept;
   void make_dead(Task& t, ExitReason why) noexcept;
   void reset_context(Task& t) noexcept;
   void refuse_blocking_in_module_code() noexcept;  // from task context
-  void switch_to_kernel(SwitchReason why) noexcept;  // from task context
+  void switch_to_kernel(SwitchReason why) noexcept;  // from task context: to the dispatcher, or straight on
+  void switch_straight(Task& self) noexcept;         // from task context: to the next task, or the dispatcher
   [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
   void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
   bool overran(const Task& t) const noexcept;        // its watchdog limit is used up (in a yield)
@@ -297,6 +304,7 @@ class Kernel {
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
   void notify_locked(Task& t, Notification value) noexcept;
+  void set_notification(Task& t, Notification value) noexcept;  // notify_locked's body
   void wake_locked(Task& t, Notification value, Time lease_end) noexcept;
 
   struct WakeOrder {
