@@ -94,6 +94,7 @@ void bench_irq_handler() {
 // 8-byte aligned, so the hardware pads the frame, and the task is resumed
 // from both kinds of frame.
 [[gnu::noinline]] void trigger_one_word_down() {
+  // Safety: sp goes back before the asm ends; the STIR write is irq_trigger's.
   asm volatile("sub sp, sp, #4\n str %0, [%1]\n dsb\n isb\n add sp, sp, #4"
                :
                : "r"(kBenchIrq), "r"(0xE000EF00u)
@@ -226,7 +227,9 @@ void multilevel_decision(std::size_t n) {
 }
 
 void reset_counts() {
-  for (Task& t : g_slots) new (&t) Task();  // fresh slots: the last run's tasks are dead, not free
+  // Fresh slots: the last run's tasks are dead, not free. Safety: placement
+  // new over slots whose table and kernel are gone (no structure links them).
+  for (Task& t : g_slots) new (&t) Task();
   g_count = 0;
   g_start = g_end = 0;
   g_started = g_ended = false;

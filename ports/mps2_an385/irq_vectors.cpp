@@ -30,11 +30,15 @@ void irq_attach(unsigned irq, void (*handler)()) noexcept {
     // Safety: the flash table is the one VTOR points at from reset (address 0).
     const auto* from = reinterpret_cast<const std::uint32_t*>(scb::reg(kVtor));
     for (std::uint32_t i = 0; i < kVectorCount; ++i) g_ram_vectors[i] = from[i];
+    // Safety: the copy is complete (dsb) before VTOR points at it, and the
+    // next exception uses it (dsb, isb).
     asm volatile("dsb" ::: "memory");
     scb::reg(kVtor) = reinterpret_cast<std::uint32_t>(g_ram_vectors);
     asm volatile("dsb\n isb" ::: "memory");
     g_vectors_in_ram = true;
   }
+  // Safety: a Thumb function's address is the vector the hardware wants; the
+  // barrier makes the entry visible before the interrupt can be taken.
   g_ram_vectors[16 + irq] = reinterpret_cast<std::uint32_t>(handler);
   asm volatile("dsb" ::: "memory");
   scb::reg(kNvicIser) = 1u << irq;
