@@ -144,6 +144,24 @@ void read_model(const Reader& r, const toml::table& t, const std::string& where,
   }
 }
 
+// on_fault = "hold" (the default) or "restart", with max_restarts (1..255,
+// default 3) per restart_window (default 1m; "0s": the whole mission).
+void read_supervision(const Reader& r, const toml::table& t, const std::string& where, MissionTask& task) {
+  const auto on_fault = r.string(t, where, "on_fault");
+  const bool restart = on_fault && *on_fault == "restart";
+  if (on_fault && !restart && *on_fault != "hold")
+    r.fail(line_of(*t.get("on_fault")), where + ".on_fault", "expected \"hold\" or \"restart\", got \"" + *on_fault + "\"");
+  const auto limit = r.integer(t, where, "max_restarts", 1, 255);
+  const auto window = r.duration(t, where, "restart_window");
+  if ((limit || window) && !restart)
+    r.fail(line_of(*t.get(limit ? "max_restarts" : "restart_window")), where + (limit ? ".max_restarts" : ".restart_window"),
+           "only a task with on_fault = \"restart\" is restarted: add it, or drop this key");
+  if (!restart) return;
+  task.restarts = static_cast<std::uint8_t>(limit ? *limit : 3);
+  task.restart_window = window ? *window : 60 * kSecond;
+  if (task.restart_window < 0) r.fail(line_of(*t.get("restart_window")), where + ".restart_window", "must not be negative");
+}
+
 // expect = "watchdog" and note = "...": what the mission says of a task's
 // stops, so a run that stops it on purpose does not read as a failure.
 constexpr std::size_t kNoteMax = 200;
@@ -174,10 +192,10 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   if (onetime)
     r.only_keys(t, where,
                 {"name", "delay", "work", "module", "level", "priority", "tickets", "watchdog", "stack", "power_w",
-                 "expect", "note"});
+                 "expect", "note", "on_fault", "max_restarts", "restart_window"});
   else
     r.only_keys(t, where, {"name", "level", "priority", "tickets", "interval", "watchdog", "delay", "work", "module",
-                           "model", "stack", "power_w", "expect", "note"});
+                           "model", "stack", "power_w", "expect", "note", "on_fault", "max_restarts", "restart_window"});
   task.line = line_of(t);
   task.onetime = onetime;
   auto name = r.string(t, where, "name");
@@ -193,6 +211,7 @@ void read_task(const Reader& r, const toml::table& t, const std::string& where, 
   if (task.interval < 0) r.fail(task.line, where + ".interval", "must not be negative");
   if (auto v = r.number(t, where, "power_w", 0, 1e6)) task.power_w = *v;
   read_expectation(r, t, where, task);
+  read_supervision(r, t, where, task);
   auto work = r.string(t, where, "work");
   auto module = r.string(t, where, "module");
   if (work && module)

@@ -27,6 +27,8 @@ struct MissionTask {
   std::uint32_t tickets = 0;
   Time interval = 0;
   Time watchdog = 0;
+  std::uint8_t restarts = 0;     // on_fault = "restart": restarts allowed per restart_window (0: held)
+  Time restart_window = 0;
   Time delay = 0;
   bool onetime = false;
   bool triggered = false;        // driven by a [[scenario]]: runs when the meta-scheduler wakes it

@@ -391,6 +391,8 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     spec.tickets = mt.tickets;
     spec.interval = mt.interval;
     spec.watchdog = mt.watchdog;
+    spec.restarts = mt.restarts;
+    spec.restart_window = mt.restart_window;
     spec.delay = mt.delay;
     spec.onetime = mt.onetime;
     spec.triggered = mt.triggered;

@@ -106,9 +106,35 @@ TEST_P(AFaultingModule, IsStoppedAloneWithItsFaultRecord) {
   if (c.kind == FaultKind::HeapCorruption) {
     EXPECT_EQ(e->heap.blocks(), 0u) << "the breached block was freed";
   }
-  if (c.kind == FaultKind::MemoryAccess && mode != "writes_its_code" && mode != "heap_runs_off" && mode != "state_overrun") {
+  if (mode == "logs_kernel_memory" || mode == "wait_writes_kernel") {
+    EXPECT_FALSE(e->module.code.address <= f.address && f.address < e->module.code.address + e->module.code.size);
+    EXPECT_NE(f.address, 0u) << "the refused pointer is in the record";
+  } else if (c.kind == FaultKind::MemoryAccess && mode != "writes_its_code" && mode != "heap_runs_off" && mode != "state_overrun") {
     EXPECT_LT(f.address, 4096u) << "a NULL (or near-NULL) access";
   }
+  EXPECT_TRUE(others.kept_their_schedule());
+}
+
+// Supervision: a module task whose mission says on_fault = "restart" is run
+// again after each fault, up to its limit, then held; the others keep going.
+TEST(FaultContainment, ASupervisedModuleIsRestartedUpToItsLimitThenHeld) {
+  UpdatableSystem s;
+  Bystanders others(s);
+  const auto image = hostile("divides_by_zero");
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  spec.task.restarts = 2;
+  spec.task.restart_window = 0;  // over the whole mission
+  ASSERT_TRUE(s.install_image(image, spec));
+  s.kernel->run_until(6 * kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.stats.runs, 3u) << "its first run and two restarts, each at its interval";
+  EXPECT_EQ(t.stats.restarts, 2u);
+  EXPECT_EQ(t.state, TaskState::Dead);
+  EXPECT_EQ(t.fault.kind, FaultKind::DivideByZero);
   EXPECT_TRUE(others.kept_their_schedule());
 }
 
@@ -120,7 +146,11 @@ INSTANTIATE_TEST_SUITE_P(
                       FaultCase{"stack_overflow", FaultKind::StackOverflow, true},
                       FaultCase{"deep_calls", FaultKind::StackOverflow, true},
                       FaultCase{"writes_its_code", FaultKind::MemoryAccess, true},
-                      FaultCase{"bad_log_pointer", FaultKind::MemoryAccess, false},
+                      // A pointer the module hands the kernel is checked against its domain
+                      // before the kernel touches it: the record names the call in the module.
+                      FaultCase{"bad_log_pointer", FaultKind::MemoryAccess, true},
+                      FaultCase{"logs_kernel_memory", FaultKind::MemoryAccess, true},
+                      FaultCase{"wait_writes_kernel", FaultKind::MemoryAccess, true},
                       FaultCase{"memcpy_bad_source", FaultKind::MemoryAccess, false},
                       FaultCase{"ctor_faults", FaultKind::MemoryAccess, true},
                       FaultCase{"heap_underwrite", FaultKind::HeapCorruption, true},

@@ -903,3 +903,31 @@ TEST(MissionFileCommand, ErrorsNameTheLineAndKey) {
 
 }  // namespace
 }  // namespace dyn::cli
+
+namespace dyn::cli {
+namespace {
+
+TEST(MissionFile, SupervisionRestartsWithALimitPerWindow) {
+  const Mission m = accepts(with_priority(
+      "[[task]]\nname = \"a\"\nwork = \"busy:1ms\"\ninterval = \"1s\"\non_fault = \"restart\"\nmax_restarts = 2\n"
+      "restart_window = \"10s\"\n[[task]]\nname = \"b\"\nwork = \"busy:1ms\"\ninterval = \"1s\"\non_fault = \"restart\"\n"
+      "[[task]]\nname = \"c\"\nwork = \"busy:1ms\"\ninterval = \"1s\"\n"));
+  ASSERT_EQ(m.tasks.size(), 3u);
+  EXPECT_EQ(m.tasks[0].restarts, 2u);
+  EXPECT_EQ(m.tasks[0].restart_window, 10 * kSecond);
+  EXPECT_EQ(m.tasks[1].restarts, 3u) << "the default limit";
+  EXPECT_EQ(m.tasks[1].restart_window, 60 * kSecond) << "the default window";
+  EXPECT_EQ(m.tasks[2].restarts, 0u) << "held by default";
+}
+
+TEST(MissionFile, SupervisionKeysAreChecked) {
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"busy:1ms\"\non_fault = \"reboot\"\n"), 6,
+                      "task[0].on_fault", "expected \"hold\" or \"restart\""));
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"busy:1ms\"\nmax_restarts = 2\n"), 6,
+                      "task[0].max_restarts", "only a task with on_fault = \"restart\""));
+  EXPECT_TRUE(rejects(with_priority("[[task]]\nname = \"a\"\nwork = \"busy:1ms\"\non_fault = \"restart\"\nmax_restarts = 0\n"),
+                      7, "task[0].max_restarts", ""));
+}
+
+}  // namespace
+}  // namespace dyn::cli

@@ -12,6 +12,8 @@
 #include <cmath>
 #include <cstdint>
 #include <cstdio>
+#include <cctype>
+#include <cstdlib>
 #include <cstring>
 #include <random>
 #include <string>
@@ -225,6 +227,87 @@ TEST(ModuleLibc, TheKernelExportsTheCLibrarySubsetAndNothingThatAllocatesOrLocks
   for (const char* name : {"printf", "fopen", "strtok", "getenv", "setlocale", "pthread_create", "signal",
                            "exit", "system", "rand"})
     EXPECT_EQ(find_symbol(kernel_exports(), name), nullptr) << name << " must stay refused";
+}
+
+}  // namespace
+}  // namespace dyn
+
+namespace dyn {
+namespace {
+
+// The integer parsers answer as glibc's (value and end) on edge cases and a
+// random sample: signs, space, every base, prefixes, clamping at the range.
+TEST(ModuleLibcIntegers, ParseAsTheHostLibraryDoes) {
+  std::vector<std::string> inputs = {"0", "-0", "+7", "  42xyz", "\t\n-17", "0x1F", "0X", "0x", "0xg", "010", "08", "",
+                                     "-", "+", " ", "z", "Zz", "777", "-9223372036854775808", "9223372036854775807",
+                                     "9223372036854775808", "-9223372036854775809", "18446744073709551615",
+                                     "18446744073709551616", "99999999999999999999999", "-1", "-18446744073709551615",
+                                     "2147483648", "-2147483649", "4294967296", "  +0x7fffffffffffffff", "1e5"};
+  std::mt19937_64 rng(7);
+  for (int i = 0; i < 2000; ++i) {
+    std::string t;
+    const int n = static_cast<int>(rng() % 24);
+    const char alphabet[] = " \t+-0123456789abcdefxXzZ";
+    for (int k = 0; k < n; ++k) t += alphabet[rng() % (sizeof alphabet - 1)];
+    inputs.push_back(t);
+  }
+  for (const std::string& in : inputs) {
+    for (int base : {0, 2, 8, 10, 16, 36}) {
+      char* ours_end = nullptr;
+      char* their_end = nullptr;
+      EXPECT_EQ(dyn_libc_strtol(in.c_str(), &ours_end, base), std::strtol(in.c_str(), &their_end, base)) << in << " " << base;
+      EXPECT_EQ(ours_end, their_end) << in << " " << base;
+      EXPECT_EQ(dyn_libc_strtoll(in.c_str(), &ours_end, base), std::strtoll(in.c_str(), &their_end, base)) << in;
+      EXPECT_EQ(ours_end, their_end) << in << " " << base;
+      EXPECT_EQ(dyn_libc_strtoul(in.c_str(), &ours_end, base), std::strtoul(in.c_str(), &their_end, base)) << in;
+      EXPECT_EQ(ours_end, their_end) << in << " " << base;
+      EXPECT_EQ(dyn_libc_strtoull(in.c_str(), &ours_end, base), std::strtoull(in.c_str(), &their_end, base)) << in;
+      EXPECT_EQ(ours_end, their_end) << in << " " << base;
+    }
+    EXPECT_EQ(dyn_libc_atol(in.c_str()), std::strtol(in.c_str(), nullptr, 10)) << in;
+    EXPECT_EQ(dyn_libc_atoll(in.c_str()), std::strtoll(in.c_str(), nullptr, 10)) << in;
+  }
+  char* end = nullptr;
+  EXPECT_EQ(dyn_libc_strtol("12", &end, 1), 0) << "an invalid base parses nothing";
+  EXPECT_STREQ(end, "12");
+}
+
+// The character classes of the C locale, for every unsigned char and EOF.
+TEST(ModuleLibcCtype, ClassesAreTheCLocales) {
+  for (int c = -1; c < 256; ++c) {
+    EXPECT_EQ(dyn_libc_isalnum(c) != 0, std::isalnum(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isalpha(c) != 0, std::isalpha(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isblank(c) != 0, std::isblank(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_iscntrl(c) != 0, std::iscntrl(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isdigit(c) != 0, std::isdigit(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isgraph(c) != 0, std::isgraph(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_islower(c) != 0, std::islower(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isprint(c) != 0, std::isprint(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_ispunct(c) != 0, std::ispunct(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isspace(c) != 0, std::isspace(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isupper(c) != 0, std::isupper(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_isxdigit(c) != 0, std::isxdigit(c) != 0) << c;
+    EXPECT_EQ(dyn_libc_tolower(c), std::tolower(c)) << c;
+    EXPECT_EQ(dyn_libc_toupper(c), std::toupper(c)) << c;
+  }
+}
+
+// The kernel's services, in table order, are what the gates of an
+// isolating port run: fewer than its 64 gates, each with code.
+TEST(KernelServices, EveryServiceHasCodeAndAGate) {
+  std::size_t services = 0;
+  for (const ExportedSymbol& s : kernel_exports()) {
+    if (!s.service) continue;
+    EXPECT_EQ(kernel_service(services), static_cast<std::uintptr_t>(s.address)) << s.name;
+    EXPECT_EQ(kernel_symbol_address(s), s.address) << "the host links the service itself: " << s.name;
+    ++services;
+  }
+  EXPECT_GT(services, 20u);
+  EXPECT_LT(services, 64u) << "the Cortex-M3 port has 64 gates";
+  EXPECT_EQ(kernel_service(services), 0u);
+  const ExportedSymbol* logf = find_symbol(kernel_exports(), "dyn_logf");
+  ASSERT_NE(logf, nullptr);
+  EXPECT_FALSE(logf->service) << "it formats in the caller's domain";
 }
 
 }  // namespace

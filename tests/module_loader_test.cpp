@@ -58,7 +58,9 @@ struct Linker {
     if (r) e.has_module = true;
     // The loader never runs module code; here the test is the module's
     // context (the task manager does this in the module's task).
-    if (r) ModuleLoader::run_constructors(e.module);
+    if (r)
+      ModuleLoader::for_each_constructor(
+          e.module, [](std::uintptr_t fn, void*) { reinterpret_cast<void (*)()>(fn)(); }, nullptr);
     return r;
   }
   RegisterEntry& add(const char* name) {

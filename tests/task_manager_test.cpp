@@ -104,6 +104,40 @@ TEST(TaskManager, KernelTablesDescribeEveryModuleTaskAndStayConsistent) {
   EXPECT_EQ(s.tables.get().regions_used(), 1u) << "only the null region is left";
 }
 
+// What a module's code may touch (module_domain.hpp): its code and data,
+// its task's state and stack, and the code and data of what it imports —
+// nothing of another module, nothing of the kernel's.
+TEST(TaskManager, ADomainHoldsTheModuleItsTaskAndItsLibrariesOnly) {
+  System s;
+  auto mathlib = s.install(example("mathlib"), "mathlib", kSecond);
+  ASSERT_TRUE(mathlib);
+  auto beacon = s.install(example("beacon"), "beacon", kSecond);
+  ASSERT_TRUE(beacon);
+  auto other = s.install(test_module("leaky"), "leaky", kSecond);
+  ASSERT_TRUE(other);
+  const ModuleDomain& d = beacon.value()->domain;
+  auto holds = [&](const Region& r, DomainAccess a) {
+    return domain_allows(d, static_cast<std::uintptr_t>(r.address), r.size, a);
+  };
+  const RegisterEntry& b = *beacon.value();
+  EXPECT_TRUE(holds(b.module.code, DomainAccess::Read));
+  EXPECT_FALSE(holds(b.module.code, DomainAccess::Write)) << "code is read and execute only";
+  EXPECT_TRUE(holds(b.state, DomainAccess::Write));
+  EXPECT_TRUE(holds(b.stack, DomainAccess::Write));
+  EXPECT_TRUE(holds(mathlib.value()->module.code, DomainAccess::Read)) << "the library it imports from";
+  EXPECT_FALSE(holds(other.value()->state, DomainAccess::Read)) << "another module's state";
+  EXPECT_FALSE(holds(other.value()->stack, DomainAccess::Read)) << "another task's stack";
+  EXPECT_FALSE(holds(other.value()->module.code, DomainAccess::Read));
+  EXPECT_FALSE(domain_allows(d, reinterpret_cast<std::uintptr_t>(&s), sizeof s, DomainAccess::Read))
+      << "kernel memory";
+  EXPECT_EQ(d.stack_base, b.stack.address);
+  EXPECT_EQ(d.stack_top, b.stack.address + b.stack.size);
+  // A region is held whole or not at all: a span that runs off its end is refused.
+  EXPECT_FALSE(domain_allows(d, static_cast<std::uintptr_t>(b.state.address), b.state.size + 1, DomainAccess::Read));
+  EXPECT_EQ(domain_readable_run(d, static_cast<std::uintptr_t>(b.state.address) + 1), b.state.size - 1);
+  EXPECT_EQ(domain_readable_run(d, reinterpret_cast<std::uintptr_t>(&s)), 0u);
+}
+
 TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {
   System s;
   const auto baseline = s.memory.stats();

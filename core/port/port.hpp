@@ -8,6 +8,8 @@
 #include <cstddef>
 #include <span>
 
+#include "dyn/fault.hpp"
+#include "dyn/module_domain.hpp"
 #include "dyn/target_arch.hpp"
 #include "dyn/time.hpp"
 
@@ -68,11 +70,61 @@ void tick_stop() noexcept;
 void traps_start() noexcept;
 void traps_stop() noexcept;
 
+// A task is being stopped by `record`: the port keeps the record where it
+// survives a reset, and the next boot reports it (an epitaph: the last
+// fault before a watchdog reset or a power cycle is what the ground asks
+// for first). A port with logs that outlive it may keep nothing.
+void leave_epitaph(const char* task, const FaultRecord& record) noexcept;
+
 // The machine whose code this port executes. Modules built for it are run:
 // their descriptors are read in place, their constructors and hooks called.
 // Modules for another machine can only be linked (a relocator tested on a
 // host of another architecture). A property of the port, not of the core.
 TargetArch module_arch() noexcept;
+
+
+// --- Isolation of module code ----------------------------------------------
+//
+// A port that isolates modules runs their code unprivileged, on the module
+// stack, with only its domain (module_domain.hpp) and the port's shared
+// regions accessible; kernel code of a module task (the kernel API behind
+// the service gates, the tick, a fault's hand-back) runs privileged on the
+// task's own stack, which the module cannot touch. A port that does not
+// (the host) calls module code directly on the task's stack.
+
+// Bytes of the kernel stack every module task gets besides its module stack
+// (the task's context runs on it); 0 if this port does not isolate modules.
+std::size_t kernel_stack_bytes() noexcept;
+
+// Calls fn(args[0..3]) as module code in `domain` (with `lent` regions
+// added for this call: a checkpoint buffer a hook reads or writes) and
+// returns what it returns in r0 / rax. Called from kernel code in a module
+// task's context. A fault in fn is the task's (Kernel::fault_from_port).
+std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain& domain,
+                           std::span<const DomainRegion> lent = {}) noexcept;
+
+// True while unprivileged module code runs (a C library routine of the
+// kernel's that a module called runs in the module's domain); always false
+// on a port that does not isolate modules.
+bool in_module_code() noexcept;
+
+// True if the port can enforce `domain` (an MPU has a few slots; regions
+// that fit one parent may share one). The task manager refuses what does not.
+bool domain_fits(const ModuleDomain& domain) noexcept;
+
+// The regions of `domain` changed (a heap arena came or went): if module
+// code in it is running or will resume, the port reprograms them.
+void domain_changed(const ModuleDomain& domain) noexcept;
+
+// The bytes module code may read from `address` on through the port's
+// shared regions (the kernel's code and constants, where the C library
+// modules call lives); 0 where the port shares none.
+std::size_t shared_readable_run(std::uintptr_t address) noexcept;
+
+// The address a module links to for kernel service `index` (the export
+// table's services, in order), whose code is at `function`: a gate that
+// enters the kernel on an isolating port, the function itself otherwise.
+std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept;
 
 // Interrupt context: of the core, a port calls only Kernel::tick_from_port(),
 // Kernel::fault_from_port() and Kernel::interrupt_from_port(), and only in

@@ -404,6 +404,34 @@ void traps_start() noexcept {
 // next step: the host has no deferred, lowest-priority entry like PendSV.
 void request_kernel_entry() noexcept {}
 
+// The host does not isolate modules (port.hpp): their code is called
+// directly on the task's stack; the pointers they hand the kernel are still
+// checked against their domain by the core.
+std::size_t kernel_stack_bytes() noexcept { return 0; }
+
+std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain&,
+                           std::span<const DomainRegion>) noexcept {
+  // Safety: a module function the loader resolved. The SysV ABI passes the
+  // first four integer or pointer arguments in registers and returns in
+  // rax, so a callee taking fewer ignores the rest, and callers of a void
+  // function ignore the result.
+  using Wide = std::uintptr_t (*)(std::uintptr_t, std::uintptr_t, std::uintptr_t, std::uintptr_t);
+  return reinterpret_cast<Wide>(const_cast<void*>(fn))(args[0], args[1], args[2], args[3]);
+}
+
+bool domain_fits(const ModuleDomain&) noexcept { return true; }
+
+// The host's records outlive the process in the trace and the log files.
+void leave_epitaph(const char*, const FaultRecord&) noexcept {}
+
+void domain_changed(const ModuleDomain&) noexcept {}
+
+bool in_module_code() noexcept { return false; }
+
+std::size_t shared_readable_run(std::uintptr_t) noexcept { return 0; }
+
+std::uint64_t service_entry(std::size_t, std::uint64_t function) noexcept { return function; }
+
 TargetArch module_arch() noexcept {
 #if defined(__x86_64__)
   return TargetArch::X86_64;

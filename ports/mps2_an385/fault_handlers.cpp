@@ -8,6 +8,11 @@
 // If the fault is a module task's (the task manager attributes it by the
 // faulting pc), the task is stopped with its record and the others go on;
 // if not (the kernel's own code, a plain task), the run ends with the record.
+//
+// Unprivileged module code (on PSP, isolation.hpp) faults into the same
+// trampoline, but on the task's kernel stack: the module stack may be the
+// very thing that overflowed. Such a fault is the module's wherever the pc
+// is (module_mode: a C library routine it called runs in its domain too).
 #include "fault_handlers.hpp"
 
 #include <cstdint>
@@ -27,9 +32,9 @@ namespace {
 
 using namespace dyn::mps2;
 
-constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
 // CFSR bits (ARMv7-M ARM, B3.2.15).
-constexpr std::uint32_t kMmArValid = 1u << 7, kBfArValid = 1u << 15;
+constexpr std::uint32_t kMmArValid = 1u << 7, kBfArValid = 1u << 15, kMStkErr = 1u << 4, kMUnstkErr = 1u << 3,
+                        kStkErr = 1u << 12;
 constexpr std::uint32_t kUndefInstr = 1u << 16, kInvState = 1u << 17, kInvPc = 1u << 18, kNoCp = 1u << 19,
                         kUnaligned = 1u << 24, kDivByZero = 1u << 25;
 
@@ -42,6 +47,27 @@ dyn::FaultKind kind_of(std::uint32_t cfsr) {
   if (cfsr & 0xFFu) return dyn::FaultKind::MemoryAccess;
   if (cfsr & 0xFF00u) return dyn::FaultKind::Bus;
   return dyn::FaultKind::IllegalInstruction;
+}
+
+// A module's fault taken pushing its frame, or with its stack pointer in
+// the guard at the bottom of its stack or below it, is a stack overflow.
+bool overflows_stack(std::uint32_t cfsr, std::uint32_t sp) {
+  const dyn::ModuleDomain* d = current_domain();
+  if (cfsr & (kMStkErr | kStkErr)) return true;
+  return d && d->stack_base && sp < d->stack_base + 32;
+}
+
+// Unprivileged module code faulted: the record, then the trampoline on the task's kernel stack.
+ExitRecord* hand_module_fault(const std::uint32_t* frame, std::uint32_t msp) {
+  const std::uint32_t cfsr = scb::reg(scb::kCfsr);
+  scb::reg(scb::kCfsr) = cfsr;  // write one to clear
+  std::uint32_t address = 0;
+  if (cfsr & kMmArValid) address = scb::reg(scb::kMmfar);
+  else if (cfsr & kBfArValid) address = scb::reg(scb::kBfar);
+  const bool frame_valid = (cfsr & (kMStkErr | kMUnstkErr | kStkErr)) == 0;
+  const dyn::FaultKind kind =
+      overflows_stack(cfsr, reinterpret_cast<std::uint32_t>(frame)) ? dyn::FaultKind::StackOverflow : kind_of(cfsr);
+  return module_fault_exit(kind, frame_valid ? frame[6] : 0, address, reinterpret_cast<std::uint32_t>(frame), msp);
 }
 
 // True if the fault was handed to the task's context (the frame now returns into the trampoline).
@@ -65,6 +91,22 @@ bool hand_to_task(std::uint32_t* frame, std::uint32_t exc_return) {
 }
 
 }  // namespace
+
+namespace dyn::mps2 {
+ExitRecord* module_fault_exit(FaultKind kind, std::uint32_t pc, std::uint32_t address, std::uint32_t sp,
+                              std::uint32_t msp) noexcept {
+  dyn::FaultRecord r;
+  r.kind = kind;
+  r.pc = pc;
+  r.sp = sp;
+  r.address = address;
+  r.in_kernel_image = pc < reinterpret_cast<std::uintptr_t>(__etext);
+  r.module_mode = true;
+  g_record = r;
+  dyn_port_claim_kernel();
+  return exit_to_kernel(msp, dyn_fault_trampoline);
+}
+}  // namespace dyn::mps2
 
 // Thread mode, on the faulting task's stack, inside the kernel's section.
 extern "C" void dyn_fault_in_thread() {
@@ -104,25 +146,24 @@ extern "C" [[noreturn]] void dyn_fault_report(const std::uint32_t* frame, std::u
   exit_with(false);
 }
 
-// A task's fault goes back to it through the trampoline; anything else is reported.
-extern "C" void dyn_fault_dispatch(std::uint32_t* frame, std::uint32_t exc_return) {
+// A task's fault goes back to it through the trampoline; anything else is
+// reported. Returns how the handler leaves (context_armv7m.S).
+extern "C" ExitRecord* dyn_fault_dispatch(std::uint32_t* frame, std::uint32_t exc_return, std::uint32_t msp) {
+  const dyn::Kernel* k = dyn::Kernel::current();
+  if (exc_return == kExcReturnThreadPsp && k && k->running()) return hand_module_fault(frame, msp);
   if (!hand_to_task(frame, exc_return)) dyn_fault_report(frame, exc_return);
+  ExitRecord& e = exit_record();  // the frame was rewritten in place: return through it
+  e = ExitRecord{exc_return, 0, msp, 0, {}};
+  return &e;
 }
 
-#define DYN_FAULT_ENTRY(name, handler)           \
-  extern "C" __attribute__((naked)) void name() { \
-    asm volatile(                                \
-        "tst lr, #4\n"                           \
-        "ite eq\n"                               \
-        "mrseq r0, msp\n"                        \
-        "mrsne r0, psp\n"                        \
-        "mov r1, lr\n"                           \
-        "push {r1, lr}\n"                        \
-        "bl " handler "\n"                       \
-        "pop {r1, pc}\n");                       \
-  }
-
-DYN_FAULT_ENTRY(dyn_hard_fault_handler, "dyn_fault_report")  // a fault the configurable handlers could not take
-DYN_FAULT_ENTRY(dyn_mem_manage_handler, "dyn_fault_dispatch")
-DYN_FAULT_ENTRY(dyn_bus_fault_handler, "dyn_fault_dispatch")
-DYN_FAULT_ENTRY(dyn_usage_fault_handler, "dyn_fault_dispatch")
+// A fault the configurable handlers could not take.
+extern "C" __attribute__((naked)) void dyn_hard_fault_handler() {
+  asm volatile(
+      "tst lr, #4\n"
+      "ite eq\n"
+      "mrseq r0, msp\n"
+      "mrsne r0, psp\n"
+      "mov r1, lr\n"
+      "b dyn_fault_report\n");
+}

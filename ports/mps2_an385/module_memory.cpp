@@ -23,7 +23,14 @@ PoolModuleMemory::PoolModuleMemory(std::span<std::byte> pool) noexcept {
 Region PoolModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept {
   if (size == 0 || align == 0 || (align & (align - 1)) != 0) return {};
   if (align < kUnit) align = kUnit;
-  const std::size_t want = round_up(size, kUnit);
+  std::size_t want = round_up(size, kUnit);
+  if (kind != RegionKind::Meta) {
+    // What a module's code may touch is one MPU region (isolation.hpp): a
+    // power of two of at least 32 bytes, aligned to its size.
+    want = 32;
+    while (want < size) want *= 2;
+    if (align < want) align = want;
+  }
   for (Free** link = &free_; *link; link = &(*link)->next) {
     Free* block = *link;
     const auto start = reinterpret_cast<std::uintptr_t>(block);

@@ -1,8 +1,10 @@
 // module_memory.hpp — module RAM on the Cortex-M3: regions carved from one
-// static pool, first fit, coalesced when given back. Code and data share the
-// pool: without the MPU (issue 13, part 2) all of it is readable, writable
-// and executable, so seal_code only has to order the writes before the code
-// runs (the M3 has no caches).
+// static pool, first fit, coalesced when given back. Every region a module's
+// code may touch (all kinds but Meta) is MPU-legal — a power of two of at
+// least 32 bytes, aligned to its size — so its domain maps it exactly
+// (isolation.hpp); the MPU, not the pool, keeps modules apart. seal_code
+// only has to order the linker's writes before the code runs (the M3 has
+// no caches).
 #pragma once
 
 #include <cstddef>

@@ -3,18 +3,18 @@
 // context_armv7m.S), the clock from SysTick at 1 kHz, the kernel's critical
 // section as PRIMASK with a nesting depth, sleep with WFI.
 //
-// Not yet on this port (issue 13): unprivileged tasks on MPU regions (a
-// task's fault is contained, fault_handlers.cpp, but a wild write is no
-// fault without the MPU).
+// Module code runs unprivileged in its MPU domain: isolation.cpp.
 #include <cstdint>
 
 #include "board.hpp"
 #include "dyn/kernel.hpp"
+#include "isolation.hpp"
 #include "port.hpp"
 
 extern "C" {
 void dyn_arm_context_switch(void** save_sp, void* to_sp);
 void dyn_arm_context_start();
+void dyn_tick_trampoline_module();
 }
 
 namespace {
@@ -60,9 +60,7 @@ void start_clock() noexcept {
 namespace {
 
 constexpr dyn::Time kRunawayAfter = 2000;  // us
-constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
 constexpr std::uint32_t kXpsrItIci = 0x0600FC00u;
-constexpr std::uint32_t kXpsrPadded = 1u << 9;
 
 bool g_ticking = false;
 bool g_virtual_time = true;
@@ -82,9 +80,14 @@ extern "C" void dyn_port_claim_kernel() {
   ++g_depth;
 }
 
-extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uint32_t exc_return) {
+// 0: no delivery; 1: into kernel code on MSP (the handler injects a frame);
+// else the ExitRecord into dyn_tick_trampoline_module (module code on PSP,
+// resumed exactly from its own frame whatever its IT state).
+extern "C" std::uintptr_t dyn_systick_decide(const std::uint32_t* frame, std::uint32_t exc_return, std::uint32_t msp) {
   g_milliseconds = g_milliseconds + 1;
-  if (!g_ticking || exc_return != kExcReturnThreadMsp || g_depth != 0 || (frame[7] & kXpsrItIci) != 0) return 0;
+  const bool module_code = exc_return == kExcReturnThreadPsp;
+  if (!g_ticking || g_depth != 0) return 0;
+  if (!module_code && (exc_return != kExcReturnThreadMsp || (frame[7] & kXpsrItIci) != 0)) return 0;
   dyn::Kernel* k = dyn::Kernel::current();
   if (!k || !k->running()) return 0;
   if (g_virtual_time) {
@@ -100,6 +103,7 @@ extern "C" std::uint32_t dyn_systick_decide(const std::uint32_t* frame, std::uin
     g_stretch_charged = true;
   }
   dyn_port_claim_kernel();  // the trampoline starts inside the kernel's critical section
+  if (module_code) return reinterpret_cast<std::uintptr_t>(exit_to_kernel(msp, dyn_tick_trampoline_module));
   return 1;
 }
 
@@ -125,11 +129,12 @@ namespace dyn::port {
 
 void* context_init(std::span<std::byte> stack, ContextEntry entry, void* arg) noexcept {
   auto top = reinterpret_cast<std::uintptr_t>(stack.data() + stack.size()) & ~std::uintptr_t{7};
-  auto* frame = reinterpret_cast<std::uint32_t*>(top) - 9;  // r4-r11, then the return address
-  for (int i = 0; i < 9; ++i) frame[i] = 0;
-  frame[0] = reinterpret_cast<std::uint32_t>(entry);  // r4
-  frame[1] = reinterpret_cast<std::uint32_t>(arg);    // r5
-  frame[8] = reinterpret_cast<std::uint32_t>(&dyn_arm_context_start);
+  // A pad word, the domain (none), PSP (0: no module code running), r4-r11, the return address.
+  auto* frame = reinterpret_cast<std::uint32_t*>(top) - 12;
+  for (int i = 0; i < 12; ++i) frame[i] = 0;
+  frame[3] = reinterpret_cast<std::uint32_t>(entry);  // r4
+  frame[4] = reinterpret_cast<std::uint32_t>(arg);    // r5
+  frame[11] = reinterpret_cast<std::uint32_t>(&dyn_arm_context_start);
   return frame;
 }
 

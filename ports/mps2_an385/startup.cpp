@@ -5,6 +5,7 @@
 #include <cstdint>
 
 #include "board.hpp"
+#include "epitaph.hpp"
 #include "fault_handlers.hpp"
 
 extern "C" {
@@ -16,6 +17,7 @@ int main();
 [[noreturn]] void dyn_reset();
 void dyn_systick_handler();
 void dyn_pendsv_handler();
+void dyn_svc_handler();
 void dyn_unexpected_handler();
 }
 
@@ -34,7 +36,7 @@ __attribute__((section(".vectors"), used)) const Handler g_vectors[16 + 32] = {
     dyn_bus_fault_handler,
     dyn_usage_fault_handler,
     nullptr, nullptr, nullptr, nullptr,
-    dyn_unexpected_handler,  // SVC
+    dyn_svc_handler,         // SVC: the gates and returns of module code (isolation.cpp)
     dyn_unexpected_handler,  // debug monitor
     nullptr,
     dyn_pendsv_handler,      // the kernel entry interrupts ask for (interrupts.cpp)
@@ -60,6 +62,7 @@ extern "C" [[noreturn]] void dyn_reset() {
   scb::reg(scb::kShpr3) |= 0xFFu << 16;  // PendSV at the lowest priority: after every handler
   uart_init();
   for (auto f = __init_array_start; f < __init_array_end; ++f) (*f)();
+  dyn::mps2::report_epitaph_at_boot();  // after the constructors: its copy is a constructed object
   exit_with(main() == 0);
 }
 

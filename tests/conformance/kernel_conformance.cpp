@@ -248,6 +248,57 @@ DYN_CONFORMANCE(ConformanceWatchdog, AJobThatOverrunsIsStoppedAtItsLimitAndRunsA
   DYN_CHECK(sys.recorder.runs_of("steady") >= 20);  // the other task keeps its schedule
 }
 
+// --- supervision: restart after a fault, at most so often, else hold -----------------
+
+// A run that faults (as the core stops a task for a fault it found: an abort,
+// a refused pointer): the record says Aborted.
+void faults(TaskContext& c) noexcept {
+  c.kernel().consume(kMillisecond);
+  FaultRecord r;
+  r.kind = FaultKind::Aborted;
+  c.kernel().fault_current(r);
+}
+
+DYN_CONFORMANCE(ConformanceSupervision, AFaultingJobIsRestartedUpToItsLimitThenHeld) {
+  System sys(PolicyChoice::Multilevel);
+  TaskSpec spec = job("flaky", 2, 10 * kMillisecond);
+  spec.restarts = 3;  // three restarts over the whole mission, then held
+  auto flaky = sys.add(spec, faults);
+  DYN_CHECK(flaky.has_value());
+  DYN_CHECK(sys.add(job("steady", 3, 10 * kMillisecond), System::busy, kMillisecond).has_value());
+  sys.kernel().run_until(200 * kMillisecond);
+  const Task& t = sys.task(flaky.value());
+  DYN_CHECK_EQ(t.stats.runs, std::uint64_t{4});  // the first run and three restarts, at its interval
+  DYN_CHECK_EQ(t.stats.faults, std::uint64_t{4});
+  DYN_CHECK_EQ(t.stats.restarts, std::uint64_t{3});
+  DYN_CHECK(t.state == TaskState::Dead);
+  DYN_CHECK(t.exit_reason == ExitReason::Fault);
+  DYN_CHECK(t.fault.kind == FaultKind::Aborted);  // the record of its last fault is kept
+  DYN_CHECK(sys.recorder.runs_of("steady") >= 19);  // the other task keeps its schedule
+}
+
+DYN_CONFORMANCE(ConformanceSupervision, TheLimitIsPerWindowAndWithoutRestartsATaskIsHeld) {
+  System sys(PolicyChoice::Multilevel);
+  TaskSpec slow = job("slow_faults", 2, 40 * kMillisecond);
+  slow.restarts = 1;
+  slow.restart_window = 30 * kMillisecond;  // one restart per 30 ms; it faults every 40 ms
+  auto a = sys.add(slow, faults);
+  TaskSpec once = job("held", 3, 10 * kMillisecond);  // no supervision: held at its first fault
+  auto b = sys.add(once, faults);
+  TaskSpec fast = loop("fast_faults", 4);
+  fast.restarts = 2;
+  fast.restart_window = 100 * kMillisecond;  // a loop restarts at once: two, then held
+  auto c = sys.add(fast, faults);
+  DYN_CHECK(a.has_value() && b.has_value() && c.has_value());
+  sys.kernel().run_until(200 * kMillisecond);
+  DYN_CHECK_EQ(sys.task(a.value()).stats.runs, std::uint64_t{5});  // 0, 40, .. 160 ms: every window allows its one
+  DYN_CHECK(sys.task(a.value()).state != TaskState::Dead);
+  DYN_CHECK_EQ(sys.task(b.value()).stats.runs, std::uint64_t{1});
+  DYN_CHECK(sys.task(b.value()).state == TaskState::Dead);
+  DYN_CHECK_EQ(sys.task(c.value()).stats.restarts, std::uint64_t{2});
+  DYN_CHECK(sys.task(c.value()).state == TaskState::Dead);
+}
+
 // --- preemption by the port's tick: code that never calls the kernel ------------------
 
 KernelConfig with_port_ticks(Time slice = 0) {

@@ -141,6 +141,19 @@ __attribute__((unused)) static void hostile_job(void* state) {
   *(volatile uint8_t*)(uintptr_t)&hostile_job = 0xC3;
 #elif defined(HOSTILE_BAD_LOG_POINTER)
   dyn_log(1, (const char*)(uintptr_t)8);
+#elif defined(HOSTILE_LOGS_KERNEL_MEMORY)
+  dyn_log(1, (const char*)(uintptr_t)&dyn_yield); /* readable, but the kernel's: not the module's to show */
+#elif defined(HOSTILE_WRITES_KERNEL_RAM) /* Cortex-M3 (MPS2): 0x20000000 is the kernel's .data */
+  *(volatile uint32_t*)(uintptr_t)0x20000000u = 0xBAD;
+#elif defined(HOSTILE_READS_KERNEL_RAM)
+  self->sequence += *(volatile uint32_t*)(uintptr_t)0x20000000u;
+#elif defined(HOSTILE_BAD_SVC) /* Thumb: an SVC number no gate uses */
+  __asm__ volatile("svc #0xEE");
+#elif defined(HOSTILE_EXECUTES_DATA)
+  static uint16_t hostile_data_code[4] = {0x4770, 0x4770, 0x4770, 0x4770}; /* bx lr, in writable data */
+  ((void (*)(void))((uintptr_t)hostile_data_code | 1u))();
+#elif defined(HOSTILE_WAIT_WRITES_KERNEL)
+  dyn_notify_wait(DYN_MS(1), (uint32_t*)(uintptr_t)&dyn_sleep, 0); /* the kernel would write its code */
 #elif defined(HOSTILE_STATE_OVERRUN)
   for (uint32_t i = 0; i < (1u << 24); i++) ((volatile uint8_t*)state)[i] = 0x44; /* off its state's end */
 #elif defined(HOSTILE_DEEP_CALLS)

@@ -46,6 +46,8 @@ struct FaultRecord {
   bool in_kernel_image = false;       // set by the port: the pc is in the kernel's own code (not a
                                       // module's, not the C library's): the kernel's fault unless it
                                       // was copying a module's argument (copying_for_module())
+  bool module_mode = false;           // set by an isolating port: taken in unprivileged module code, so
+                                      // the module's wherever the pc is (a C library routine it called)
 };
 
 }  // namespace dyn

@@ -278,6 +278,8 @@ class Kernel {
   void after_switch(Task& t) noexcept;
   void finish_activation(Task& t, bool killed) noexcept;
   void make_dead(Task& t, ExitReason why) noexcept;
+  bool may_restart(Task& t) noexcept;         // supervision: within its restart limit (counts the restart)
+  void restart_after_fault(Task& t) noexcept;
   void reset_context(Task& t) noexcept;
   void refuse_blocking_in_module_code() noexcept;  // from task context
   void switch_to_kernel(SwitchReason why) noexcept;  // from task context: to the dispatcher, or straight on

@@ -163,7 +163,9 @@ class ModuleLoader {
   // calling context, which must be the module's own (its task's): a
   // constructor that hangs or faults is then stopped like any module code.
   // Only for code that runs here (host addresses equal target addresses).
-  static void run_constructors(const LoadedModule& m) noexcept;
+  // Calls fn(constructor, context) for each of m's constructors, in order
+  // (the caller runs them: TaskManager::run_constructors, in the module's domain).
+  static void for_each_constructor(const LoadedModule& m, void (*fn)(std::uintptr_t, void*), void* context) noexcept;
   static bool has_constructors(const LoadedModule& m) noexcept { return m.init_sections != 0; }
 
   // Address of a symbol the module exports, or 0.

@@ -16,6 +16,11 @@ struct ExportedSymbol {
   const char* name;
   std::uint64_t address;
   bool function;
+  // A kernel service: code that needs the kernel (its state, its heap, a
+  // pointer check). Modules reach it through port::service_entry (a gate on
+  // a port that isolates them); the rest of the export table, the C
+  // library's pure routines, runs in the module's own domain.
+  bool service = false;
 };
 
 // Binary search in a table sorted by name; nullptr if absent.
@@ -23,6 +28,11 @@ const ExportedSymbol* find_symbol(std::span<const ExportedSymbol> sorted, std::s
 
 // The kernel API of sdk/dynsched.h plus the C library subset modules get (docs/modules.md).
 std::span<const ExportedSymbol> kernel_exports() noexcept;
+// The address a module links to for kernel export `s` (an entry of kernel_exports()).
+std::uint64_t kernel_symbol_address(const ExportedSymbol& s) noexcept;
+// The code of kernel service `index` (the services of kernel_exports(), in
+// order), or 0: what a port's gate for that index runs.
+std::uintptr_t kernel_service(std::size_t index) noexcept;
 
 // True while kernel code works on memory a module handed it (a string passed
 // to dyn_log, the buffer and arguments of snprintf, the array qsort sorts):
@@ -37,6 +47,9 @@ class ModuleMemoryScope {
   ~ModuleMemoryScope();
   ModuleMemoryScope(const ModuleMemoryScope&) = delete;
   ModuleMemoryScope& operator=(const ModuleMemoryScope&) = delete;
+
+ private:
+  bool counted_;  // not in unprivileged module code (which cannot write the kernel's count, nor needs it)
 };
 void forget_module_memory_scopes() noexcept;
 

@@ -75,6 +75,12 @@ struct TaskSpec {
   Time delay = 0;              // first release this long after creation
   bool onetime = false;        // job that runs once
   bool triggered = false;      // job released by notifications (seed 003); interval must be 0
+  // Supervision: a task stopped for a fault is restarted (a recurring job at
+  // its next interval, any other task at once, from its entry) at most
+  // `restarts` times within `restart_window` (0: the whole mission); past
+  // that, and with restarts = 0, it is held (dead, its record kept).
+  std::uint8_t restarts = 0;
+  Time restart_window = 0;
   std::span<std::byte> stack;  // owned by the caller; must outlive the task
 };
 
@@ -84,6 +90,7 @@ struct TaskStats {
   std::uint64_t completions = 0;     // activations that ended normally
   std::uint64_t watchdog_kills = 0;
   std::uint64_t faults = 0;          // stopped for a fault (see `fault`)
+  std::uint64_t restarts = 0;        // restarted after a fault by its supervision
   std::uint64_t preemptions = 0;
   std::uint64_t dispatches = 0;      // context switches into the task
   Time cpu_total = 0;
@@ -131,6 +138,10 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, RbHook<NameTag>, ListHook<Sche
   void* arg = nullptr;
   Time interval = 0;
   Time watchdog = 0;
+  Time restart_window = 0;           // supervision (TaskSpec)
+  Time restart_window_start = 0;     // when the current window's first restart was
+  std::uint8_t restart_limit = 0;
+  std::uint8_t restarts_in_window = 0;
 
   // Execution context (see core/port/port.hpp).
   void* sp = nullptr;

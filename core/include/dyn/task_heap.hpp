@@ -86,6 +86,7 @@ class TaskHeap {
 
   std::size_t bytes() const noexcept { return bytes_; }   // asked for and not freed
   std::size_t blocks() const noexcept { return live_.size(); }
+  const HeapArena* arenas() const noexcept { return arenas_; }  // linked by HeapArena::next
   // The live block holding `address` (user bytes only), or nullptr.
   const HeapBlock* find(std::uintptr_t address) noexcept;
 

@@ -44,8 +44,10 @@ struct ModuleTaskSpec {
 // writer's schema), or, for a module without one, as a plain copy — and only
 // of a state of the same schema and size (a version that keeps the layout
 // keeps the schema: DYN_MODULE_SCHEMA). True if the state was restored. Runs
-// the module's hook: call it in the task's context, under the module-code budget.
-[[nodiscard]] bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c) noexcept;
+// the module's hook in `domain` (the payload lent to it, read-only): call it
+// in the task's context, under the module-code budget.
+[[nodiscard]] bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c,
+                                 const ModuleDomain& domain) noexcept;
 
 class TaskManager final : public FaultOwner {
  public:
@@ -94,6 +96,27 @@ class TaskManager final : public FaultOwner {
   [[nodiscard]] Result<void, InstallError> set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
                                                                BootRestore* outcome) noexcept;
 
+  // Rebuilds `e`'s domain (module_domain.hpp) from its module, the libraries
+  // it imports, its state, stack and heap arenas; tells the port. Refused
+  // (TooManyRegions, or a region no MPU region covers) if it does not fit.
+  // A version staged by an update keeps the stacks its domain was built with.
+  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e) noexcept;
+  // The same with the stacks its code runs on given (a staged version runs
+  // on the old version's until the update commits).
+  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e, const Region& stack,
+                                                       const Region& kernel_stack) noexcept;
+  // `e`'s module code, run through the port in e's domain: its constructors;
+  // its checkpoint hook writing into `out` (lent to it); returns the hook's result.
+  void run_constructors(RegisterEntry& e) noexcept;
+  [[nodiscard]] std::int64_t call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out) noexcept;
+  // True if the running module task may `access` [p, p + n): its domain, a
+  // live block of its heap, or the port's shared regions (reading). Always
+  // true for a task that is not a module's (kernel code).
+  [[nodiscard]] bool module_may_access(const void* p, std::size_t n, DomainAccess access) noexcept;
+  // The bytes of a string at `p` the running module task may read (the run
+  // to the end of its region); SIZE_MAX for kernel code's tasks.
+  [[nodiscard]] std::size_t module_readable_run(const void* p) noexcept;
+
   // The entry whose task is running (its module's or library's); nullptr
   // otherwise. The kernel API uses it.
   RegisterEntry* current_entry() noexcept;
@@ -108,6 +131,9 @@ class TaskManager final : public FaultOwner {
   void start_module(RegisterEntry& e) noexcept;
 
  private:
+  // The module stack and, on a port that isolates modules, the kernel stack
+  // the task's context runs on; the domain built. Returns the context's stack.
+  Result<std::span<std::byte>, InstallError> allocate_stacks(RegisterEntry& e, std::size_t size) noexcept;
   Result<void, InstallError> start_constructor_job(RegisterEntry& e, const ModuleTaskSpec& spec) noexcept;
   bool constructor_job_alive(const LoadedModule& lib) noexcept;
   void restore_boot_checkpoint(RegisterEntry& e) noexcept;

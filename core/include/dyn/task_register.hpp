@@ -18,6 +18,7 @@
 #include "dyn/module_memory.hpp"
 #include "dyn/rb_tree.hpp"
 #include "dyn/task.hpp"
+#include "dyn/module_domain.hpp"
 #include "dyn/task_heap.hpp"
 
 namespace dyn {
@@ -42,8 +43,10 @@ struct RegisterEntry : RbHook<ByNameTag> {
   bool used = false;
   LoadedModule module;
   bool has_module = false;
-  Region stack;
+  Region stack;                 // the module stack (its code runs on it)
+  Region kernel_stack;          // Meta: the task's own stack on a port that isolates modules (port::kernel_stack_bytes)
   Region state;
+  ModuleDomain domain;          // what its code may touch (module_domain.hpp), kept by the task manager
   TaskId task;
   TaskHeap heap;                // its dyn_malloc blocks (bookkeeping out of the module's reach)
   std::size_t heap_limit = 0;   // bytes of blocks it may hold at once; 0 = no limit

@@ -20,7 +20,7 @@
 #include "dyn/module_libc.hpp"
 
 #include <cctype>
-#include <cerrno>
+#include <limits>
 #include <cstdarg>
 #include <cstdint>
 #include <cstdlib>
@@ -548,13 +548,13 @@ std::uint64_t round_to_double(std::uint64_t m, int e, bool sticky, bool* range_e
 
 bool ascii_case_equal(const char* text, const char* word, std::size_t n) noexcept {
   for (std::size_t i = 0; i < n; ++i)
-    if (std::tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
+    if (dyn_libc_tolower(static_cast<unsigned char>(text[i])) != word[i]) return false;
   return true;
 }
 
 double parse_double(const char* text, char** end, bool* range_error) noexcept {
   const char* p = text;
-  while (std::isspace(static_cast<unsigned char>(*p))) ++p;
+  while (dyn_libc_isspace(static_cast<unsigned char>(*p))) ++p;
   const bool negative = *p == '-';
   if (*p == '+' || *p == '-') ++p;
   std::uint64_t bits = 0;
@@ -574,7 +574,7 @@ double parse_double(const char* text, char** end, bool* range_error) noexcept {
     const char* q = p + 3;
     if (*q == '(') {  // nan(n-char-sequence)
       const char* r = q + 1;
-      while (std::isalnum(static_cast<unsigned char>(*r)) || *r == '_') ++r;
+      while (dyn_libc_isalnum(static_cast<unsigned char>(*r)) || *r == '_') ++r;
       if (*r == ')') q = r + 1;
     }
     return finish(q);
@@ -837,7 +837,7 @@ int dyn_libc_strcasecmp(const char* a, const char* b) { return dyn_libc_strncase
 int dyn_libc_strncasecmp(const char* a, const char* b, size_t n) {
   const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
   for (std::size_t i = 0; i < n; ++i) {
-    const int x = std::tolower(static_cast<unsigned char>(a[i])), y = std::tolower(static_cast<unsigned char>(b[i]));
+    const int x = dyn_libc_tolower(static_cast<unsigned char>(a[i])), y = dyn_libc_tolower(static_cast<unsigned char>(b[i]));
     if (x != y || x == 0) return x - y;
   }
   return 0;
@@ -900,13 +900,107 @@ int dyn_libc_sprintf(char* out, const char* fmt, ...) {
   return n;
 }
 
+// errno is not among the names modules may link (docs/modules.md), so
+// these routines set none: writing the C library's errno would write kernel
+// memory, which module code running in its own domain cannot touch.
 double dyn_libc_strtod(const char* text, char** end) {
   const dyn::ModuleMemoryScope scope;
   bool range_error = false;
-  const double v = parse_double(text, end, &range_error);
-  if (range_error) errno = 34;  // ERANGE
-  return v;
+  return parse_double(text, end, &range_error);
 }
+
+// Integers (C locale, C11 7.22.1.4): optional space and sign, a 0x prefix
+// for base 16 or 0, digits of the base; the value clamps at the type's
+// range, as the standard says.
+extern "C++" {
+namespace {
+int digit_value(char c) noexcept {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'z') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'Z') return c - 'A' + 10;
+  return 99;
+}
+
+// The magnitude, clamped at `limit` (*clamped then); *negative from the sign; *end past the last digit.
+unsigned long long parse_integer(const char* text, char** end, int base, unsigned long long limit, bool* negative,
+                                 bool* clamped) noexcept {
+  const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
+  const char* p = text;
+  while (dyn_libc_isspace(static_cast<unsigned char>(*p))) ++p;
+  *negative = false;
+  if (*p == '+' || *p == '-') *negative = *p++ == '-';
+  if ((base == 0 || base == 16) && p[0] == '0' && (p[1] == 'x' || p[1] == 'X') && digit_value(p[2]) < 16) {
+    p += 2;
+    base = 16;
+  } else if (base == 0) {
+    base = p[0] == '0' ? 8 : 10;
+  }
+  if (base < 2 || base > 36) {
+    if (end) *end = const_cast<char*>(text);
+    return 0;
+  }
+  const char* first = p;
+  unsigned long long v = 0;
+  *clamped = false;
+  for (int d; (d = digit_value(*p)) < base; ++p) {
+    const auto b = static_cast<unsigned long long>(base);
+    if (*clamped || v > (limit - static_cast<unsigned long long>(d)) / b) {
+      *clamped = true;
+      continue;
+    }
+    v = v * b + static_cast<unsigned long long>(d);
+  }
+  if (end) *end = const_cast<char*>(p == first ? text : p);
+  return *clamped ? limit : v;
+}
+
+template <class T>
+T parse_signed(const char* text, char** end, int base) noexcept {
+  using U = unsigned long long;
+  constexpr U max = static_cast<U>(std::numeric_limits<T>::max());
+  bool negative = false, clamped = false;
+  const U v = parse_integer(text, end, base, max + 1, &negative, &clamped);
+  if (!negative) return v > max ? std::numeric_limits<T>::max() : static_cast<T>(v);
+  return v > max ? std::numeric_limits<T>::min() : static_cast<T>(-static_cast<T>(v));
+}
+
+template <class T>
+T parse_unsigned(const char* text, char** end, int base) noexcept {
+  bool negative = false, clamped = false;
+  const auto v = static_cast<T>(parse_integer(text, end, base, std::numeric_limits<T>::max(), &negative, &clamped));
+  if (clamped) return v;  // out of range: the maximum, whatever the sign
+  return negative ? static_cast<T>(-v) : v;  // C: the negation is done in the unsigned type
+}
+}  // namespace
+}  // extern "C++"
+
+long dyn_libc_strtol(const char* text, char** end, int base) { return parse_signed<long>(text, end, base); }
+long long dyn_libc_strtoll(const char* text, char** end, int base) { return parse_signed<long long>(text, end, base); }
+unsigned long dyn_libc_strtoul(const char* text, char** end, int base) {
+  return parse_unsigned<unsigned long>(text, end, base);
+}
+unsigned long long dyn_libc_strtoull(const char* text, char** end, int base) {
+  return parse_unsigned<unsigned long long>(text, end, base);
+}
+int dyn_libc_atoi(const char* text) { return static_cast<int>(dyn_libc_strtol(text, nullptr, 10)); }
+long dyn_libc_atol(const char* text) { return dyn_libc_strtol(text, nullptr, 10); }
+long long dyn_libc_atoll(const char* text) { return dyn_libc_strtoll(text, nullptr, 10); }
+
+// Character classes of the C locale (ASCII), without the platform's locale object.
+int dyn_libc_isdigit(int c) { return c >= '0' && c <= '9'; }
+int dyn_libc_isupper(int c) { return c >= 'A' && c <= 'Z'; }
+int dyn_libc_islower(int c) { return c >= 'a' && c <= 'z'; }
+int dyn_libc_isalpha(int c) { return dyn_libc_isupper(c) || dyn_libc_islower(c); }
+int dyn_libc_isalnum(int c) { return dyn_libc_isalpha(c) || dyn_libc_isdigit(c); }
+int dyn_libc_isxdigit(int c) { return dyn_libc_isdigit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+int dyn_libc_isspace(int c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
+int dyn_libc_isblank(int c) { return c == ' ' || c == '\t'; }
+int dyn_libc_iscntrl(int c) { return (c >= 0 && c < 32) || c == 127; }
+int dyn_libc_isprint(int c) { return c >= 32 && c < 127; }
+int dyn_libc_isgraph(int c) { return c > 32 && c < 127; }
+int dyn_libc_ispunct(int c) { return dyn_libc_isgraph(c) && !dyn_libc_isalnum(c); }
+int dyn_libc_tolower(int c) { return dyn_libc_isupper(c) ? c + ('a' - 'A') : c; }
+int dyn_libc_toupper(int c) { return dyn_libc_islower(c) ? c - ('a' - 'A') : c; }
 
 double dyn_libc_atof(const char* text) { return dyn_libc_strtod(text, nullptr); }
 
@@ -963,11 +1057,6 @@ void* dyn_libc_bsearch(const void* key, const void* base, size_t count, size_t s
 }
 
 // Time is mission time. clock() is the task's own CPU time.
-struct dyn_libc_timespec {
-  std::int64_t tv_sec;
-  long tv_nsec;
-};
-
 int dyn_libc_clock_gettime(int clock, struct dyn_libc_timespec* out) {
   const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
   (void)clock;  // every clock reads mission time: there is no other on board

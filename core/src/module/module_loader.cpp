@@ -262,7 +262,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       LoadedModule* owner = nullptr;
       const ExportedSymbol* e = resolver_.find(s.name, &owner, o.replacing);
       if (e) {
-        slot.address = e->address;
+        slot.address = owner ? e->address : kernel_symbol_address(*e);
         slot.loaded = true;
         slot.owner = owner;
         if (owner) {
@@ -461,7 +461,7 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
   return {};
 }
 
-void ModuleLoader::run_constructors(const LoadedModule& m) noexcept {
+void ModuleLoader::for_each_constructor(const LoadedModule& m, void (*call)(std::uintptr_t, void*), void* context) noexcept {
   if (!runs_here(m)) return;
   for (std::size_t a = 0; a < m.init_sections; ++a) {
     const std::byte* at = host_of(m, m.init[a].address, m.init[a].count * sizeof(void*));
@@ -469,9 +469,9 @@ void ModuleLoader::run_constructors(const LoadedModule& m) noexcept {
       std::uint64_t fn = 0;
       std::memcpy(&fn, at + k * sizeof(void*), sizeof(void*));
       if (fn == 0 || fn == ~std::uint64_t{0}) continue;  // sentinels some toolchains leave
-      // Safety: a pointer the loader relocated; if it is wild, the fault is
-      // the module's own and is contained like any other of its faults.
-      reinterpret_cast<void (*)()>(fn)();
+      // A pointer the loader relocated; if it is wild, the fault is the
+      // module's own and is contained like any other of its faults.
+      call(static_cast<std::uintptr_t>(fn), context);
     }
   }
 }

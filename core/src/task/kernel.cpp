@@ -133,6 +133,9 @@ Result<TaskId, TaskError> Kernel::create(const TaskSpec& spec) noexcept {
   t.arg = spec.arg;
   t.interval = spec.interval;
   t.watchdog = spec.watchdog;
+  t.restart_limit = spec.restarts;
+  t.restart_window = spec.restart_window;
+  t.restarts_in_window = 0;
   t.stack = spec.stack;
   std::memset(spec.stack.data(), static_cast<int>(kStackFill), spec.stack.size());
   t.sp = port::context_init(t.stack, task_trampoline, &t);
@@ -368,6 +371,8 @@ void Kernel::after_switch(Task& t) noexcept {
       reset_context(t);
       if (agent_ && agent_->take_back(t)) {
         resume_after_stop(t);
+      } else if (may_restart(t)) {
+        restart_after_fault(t);
       } else {
         make_dead(t, ExitReason::Fault);
       }
@@ -406,6 +411,30 @@ void Kernel::finish_activation(Task& t, bool killed) noexcept {
     await_trigger(t);
   } else {
     make_dead(t, killed ? ExitReason::Watchdog : ExitReason::Completed);
+  }
+}
+
+bool Kernel::may_restart(Task& t) noexcept {
+  if (t.restart_limit == 0) return false;
+  const Time n = now();
+  if (t.restarts_in_window == 0 || (t.restart_window > 0 && n - t.restart_window_start >= t.restart_window)) {
+    t.restart_window_start = n;  // a new window opens with this restart
+    t.restarts_in_window = 0;
+  }
+  if (t.restarts_in_window >= t.restart_limit) return false;  // faulting faster than its limit: held
+  ++t.restarts_in_window;
+  return true;
+}
+
+// From its entry, with the state its module left (a warm restart): a
+// recurring job at its next interval, any other task at once.
+void Kernel::restart_after_fault(Task& t) noexcept {
+  ++t.stats.restarts;
+  emit({EventKind::Log, &t, now(), now(), 2, false, false, "restarted after its fault (supervision)"});
+  if (t.model == RunModel::Job && t.interval > 0 && !t.onetime && !t.triggered) {
+    finish_activation(t, true);
+  } else {
+    release(t, now());
   }
 }
 
@@ -489,6 +518,7 @@ void Kernel::switch_straight(Task& self) noexcept {
 void Kernel::stop_for_fault(Task& t, const FaultRecord& record) noexcept {
   t.fault = record;
   t.fault.at = now();
+  port::leave_epitaph(t.name, t.fault);
   switch_to_kernel(SwitchReason::Faulted);
   __builtin_unreachable();  // a faulted context is never resumed
 }

@@ -15,10 +15,31 @@ TaskManager* g_manager = nullptr;
 // Every module task starts here: its first run constructs the module (and
 // restores a boot checkpoint) in the task's own context, then the module's
 // entry gets its state block.
+std::uintptr_t word(const void* p) noexcept { return reinterpret_cast<std::uintptr_t>(p); }
+
 void module_task_entry(void* arg) noexcept {
   auto& e = *static_cast<RegisterEntry*>(arg);
   if (e.start != StartStage::Started) TaskManager::current()->start_module(e);
-  e.module.descriptor->entry(e.state.host);
+  const std::uintptr_t args[4] = {word(e.state.host), 0, 0, 0};
+  (void)port::call_module(reinterpret_cast<const void*>(e.module.descriptor->entry), args, e.domain);
+}
+
+bool isolating() noexcept { return port::kernel_stack_bytes() != 0; }
+
+// A region as a domain holds it: exact where nothing is programmed, the
+// MPU-legal cover where the port programs it.
+Result<DomainRegion, TablesError> domain_region(std::uintptr_t base, std::size_t size, std::uint32_t attributes) noexcept {
+  if (!isolating()) return DomainRegion{base, size, attributes};
+  auto cover = mpu_cover(Region{nullptr, base, size, RegionKind::Data}, attributes);
+  if (!cover) return Unexpected{cover.error()};
+  return DomainRegion{cover.value().region.base, cover.value().region.size, attributes};
+}
+
+// A buffer of kernel memory lent to a hook for one call (empty if it cannot be described).
+DomainRegion lend(std::span<const std::byte> bytes, bool write) noexcept {
+  if (bytes.empty()) return {};
+  auto r = domain_region(word(bytes.data()), bytes.size(), RegionAttr::Read | (write ? RegionAttr::Write : 0u));
+  return r ? r.value() : DomainRegion{};
 }
 
 // A library module (no entry) has no task of its own: its constructors run in
@@ -27,7 +48,7 @@ void module_task_entry(void* arg) noexcept {
 void library_init_entry(void* arg) noexcept {
   auto& e = *static_cast<RegisterEntry*>(arg);
   e.start = StartStage::Constructing;
-  ModuleLoader::run_constructors(e.module);
+  TaskManager::current()->run_constructors(e);
   e.module.constructed = true;
   e.start = StartStage::Started;
 }
@@ -74,7 +95,7 @@ bool TaskManager::attribute(const Task& t, FaultRecord& r) noexcept {
   // Kernel code that faults in a module's task is the kernel's bug — unless
   // it was reading a pointer the module passed. (A fault in the C library's
   // routines the module calls, memcpy and the like, is the module's.)
-  if (!in_module && r.in_kernel_image && !copying_for_module()) return false;
+  if (!in_module && r.in_kernel_image && !r.module_mode && !copying_for_module()) return false;
   forget_module_memory_scopes();  // the task is stopped: the scopes it was in never close
   r.offset = in_module ? r.pc - where->module.code.address : kNoOffset;
   const ::dyn_module* d = where->module.descriptor;
@@ -108,7 +129,7 @@ void TaskManager::start_module(RegisterEntry& e) noexcept {
     }
     e.start = StartStage::Constructing;
     kernel_.begin_module_code(kModuleCodeBudget);
-    ModuleLoader::run_constructors(e.module);
+    run_constructors(e);
     e.module.constructed = true;
     e.start = e.boot_checkpoint ? StartStage::Restoring : StartStage::Started;
     if (e.start == StartStage::Restoring) restore_boot_checkpoint(e);
@@ -129,8 +150,12 @@ bool TaskManager::constructor_job_alive(const LoadedModule& lib) noexcept {
   return alive;
 }
 
-bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c) noexcept {
-  if (d.restore) return d.restore(state.host, c.payload.data(), static_cast<std::uint32_t>(c.payload.size()), c.schema) == 0;
+bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c, const ModuleDomain& domain) noexcept {
+  if (d.restore) {
+    const std::uintptr_t args[4] = {word(state.host), word(c.payload.data()), c.payload.size(), c.schema};
+    const DomainRegion lent[1] = {lend(c.payload, false)};
+    return static_cast<std::int32_t>(port::call_module(reinterpret_cast<const void*>(d.restore), args, domain, lent)) == 0;
+  }
   if (d.state_size == 0 && c.payload.empty()) return true;  // nothing to carry over
   if (c.schema != d.state_schema || c.payload.size() != d.state_size || state.size < d.state_size) return false;
   if (!c.payload.empty()) std::memcpy(state.host, c.payload.data(), c.payload.size());
@@ -143,7 +168,7 @@ void TaskManager::restore_boot_checkpoint(RegisterEntry& e) noexcept {
   auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size});
   if (view && view.value().module != std::string_view(d.name)) {
     outcome = BootRestore::Foreign;  // a checkpoint is bound to the module that wrote it
-  } else if (view && restore_state(d, e.state, view.value())) {
+  } else if (view && restore_state(d, e.state, view.value(), e.domain)) {
     outcome = BootRestore::Restored;
   }
   finish_boot_restore(e, outcome);
@@ -170,14 +195,27 @@ Result<void, InstallError> TaskManager::set_boot_checkpoint(RegisterEntry& e, st
   return {};
 }
 
+Result<std::span<std::byte>, InstallError> TaskManager::allocate_stacks(RegisterEntry& e, std::size_t size) noexcept {
+  e.stack = register_.memory().allocate(RegionKind::Stack, size, 16);
+  if (!e.stack) return memory_error();
+  if (const std::size_t kernel = port::kernel_stack_bytes()) {
+    e.kernel_stack = register_.memory().allocate(RegionKind::Meta, kernel, 32);
+    if (!e.kernel_stack) return memory_error();
+  }
+  if (auto domain = build_domain(e); !domain)
+    return Unexpected{InstallError{InstallError::Stage::Tables, {}, {}, {}, {}, domain.error()}};
+  const Region& context = e.kernel_stack ? e.kernel_stack : e.stack;
+  return std::span<std::byte>{context.host, context.size};
+}
+
 Result<void, InstallError> TaskManager::start_constructor_job(RegisterEntry& e, const ModuleTaskSpec& spec) noexcept {
   char name[kTaskNameMax + 1] = {};
   std::memcpy(name, kInitPrefix, sizeof kInitPrefix - 1);
   const std::size_t room = kTaskNameMax - (sizeof kInitPrefix - 1);
   const std::size_t n = std::strlen(e.name);
   std::memcpy(name + sizeof kInitPrefix - 1, e.name, n < room ? n : room);
-  e.stack = register_.memory().allocate(RegionKind::Stack, spec.stack_size, 16);
-  if (!e.stack) return memory_error();
+  auto stack = allocate_stacks(e, spec.stack_size);
+  if (!stack) return Unexpected{stack.error()};
   TaskSpec t;
   t.name = name;
   t.entry = library_init_entry;
@@ -188,7 +226,7 @@ Result<void, InstallError> TaskManager::start_constructor_job(RegisterEntry& e, 
   t.priority = spec.task.priority;
   t.tickets = spec.task.tickets;
   t.watchdog = spec.task.watchdog ? spec.task.watchdog : kConstructorBudget;
-  t.stack = {e.stack.host, e.stack.size};
+  t.stack = stack.value();
   auto id = kernel_.create(t);
   if (!id) return Unexpected{InstallError{InstallError::Stage::Task, {}, {}, {}, id.error()}};
   e.init_task = id.value();
@@ -228,6 +266,10 @@ Result<RegisterEntry*, InstallError> TaskManager::stage(std::span<const std::byt
       return memory_error();
     }
   }
+  if (auto domain = build_domain(*e); !domain) {
+    discard(*e);
+    return Unexpected{InstallError{InstallError::Stage::Tables, {}, {}, {}, {}, domain.error()}};
+  }
   return e;
 }
 
@@ -255,15 +297,15 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
     }
     return e;
   }
-  e->stack = register_.memory().allocate(RegionKind::Stack, spec.stack_size, 16);
-  if (!e->stack) {
+  auto stack = allocate_stacks(*e, spec.stack_size);
+  if (!stack) {
     undo();
-    return memory_error();
+    return Unexpected{stack.error()};
   }
   TaskSpec t = spec.task;
   t.entry = module_task_entry;
   t.arg = e;
-  t.stack = {e->stack.host, e->stack.size};
+  t.stack = stack.value();
   auto id = kernel_.create(t);
   if (!id) {
     undo();
@@ -278,6 +320,90 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
     return Unexpected{InstallError{InstallError::Stage::Tables, {}, {}, {}, {}, described.error()}};
   }
   return e;
+}
+
+Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e) noexcept {
+  if (e.stack || !e.domain.stack_top) return build_domain(e, e.stack, e.kernel_stack);
+  const Region stack{nullptr, e.domain.stack_base, e.domain.stack_top - e.domain.stack_base, RegionKind::Stack};
+  const Region kernel_stack{nullptr, e.domain.kernel_stack_base, e.domain.kernel_stack_base ? 32u : 0u, RegionKind::Meta};
+  return build_domain(e, stack, kernel_stack);
+}
+
+Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Region& stack,
+                                                   const Region& kernel_stack) noexcept {
+  ModuleDomain d;
+  const std::size_t room = kDomainRegions;
+  auto add = [&](std::uintptr_t base, std::size_t size, std::uint32_t attributes) -> Result<void, TablesError> {
+    if (size == 0) return {};
+    auto r = domain_region(base, size, attributes);
+    if (!r) return Unexpected{r.error()};
+    for (std::size_t i = 0; i < d.count; ++i)
+      if (d.regions[i] == r.value()) return {};  // a library two imports share, or one cover for two
+    if (d.count == room) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count + 1u}};
+    d.regions[d.count++] = r.value();
+    return {};
+  };
+  auto add_region = [&](const Region& r) {
+    return add(static_cast<std::uintptr_t>(r.address), r ? r.size : 0, attributes_for(r.kind));
+  };
+  Result<void, TablesError> ok;
+  if (e.has_module) {
+    if (ok = add_region(e.module.code); !ok) return ok;
+    if (ok = add_region(e.module.data); !ok) return ok;
+    for (std::size_t i = 0; i < e.module.dep_count; ++i) {
+      if (ok = add_region(e.module.deps[i]->code); !ok) return ok;
+      if (ok = add_region(e.module.deps[i]->data); !ok) return ok;
+    }
+  }
+  if (ok = add_region(e.state); !ok) return ok;
+  if (ok = add_region(stack); !ok) return ok;
+  // The heap's arenas are mapped only where an MPU needs them; pointer
+  // checks find heap blocks through the heap itself.
+  if (isolating())
+    for (const HeapArena* a = e.heap.arenas(); a; a = a->next)
+      if (ok = add_region(a->region); !ok) return ok;
+  if (!port::domain_fits(d)) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
+  d.stack_base = static_cast<std::uintptr_t>(stack.address);
+  d.stack_top = static_cast<std::uintptr_t>(stack.address + stack.size);
+  d.kernel_stack_base = static_cast<std::uintptr_t>(kernel_stack.address);
+  e.domain = d;
+  port::domain_changed(e.domain);
+  return {};
+}
+
+void TaskManager::run_constructors(RegisterEntry& e) noexcept {
+  ModuleLoader::for_each_constructor(
+      e.module,
+      [](std::uintptr_t fn, void* domain) {
+        const std::uintptr_t args[4] = {};
+        (void)port::call_module(reinterpret_cast<const void*>(fn), args, *static_cast<const ModuleDomain*>(domain));
+      },
+      &e.domain);
+}
+
+std::int64_t TaskManager::call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out) noexcept {
+  const ::dyn_module& d = *e.module.descriptor;
+  const std::uintptr_t args[4] = {word(e.state.host), word(out.data()), out.size(), 0};
+  const DomainRegion lent[1] = {lend(out, true)};
+  return static_cast<std::int32_t>(port::call_module(reinterpret_cast<const void*>(d.checkpoint), args, e.domain, lent));
+}
+
+bool TaskManager::module_may_access(const void* p, std::size_t n, DomainAccess access) noexcept {
+  RegisterEntry* e = current_entry();
+  if (!e) return true;  // kernel code's own task
+  const std::uintptr_t at = word(p);
+  if (domain_allows(e->domain, at, n, access)) return true;
+  if (const HeapBlock* b = e->heap.find(at); b && at + n >= at && at + n <= word(b->user) + b->size) return true;
+  return access == DomainAccess::Read && port::shared_readable_run(at) >= n;
+}
+
+std::size_t TaskManager::module_readable_run(const void* p) noexcept {
+  RegisterEntry* e = current_entry();
+  if (!e) return SIZE_MAX;
+  const std::uintptr_t at = word(p);
+  if (std::size_t run = domain_readable_run(e->domain, at)) return run;
+  if (const HeapBlock* b = e->heap.find(at)) return word(b->user) + b->size - at;
+  return port::shared_readable_run(at);
 }
 
 Result<void, TablesError> TaskManager::describe_task(const RegisterEntry& e, const Region& stack, bool update) noexcept {

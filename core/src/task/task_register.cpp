@@ -55,10 +55,12 @@ void TaskRegister::release_heap(RegisterEntry& e) noexcept { e.heap.release_all(
 void TaskRegister::remove(RegisterEntry& e) noexcept {
   release_heap(e);
   if (e.stack) memory_.release(e.stack);
+  if (e.kernel_stack) memory_.release(e.kernel_stack);
   if (e.state) memory_.release(e.state);
   if (e.boot_checkpoint) memory_.release(e.boot_checkpoint);
   by_name_.erase(e);
-  e.stack = e.state = e.boot_checkpoint = Region{};
+  e.stack = e.kernel_stack = e.state = e.boot_checkpoint = Region{};
+  e.domain = ModuleDomain{};
   e.used = false;
 }
 

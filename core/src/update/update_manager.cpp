@@ -160,7 +160,7 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   std::int64_t length = -1;
   if (d.checkpoint) {
     tasks_.kernel().begin_module_code(kModuleCodeBudget);
-    length = d.checkpoint(e->state.host, payload, static_cast<std::uint32_t>(capacity));
+    length = tasks_.call_checkpoint_hook(*e, {payload, capacity});
     tasks_.kernel().end_module_code();
   } else if (d.state_size <= capacity) {
     std::memcpy(payload, e->state.host, d.state_size);
@@ -331,6 +331,12 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
   if (!fresh->module.descriptor->entry) {
     tasks_.discard(*fresh);
     return Unexpected{UpdateError{UpdateErrc::NoEntry}};
+  }
+  // The new version's code will run on the task's stacks, which stay the
+  // old version's until the commit: its domain maps them from the start.
+  if (auto domain = tasks_.build_domain(*fresh, old->stack, old->kernel_stack); !domain) {
+    tasks_.discard(*fresh);
+    return Unexpected{UpdateError{UpdateErrc::Stage, InstallError{InstallError::Stage::Tables, {}, {}, {}, {}, domain.error()}}};
   }
   const bool renames = std::strcmp(fresh->module.descriptor->name, old->module.descriptor->name) != 0;
   if (renames && !r.rename) {
@@ -522,7 +528,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   swap_step_ = SwapStep::Checkpoint;
   k.begin_module_code(kModuleCodeBudget);  // for the hook, the constructors and restore together
   if (od.checkpoint) {
-    length = od.checkpoint(old_->state.host, payload, static_cast<std::uint32_t>(capacity));
+    length = tasks_.call_checkpoint_hook(*old_, {payload, capacity});
   } else if (od.state_size <= capacity) {
     std::memcpy(payload, old_->state.host, od.state_size);  // no hook: the state as it is
     length = od.state_size;
@@ -553,7 +559,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   bind(t, new_);
   swap_step_ = SwapStep::Construct;
   if (!new_->module.constructed) {
-    ModuleLoader::run_constructors(new_->module);
+    tasks_.run_constructors(*new_);
     new_->module.constructed = true;
   }
   // Restore: the decheckpointer is the new version's hook, fed through the validating view.
@@ -565,7 +571,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     record_.old_state_bytes = view.value().payload.size();
     record_.new_schema = nd.state_schema;
     record_.new_state_bytes = nd.state_size;
-    restored = restore_state(nd, new_->state, view.value()) ? 0 : -1;
+    restored = restore_state(nd, new_->state, view.value(), new_->domain) ? 0 : -1;
     layout_differs = !nd.restore;  // no hook ran: the plain copy was refused for schema or size
   }
   k.end_module_code();
@@ -762,7 +768,8 @@ void UpdateManager::commit() noexcept {
   // one allocated (restored state may refer to them); the rest of the old
   // version is freed.
   new_->stack = old_->stack;
-  old_->stack = Region{};
+  new_->kernel_stack = old_->kernel_stack;
+  old_->stack = old_->kernel_stack = Region{};
   old_->task = TaskId{};  // new_->task was set at the swap
   reg.adopt_heap(*old_, *new_);
   tasks_.discard(*old_);

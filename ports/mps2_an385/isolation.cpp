@@ -1,0 +1,168 @@
+// isolation.cpp — module code runs unprivileged in its domain (port.hpp's
+// isolation contract on the Cortex-M3; the layout is in isolation.hpp).
+//
+// call_module() pushes the kernel's registers and the old PSP on the
+// task's kernel stack (MSP), points PSP at the module stack, drops to
+// unprivileged thread mode and branches to the module's function with lr =
+// dyn_arm_module_return. Everything that comes back is an SVC:
+//  - the function returns: `svc 0xF0` at dyn_arm_module_return; the handler
+//    (only from that address) resumes the kernel where call_module left it;
+//  - a gate (`svc N; bx lr`, N < 64: the export table's service N): the
+//    handler runs the service privileged on the kernel stack through
+//    dyn_arm_service_trampoline, whose `svc 0xF2` hands r0/r1 back to the
+//    module and drops privilege again. A gate called by kernel code is a
+//    plain tail call to the service.
+// Nothing the module controls is trusted: its stack holds none of the
+// kernel's state, the SVC number is read from the instruction it executed,
+// a service index is checked against the table, and the return SVC is
+// honoured only from its one address. Any other SVC from module code is an
+// illegal instruction: the task is stopped with its record.
+#include "isolation.hpp"
+
+#include "board.hpp"
+#include "dyn/kernel.hpp"
+#include "dyn/symbol_table.hpp"
+#include "fault_handlers.hpp"
+#include "mpu.hpp"
+#include "port.hpp"
+
+extern "C" {
+extern const std::uint32_t __code_end[];  // the end of the image's code and constants (linker script)
+extern const std::uint16_t dyn_arm_gates[];
+// The domain programmed in the MPU (nullptr: off); the context switch reads it.
+const dyn::ModuleDomain* dyn_port_domain = nullptr;
+extern const std::uint16_t dyn_arm_module_return_end[];  // the address after its svc
+void dyn_arm_module_return();
+void dyn_arm_module_returned();
+void dyn_arm_service_trampoline();
+std::uint32_t dyn_arm_enter_module(const void* fn, const std::uintptr_t* args, std::uint32_t psp);
+}
+
+namespace dyn::mps2 {
+
+namespace {
+
+ExitRecord g_exit;
+
+std::uint32_t psp() noexcept {
+  std::uint32_t v;
+  asm volatile("mrs %0, psp" : "=r"(v));
+  return v;
+}
+
+std::uint32_t word(const void* p) noexcept { return reinterpret_cast<std::uint32_t>(p); }
+
+// The MSP after the frame at `frame` is unstacked (with its alignment word).
+std::uint32_t above(const std::uint32_t* frame) noexcept {
+  return word(frame + 8 + ((frame[7] & kXpsrPadded) ? 1 : 0));
+}
+
+}  // namespace
+
+ExitRecord& exit_record() noexcept { return g_exit; }
+const ModuleDomain* current_domain() noexcept { return dyn_port_domain; }
+std::uint32_t code_end() noexcept { return word(__code_end); }
+
+ExitRecord* exit_to_kernel(std::uint32_t msp, void (*to)(), std::uint32_t r0, std::uint32_t r1) noexcept {
+  g_exit = ExitRecord{kExcReturnThreadMsp, 0, msp, 1, {r0, r1, 0, 0, 0, 0, word(reinterpret_cast<const void*>(to)) & ~1u, kXpsrThumb}};
+  return &g_exit;
+}
+
+ExitRecord* exit_to_module(const std::uint32_t* frame) noexcept {
+  g_exit = ExitRecord{kExcReturnThreadPsp, 1, above(frame), 0, {}};
+  return &g_exit;
+}
+
+}  // namespace dyn::mps2
+
+using namespace dyn::mps2;
+
+// The SVC handler's decision (context_armv7m.S: dyn_svc_handler). `frame`
+// is the caller's exception frame, on PSP (module code) or MSP (kernel).
+extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_return, std::uint32_t msp) {
+  const std::uint32_t pc = frame[6];
+  const std::uint32_t number = *reinterpret_cast<const std::uint16_t*>(pc - 2) & 0xFFu;
+  if (exc_return == kExcReturnThreadPsp) {  // module code, unprivileged
+    if (number < kServiceGates) {
+      if (const std::uintptr_t service = dyn::kernel_service(number)) {
+        ExitRecord* e = exit_to_kernel(msp, dyn_arm_service_trampoline, frame[0], frame[1]);
+        e->frame[2] = frame[2];
+        e->frame[3] = frame[3];
+        e->frame[4] = service;  // r12: the trampoline calls it
+        return e;
+      }
+    } else if (number == kSvcModuleReturn && pc == word(dyn_arm_module_return_end)) {
+      return exit_to_kernel(msp, dyn_arm_module_returned, frame[0], frame[1]);
+    }
+    return module_fault_exit(dyn::FaultKind::IllegalInstruction, pc - 2, 0, word(frame), msp);
+  }
+  if (exc_return == kExcReturnThreadMsp) {  // kernel code, privileged
+    if (number < kServiceGates) {
+      if (const std::uintptr_t service = dyn::kernel_service(number)) {
+        frame[6] = service & ~1u;  // a tail call: the service returns to the gate's caller (lr)
+        g_exit = ExitRecord{kExcReturnThreadMsp, 0, msp, 0, {}};
+        return &g_exit;
+      }
+    } else if (number == kSvcResumeModule) {
+      return exit_to_module(frame);
+    } else if (number == kSvcServiceReturn) {
+      auto* module_frame = reinterpret_cast<std::uint32_t*>(psp());
+      module_frame[0] = frame[0];
+      module_frame[1] = frame[1];
+      return exit_to_module(frame);
+    }
+  }
+  dyn_fault_report(frame, exc_return);  // the kernel's own bad SVC, or one from a handler: a bug
+}
+
+namespace dyn::port {
+
+std::size_t kernel_stack_bytes() noexcept { return 4096; }
+
+std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain& domain,
+                           std::span<const DomainRegion> lent) noexcept {
+  const ModuleDomain* outer = dyn_port_domain;
+  mpu_program(&domain, lent);
+  dyn_port_domain = &domain;
+  // Below the module's frame if its code is already running in this
+  // context (a hook called from a service it asked for), else its stack's top.
+  std::uint32_t sp = psp();
+  if (sp <= domain.stack_base || sp > domain.stack_top) sp = static_cast<std::uint32_t>(domain.stack_top) & ~7u;
+  const std::uintptr_t result = dyn_arm_enter_module(fn, args, sp);
+  if (outer != &domain || !lent.empty()) {
+    mpu_program(outer, {});
+    dyn_port_domain = outer;
+  }
+  return result;
+}
+
+bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_domain_fits(domain); }
+
+void domain_changed(const ModuleDomain& domain) noexcept {
+  if (dyn_port_domain == &domain) mpu_program(dyn_port_domain, {});
+}
+
+bool in_module_code() noexcept {
+  std::uint32_t control;
+  asm volatile("mrs %0, control" : "=r"(control));
+  return (control & 1u) != 0;
+}
+
+std::size_t shared_readable_run(std::uintptr_t address) noexcept {
+  return address < code_end() ? code_end() - address : 0;
+}
+
+std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept {
+  if (index >= kServiceGates) return function;  // never: the table has fewer services (a test checks)
+  return (reinterpret_cast<std::uintptr_t>(dyn_arm_gates) + 4 * index) | 1u;
+}
+
+}  // namespace dyn::port
+
+// The context switch (context_armv7m.S) saves each context's domain and
+// PSP with its registers and calls this when the one it resumes runs in
+// another domain than the MPU holds.
+extern "C" void dyn_port_resume_domain(const dyn::ModuleDomain* domain) {
+  mpu_program(domain, {});
+  dyn_port_domain = domain;
+}
