@@ -5,6 +5,10 @@
 # linked firmware images (arm-none-eabi-size, -Os, --gc-sections), the kernel
 # alone, with all four policies, and the update-capable kernel (tables,
 # loader, update manager, store: footprint_update), each split by part.
+# Events: cooperative yield (round robin; priority policy, equal
+# priorities), preemptive wake, interrupt wake (NVIC STIR,
+# post_from_interrupt, PendSV), message; FreeRTOS side by side and the
+# profile method: docs/performance.md.
 #   bench/qemu_events.sh
 set -euo pipefail
 cd "$(dirname "$0")/.."

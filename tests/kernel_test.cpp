@@ -2,6 +2,8 @@
 // exit, the housekeeping task, and real-time mode.
 #include <gtest/gtest.h>
 
+#include <csignal>
+
 #include "dyn/housekeeping.hpp"
 #include "port.hpp"
 #include "system_harness.hpp"
@@ -102,6 +104,104 @@ TEST(Kernel, ANotificationSentBeforeTheWaitIsNotLost) {
   ASSERT_TRUE(sys.kernel().notify(w.value(), Notification{42}));
   sys.kernel().run_until(10 * kMillisecond);
   EXPECT_EQ(value, 42u);
+}
+
+// --- notifications posted from interrupt context (Kernel::post_from_interrupt) ---
+
+namespace posted {
+Kernel* g_kernel = nullptr;
+TaskId g_to;
+std::uint32_t g_value = 0;
+bool g_accepted = false;
+// The host's interrupt: a signal handler, which may only touch atomics.
+void on_signal(int) { g_accepted = g_kernel->post_from_interrupt(g_to, Notification{g_value}); }
+}  // namespace posted
+
+TEST(Kernel, APostFromASignalHandlerWakesTheWaiterAtTheKernelsNextStep) {
+  System sys(PolicyChoice::Priority);
+  Kernel* k = &sys.kernel();
+  std::vector<std::pair<Time, std::uint32_t>> received;
+  auto waiter = sys.add(loop("waiter", 5), [k, &received] {
+    for (;;) {
+      Notification n;
+      if (k->wait_notification(kNever, &n)) received.push_back({k->now(), n.raw});
+    }
+  });
+  ASSERT_TRUE(waiter);
+  posted::g_kernel = k;
+  posted::g_to = waiter.value();
+  struct sigaction sa {}, previous{};
+  sa.sa_handler = posted::on_signal;
+  ASSERT_EQ(sigaction(SIGUSR1, &sa, &previous), 0);
+  std::vector<Time> raised;
+  ASSERT_TRUE(sys.add(loop("device", 1), [k, &raised] {
+    for (std::uint32_t i = 1; i <= 3; ++i) {
+      k->consume(2 * kMillisecond);
+      posted::g_value = i;
+      raised.push_back(k->now());
+      raise(SIGUSR1);  // delivered before raise() returns: a real asynchronous handler
+      k->consume(kMillisecond);  // the post waits for the kernel's next step (here: the tick)
+    }
+    k->exit_task();
+  }));
+  sys.kernel().run_until(20 * kMillisecond);
+  sigaction(SIGUSR1, &previous, nullptr);
+  EXPECT_TRUE(posted::g_accepted);
+  ASSERT_EQ(received.size(), 3u);
+  for (std::size_t i = 0; i < 3; ++i) {
+    EXPECT_EQ(received[i].second, i + 1);
+    // Delivered at the next tick inside consume(), where the waiter preempts.
+    EXPECT_GT(received[i].first, raised[i]);
+    EXPECT_LE(received[i].first, raised[i] + kMillisecond + 2 * sys.kernel().config().dispatch_cost);
+  }
+}
+
+TEST(Kernel, PostsBeforeTheirDeliveryMergeAndTheLastValueWins) {
+  System sys(PolicyChoice::RoundRobin);
+  Kernel* k = &sys.kernel();
+  std::vector<std::uint32_t> received;
+  auto w = sys.add(loop("w"), [&, k] {
+    for (;;) {
+      Notification n;
+      if (k->wait_notification(kNever, &n)) received.push_back(n.raw);
+    }
+  });
+  ASSERT_TRUE(w);
+  const TaskId wid = w.value();
+  ASSERT_TRUE(sys.add(loop("poster"), [&, k, wid] {
+    EXPECT_TRUE(k->post_from_interrupt(wid, Notification{7}));  // any context may post, a task too
+    EXPECT_TRUE(k->post_from_interrupt(wid, Notification{8}));
+    k->yield();  // the kernel's next step delivers: one notification, the last value
+    k->exit_task();
+  }));
+  sys.kernel().run_until(10 * kMillisecond);
+  EXPECT_EQ(received, (std::vector<std::uint32_t>{8}));
+}
+
+TEST(Kernel, APostToNoSlotIsRefusedAndOneToAStaleIdIsDropped) {
+  System sys(PolicyChoice::RoundRobin);
+  Kernel* k = &sys.kernel();
+  EXPECT_FALSE(k->post_from_interrupt(TaskId{}, Notification{1}));
+  EXPECT_FALSE(k->post_from_interrupt(TaskId::make(static_cast<std::uint16_t>(sys.kernel().table().capacity()), 0),
+                                      Notification{1}));
+  auto old = sys.add(loop("old"), [k] { k->exit_task(); });
+  ASSERT_TRUE(old);
+  sys.kernel().run_until(kMillisecond);  // "old" is dead; its slot is freed and reused
+  ASSERT_EQ(sys.kernel().reap_dead(), 1u);
+  int woken = 0;
+  auto fresh = sys.add(loop("fresh"), [&, k] {
+    for (;;) {
+      if (k->wait_notification(kNever, nullptr)) ++woken;
+    }
+  });
+  ASSERT_TRUE(fresh);
+  ASSERT_EQ(fresh.value().slot(), old.value().slot());
+  EXPECT_TRUE(k->post_from_interrupt(old.value(), Notification{1}));  // the slot exists: accepted
+  sys.kernel().run_until(5 * kMillisecond);
+  EXPECT_EQ(woken, 0);  // but the id is stale at delivery: the new task is not woken
+  EXPECT_TRUE(k->post_from_interrupt(fresh.value(), Notification{2}));
+  sys.kernel().run_until(10 * kMillisecond);
+  EXPECT_EQ(woken, 1);
 }
 
 TEST(Kernel, SuspendHoldsATaskAndResumeKeepsItsSchedule) {

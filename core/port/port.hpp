@@ -126,10 +126,25 @@ std::size_t shared_readable_run(std::uintptr_t address) noexcept;
 // enters the kernel on an isolating port, the function itself otherwise.
 std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept;
 
-// Interrupt context: of the core, a port calls only Kernel::tick_from_port()
-// and Kernel::fault_from_port(), and only in the context of the interrupted
-// task (thread mode, on its stack: the host from a signal handler on it, the
-// Cortex-M3 port through an injected frame), never inside the kernel's
-// critical section. Nothing else of the core may run in an interrupt.
+// Interrupt context: of the core, a port calls only Kernel::tick_from_port(),
+// Kernel::fault_from_port() and Kernel::interrupt_from_port(), and only in
+// the context of the interrupted task (thread mode, on its stack: the host
+// from a signal handler on it, the Cortex-M3 port through an injected
+// frame), never inside the kernel's critical section. In an interrupt
+// handler itself (handler mode, a signal handler), the one thing of the core
+// that may run is Kernel::post_from_interrupt(): it only stores into atomic
+// words (a per-task post and a word of pending bits, one bit per slot
+// modulo 32), which the kernel consumes inside its section at its next step
+// (the dispatcher's loop, a yield, a tick). Nothing else of the core may run
+// in an interrupt.
+
+// Interrupt context, after Kernel::post_from_interrupt(): the kernel has
+// posts to deliver. The port may enter the kernel in the interrupted task's
+// context as soon as no handler and no kernel section is active
+// (Kernel::interrupt_from_port(), so a more important task woken by the
+// interrupt preempts at once: the Cortex-M3 port pends PendSV at the lowest
+// priority for that), or do nothing (the host: posts wait for the next step).
+// Also called from task context; must be safe in both.
+void request_kernel_entry() noexcept;
 
 }  // namespace dyn::port

@@ -333,8 +333,9 @@ void idle_until(Time t) noexcept {
   timespec ts{};
   ts.tv_sec = static_cast<time_t>(t / 1'000'000);
   ts.tv_nsec = static_cast<long>((t % 1'000'000) * 1000);
-  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr) == EINTR) {
-  }
+  // A signal ends the sleep (port.hpp): one that posted for a task must let
+  // the dispatcher look again.
+  (void)clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, nullptr);
 }
 
 // The depth is only ever raced by the tick handler on this same thread, and
@@ -398,6 +399,10 @@ void traps_start() noexcept {
     sigaction(kFaultSignals[i], &sa, &g_previous_fault_actions[i]);
   g_traps_armed = true;
 }
+
+// Posts from a signal handler (the host's interrupts) wait for the kernel's
+// next step: the host has no deferred, lowest-priority entry like PendSV.
+void request_kernel_entry() noexcept {}
 
 // The host does not isolate modules (port.hpp): their code is called
 // directly on the task's stack; the pointers they hand the kernel are still

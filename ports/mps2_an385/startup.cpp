@@ -16,6 +16,7 @@ extern std::uint32_t __stack_top[];
 int main();
 [[noreturn]] void dyn_reset();
 void dyn_systick_handler();
+void dyn_pendsv_handler();
 void dyn_svc_handler();
 void dyn_unexpected_handler();
 }
@@ -24,7 +25,8 @@ namespace {
 using Handler = void (*)();
 }
 
-// The first 16 entries are the core's; the board's 32 interrupts follow, all unexpected for now.
+// The first 16 entries are the core's; the board's 32 interrupts follow, all
+// unexpected until a driver attaches a handler (irq_attach moves the table to RAM).
 __attribute__((section(".vectors"), used)) const Handler g_vectors[16 + 32] = {
     reinterpret_cast<Handler>(__stack_top),
     dyn_reset,
@@ -37,7 +39,7 @@ __attribute__((section(".vectors"), used)) const Handler g_vectors[16 + 32] = {
     dyn_svc_handler,         // SVC: the gates and returns of module code (isolation.cpp)
     dyn_unexpected_handler,  // debug monitor
     nullptr,
-    dyn_unexpected_handler,  // PendSV
+    dyn_pendsv_handler,      // the kernel entry interrupts ask for (interrupts.cpp)
     dyn_systick_handler,
     // IRQ 0..31
     dyn_unexpected_handler, dyn_unexpected_handler, dyn_unexpected_handler, dyn_unexpected_handler,
@@ -57,6 +59,7 @@ extern "C" [[noreturn]] void dyn_reset() {
   // MemManage, BusFault and UsageFault get their own handlers; divide by zero traps.
   scb::reg(scb::kShcsr) |= (1u << 16) | (1u << 17) | (1u << 18);
   scb::reg(scb::kCcr) |= 1u << 4;  // DIV_0_TRP
+  scb::reg(scb::kShpr3) |= 0xFFu << 16;  // PendSV at the lowest priority: after every handler
   uart_init();
   for (auto f = __init_array_start; f < __init_array_end; ++f) (*f)();
   dyn::mps2::report_epitaph_at_boot();  // after the constructors: its copy is a constructed object

@@ -10,6 +10,7 @@
 // port's tick on, so code that never calls the kernel is preempted and
 // stopped by the tick each port delivers into it.
 #include "conformance.hpp"
+#include "conformance_interrupt.hpp"
 #include "conformance_system.hpp"
 
 namespace dyn::conformance {
@@ -382,6 +383,58 @@ DYN_CONFORMANCE(ConformancePreemption, PreemptedWorkComputesWhatItWouldHaveAlone
   DYN_CHECK(sys.task(ta.value()).stats.preemptions >= 5);  // interrupted many times...
   DYN_CHECK_EQ(a.result, mix(a.seed, kRounds));            // ...and still exact
   DYN_CHECK_EQ(b.result, mix(b.seed, kRounds));
+}
+
+// --- interrupts (Kernel::post_from_interrupt) --------------------------------
+
+struct Posts {
+  TaskId waiter;
+  std::uint32_t values[8] = {};
+  std::size_t count = 0;
+  std::size_t seen_after_yield[8] = {};
+};
+Posts* g_posts = nullptr;
+std::uint32_t g_post_value = 0;
+
+void post_handler() { (void)Kernel::current()->post_from_interrupt(g_posts->waiter, Notification{g_post_value}); }
+
+void interrupt_waiter(TaskContext& c) noexcept {
+  auto& p = *static_cast<Posts*>(c.user);
+  for (;;) {
+    Notification n;
+    if (c.kernel().wait_notification(kNever, &n) && p.count < 8) p.values[p.count++] = n.raw;
+  }
+}
+
+void interrupting_device(TaskContext& c) noexcept {
+  auto& p = *static_cast<Posts*>(c.user);
+  for (std::uint32_t i = 0; i < 5; ++i) {
+    c.kernel().consume(kMillisecond);
+    g_post_value = 0x100 + i;
+    raise_interrupt(post_handler);
+    // Cortex-M3: the waiter already preempted us (PendSV); host: the posts
+    // wait for this kernel step. Either way it has its value after it.
+    c.kernel().yield();
+    p.seen_after_yield[i] = p.count;
+  }
+  c.kernel().exit_task();
+}
+
+DYN_CONFORMANCE(ConformanceInterrupt, APostFromAnInterruptWakesTheMoreImportantWaiterWithItsValue) {
+  System sys(PolicyChoice::Priority);
+  Posts posts;
+  g_posts = &posts;
+  auto w = sys.add(loop("waiter", 5), interrupt_waiter, 0, 0, &posts);
+  DYN_CHECK(w.has_value());
+  posts.waiter = w.value();
+  DYN_CHECK(sys.add(loop("device", 1), interrupting_device, 0, 0, &posts).has_value());
+  sys.kernel().run_until(20 * kMillisecond);
+  DYN_CHECK_EQ(posts.count, std::size_t{5});
+  for (std::size_t i = 0; i < 5; ++i) {
+    DYN_CHECK_EQ(posts.values[i], 0x100u + static_cast<std::uint32_t>(i));
+    DYN_CHECK_EQ(posts.seen_after_yield[i], i + 1);
+  }
+  g_posts = nullptr;
 }
 
 }  // namespace

@@ -2,8 +2,12 @@
 //
 // The dispatcher runs in the kernel's own context (the stack that called
 // run_until). It asks the policy for a task, switches to it, and takes back
-// control when the task yields, sleeps, waits, finishes a job, is preempted at
-// a tick or is stopped by its watchdog. Everything the dispatcher does is
+// control when the task finishes a job, exits, is stopped by its watchdog or
+// a fault, or the run ends. A task that yields, sleeps, waits, suspends
+// itself or is preempted switches straight to the next task instead when
+// the dispatcher would do nothing but pick it (Kernel::switch_straight):
+// the same decisions, accounting and events, one context switch instead of
+// two. Everything the dispatcher does is
 // deterministic in virtual-time mode: time only advances when a task consumes
 // CPU (consume(), or ticks charged by the port while task code runs) or when
 // the system is idle until the next due event.
@@ -11,6 +15,7 @@
 // One kernel runs per system; tasks reach it through Kernel::current().
 #pragma once
 
+#include <atomic>
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -170,8 +175,8 @@ class Kernel {
   void run_until(Time end) noexcept;
   void run_for(Time duration) noexcept { run_until(time_add(now(), duration)); }
 
-  // Inline: the dispatcher reads it several times per switch.
-  Time now() const noexcept { return config_.clock == ClockMode::Virtual ? virtual_now_ : real_now(); }
+  // Always inline: the dispatcher reads it several times per switch.
+  [[gnu::always_inline]] Time now() const noexcept { return config_.clock == ClockMode::Virtual ? virtual_now_ : real_now(); }
   TaskTable& table() noexcept { return table_; }
   Policy& policy() noexcept { return policy_; }
   const KernelConfig& config() const noexcept { return config_; }
@@ -245,6 +250,27 @@ class Kernel {
   // watchdog stops it).
   void tick_from_port() noexcept;
 
+  // --- interrupt context --------------------------------------------------------
+  // Any context, an interrupt handler included (nested or not, on any port,
+  // inside or outside the kernel's section): posts a notification for `to`.
+  // It touches only atomic words (the task's post and the kernel's pending
+  // bits), never the kernel's structures, never blocks. The kernel delivers
+  // it as notify() would, inside its section, at its next step: the
+  // dispatcher's loop, a yield, a tick, or interrupt_from_port(); then it
+  // calls port::request_kernel_entry() so the port can enter the kernel in
+  // the interrupted task right away. Posts to one task before their delivery
+  // merge (the last value wins, as two notify() calls would); a post whose
+  // task is gone by then (its slot free, dead or reused: the id is checked
+  // at delivery) is dropped. False, and nothing posted, if `to` names no
+  // slot of the table.
+  bool post_from_interrupt(TaskId to, Notification value) noexcept;
+  // Called by the port in the interrupted task's context (as for the tick:
+  // thread mode, inside the section, the port claimed it) after an interrupt
+  // asked for it: delivers the posts, and if the policy says the running
+  // task should give way to a more important one now ready, preempts it. It
+  // charges no time.
+  void interrupt_from_port() noexcept;
+
   static Kernel* current() noexcept;
 
  private:
@@ -260,6 +286,8 @@ class Kernel {
   void dispatch(Task& t) noexcept;
   void begin_segment(Task& t) noexcept;   // t goes on the CPU now
   void end_segment(Task& t) noexcept;     // t handed the CPU back (t.switch_reason says why)
+  void close_segment(Task& t) noexcept;   // end_segment's accounting and event, before after_switch
+  void park(Task& t) noexcept;            // after_switch for a task that lives on (yield, preempt, block)
   void start_activation(Task& t, Time start) noexcept;
   void after_switch(Task& t) noexcept;
   void finish_activation(Task& t, bool killed) noexcept;
@@ -268,7 +296,8 @@ class Kernel {
   void restart_after_fault(Task& t) noexcept;
   void reset_context(Task& t) noexcept;
   void refuse_blocking_in_module_code() noexcept;  // from task context
-  void switch_to_kernel(SwitchReason why) noexcept;  // from task context
+  void switch_to_kernel(SwitchReason why) noexcept;  // from task context: to the dispatcher, or straight on
+  void switch_straight(Task& self) noexcept;         // from task context: to the next task, or the dispatcher
   [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
   void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
   bool overran(const Task& t) const noexcept;        // its watchdog limit is used up (in a yield)
@@ -287,9 +316,11 @@ class Kernel {
 
  private:
   void unlink_everywhere(Task& t) noexcept;
+  void deliver_posts() noexcept;  // kernel section: interrupt posts become notifications
   void timer_insert(Task& t, Time at) noexcept;
   void timer_cancel(Task& t) noexcept;
   void notify_locked(Task& t, Notification value) noexcept;
+  void set_notification(Task& t, Notification value) noexcept;  // notify_locked's body
   void wake_locked(Task& t, Notification value, Time lease_end) noexcept;
 
   struct WakeOrder {
@@ -325,6 +356,10 @@ class Kernel {
   PendingEvent pending_[kPendingEvents];
   std::size_t pending_head_ = 0;
   std::size_t pending_count_ = 0;
+  // Bit (slot % 32) set: a task in one of those slots has a post from an
+  // interrupt not yet delivered (Task::posted_id). Set by interrupts,
+  // cleared by the kernel inside its section.
+  std::atomic<std::uint32_t> posted_slots_{0};
 };
 
 }  // namespace dyn

@@ -79,10 +79,15 @@ class List {
   }
 
   T* pop_front() noexcept {
-    if (!head_) return nullptr;
-    T* t = owner(head_);
-    erase(*t);
-    return t;
+    Hook* h = head_;
+    if (!h) return nullptr;
+    head_ = h->list_next;
+    if (head_) head_->list_prev = nullptr;
+    else tail_ = nullptr;
+    h->list_next = nullptr;  // list_prev of the head is already null
+    h->list_in = false;
+    --size_;
+    return owner(h);
   }
 
   // Precondition: t is linked in this list.

@@ -182,6 +182,12 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, RbHook<NameTag>, ListHook<Sche
   Time lease_end = kNever;  // triggered: repeats start only before this
   Notification notify_value;
   bool notify_pending = false;
+  // A notification posted from an interrupt and not yet delivered
+  // (Kernel::post_from_interrupt): the raw id it was posted to (kNoPost:
+  // none) and its value. Only ever accessed through std::atomic_ref.
+  static constexpr std::uint32_t kNoPost = 0xFFFF'FFFFu;
+  std::uint32_t posted_id = kNoPost;
+  std::uint32_t posted_value = 0;
 
   TaskStats stats;
   // The last fault that stopped it (kind None if it never faulted): its epitaph.

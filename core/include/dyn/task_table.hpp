@@ -55,7 +55,13 @@ class TaskTable {
   // Returns a slot to the free pool. Precondition: no other structure links the task.
   void release(Task& t) noexcept;
 
-  Task* find(TaskId id) noexcept;             // nullptr if free or stale
+  // nullptr if free or stale. Inline: every call by id goes through it.
+  [[gnu::always_inline]] Task* find(TaskId id) noexcept {
+    if (!id.valid() || id.slot() >= slots_.size()) return nullptr;
+    Task& t = slots_[id.slot()];
+    if (t.state == TaskState::Free || t.id != id) return nullptr;
+    return &t;
+  }
   // The live task with this name, else a dead one that still holds its slot,
   // else nullptr.
   Task* find_by_name(const char* name) noexcept;

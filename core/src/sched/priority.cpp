@@ -10,10 +10,11 @@ int PriorityPolicy::highest_ready() const noexcept {
 }
 
 void PriorityPolicy::make_ready(Task& t, ReadyReason why) noexcept {
-  List<Task, SchedTag>& list = ready_[t.priority];
+  const unsigned p = t.priority;  // read once: the list's stores may alias a byte of t
+  List<Task, SchedTag>& list = ready_[p];
   if (why == ReadyReason::PreemptedByHigher) list.push_front(t);
   else list.push_back(t);
-  ready_bits_ |= 1u << t.priority;
+  ready_bits_ |= 1u << p;
 }
 
 void PriorityPolicy::remove(Task& t) noexcept {
@@ -23,10 +24,11 @@ void PriorityPolicy::remove(Task& t) noexcept {
 }
 
 Task* PriorityPolicy::pick(Time) noexcept {
-  const int p = highest_ready();
-  if (p < 0) return nullptr;
-  Task* t = ready_[p].pop_front();
-  if (ready_[p].empty()) ready_bits_ &= ~(1u << p);
+  if (ready_bits_ == 0) return nullptr;
+  const int p = 31 - std::countl_zero(ready_bits_);
+  List<Task, SchedTag>& list = ready_[p];
+  Task* t = list.pop_front();
+  if (list.empty()) ready_bits_ &= ~(1u << p);
   return t;
 }
 

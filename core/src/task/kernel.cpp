@@ -173,7 +173,7 @@ void Kernel::await_trigger(Task& t) noexcept {
   t.state = TaskState::Waiting;
 }
 
-void Kernel::timer_insert(Task& t, Time at) noexcept {
+[[gnu::always_inline]] inline void Kernel::timer_insert(Task& t, Time at) noexcept {
   t.wake_at = at;
   if (at != kNever) timers_.insert(t);
 }
@@ -188,7 +188,8 @@ void Kernel::unlink_everywhere(Task& t) noexcept {
   policy_.remove(t);
 }
 
-void Kernel::wake_timers() noexcept {
+[[gnu::always_inline]] inline void Kernel::wake_timers() noexcept {
+  if (posted_slots_.load(std::memory_order_relaxed) != 0) deliver_posts();
   const Time n = now();
   while (Task* t = timers_.first()) {
     if (t->wake_at > n) break;
@@ -254,7 +255,7 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
   if (late > t.stats.lateness_max) t.stats.lateness_max = late;
 }
 
-void Kernel::begin_segment(Task& t) noexcept {
+[[gnu::always_inline]] inline void Kernel::begin_segment(Task& t) noexcept {
   // A task resumed after handing the CPU over only so its events could be
   // delivered goes on with the same stretch of its code: that a flood of log
   // lines makes the kernel work does not make it less of a runaway.
@@ -271,7 +272,7 @@ void Kernel::begin_segment(Task& t) noexcept {
   current_ = &t;
 }
 
-void Kernel::end_segment(Task& t) noexcept {
+[[gnu::always_inline]] inline void Kernel::close_segment(Task& t) noexcept {
   current_ = nullptr;
   // In virtual time every dispatch costs at least dispatch_cost: a task that
   // only yields moves the clock (and its watchdog count) like any other.
@@ -285,6 +286,10 @@ void Kernel::end_segment(Task& t) noexcept {
                                 t.switch_reason == SwitchReason::Exit || t.switch_reason == SwitchReason::Restart;
     emit({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation, activation_end});
   }
+}
+
+void Kernel::end_segment(Task& t) noexcept {
+  close_segment(t);
   after_switch(t);
 }
 
@@ -299,41 +304,48 @@ void Kernel::dispatch(Task& t) noexcept {
   if (current_) end_segment(*current_);
 }
 
-void Kernel::after_switch(Task& t) noexcept {
+// The task lives on and gave the CPU up (yield, preempted) or blocked (sleep,
+// wait, suspend): the reasons a switch may go straight to the next task.
+[[gnu::always_inline]] inline void Kernel::park(Task& t) noexcept {
+  const SwitchReason why = t.switch_reason;
+  if (why == SwitchReason::Yield) {
+    t.state = TaskState::Ready;
+    policy_.make_ready(t, ReadyReason::Yielded);
+    return;
+  }
+  if (why == SwitchReason::Preempt) {
+    t.state = TaskState::Ready;
+    ++t.stats.preemptions;
+    policy_.make_ready(t, t.preempted_by_higher ? ReadyReason::PreemptedByHigher : ReadyReason::SliceExpired);
+    return;
+  }
   // A loop task has one activation for its whole life: its watchdog bounds
   // the CPU it uses without blocking, so blocking (sleep, wait, suspend)
   // restarts the count. A yield does not: a loop that only yields never
   // lets the CPU go idle, and is stopped like one that spins. (Nor does a
   // preemption: that was not the task's choice.)
-  if (t.model == RunModel::Loop &&
-      (t.switch_reason == SwitchReason::Sleep || t.switch_reason == SwitchReason::Wait ||
-       t.switch_reason == SwitchReason::Suspend))
-    t.run_cpu = 0;
+  if (t.model == RunModel::Loop) t.run_cpu = 0;
+  if (why == SwitchReason::Suspend) {
+    t.state = TaskState::Suspended;
+    return;
+  }
+  t.state = why == SwitchReason::Sleep ? TaskState::Sleeping : TaskState::Waiting;
+  timer_insert(t, t.wake_at);
+}
+
+void Kernel::after_switch(Task& t) noexcept {
   switch (t.switch_reason) {
     case SwitchReason::Yield:
-      t.state = TaskState::Ready;
-      policy_.make_ready(t, ReadyReason::Yielded);
-      break;
     case SwitchReason::Preempt:
-      t.state = TaskState::Ready;
-      ++t.stats.preemptions;
-      policy_.make_ready(t, t.preempted_by_higher ? ReadyReason::PreemptedByHigher : ReadyReason::SliceExpired);
+    case SwitchReason::Sleep:
+    case SwitchReason::Wait:
+    case SwitchReason::Suspend:
+      park(t);
       break;
     case SwitchReason::Drain:   // its events were delivered: it goes on at once
     case SwitchReason::RunEnd:  // run_until reached its end mid-run: resume first next time
       t.state = TaskState::Ready;
       policy_.make_ready(t, ReadyReason::PreemptedByHigher);
-      break;
-    case SwitchReason::Sleep:
-      t.state = TaskState::Sleeping;
-      timer_insert(t, t.wake_at);
-      break;
-    case SwitchReason::Wait:
-      t.state = TaskState::Waiting;
-      timer_insert(t, t.wake_at);
-      break;
-    case SwitchReason::Suspend:
-      t.state = TaskState::Suspended;
       break;
     case SwitchReason::JobDone:
       ++t.stats.completions;
@@ -443,7 +455,7 @@ bool Kernel::over_limit(const Task& t, Time ran) noexcept {
 }
 
 bool Kernel::overran(const Task& t) const noexcept {
-  if (config_.clock != ClockMode::Virtual) return false;
+  if (config_.clock != ClockMode::Virtual || (t.watchdog == 0 && t.hook_limit == 0)) return false;  // no limit to reach
   const Time segment = now() - t.slice_start;
   return over_limit(t, t.run_cpu + (segment > config_.dispatch_cost ? segment : config_.dispatch_cost));
 }
@@ -461,15 +473,46 @@ void Kernel::end_module_code() noexcept {
   port::kernel_exit();
 }
 
+// Switches away from the running task. When the dispatcher would do nothing
+// but pick the next task (the task goes on living, no run end, no queued
+// events to deliver), the switch goes straight to that task: one context
+// switch instead of two, with the same decisions, the same accounting and
+// the same events, in the same order, as the path through the dispatcher.
 void Kernel::switch_to_kernel(SwitchReason why) noexcept {
   Task& t = *current_;
   // A loop's yields do not restart its watchdog count (after_switch): the
   // limit is checked here, where no tick would see a task that only yields.
-  if (why == SwitchReason::Yield && overran(t)) why = SwitchReason::Killed;
+  if (why == SwitchReason::Yield && (t.watchdog != 0 || t.hook_limit != 0) && overran(t)) why = SwitchReason::Killed;
   t.switch_reason = why;
+  const bool straight = why == SwitchReason::Yield || why == SwitchReason::Wait || why == SwitchReason::Sleep ||
+                        why == SwitchReason::Suspend || why == SwitchReason::Preempt;
+  if (straight && now() < end_ && !backlog()) {
+    switch_straight(t);
+    return;
+  }
   const bool dies = why == SwitchReason::Killed || why == SwitchReason::Faulted || why == SwitchReason::Exit ||
                     why == SwitchReason::Restart;
   port::context_switch(&t.sp, kernel_sp_, {}, dies);
+}
+
+void Kernel::switch_straight(Task& self) noexcept {
+  close_segment(self);
+  park(self);  // self is ready, sleeping, waiting or suspended now
+  wake_timers();
+  const Time n = now();
+  Task* next = nullptr;
+  if (n < end_) {
+    policy_.poll(n);
+    next = policy_.pick(n);
+  }
+  if (!next) {
+    // The run ended (the dispatch cost reached the end) or the policy chose
+    // to idle: let the dispatcher decide. Our segment is already closed.
+    port::context_switch(&self.sp, kernel_sp_, {}, false);
+  } else {
+    begin_segment(*next);
+    if (next != &self) port::context_switch(&self.sp, next->sp, next->stack, false);
+  }
 }
 
 void Kernel::stop_for_fault(Task& t, const FaultRecord& record) noexcept {
@@ -495,36 +538,9 @@ bool Kernel::fault_from_port(FaultRecord record) noexcept {
 
 // --- task-facing API ----------------------------------------------------------
 
-// A yield switches straight to the next task when the dispatcher would do
-// nothing but pick it: one context switch instead of two. Same decisions,
-// same accounting, same events as the path through the dispatcher.
 void Kernel::yield() noexcept {
   port::kernel_enter();
-  Task& self = *current_;
-  self.switch_reason = SwitchReason::Yield;
-  // The dispatcher ends the run, the watchdog stops the task, or queued
-  // events wait for delivery: through the dispatcher rather than straight on.
-  if (now() >= end_ || overran(self) || backlog()) {
-    switch_to_kernel(SwitchReason::Yield);
-    port::kernel_exit();
-    return;
-  }
-  end_segment(self);  // self is ready again
-  wake_timers();
-  const Time n = now();
-  Task* next = nullptr;
-  if (n < end_) {
-    policy_.poll(n);
-    next = policy_.pick(n);
-  }
-  if (!next) {
-    // The run ended (the dispatch cost reached the end) or the policy chose
-    // to idle: let the dispatcher decide. Our segment is already closed.
-    port::context_switch(&self.sp, kernel_sp_, {}, false);
-  } else {
-    begin_segment(*next);
-    if (next != &self) port::context_switch(&self.sp, next->sp, next->stack, false);
-  }
+  switch_to_kernel(SwitchReason::Yield);
   port::kernel_exit();
 }
 
@@ -642,10 +658,12 @@ void Kernel::log_update(const Task* subject, std::uint8_t step, int severity, co
 
 // --- system-facing API --------------------------------------------------------
 
-void Kernel::notify_locked(Task& t, Notification value) noexcept {
+// The body of notify_locked, inlined into notify() (the message event is
+// the cheapest there is: a call is a tenth of it); the others call it.
+[[gnu::always_inline]] inline void Kernel::set_notification(Task& t, Notification value) noexcept {
   t.notify_value = value;
   t.notify_pending = true;
-  emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
+  if (sink_) emit({EventKind::Notified, &t, now(), now(), value.raw, false, false});
   // A triggered job between runs keeps the message for its next run: only
   // wake() releases it. (Waiting inside a run, it is woken as any task.)
   if (t.awaiting_trigger) return;
@@ -655,6 +673,8 @@ void Kernel::notify_locked(Task& t, Notification value) noexcept {
     policy_.make_ready(t, ReadyReason::Woken);
   }
 }
+
+void Kernel::notify_locked(Task& t, Notification value) noexcept { set_notification(t, value); }
 
 void Kernel::wake_locked(Task& t, Notification value, Time lease_end) noexcept {
   // Lapsed: its repeats ran into the end of the lease (interval kept).
@@ -701,12 +721,16 @@ Result<void, TaskError> Kernel::with_task(TaskId id, Op op) noexcept {
   return r;
 }
 
+// Not through with_task: a message is the cheapest event there is, and
+// lookup's Result costs as much as the rest of it.
 Result<void, TaskError> Kernel::notify(TaskId to, Notification value) noexcept {
-  return with_task(to, [&](Task& t) -> Result<void, TaskError> {
-    if (t.state == TaskState::Dead) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
-    notify_locked(t, value);
-    return {};
-  });
+  port::kernel_enter();
+  Task* t = table_.find(to);
+  const bool live = t && t->state != TaskState::Dead;
+  if (live) set_notification(*t, value);
+  port::kernel_exit();
+  if (!live) return Unexpected{TaskError{TaskErrc::NoSuchTask, static_cast<std::int64_t>(to.raw)}};
+  return {};
 }
 
 Result<void, TaskError> Kernel::wake(TaskId to, Notification value, Time lease_end) noexcept {
@@ -821,6 +845,49 @@ std::size_t Kernel::reap_dead() noexcept {
   }
   port::kernel_exit();
   return n;
+}
+
+// --- interrupts -----------------------------------------------------------------
+
+// The value is stored before the id (release) and the id before the bit, so
+// whoever sees the bit sees a complete post. The kernel takes the bits, then
+// each id (exchange), then reads the value: a post that lands in between is
+// delivered with the newest value, and again at the next step (its bit is
+// set again) — merged posts, never a lost one.
+bool Kernel::post_from_interrupt(TaskId to, Notification value) noexcept {
+  if (!to.valid() || to.slot() >= table_.capacity()) return false;
+  Task& t = table_.at(to.slot());
+  std::atomic_ref<std::uint32_t>(t.posted_value).store(value.raw, std::memory_order_relaxed);
+  std::atomic_ref<std::uint32_t>(t.posted_id).store(to.raw, std::memory_order_release);
+  posted_slots_.fetch_or(1u << (to.slot() % 32), std::memory_order_release);
+  port::request_kernel_entry();
+  return true;
+}
+
+void Kernel::deliver_posts() noexcept {
+  std::uint32_t bits = posted_slots_.exchange(0, std::memory_order_acquire);
+  while (bits != 0) {
+    const unsigned first = static_cast<unsigned>(__builtin_ctz(bits));
+    bits &= bits - 1;
+    for (std::size_t slot = first; slot < table_.capacity(); slot += 32) {
+      Task& t = table_.at(slot);
+      const std::uint32_t id = std::atomic_ref<std::uint32_t>(t.posted_id).exchange(Task::kNoPost, std::memory_order_acquire);
+      if (id == Task::kNoPost) continue;
+      const Notification value{std::atomic_ref<std::uint32_t>(t.posted_value).load(std::memory_order_relaxed)};
+      Task* live = table_.find(TaskId{id});
+      if (live && live->state != TaskState::Dead) notify_locked(*live, value);
+    }
+  }
+}
+
+void Kernel::interrupt_from_port() noexcept {
+  if (!running_ || !current_) return;
+  deliver_posts();
+  Task& t = *current_;
+  if (policy_.should_preempt(t, false) == Preempt::ByHigher) {
+    t.preempted_by_higher = true;
+    switch_to_kernel(SwitchReason::Preempt);
+  }
 }
 
 // --- ticks ----------------------------------------------------------------------

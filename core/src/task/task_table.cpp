@@ -60,12 +60,6 @@ void TaskTable::release(Task& t) noexcept {
   if (slot < first_free_hint_) first_free_hint_ = slot;
 }
 
-Task* TaskTable::find(TaskId id) noexcept {
-  if (!id.valid() || id.slot() >= slots_.size()) return nullptr;
-  Task& t = slots_[id.slot()];
-  if (t.state == TaskState::Free || t.id != id) return nullptr;
-  return &t;
-}
 
 Task* TaskTable::find_by_name(const char* name) noexcept {
   if (!name) return nullptr;
