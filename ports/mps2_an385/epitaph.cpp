@@ -45,8 +45,8 @@ void report_epitaph_at_boot() noexcept {
   uart_write(" address ");
   uart_write_hex(static_cast<std::uint32_t>(g_last.record.address));
   uart_write(" (mission time ");
-  uart_write_unsigned(static_cast<std::uint64_t>(g_last.record.at / 1000));
-  uart_write(" ms)\n");
+  uart_write_unsigned(static_cast<std::uint64_t>(g_last.record.at));  // no 64-bit division in a flight image
+  uart_write(" us)\n");
 }
 
 const Epitaph* last_epitaph() noexcept { return g_have_last ? &g_last : nullptr; }

@@ -15,11 +15,14 @@
   .thumb_func
 dyn_pendsv_handler:
   push {r4, lr}
-  add r0, sp, #8              /* the hardware's frame */
+  add r0, sp, #8              /* the hardware's frame (when it is on MSP) */
   mov r1, lr                  /* EXC_RETURN */
+  mov r2, r0                  /* MSP at entry */
   bl dyn_pendsv_decide
   pop {r4, lr}
   cbz r0, 1f
+  cmp r0, #1
+  bne dyn_exception_exit      /* module code: into its kernel side (isolation.hpp) */
   sub sp, sp, #32             /* the injected frame: r0-r3, r12, lr, pc, xPSR */
   ldr r0, =dyn_interrupt_trampoline
   str r0, [sp, #24]
@@ -59,3 +62,14 @@ dyn_interrupt_trampoline:
   add sp, sp, #12
   pop {pc}
   .size dyn_interrupt_trampoline, . - dyn_interrupt_trampoline
+
+/* Thread mode, privileged, on the task's kernel stack: the module code the
+ * interrupt landed in resumes from its own frame on PSP (svc 0xF1). */
+  .global dyn_interrupt_trampoline_module
+  .type dyn_interrupt_trampoline_module, %function
+  .thumb_func
+dyn_interrupt_trampoline_module:
+  bl dyn_interrupt_in_thread
+  svc #0xF1
+  udf #0
+  .size dyn_interrupt_trampoline_module, . - dyn_interrupt_trampoline_module

@@ -16,11 +16,13 @@
 
 #include "board.hpp"
 #include "dyn/kernel.hpp"
+#include "isolation.hpp"
 #include "port.hpp"
 
 extern "C" {
 std::uint32_t dyn_port_kernel_depth();
 void dyn_port_claim_kernel();
+void dyn_interrupt_trampoline_module();
 }
 
 namespace {
@@ -28,17 +30,22 @@ namespace {
 using namespace dyn::mps2;
 
 constexpr std::uint32_t kPendSvSet = 1u << 28;  // ICSR
-constexpr std::uint32_t kExcReturnThreadMsp = 0xFFFFFFF9u;
 constexpr std::uint32_t kXpsrItIci = 0x0600FC00u;
 
 }  // namespace
 
-// PendSV (interrupt_entry_armv7m.S): 1 = inject the frame into the task.
-extern "C" std::uint32_t dyn_pendsv_decide(const std::uint32_t* frame, std::uint32_t exc_return) {
-  if (exc_return != kExcReturnThreadMsp || dyn_port_kernel_depth() != 0 || (frame[7] & kXpsrItIci) != 0) return 0;
+// PendSV (interrupt_entry_armv7m.S): 0 = nothing; 1 = inject the frame into
+// the task (kernel code on MSP); else the ExitRecord into the task's kernel
+// side (module code on PSP: it resumes from its own frame, isolation.hpp).
+extern "C" std::uintptr_t dyn_pendsv_decide(const std::uint32_t* frame, std::uint32_t exc_return, std::uint32_t msp) {
+  const bool module_code = exc_return == kExcReturnThreadPsp;
+  if (dyn_port_kernel_depth() != 0) return 0;
+  if (!module_code && (exc_return != kExcReturnThreadMsp || (frame[7] & kXpsrItIci) != 0)) return 0;
   dyn::Kernel* k = dyn::Kernel::current();
   if (!k || !k->running()) return 0;
   dyn_port_claim_kernel();  // the trampoline starts inside the kernel's critical section
+  if (module_code)
+    return reinterpret_cast<std::uintptr_t>(exit_to_kernel(pendsv_exit_record(), msp, dyn_interrupt_trampoline_module));
   return 1;
 }
 

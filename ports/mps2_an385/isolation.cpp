@@ -75,12 +75,23 @@ std::uint32_t above(const std::uint32_t* frame) noexcept {
 }  // namespace
 
 ExitRecord& exit_record() noexcept { return g_exit; }
+ExitRecord& pendsv_exit_record() noexcept {
+  static ExitRecord record;
+  return record;
+}
 const ModuleDomain* current_domain() noexcept { return dyn_port_domain; }
 std::uint32_t code_end() noexcept { return word(__code_end); }
 
+ExitRecord* exit_to_kernel(ExitRecord& record, std::uint32_t msp, void (*to)()) noexcept {
+  record = ExitRecord{kExcReturnThreadMsp, 0, msp, 1, {0, 0, 0, 0, 0, 0, word(reinterpret_cast<const void*>(to)) & ~1u, kXpsrThumb}};
+  return &record;
+}
+
 ExitRecord* exit_to_kernel(std::uint32_t msp, void (*to)(), std::uint32_t r0, std::uint32_t r1) noexcept {
-  g_exit = ExitRecord{kExcReturnThreadMsp, 0, msp, 1, {r0, r1, 0, 0, 0, 0, word(reinterpret_cast<const void*>(to)) & ~1u, kXpsrThumb}};
-  return &g_exit;
+  ExitRecord* e = exit_to_kernel(g_exit, msp, to);
+  e->frame[0] = r0;
+  e->frame[1] = r1;
+  return e;
 }
 
 ExitRecord* exit_to_module(const std::uint32_t* frame) noexcept {

@@ -40,12 +40,15 @@ struct ExitRecord {
   std::uint32_t frame[8];
 };
 
-// One record for the CPU: handlers that use it do not nest (SVC, SysTick
-// and the fault handlers share one priority; faults are synchronous).
+// One record per priority: handlers that share one do not nest (SVC,
+// SysTick and the fault handlers share the highest; faults are
+// synchronous); PendSV, at the lowest, has its own, since they preempt it.
 ExitRecord& exit_record() noexcept;
+ExitRecord& pendsv_exit_record() noexcept;
 
 // Thread mode, privileged, on MSP at `msp`: a fresh frame that "returns" into `to` with r0, r1.
 ExitRecord* exit_to_kernel(std::uint32_t msp, void (*to)(), std::uint32_t r0 = 0, std::uint32_t r1 = 0) noexcept;
+ExitRecord* exit_to_kernel(ExitRecord& record, std::uint32_t msp, void (*to)()) noexcept;
 // Back into module code on PSP (its own frame there), dropping the MSP frame at `frame`.
 ExitRecord* exit_to_module(const std::uint32_t* frame) noexcept;
 
