@@ -44,8 +44,8 @@ namespace {
 
 ExitRecord g_exit;
 
-// The kernel's service table, known once something links a module against
-// it (service_entry): an image without the loader links none of it.
+// The kernel's service table, known once module code runs (call_module):
+// an image that runs none links none of it.
 std::uintptr_t (*g_service)(std::size_t) = nullptr;
 
 std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? g_service(number) : 0; }
@@ -148,6 +148,7 @@ std::size_t kernel_stack_bytes() noexcept { return 4096; }
 std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain& domain,
                            std::span<const DomainRegion> lent) noexcept {
   g_resume_domain = program_domain;
+  g_service = &dyn::kernel_service;  // module code runs from here on: its gates need the table
   const ModuleDomain* outer = dyn_port_domain;
   mpu_program(&domain, lent);
   dyn_port_domain = &domain;
@@ -180,7 +181,6 @@ std::size_t shared_readable_run(std::uintptr_t address) noexcept {
 }
 
 std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept {
-  g_service = &dyn::kernel_service;
   if (index >= kServiceGates) return function;  // never: the table has fewer services (a test checks)
   return (reinterpret_cast<std::uintptr_t>(dyn_arm_gates) + 4 * index) | 1u;
 }
