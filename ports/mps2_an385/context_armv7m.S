@@ -123,6 +123,8 @@ dyn_arm_module_returned:
 dyn_arm_service_trampoline:
   blx r12
   svc #0xF2
+  .global dyn_arm_service_trampoline_svc_end
+dyn_arm_service_trampoline_svc_end:
   udf #0
   .size dyn_arm_service_trampoline, . - dyn_arm_service_trampoline
 
@@ -161,6 +163,14 @@ dyn_arm_gates:
 dyn_svc_handler:
   exception_entry dyn_svc_dispatch
   .size dyn_svc_handler, . - dyn_svc_handler
+
+/* HardFault: dyn_hard_fault_dispatch decides (fault_handlers.cpp). */
+  .global dyn_hard_fault_handler
+  .type dyn_hard_fault_handler, %function
+  .thumb_func
+dyn_hard_fault_handler:
+  exception_entry dyn_hard_fault_dispatch
+  .size dyn_hard_fault_handler, . - dyn_hard_fault_handler
 
 /* MemManage, BusFault, UsageFault: dyn_fault_dispatch decides (fault_handlers.cpp). */
   .global dyn_mem_manage_handler
@@ -228,6 +238,8 @@ dyn_tick_trampoline:
 dyn_tick_trampoline_module:
   bl dyn_tick_in_thread
   svc #0xF1
+  .global dyn_tick_trampoline_module_svc_end
+dyn_tick_trampoline_module_svc_end:
   udf #0
   .size dyn_tick_trampoline_module, . - dyn_tick_trampoline_module
 

@@ -33,6 +33,8 @@ namespace {
 using namespace dyn::mps2;
 
 // CFSR bits (ARMv7-M ARM, B3.2.15).
+constexpr std::uint32_t kSvcallPended = 1u << 15;  // SHCSR (ARMv7-M ARM, B3.2.13)
+constexpr std::uint32_t kDfsr = 0xE000ED30;         // debug fault status (a breakpoint's)
 constexpr std::uint32_t kMmArValid = 1u << 7, kBfArValid = 1u << 15, kMStkErr = 1u << 4, kMUnstkErr = 1u << 3,
                         kStkErr = 1u << 12;
 constexpr std::uint32_t kUndefInstr = 1u << 16, kInvState = 1u << 17, kInvPc = 1u << 18, kNoCp = 1u << 19,
@@ -103,6 +105,9 @@ ExitRecord* module_fault_exit(FaultKind kind, std::uint32_t pc, std::uint32_t ad
   r.in_kernel_image = pc < reinterpret_cast<std::uintptr_t>(__etext);
   r.module_mode = true;
   g_record = r;
+  // An SVC whose stacking faulted stays pending: it must not fire later in
+  // the kernel's code (the task is stopped; its call is void).
+  scb::reg(scb::kShcsr) &= ~kSvcallPended;
   dyn_port_claim_kernel();
   return exit_to_kernel(msp, dyn_fault_trampoline);
 }
@@ -157,13 +162,19 @@ extern "C" ExitRecord* dyn_fault_dispatch(std::uint32_t* frame, std::uint32_t ex
   return &e;
 }
 
-// A fault the configurable handlers could not take.
-extern "C" __attribute__((naked)) void dyn_hard_fault_handler() {
-  asm volatile(
-      "tst lr, #4\n"
-      "ite eq\n"
-      "mrseq r0, msp\n"
-      "mrsne r0, psp\n"
-      "mov r1, lr\n"
-      "b dyn_fault_report\n");
+// A fault the configurable handlers could not take (context_armv7m.S
+// enters here). From module code it is still the module's: a breakpoint
+// (HFSR.DEBUGEVT, no debugger attached), or a fault escalated while
+// stacking; the task is stopped. Anything else ends the run.
+extern "C" ExitRecord* dyn_hard_fault_dispatch(std::uint32_t* frame, std::uint32_t exc_return, std::uint32_t msp) {
+  const dyn::Kernel* k = dyn::Kernel::current();
+  if (exc_return != kExcReturnThreadPsp || !k || !k->running()) dyn_fault_report(frame, exc_return);
+  const std::uint32_t hfsr = scb::reg(scb::kHfsr);
+  const std::uint32_t cfsr = scb::reg(scb::kCfsr);
+  scb::reg(scb::kHfsr) = hfsr;  // write one to clear
+  scb::reg(scb::kCfsr) = cfsr;
+  scb::reg(kDfsr) = scb::reg(kDfsr);
+  const bool frame_valid = (cfsr & (kMStkErr | kMUnstkErr | kStkErr)) == 0;
+  return module_fault_exit(dyn::FaultKind::IllegalInstruction, frame_valid ? frame[6] : 0, 0,
+                           reinterpret_cast<std::uint32_t>(frame), msp);
 }

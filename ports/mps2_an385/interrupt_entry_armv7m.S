@@ -71,5 +71,7 @@ dyn_interrupt_trampoline:
 dyn_interrupt_trampoline_module:
   bl dyn_interrupt_in_thread
   svc #0xF1
+  .global dyn_interrupt_trampoline_module_svc_end
+dyn_interrupt_trampoline_module_svc_end:
   udf #0
   .size dyn_interrupt_trampoline_module, . - dyn_interrupt_trampoline_module

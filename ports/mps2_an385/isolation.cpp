@@ -32,6 +32,9 @@ extern const std::uint16_t dyn_arm_gates[];
 // The domain programmed in the MPU (nullptr: off); the context switch reads it.
 const dyn::ModuleDomain* dyn_port_domain = nullptr;
 extern const std::uint16_t dyn_arm_module_return_end[];  // the address after its svc
+// The addresses after the privileged SVCs: 0xF1 and 0xF2 are honoured from there only.
+extern const std::uint16_t dyn_tick_trampoline_module_svc_end[], dyn_interrupt_trampoline_module_svc_end[],
+    dyn_arm_service_trampoline_svc_end[];
 void dyn_arm_module_return();
 void dyn_arm_module_returned();
 void dyn_arm_service_trampoline();
@@ -66,6 +69,14 @@ std::uint32_t psp() noexcept {
 }
 
 std::uint32_t word(const void* p) noexcept { return reinterpret_cast<std::uint32_t>(p); }
+
+// An exception frame (8 words) the hardware pushed on the running module's
+// stack, wholly above its 32-byte guard.
+bool frame_on_module_stack(const std::uint32_t* frame) noexcept {
+  const ModuleDomain* d = dyn_port_domain;
+  const std::uint32_t at = word(frame);
+  return d && at >= d->stack_base + 32 && at <= d->stack_top && d->stack_top - at >= 32;
+}
 
 // The MSP after the frame at `frame` is unstacked (with its alignment word).
 std::uint32_t above(const std::uint32_t* frame) noexcept {
@@ -109,6 +120,12 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
   const std::uint32_t pc = frame[6];
   const std::uint32_t number = *reinterpret_cast<const std::uint16_t*>(pc - 2) & 0xFFu;
   if (exc_return == kExcReturnThreadPsp) {  // module code, unprivileged
+    // Its frame must lie in its own stack, above the guard: the kernel will
+    // write the service's result there, and the stack region cannot leave
+    // the domain while the task lives (a heap arena, which a service may
+    // drop, could).
+    if (!frame_on_module_stack(frame))
+      return module_fault_exit(dyn::FaultKind::StackOverflow, 0, word(frame), word(frame), msp);
     if (number < kServiceGates) {
       if (const std::uintptr_t service = service_code(number)) {
         ExitRecord* e = exit_to_kernel(msp, dyn_arm_service_trampoline, frame[0], frame[1]);
@@ -122,16 +139,18 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
     }
     return module_fault_exit(dyn::FaultKind::IllegalInstruction, pc - 2, 0, word(frame), msp);
   }
-  if (exc_return == kExcReturnThreadMsp) {  // kernel code, privileged
-    if (number < kServiceGates) {
+  if (exc_return == kExcReturnThreadMsp) {  // kernel code, privileged: only from the port's own call sites
+    if (number < kServiceGates && pc == word(dyn_arm_gates) + 4 * number + 2) {
       if (const std::uintptr_t service = service_code(number)) {
         frame[6] = service & ~1u;  // a tail call: the service returns to the gate's caller (lr)
         g_exit = ExitRecord{kExcReturnThreadMsp, 0, msp, 0, {}};
         return &g_exit;
       }
-    } else if (number == kSvcResumeModule) {
+    } else if (number == kSvcResumeModule && (pc == word(dyn_tick_trampoline_module_svc_end) ||
+                                               pc == word(dyn_interrupt_trampoline_module_svc_end))) {
       return exit_to_module(frame);
-    } else if (number == kSvcServiceReturn) {
+    } else if (number == kSvcServiceReturn && pc == word(dyn_arm_service_trampoline_svc_end) &&
+               frame_on_module_stack(reinterpret_cast<const std::uint32_t*>(psp()))) {
       auto* module_frame = reinterpret_cast<std::uint32_t*>(psp());
       module_frame[0] = frame[0];
       module_frame[1] = frame[1];

@@ -26,7 +26,10 @@
   X(reads_kernel_ram, MemoryAccess)             \
   X(bad_svc, IllegalInstruction)                \
   X(executes_data, MemoryAccess)                \
-  X(wait_writes_kernel, MemoryAccess)
+  X(wait_writes_kernel, MemoryAccess)           \
+  X(svc_bad_stack, StackOverflow)               \
+  X(breakpoint, IllegalInstruction)             \
+  X(wait_into_guard, MemoryAccess)
 
 #define DYN_STR2(x) #x
 #define DYN_STR(x) DYN_STR2(x)

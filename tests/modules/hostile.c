@@ -149,6 +149,13 @@ __attribute__((unused)) static void hostile_job(void* state) {
   self->sequence += *(volatile uint32_t*)(uintptr_t)0x20000000u;
 #elif defined(HOSTILE_BAD_SVC) /* Thumb: an SVC number no gate uses */
   __asm__ volatile("svc #0xEE");
+#elif defined(HOSTILE_SVC_BAD_STACK) /* Thumb: a gate called with the stack pointer in kernel RAM */
+  __asm__ volatile("mov r0, sp\n mov r1, #0x20000000\n add r1, r1, #0x100\n mov sp, r1\n svc #3\n mov sp, r0" ::: "r0", "r1", "memory");
+#elif defined(HOSTILE_BREAKPOINT) /* no debugger: a HardFault */
+  __asm__ volatile("bkpt #0");
+#elif defined(HOSTILE_WAIT_INTO_GUARD) /* its 16 KiB stack is aligned to its size; the lowest 32 bytes are the guard */
+  uintptr_t here = (uintptr_t)&self;
+  dyn_notify_wait(DYN_MS(1), (uint32_t*)((here & ~(uintptr_t)(16 * 1024 - 1)) + 8), 0);
 #elif defined(HOSTILE_EXECUTES_DATA)
   static uint16_t hostile_data_code[4] = {0x4770, 0x4770, 0x4770, 0x4770}; /* bx lr, in writable data */
   ((void (*)(void))((uintptr_t)hostile_data_code | 1u))();

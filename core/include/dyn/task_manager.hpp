@@ -47,7 +47,7 @@ struct ModuleTaskSpec {
 // the module's hook in `domain` (the payload lent to it, read-only): call it
 // in the task's context, under the module-code budget.
 [[nodiscard]] bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c,
-                                 const ModuleDomain& domain) noexcept;
+                                 const Region& buffer, const ModuleDomain& domain) noexcept;
 
 class TaskManager final : public FaultOwner {
  public:
@@ -108,7 +108,13 @@ class TaskManager final : public FaultOwner {
   // `e`'s module code, run through the port in e's domain: its constructors;
   // its checkpoint hook writing into `out` (lent to it); returns the hook's result.
   void run_constructors(RegisterEntry& e) noexcept;
-  [[nodiscard]] std::int64_t call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out) noexcept;
+  // `buffer` is the allocation `out` is part of (allocate_lendable).
+  [[nodiscard]] std::int64_t call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out,
+                                                  const Region& buffer) noexcept;
+  // Kernel memory a hook may be lent for one call (a checkpoint buffer): on
+  // a port that isolates modules, a power of two aligned to its size, so
+  // the MPU region lent covers it and nothing else.
+  [[nodiscard]] Region allocate_lendable(std::size_t size) noexcept;
   // True if the running module task may `access` [p, p + n): its domain, a
   // live block of its heap, or the port's shared regions (reading). Always
   // true for a task that is not a module's (kernel code).

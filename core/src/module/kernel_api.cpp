@@ -81,7 +81,7 @@ bool copy_bounded(char (&to)[N], const char* from, void* caller) noexcept {
   }
   if (n == run && n + 1 < N) refuse_pointer(from + n, caller);
   to[n] = '\0';
-  return n + 1 == N && from[n] != '\0';
+  return n + 1 == N && n < run && from[n] != '\0';  // never a byte past the region
 }
 
 // A log line is at most kLogLineMax - 1 bytes (the kernel's event text); a
@@ -125,6 +125,7 @@ int dyn_notify_wait(dyn_time_t timeout, uint32_t* message, uint8_t* repeats) {
   check_out(message, sizeof *message);
   check_out(repeats, sizeof *repeats);
   if (!k->wait_notification(timeout < 0 ? dyn::kNever : timeout, &n)) return 0;
+  const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
   if (message) *message = n.message();
   if (repeats) *repeats = n.repeats();
   return 1;
@@ -146,6 +147,7 @@ int dyn_scenario_settings(struct dyn_scenario* out) {
   const dyn::ScenarioConfig* c = k ? k->running()->scenario : nullptr;
   if (!c || !out) return -1;
   check_out(out, sizeof *out);
+  const dyn::ModuleMemoryScope scope;  // the module's memory: a fault in here is the module's
   out->id = c->id;
   out->week_mask = c->week_mask;
   out->hour_start = c->hour_start;

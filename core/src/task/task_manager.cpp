@@ -35,11 +35,16 @@ Result<DomainRegion, TablesError> domain_region(std::uintptr_t base, std::size_t
   return DomainRegion{cover.value().region.base, cover.value().region.size, attributes};
 }
 
-// A buffer of kernel memory lent to a hook for one call (empty if it cannot be described).
-DomainRegion lend(std::span<const std::byte> bytes, bool write) noexcept {
+// A buffer of kernel memory lent to a hook for one call, as a region that
+// stays inside `holder`, the allocation it is part of (allocate_lendable
+// makes one whose cover never leaves it); empty — nothing lent, the hook
+// faults if it touches the buffer — if no such region describes it, so a
+// hook is never handed kernel memory around its buffer.
+DomainRegion lend(std::span<const std::byte> bytes, const Region& holder, bool write) noexcept {
   if (bytes.empty()) return {};
   auto r = domain_region(word(bytes.data()), bytes.size(), RegionAttr::Read | (write ? RegionAttr::Write : 0u));
-  return r ? r.value() : DomainRegion{};
+  if (!r || r.value().base < holder.address || r.value().base - holder.address + r.value().size > holder.size) return {};
+  return r.value();
 }
 
 // A library module (no entry) has no task of its own: its constructors run in
@@ -150,10 +155,11 @@ bool TaskManager::constructor_job_alive(const LoadedModule& lib) noexcept {
   return alive;
 }
 
-bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c, const ModuleDomain& domain) noexcept {
+bool restore_state(const ::dyn_module& d, const Region& state, const CheckpointView& c, const Region& buffer,
+                   const ModuleDomain& domain) noexcept {
   if (d.restore) {
     const std::uintptr_t args[4] = {word(state.host), word(c.payload.data()), c.payload.size(), c.schema};
-    const DomainRegion lent[1] = {lend(c.payload, false)};
+    const DomainRegion lent[1] = {lend(c.payload, buffer, false)};
     return static_cast<std::int32_t>(port::call_module(reinterpret_cast<const void*>(d.restore), args, domain, lent)) == 0;
   }
   if (d.state_size == 0 && c.payload.empty()) return true;  // nothing to carry over
@@ -168,7 +174,7 @@ void TaskManager::restore_boot_checkpoint(RegisterEntry& e) noexcept {
   auto view = CheckpointView::open({e.boot_checkpoint.host, e.boot_checkpoint.size});
   if (view && view.value().module != std::string_view(d.name)) {
     outcome = BootRestore::Foreign;  // a checkpoint is bound to the module that wrote it
-  } else if (view && restore_state(d, e.state, view.value(), e.domain)) {
+  } else if (view && restore_state(d, e.state, view.value(), e.boot_checkpoint, e.domain)) {
     outcome = BootRestore::Restored;
   }
   finish_boot_restore(e, outcome);
@@ -187,12 +193,19 @@ Result<void, InstallError> TaskManager::set_boot_checkpoint(RegisterEntry& e, st
   if (outcome) *outcome = BootRestore::None;
   if (e.start != StartStage::NotStarted || !e.task.valid() || checkpoint.empty()) return {};  // nothing handed over
   if (e.boot_checkpoint) register_.memory().release(e.boot_checkpoint);
-  e.boot_checkpoint = register_.memory().allocate(RegionKind::Meta, checkpoint.size(), 16);
+  e.boot_checkpoint = allocate_lendable(checkpoint.size());
   if (!e.boot_checkpoint) return memory_error();
   std::memcpy(e.boot_checkpoint.host, checkpoint.data(), checkpoint.size());
   e.boot_outcome = outcome;
   if (outcome) *outcome = BootRestore::Pending;
   return {};
+}
+
+Region TaskManager::allocate_lendable(std::size_t size) noexcept {
+  if (!isolating()) return register_.memory().allocate(RegionKind::Meta, size, 16);
+  std::size_t exact = 32;  // a power of two aligned to itself: its MPU region is itself
+  while (exact < size) exact *= 2;
+  return register_.memory().allocate(RegionKind::Meta, exact, exact);
 }
 
 Result<std::span<std::byte>, InstallError> TaskManager::allocate_stacks(RegisterEntry& e, std::size_t size) noexcept {
@@ -381,17 +394,28 @@ void TaskManager::run_constructors(RegisterEntry& e) noexcept {
       &e.domain);
 }
 
-std::int64_t TaskManager::call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out) noexcept {
+std::int64_t TaskManager::call_checkpoint_hook(RegisterEntry& e, std::span<std::byte> out, const Region& buffer) noexcept {
   const ::dyn_module& d = *e.module.descriptor;
   const std::uintptr_t args[4] = {word(e.state.host), word(out.data()), out.size(), 0};
-  const DomainRegion lent[1] = {lend(out, true)};
+  const DomainRegion lent[1] = {lend(out, buffer, true)};
   return static_cast<std::int32_t>(port::call_module(reinterpret_cast<const void*>(d.checkpoint), args, e.domain, lent));
 }
+
+// On a port that isolates modules, the lowest 32 bytes of the module stack
+// are a guard nobody may touch (not even the kernel): never a valid pointer.
+namespace {
+bool in_stack_guard(const ModuleDomain& d, std::uintptr_t at, std::size_t n) noexcept {
+  if (!isolating() || !d.stack_base) return false;
+  const std::uintptr_t guard_end = d.stack_base + 32;
+  return at < guard_end && (at + n > d.stack_base || at + n < at);
+}
+}  // namespace
 
 bool TaskManager::module_may_access(const void* p, std::size_t n, DomainAccess access) noexcept {
   RegisterEntry* e = current_entry();
   if (!e) return true;  // kernel code's own task
   const std::uintptr_t at = word(p);
+  if (in_stack_guard(e->domain, at, n == 0 ? 1 : n)) return false;
   if (domain_allows(e->domain, at, n, access)) return true;
   if (const HeapBlock* b = e->heap.find(at); b && at + n >= at && at + n <= word(b->user) + b->size) return true;
   return access == DomainAccess::Read && port::shared_readable_run(at) >= n;
@@ -401,7 +425,13 @@ std::size_t TaskManager::module_readable_run(const void* p) noexcept {
   RegisterEntry* e = current_entry();
   if (!e) return SIZE_MAX;
   const std::uintptr_t at = word(p);
-  if (std::size_t run = domain_readable_run(e->domain, at)) return run;
+  if (in_stack_guard(e->domain, at, 1)) return 0;
+  if (std::size_t run = domain_readable_run(e->domain, at)) {
+    // A run that reaches the guard stops before it (the stack region holds it).
+    const ModuleDomain& d = e->domain;
+    if (isolating() && d.stack_base && at < d.stack_base && at + run > d.stack_base) run = d.stack_base - at;
+    return run;
+  }
   if (const HeapBlock* b = e->heap.find(at)) return word(b->user) + b->size - at;
   return port::shared_readable_run(at);
 }

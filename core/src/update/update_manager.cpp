@@ -139,7 +139,6 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     return;
   }
   const ::dyn_module& d = *e->module.descriptor;
-  ModuleMemory& memory = tasks_.task_register().memory();
   const std::size_t capacity = d.state_size + 1024;
   // One buffer for all tasks: claimed in one critical section, so a task
   // that preempts another's hook (or finds a sealed checkpoint not yet
@@ -149,7 +148,7 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
     port::kernel_exit();
     return;  // checkpoint_requested stays: asked again at the next point
   }
-  periodic_ = memory.allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  periodic_ = tasks_.allocate_lendable(kCheckpointHeaderSize + capacity);
   periodic_task_ = t.id;
   t.checkpoint_requested = false;
   port::kernel_exit();
@@ -160,7 +159,7 @@ void UpdateManager::store_checkpoint(Task& t) noexcept {
   std::int64_t length = -1;
   if (d.checkpoint) {
     tasks_.kernel().begin_module_code(kModuleCodeBudget);
-    length = tasks_.call_checkpoint_hook(*e, {payload, capacity});
+    length = tasks_.call_checkpoint_hook(*e, {payload, capacity}, buffer);
     tasks_.kernel().end_module_code();
   } else if (d.state_size <= capacity) {
     std::memcpy(payload, e->state.host, d.state_size);
@@ -401,7 +400,7 @@ Result<void, UpdateError> UpdateManager::request(const UpdateRequest& r, LoaderS
     }
   }
   const std::size_t capacity = r.checkpoint_capacity ? r.checkpoint_capacity : od.state_size + 1024;
-  checkpoint_ = tasks_.task_register().memory().allocate(RegionKind::Meta, kCheckpointHeaderSize + capacity, 16);
+  checkpoint_ = tasks_.allocate_lendable(kCheckpointHeaderSize + capacity);
   if (!checkpoint_) {
     tasks_.discard(*fresh);
     return Unexpected{UpdateError{UpdateErrc::NoMemory, {}, kCheckpointHeaderSize + capacity}};
@@ -454,8 +453,16 @@ bool UpdateManager::importers_between_runs() noexcept {
 bool UpdateManager::relink_importers(LoadedModule& from, LoadedModule& to) noexcept {
   bool ok = true;
   tasks_.task_register().for_each([&](RegisterEntry& e) {
-    if (e.has_module && &e.module != &from && &e.module != &to)
-      ok = tasks_.loader().relink(e.module, from, to, false) && ok;
+    if (!e.has_module || &e.module == &from || &e.module == &to) return;
+    const bool imported = [&] {
+      for (std::size_t d = 0; d < e.module.dep_count; ++d)
+        if (e.module.deps[d] == &from) return true;
+      return false;
+    }();
+    ok = tasks_.loader().relink(e.module, from, to, false) && ok;
+    // Its domain held `from`'s regions: it must hold `to`'s now, and never
+    // again the memory `from` gives back.
+    if (imported) ok = static_cast<bool>(tasks_.build_domain(e)) && ok;
   });
   return ok;
 }
@@ -528,7 +535,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   swap_step_ = SwapStep::Checkpoint;
   k.begin_module_code(kModuleCodeBudget);  // for the hook, the constructors and restore together
   if (od.checkpoint) {
-    length = tasks_.call_checkpoint_hook(*old_, {payload, capacity});
+    length = tasks_.call_checkpoint_hook(*old_, {payload, capacity}, checkpoint_);
   } else if (od.state_size <= capacity) {
     std::memcpy(payload, old_->state.host, od.state_size);  // no hook: the state as it is
     length = od.state_size;
@@ -571,7 +578,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     record_.old_state_bytes = view.value().payload.size();
     record_.new_schema = nd.state_schema;
     record_.new_state_bytes = nd.state_size;
-    restored = restore_state(nd, new_->state, view.value(), new_->domain) ? 0 : -1;
+    restored = restore_state(nd, new_->state, view.value(), checkpoint_, new_->domain) ? 0 : -1;
     layout_differs = !nd.restore;  // no hook ran: the plain copy was refused for schema or size
   }
   k.end_module_code();
