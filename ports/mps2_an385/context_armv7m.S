@@ -2,7 +2,7 @@
  * work to thread mode on ARMv7-M (Thumb-2). isolation.hpp has the picture.
  *
  * A saved context, on its own stack (the stack pointer is the handle,
- * port.hpp): the domain it runs in, its PSP and a pad word, then r4-r11 and
+ * port.hpp): the MPU mapping it runs in (isolation.hpp), its PSP and a pad word, then r4-r11 and
  * the return address. context_switch(void** save_sp, void* to_sp, span
  * to_stack, bool from_dies): r0 = save_sp, r1 = to_sp; the span (r2, r3)
  * and the flag (on the stack) are not needed on this port. */
@@ -16,7 +16,7 @@
 dyn_arm_context_switch:
   push {r4-r11, lr}
   mrs r3, psp
-  ldr r12, =dyn_port_domain
+  ldr r12, =dyn_port_mapping
   ldr r2, [r12]
   push {r1-r3}                /* r1: the pad word (12 words keep the stack 8-byte aligned) */
   str sp, [r0]
@@ -29,7 +29,7 @@ dyn_arm_context_switch:
   pop {r4-r11, pc}
 1:
   mov r0, r2
-  bl dyn_port_resume_domain   /* the MPU holds the resumed context's regions (or is off) */
+  bl dyn_port_resume_mapping  /* the MPU holds the resumed context's regions (or is off) */
   pop {r4-r11, pc}
   .size dyn_arm_context_switch, . - dyn_arm_context_switch
 

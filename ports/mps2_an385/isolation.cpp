@@ -29,8 +29,8 @@
 extern "C" {
 extern const std::uint32_t __code_end[];  // the end of the image's code and constants (linker script)
 extern const std::uint16_t dyn_arm_gates[];
-// The domain programmed in the MPU (nullptr: off); the context switch reads it.
-const dyn::ModuleDomain* dyn_port_domain = nullptr;
+// What the MPU holds (nullptr: off); the context switch saves and compares it.
+const dyn::mps2::Mapping* dyn_port_mapping = nullptr;
 extern const std::uint16_t dyn_arm_module_return_end[];  // the address after its svc
 // The addresses after the privileged SVCs: 0xF1 and 0xF2 are honoured from there only.
 extern const std::uint16_t dyn_tick_trampoline_module_svc_end[], dyn_interrupt_trampoline_module_svc_end[],
@@ -55,11 +55,12 @@ std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? 
 
 // How the context switch reprograms the MPU: set by the first module call,
 // so an image that never runs module code links no MPU code.
-void (*g_resume_domain)(const ModuleDomain*) = nullptr;
+void (*g_resume_mapping)(const Mapping*) = nullptr;
 
-void program_domain(const ModuleDomain* domain) noexcept {
-  mpu_program(domain, {});
-  dyn_port_domain = domain;
+void apply(const Mapping* m) noexcept {
+  if (m) mpu_program(m->domain, m->lent);
+  else mpu_program(nullptr, {});
+  dyn_port_mapping = m;
 }
 
 std::uint32_t psp() noexcept {
@@ -73,7 +74,7 @@ std::uint32_t word(const void* p) noexcept { return reinterpret_cast<std::uint32
 // An exception frame (8 words) the hardware pushed on the running module's
 // stack, wholly above its 32-byte guard.
 bool frame_on_module_stack(const std::uint32_t* frame) noexcept {
-  const ModuleDomain* d = dyn_port_domain;
+  const ModuleDomain* d = current_domain();
   const std::uint32_t at = word(frame);
   return d && at >= d->stack_base + 32 && at <= d->stack_top && d->stack_top - at >= 32;
 }
@@ -90,7 +91,7 @@ ExitRecord& pendsv_exit_record() noexcept {
   static ExitRecord record;
   return record;
 }
-const ModuleDomain* current_domain() noexcept { return dyn_port_domain; }
+const ModuleDomain* current_domain() noexcept { return dyn_port_mapping ? dyn_port_mapping->domain : nullptr; }
 std::uint32_t code_end() noexcept { return word(__code_end); }
 
 ExitRecord* exit_to_kernel(ExitRecord& record, std::uint32_t msp, void (*to)()) noexcept {
@@ -166,27 +167,26 @@ std::size_t kernel_stack_bytes() noexcept { return 4096; }
 
 std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], const ModuleDomain& domain,
                            std::span<const DomainRegion> lent) noexcept {
-  g_resume_domain = program_domain;
+  g_resume_mapping = apply;
   g_service = &dyn::kernel_service;  // module code runs from here on: its gates need the table
-  const ModuleDomain* outer = dyn_port_domain;
-  mpu_program(&domain, lent);
-  dyn_port_domain = &domain;
+  // The mapping lives on this (kernel) stack for the call: a context switch
+  // in the middle saves a pointer to it and restores it, lent regions too.
+  const Mapping mapping{&domain, lent};
+  const Mapping* outer = dyn_port_mapping;
+  apply(&mapping);
   // Below the module's frame if its code is already running in this
   // context (a hook called from a service it asked for), else its stack's top.
   std::uint32_t sp = psp();
   if (sp <= domain.stack_base || sp > domain.stack_top) sp = static_cast<std::uint32_t>(domain.stack_top) & ~7u;
   const std::uintptr_t result = dyn_arm_enter_module(fn, args, sp);
-  if (outer != &domain || !lent.empty()) {
-    mpu_program(outer, {});
-    dyn_port_domain = outer;
-  }
+  apply(outer);  // what held before the call (the caller's module call, or nothing)
   return result;
 }
 
 bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_domain_fits(domain); }
 
 void domain_changed(const ModuleDomain& domain) noexcept {
-  if (dyn_port_domain == &domain) mpu_program(dyn_port_domain, {});
+  if (dyn_port_mapping && dyn_port_mapping->domain == &domain) mpu_program(&domain, dyn_port_mapping->lent);
 }
 
 bool in_module_code() noexcept {
@@ -209,6 +209,6 @@ std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept 
 // The context switch (context_armv7m.S) saves each context's domain and
 // PSP with its registers and calls this when the one it resumes runs in
 // another domain than the MPU holds.
-extern "C" void dyn_port_resume_domain(const dyn::ModuleDomain* domain) {
-  if (g_resume_domain) g_resume_domain(domain);  // set before any context had a domain of its own
+extern "C" void dyn_port_resume_mapping(const dyn::mps2::Mapping* mapping) {
+  if (g_resume_mapping) g_resume_mapping(mapping);  // set before any context had a mapping of its own
 }

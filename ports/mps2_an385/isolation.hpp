@@ -12,6 +12,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 
 #include "dyn/module_domain.hpp"
 
@@ -51,6 +52,15 @@ ExitRecord* exit_to_kernel(std::uint32_t msp, void (*to)(), std::uint32_t r0 = 0
 ExitRecord* exit_to_kernel(ExitRecord& record, std::uint32_t msp, void (*to)()) noexcept;
 // Back into module code on PSP (its own frame there), dropping the MSP frame at `frame`.
 ExitRecord* exit_to_module(const std::uint32_t* frame) noexcept;
+
+// What the MPU holds while module code runs: its domain and the regions
+// lent for the call. Each context keeps a pointer to its own (saved and
+// restored by the context switch), so a call preempted in the middle comes
+// back with its lent buffer still mapped.
+struct Mapping {
+  const ModuleDomain* domain;
+  std::span<const DomainRegion> lent;
+};
 
 // The domain programmed in the MPU (nullptr: the MPU is off).
 const ModuleDomain* current_domain() noexcept;
