@@ -9,6 +9,7 @@
   .syntax unified
   .thumb
   .text
+#include "kernel_entry_armv7m.inc"
 
   .global dyn_arm_context_switch
   .type dyn_arm_context_switch, %function
@@ -198,22 +199,7 @@ dyn_usage_fault_handler:
   .type dyn_systick_handler, %function
   .thumb_func
 dyn_systick_handler:
-  push {r4, lr}
-  add r0, sp, #8              /* the hardware's frame (when it is on MSP) */
-  mov r1, lr                  /* EXC_RETURN */
-  mov r2, r0                  /* MSP at entry */
-  bl dyn_systick_decide
-  pop {r4, lr}
-  cbz r0, 1f
-  cmp r0, #1
-  bne dyn_exception_exit
-  sub sp, sp, #32             /* the injected frame: r0-r3, r12, lr, pc, xPSR */
-  ldr r0, =dyn_tick_trampoline
-  str r0, [sp, #24]
-  mov r0, #0x01000000         /* xPSR: Thumb, no stack padding */
-  str r0, [sp, #28]
-1:
-  bx lr
+  kernel_entry_handler dyn_systick_decide, dyn_tick_trampoline
   .size dyn_systick_handler, . - dyn_systick_handler
 
 /* Thread mode, sp = the task's exception frame. */

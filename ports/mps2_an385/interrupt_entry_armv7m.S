@@ -9,27 +9,13 @@
   .syntax unified
   .thumb
   .text
+#include "kernel_entry_armv7m.inc"
 
   .global dyn_pendsv_handler
   .type dyn_pendsv_handler, %function
   .thumb_func
 dyn_pendsv_handler:
-  push {r4, lr}
-  add r0, sp, #8              /* the hardware's frame (when it is on MSP) */
-  mov r1, lr                  /* EXC_RETURN */
-  mov r2, r0                  /* MSP at entry */
-  bl dyn_pendsv_decide
-  pop {r4, lr}
-  cbz r0, 1f
-  cmp r0, #1
-  bne dyn_exception_exit      /* module code: into its kernel side (isolation.hpp) */
-  sub sp, sp, #32             /* the injected frame: r0-r3, r12, lr, pc, xPSR */
-  ldr r0, =dyn_interrupt_trampoline
-  str r0, [sp, #24]
-  mov r0, #0x01000000         /* xPSR: Thumb, no stack padding */
-  str r0, [sp, #28]
-1:
-  bx lr
+  kernel_entry_handler dyn_pendsv_decide, dyn_interrupt_trampoline
   .size dyn_pendsv_handler, . - dyn_pendsv_handler
 
 /* Thread mode, sp = the task's exception frame {r0-r3, r12, lr, pc, xPSR},
