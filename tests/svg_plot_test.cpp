@@ -15,7 +15,9 @@ namespace dyn::cli {
 namespace {
 
 std::string written(const Plot& plot, const host::PowerConfig* power = nullptr, const std::string& title = "t") {
-  const std::string path = ::testing::TempDir() + "svg_plot_test.svg";
+  // One file per test: CTest runs the tests of this binary in parallel processes.
+  const ::testing::TestInfo* test = ::testing::UnitTest::GetInstance()->current_test_info();
+  const std::string path = ::testing::TempDir() + "svg_plot_test_" + test->test_suite_name() + "_" + test->name() + ".svg";
   EXPECT_TRUE(plot.write(path, title, power));
   std::ifstream in(path);
   std::stringstream s;
