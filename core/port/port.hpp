@@ -121,6 +121,12 @@ void domain_changed(const ModuleDomain& domain) noexcept;
 // modules call lives); 0 where the port shares none.
 std::size_t shared_readable_run(std::uintptr_t address) noexcept;
 
+// Where in the module a service was called from, given the service's own
+// return address: on a port whose gates enter services through a
+// trampoline, the module's call site the gate saw; otherwise the address
+// itself. Fault records of services name it (their pc).
+std::uintptr_t service_caller(std::uintptr_t return_address) noexcept;
+
 // The address a module links to for kernel service `index` (the export
 // table's services, in order), whose code is at `function`: a gate that
 // enters the kernel on an isolating port, the function itself otherwise.

@@ -432,6 +432,8 @@ std::size_t shared_readable_run(std::uintptr_t) noexcept { return 0; }
 
 std::uint64_t service_entry(std::size_t, std::uint64_t function) noexcept { return function; }
 
+std::uintptr_t service_caller(std::uintptr_t return_address) noexcept { return return_address; }
+
 TargetArch module_arch() noexcept {
 #if defined(__x86_64__)
   return TargetArch::X86_64;

@@ -53,6 +53,11 @@ std::uintptr_t (*g_service)(std::size_t) = nullptr;
 
 std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? g_service(number) : 0; }
 
+// The module's call site of the latest gate (its lr at the SVC): what a
+// service's fault record names. Taken at every gate; the services check
+// what they are handed before they can block.
+std::uint32_t g_gate_caller = 0;
+
 // How the context switch reprograms the MPU: set by the first module call,
 // so an image that never runs module code links no MPU code.
 void (*g_resume_mapping)(const Mapping*) = nullptr;
@@ -129,6 +134,7 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
       return module_fault_exit(dyn::FaultKind::StackOverflow, 0, word(frame), word(frame), msp);
     if (number < kServiceGates) {
       if (const std::uintptr_t service = service_code(number)) {
+        g_gate_caller = frame[5] & ~1u;
         ExitRecord* e = exit_to_kernel(msp, dyn_arm_service_trampoline, frame[0], frame[1]);
         e->frame[2] = frame[2];
         e->frame[3] = frame[3];
@@ -197,6 +203,12 @@ bool in_module_code() noexcept {
 
 std::size_t shared_readable_run(std::uintptr_t address) noexcept {
   return address < code_end() ? code_end() - address : 0;
+}
+
+std::uintptr_t service_caller(std::uintptr_t return_address) noexcept {
+  const std::uintptr_t trampoline = reinterpret_cast<std::uintptr_t>(dyn_arm_service_trampoline) & ~std::uintptr_t{1};
+  const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(dyn_arm_service_trampoline_svc_end);
+  return return_address >= trampoline && return_address <= end ? g_gate_caller : return_address;
 }
 
 std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept {

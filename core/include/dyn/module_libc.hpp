@@ -38,6 +38,9 @@ char* dyn_libc_strdup(const char* text);
 char* dyn_libc_strndup(const char* text, std::size_t limit);
 [[noreturn]] void dyn_libc_abort(void);
 [[noreturn]] void dyn_libc_assert_fail(const char* assertion, const char* file, unsigned line, const char* function);
+// The same, naming `caller` as where the task stopped (a wrapper's caller).
+[[noreturn]] void dyn_libc_assert_fail_from(const char* assertion, const char* file, unsigned line,
+                                            const char* function, void* caller);
 [[noreturn]] void dyn_libc_assert_func(const char* file, int line, const char* function, const char* assertion);
 int dyn_libc_snprintf(char* out, std::size_t room, const char* fmt, ...);
 int dyn_libc_vsnprintf(char* out, std::size_t room, const char* fmt, va_list args);

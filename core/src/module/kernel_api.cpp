@@ -31,7 +31,7 @@ dyn::Kernel* checked_kernel(void* caller) noexcept {
   if (!k->stack_headroom_ok()) {
     dyn::FaultRecord record;
     record.kind = dyn::FaultKind::StackOverflow;
-    record.pc = reinterpret_cast<std::uint64_t>(caller);
+    record.pc = dyn::port::service_caller(reinterpret_cast<std::uintptr_t>(caller));
     record.sp = reinterpret_cast<std::uint64_t>(__builtin_frame_address(0));
     k->fault_current(record);
   }
@@ -54,7 +54,7 @@ LogEntry dyn_log_entry() noexcept;
   dyn::FaultRecord record;
   record.kind = dyn::FaultKind::MemoryAccess;
   record.address = reinterpret_cast<std::uint64_t>(p);
-  record.pc = reinterpret_cast<std::uint64_t>(caller);
+  record.pc = dyn::port::service_caller(reinterpret_cast<std::uintptr_t>(caller));
   dyn::Kernel::current()->fault_current(record);
 }
 
@@ -224,7 +224,7 @@ void dyn_free(void* block) {
     dyn::FaultRecord record;
     record.kind = dyn::FaultKind::HeapCorruption;
     record.address = breach;
-    record.pc = reinterpret_cast<std::uint64_t>(__builtin_return_address(0));
+    record.pc = dyn::port::service_caller(reinterpret_cast<std::uintptr_t>(__builtin_return_address(0)));
     k->fault_current(record);
   }
 }
@@ -244,17 +244,21 @@ char* dyn_service_strndup(const char* text, size_t limit) {
 char* dyn_service_strdup(const char* text) { return dyn_service_strndup(text, SIZE_MAX); }
 
 // assert()'s strings are the module's: copied against its domain first.
-[[noreturn]] void dyn_service_assert_fail(const char* assertion, const char* file, unsigned line, const char* function) {
+[[noreturn]] void assert_from_module(const char* assertion, const char* file, unsigned line, const char* function,
+                                     void* caller) {
   char a[64] = "?", f[64] = "?", fn[64] = "?";
-  void* caller = __builtin_return_address(0);
   if (assertion) copy_bounded(a, assertion, caller);
   if (file) copy_bounded(f, file, caller);
   if (function) copy_bounded(fn, function, caller);
-  dyn_libc_assert_fail(a, f, line, fn);
+  dyn_libc_assert_fail_from(a, f, line, fn, caller);
+}
+
+[[noreturn]] void dyn_service_assert_fail(const char* assertion, const char* file, unsigned line, const char* function) {
+  assert_from_module(assertion, file, line, function, __builtin_return_address(0));
 }
 
 [[noreturn]] void dyn_service_assert_func(const char* file, int line, const char* function, const char* assertion) {
-  dyn_service_assert_fail(assertion, file, static_cast<unsigned>(line), function);
+  assert_from_module(assertion, file, static_cast<unsigned>(line), function, __builtin_return_address(0));
 }
 
 int dyn_service_posix_memalign(void** out, size_t alignment, size_t size) {

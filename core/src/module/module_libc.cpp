@@ -48,7 +48,7 @@ dyn::RegisterEntry* calling_entry(dyn::TaskManager** manager) noexcept {
     k->log(3, why);
     dyn::FaultRecord record;
     record.kind = dyn::FaultKind::Aborted;
-    record.pc = reinterpret_cast<std::uint64_t>(caller);
+    record.pc = dyn::port::service_caller(reinterpret_cast<std::uintptr_t>(caller));
     k->fault_current(record);
   }
   __builtin_trap();  // not from a task: nobody to stop but the caller
@@ -859,11 +859,16 @@ char* dyn_libc_strdup(const char* text) { return dyn_libc_strndup(text, SIZE_MAX
 [[noreturn]] void dyn_libc_abort(void) { stop_task("abort() called", __builtin_return_address(0)); }
 
 // glibc's assert()
-[[noreturn]] void dyn_libc_assert_fail(const char* assertion, const char* file, unsigned line, const char* function) {
+[[noreturn]] void dyn_libc_assert_fail_from(const char* assertion, const char* file, unsigned line,
+                                             const char* function, void* caller) {
   char why[200];
   (void)dyn_libc_snprintf(why, sizeof why, "assertion failed: %s (%s:%u, %s)", assertion, file, line,
                           function ? function : "?");
-  stop_task(why, __builtin_return_address(0));
+  stop_task(why, caller);
+}
+
+[[noreturn]] void dyn_libc_assert_fail(const char* assertion, const char* file, unsigned line, const char* function) {
+  dyn_libc_assert_fail_from(assertion, file, line, function, __builtin_return_address(0));
 }
 
 // newlib's assert()
