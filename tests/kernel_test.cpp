@@ -45,16 +45,22 @@ TEST(Kernel, SleepingLoopTaskWakesOnTime) {
   EXPECT_EQ(starts, (std::vector<Time>{0, 11 * kMillisecond, 22 * kMillisecond, 33 * kMillisecond}));
 }
 
-TEST(Kernel, NotificationWakesAWaiterWithItsValue) {
-  System sys(PolicyChoice::Priority);
+// A loop task at priority 5 that records each notification it receives, with the time.
+Result<TaskId, TaskError> add_recording_waiter(System& sys, std::vector<std::pair<Time, std::uint32_t>>& received) {
   Kernel* k = &sys.kernel();
-  std::vector<std::pair<Time, std::uint32_t>> received;
-  auto waiter = sys.add(loop("waiter", 5), [k, &received] {
+  return sys.add(loop("waiter", 5), [k, &received] {
     for (;;) {
       Notification n;
       if (k->wait_notification(kNever, &n)) received.push_back({k->now(), n.raw});
     }
   });
+}
+
+TEST(Kernel, NotificationWakesAWaiterWithItsValue) {
+  System sys(PolicyChoice::Priority);
+  Kernel* k = &sys.kernel();
+  std::vector<std::pair<Time, std::uint32_t>> received;
+  auto waiter = add_recording_waiter(sys, received);
   ASSERT_TRUE(waiter);
   TaskId wid = waiter.value();
   ASSERT_TRUE(sys.add(loop("sender", 1), [k, wid] {
@@ -121,12 +127,7 @@ TEST(Kernel, APostFromASignalHandlerWakesTheWaiterAtTheKernelsNextStep) {
   System sys(PolicyChoice::Priority);
   Kernel* k = &sys.kernel();
   std::vector<std::pair<Time, std::uint32_t>> received;
-  auto waiter = sys.add(loop("waiter", 5), [k, &received] {
-    for (;;) {
-      Notification n;
-      if (k->wait_notification(kNever, &n)) received.push_back({k->now(), n.raw});
-    }
-  });
+  auto waiter = add_recording_waiter(sys, received);
   ASSERT_TRUE(waiter);
   posted::g_kernel = k;
   posted::g_to = waiter.value();

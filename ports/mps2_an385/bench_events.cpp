@@ -235,65 +235,51 @@ void reset_counts() {
   g_started = g_ended = false;
 }
 
+// One event's measurement: fresh slots, a kernel with `Policy`, the tasks
+// `setup` creates, the run, the figure.
+template <class Policy, class Setup>
+bool measure(const char* label, Setup setup) {
+  reset_counts();
+  TaskTable table(g_slots);
+  Policy policy;
+  Kernel k(table, policy, config());
+  if (!setup(k)) return false;
+  k.run_until(kSecond * 1000);
+  report(label, kEvents);
+  return true;
+}
+
+bool waiter_and(Kernel& k, const char* name, void (*other)(void*) noexcept) {
+  auto w = k.create(spec("waiter", waiter, k, 0, 5));
+  if (!w) return false;
+  g_waiter = w.value();
+  return static_cast<bool>(k.create(spec(name, other, k, 1, 1)));
+}
+
 }  // namespace
 
 int main() {
   (void)port::clock_now_ns();  // starts the clock (SysTick) before anything is measured
-  {
-    TaskTable table(g_slots);
-    RoundRobinPolicy rr;
-    Kernel k(table, rr, config());
-    if (!k.create(spec("a", yielder, k, 0, 1)) || !k.create(spec("b", yielder, k, 1, 1))) return 1;
-    k.run_until(kSecond * 1000);
-    report("cooperative yield, round robin (task -> task)", kEvents);
-  }
-  reset_counts();
-  {
-    TaskTable table(g_slots);
-    PriorityPolicy priority;
-    Kernel k(table, priority, config());
-    if (!k.create(spec("a", yielder, k, 0, 1)) || !k.create(spec("b", yielder, k, 1, 1))) return 1;
-    k.run_until(kSecond * 1000);
-    report("cooperative yield, priority policy, equal priorities (task -> task)", kEvents);
-  }
-  reset_counts();
-  {
-    TaskTable table(g_slots);
-    PriorityPolicy priority;
-    Kernel k(table, priority, config());
-    auto w = k.create(spec("waiter", waiter, k, 0, 5));
-    if (!w) return 1;
-    g_waiter = w.value();
-    if (!k.create(spec("sender", sender, k, 1, 1))) return 1;
-    k.run_until(kSecond * 1000);
-    report("preemptive: a notification wakes a higher-priority waiter (send, switch, receive, switch back)", kEvents);
-  }
-  reset_counts();
+  auto two_yielders = [](Kernel& k) {
+    return k.create(spec("a", yielder, k, 0, 1)) && k.create(spec("b", yielder, k, 1, 1));
+  };
+  if (!measure<RoundRobinPolicy>("cooperative yield, round robin (task -> task)", two_yielders)) return 1;
+  if (!measure<PriorityPolicy>("cooperative yield, priority policy, equal priorities (task -> task)", two_yielders))
+    return 1;
+  if (!measure<PriorityPolicy>("preemptive: a notification wakes a higher-priority waiter (send, switch, receive, switch back)",
+                               [](Kernel& k) { return waiter_and(k, "sender", sender); }))
+    return 1;
   mps2::irq_attach(kBenchIrq, bench_irq_handler);
-  {
-    TaskTable table(g_slots);
-    PriorityPolicy priority;
-    Kernel k(table, priority, config());
-    auto w = k.create(spec("waiter", waiter, k, 0, 5));
-    if (!w) return 1;
-    g_waiter = w.value();
-    if (!k.create(spec("interrupter", interrupter, k, 1, 1))) return 1;
-    k.run_until(kSecond * 1000);
-    report("interrupt: its handler's post wakes a higher-priority waiter (IRQ, preempt, receive, switch back)", kEvents);
-    if (g_checksum != expected_checksum()) {
-      mps2::uart_write("interrupt: FAILED, the interrupted task's computation went wrong\n");
-      g_all_counted = false;
-    }
+  if (!measure<PriorityPolicy>("interrupt: its handler's post wakes a higher-priority waiter (IRQ, preempt, receive, switch back)",
+                               [](Kernel& k) { return waiter_and(k, "interrupter", interrupter); }))
+    return 1;
+  if (g_checksum != expected_checksum()) {
+    mps2::uart_write("interrupt: FAILED, the interrupted task's computation went wrong\n");
+    g_all_counted = false;
   }
-  reset_counts();
-  {
-    TaskTable table(g_slots);
-    PriorityPolicy priority;
-    Kernel k(table, priority, config());
-    if (!k.create(spec("messenger", messenger, k, 0, 1))) return 1;
-    k.run_until(kSecond * 1000);
-    report("message: a notification sent and received (no switch)", kEvents);
-  }
+  if (!measure<PriorityPolicy>("message: a notification sent and received (no switch)",
+                               [](Kernel& k) { return static_cast<bool>(k.create(spec("messenger", messenger, k, 0, 1))); }))
+    return 1;
   for (std::size_t n : {std::size_t{10}, std::size_t{100}, kManyMax}) multilevel_decision(n);
   return g_all_counted ? 0 : 1;
 }

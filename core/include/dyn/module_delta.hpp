@@ -278,6 +278,16 @@ std::uint8_t code_match_byte(Coder& c, DeltaModel& m, std::uint8_t base, std::ui
   return static_cast<std::uint8_t>(base + got);
 }
 
+// A 32-bit word coded as one change still feeds the per-byte difference
+// history the byte models read, as four bytes would.
+inline void record_word_diffs(DeltaModel& m, std::uint32_t base, std::uint32_t result) noexcept {
+  constexpr unsigned kByteMask = delta_format::kDiffHistory - 1;
+  for (unsigned k = 0; k < 4; ++k) {
+    m.diffs[m.diff_at & kByteMask] = static_cast<std::uint8_t>((result >> (8 * k)) - (base >> (8 * k)));
+    m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
+  }
+}
+
 // One MATCH field: returns the output word (base + difference, modulo 2^32).
 // The byte differences go into the byte history too, so the bytes after
 // the MATCH see what changed.
@@ -310,11 +320,7 @@ std::uint32_t code_match_word(Coder& c, DeltaModel& m, std::uint32_t base, std::
   m.words[m.word_at & kMask] = got;
   m.word_at = static_cast<std::uint8_t>(m.word_at + 1u);
   const std::uint32_t result = base + got;
-  constexpr unsigned kByteMask = delta_format::kDiffHistory - 1;
-  for (unsigned k = 0; k < 4; ++k) {
-    m.diffs[m.diff_at & kByteMask] = static_cast<std::uint8_t>((result >> (8 * k)) - (base >> (8 * k)));
-    m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
-  }
+  record_word_diffs(m, base, result);
   return result;
 }
 
@@ -353,11 +359,7 @@ std::uint32_t code_match_displacement(Coder& c, DeltaModel& m, std::uint32_t bas
     m.last_displacement = got;
   }
   const std::uint32_t result = base + got;
-  constexpr unsigned kByteMask = delta_format::kDiffHistory - 1;
-  for (unsigned k = 0; k < 4; ++k) {
-    m.diffs[m.diff_at & kByteMask] = static_cast<std::uint8_t>((result >> (8 * k)) - (base >> (8 * k)));
-    m.diff_at = static_cast<std::uint8_t>(m.diff_at + 1u);
-  }
+  record_word_diffs(m, base, result);
   return result;
 }
 
