@@ -87,6 +87,11 @@ class TaskHeap {
   std::size_t bytes() const noexcept { return bytes_; }   // asked for and not freed
   std::size_t blocks() const noexcept { return live_.size(); }
   const HeapArena* arenas() const noexcept { return arenas_; }  // linked by HeapArena::next
+  std::size_t arena_count() const noexcept {
+    std::size_t n = 0;
+    for (const HeapArena* a = arenas_; a; a = a->next) ++n;
+    return n;
+  }
   // The live block holding `address` (user bytes only), or nullptr.
   const HeapBlock* find(std::uintptr_t address) noexcept;
 

@@ -194,10 +194,12 @@ void* dyn_malloc(size_t size) {
   dyn::RegisterEntry* e = m ? m->current_entry() : nullptr;
   if (!e) return nullptr;
   dyn::port::kernel_enter();
+  const std::size_t arenas = e->heap.arena_count();
   void* block = m->task_register().heap_allocate(*e, size);
   // A new arena must be in the task's domain before the module touches it;
   // where it cannot be mapped (no MPU region left), the block is not given.
-  if (block && dyn::port::kernel_stack_bytes() && !m->build_domain(*e)) {
+  // (Only a new arena changes the domain: most blocks come from one there is.)
+  if (block && dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas && !m->build_domain(*e)) {
     (void)m->task_register().heap_free(*e, block);
     (void)m->build_domain(*e);  // without the arena again: fits, as it did before
     block = nullptr;
@@ -213,8 +215,10 @@ void dyn_free(void* block) {
   if (!e) return;
   std::uintptr_t breach = 0;
   dyn::port::kernel_enter();
+  const std::size_t arenas = e->heap.arena_count();
   const dyn::HeapFree freed = m->task_register().heap_free(*e, block, &breach);
-  if (dyn::port::kernel_stack_bytes()) (void)m->build_domain(*e);  // an arena may have gone: fewer regions always fit
+  // An arena that went leaves the domain (fewer regions always fit).
+  if (dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas) (void)m->build_domain(*e);
   dyn::port::kernel_exit();
   dyn::Kernel* k = dyn::Kernel::current();
   if (freed == dyn::HeapFree::NotABlock && k) {

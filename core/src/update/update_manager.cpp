@@ -779,6 +779,12 @@ void UpdateManager::commit() noexcept {
   old_->stack = old_->kernel_stack = Region{};
   old_->task = TaskId{};  // new_->task was set at the swap
   reg.adopt_heap(*old_, *new_);
+  // Its domain now holds the task's own stacks and the heap it adopted.
+  if (!tasks_.build_domain(*new_)) {
+    LogLine line = headline();
+    line << "the new version's domain cannot hold the heap it adopted: its blocks from the old version are out of its reach";
+    report(UpdateStep::Note, line);
+  }
   tasks_.discard(*old_);
   reg.rename(*new_, task_name_);
   old_ = nullptr;
