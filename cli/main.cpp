@@ -10,6 +10,7 @@
 #include "log_file.hpp"
 #include "module_report.hpp"
 #include "package_tool.hpp"
+#include "plan_writer.hpp"
 #include "uplink_strip.hpp"
 #include "update_check.hpp"
 
@@ -176,7 +177,25 @@ int main(int argc, char** argv) {
   verify->add_option("--spacecraft", verify_options.binding.spacecraft, "decide as this spacecraft id (with --mission)");
   verify->add_option("--mission", verify_options.binding.mission, "decide as this mission (with --spacecraft)");
 
+  std::string compile_mission, compile_out, compile_for;
+  std::vector<std::string> compile_modules;
+  dyn::cli::PlanOptions plan_options;
+  CLI::App* compile = app.add_subcommand("compile", "turn a mission into the tables of a flight image (C++ source)");
+  compile->add_option("mission", compile_mission, "mission file (.toml)")->required();
+  compile->add_option("--module", compile_modules, "NAME=FILE.o: the object built for the target of a module the file names (repeatable)");
+  compile->add_option("--target", plan_options.target, "the image's architecture (cortex-m3)");
+  compile->add_option("--system-stack", plan_options.system_stack, "bytes of stack for os.housekeeping and os.update")
+      ->check(CLI::Range(4096, 1 << 20));
+  compile->add_option("--for", compile_for, "mission time to run (default: the file's duration)");
+  compile->add_option("-o,--output", compile_out, "C++ source to write")->required();
+
   CLI11_PARSE(app, argc, argv);
+  if (*compile) {
+    std::string out;
+    const int status = dyn::cli::compile_command(compile_mission, compile_modules, compile_for, compile_out, plan_options, &out);
+    std::fputs(out.c_str(), status ? stderr : stdout);
+    return status;
+  }
   if (*keygen || *pack || *verify || *strip) {
     std::string out;
     const int status = *keygen  ? dyn::cli::keygen(keygen_name, keygen_hmac, &out)

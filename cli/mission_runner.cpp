@@ -433,6 +433,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     w.targets.assign(w.steps.size(), TaskId{});
     for (std::size_t s = 0; s < w.steps.size(); ++s)
       if (w.steps[s].kind == WorkStep::Kind::Notify) w.targets[s] = ids.at(w.steps[s].target);
+    w.plan = plan_steps(w.steps);
   }
 
   // The system's own tasks (os.housekeeping, os.meta, os.update): the
@@ -453,17 +454,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
 
   HousekeepingStats housekeeping;
   if (m.housekeeping > 0) {
-    TaskSpec spec;
-    spec.name = "os.housekeeping";
-    spec.entry = housekeeping_job;
-    spec.arg = &housekeeping;
-    spec.model = RunModel::Job;
-    spec.level = kLevelCount;
-    spec.priority = 0;
-    spec.tickets = 1;
-    spec.interval = m.housekeeping;
-    spec.delay = m.housekeeping;
-    if (!start_system_task(spec)) return report;
+    if (!start_system_task(housekeeping_task(&housekeeping, m.housekeeping))) return report;
   }
 
   // Seed 003's meta-scheduler: os.meta wakes the scenario tasks (triggered

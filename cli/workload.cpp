@@ -118,36 +118,29 @@ std::optional<std::vector<WorkStep>> parse_work(std::string_view text, std::stri
   return steps;
 }
 
+std::vector<PlanStep> plan_steps(const std::vector<WorkStep>& steps) {
+  std::vector<PlanStep> plan;
+  plan.reserve(steps.size());
+  for (std::size_t i = 0; i < steps.size(); ++i) {
+    const WorkStep& s = steps[i];
+    PlanStep p;
+    p.kind = static_cast<PlanStep::Kind>(s.kind);  // the same order (static_asserts below)
+    p.repeats = s.repeats;
+    p.target = static_cast<std::uint16_t>(i);
+    p.repeat = s.repeat;
+    p.message = s.message;
+    p.duration = s.duration;
+    plan.push_back(p);
+  }
+  return plan;
+}
+static_assert(static_cast<int>(WorkStep::Kind::Spin) == static_cast<int>(PlanStep::Kind::Spin) &&
+              static_cast<int>(WorkStep::Kind::Notify) == static_cast<int>(PlanStep::Kind::Notify) &&
+              static_cast<int>(WorkStep::Kind::Busy) == static_cast<int>(PlanStep::Kind::Busy));
+
 void run_workload(void* arg) noexcept {
   auto& w = *static_cast<Workload*>(arg);
-  Kernel& k = *w.kernel;
-  do {
-    for (std::size_t i = 0; i < w.steps.size(); ++i) {
-      const WorkStep& s = w.steps[i];
-      for (std::uint32_t r = 0; r < s.repeat; ++r) {
-        switch (s.kind) {
-          case WorkStep::Kind::Busy: k.consume(s.duration); break;
-          case WorkStep::Kind::Yield:
-            k.consume(s.duration);
-            k.yield();
-            break;
-          case WorkStep::Kind::Sleep: k.sleep(s.duration); break;
-          case WorkStep::Kind::Wait:
-            if (k.wait_notification(s.duration, nullptr)) ++w.notifications_received;
-            break;
-          case WorkStep::Kind::Notify: {
-            Notification n;
-            (void)Notification::pack(s.message, s.repeats, &n);  // range checked when parsed
-            (void)k.notify(w.targets[i], n);  // a dead target is not the sender's fault
-            break;
-          }
-          case WorkStep::Kind::Spin:
-            // A runaway loop: no kernel call, so only a tick can take the CPU back.
-            for (volatile std::uint64_t spin = 0;;) spin = static_cast<std::uint64_t>(spin) + 1;
-        }
-      }
-    }
-  } while (w.loop);
+  run_plan_steps(*w.kernel, w.plan, w.targets, w.loop, &w.notifications_received);
 }
 
 }  // namespace dyn::cli

@@ -19,6 +19,7 @@
 #include <vector>
 
 #include "dyn/kernel.hpp"
+#include "dyn/mission_plan.hpp"
 
 namespace dyn::cli {
 
@@ -33,6 +34,7 @@ struct WorkStep {
 
 struct Workload {
   std::vector<WorkStep> steps;
+  std::vector<PlanStep> plan;             // the steps as the core runs them (plan_steps(), before the task starts)
   bool loop = false;
   Kernel* kernel = nullptr;               // set by the runner before the task starts
   std::vector<TaskId> targets;            // resolved notify targets, one per step (invalid if n/a)
@@ -42,7 +44,12 @@ struct Workload {
 // Parses a work string; on error returns nullopt and sets *why.
 std::optional<std::vector<WorkStep>> parse_work(std::string_view text, std::string* why);
 
-// Task entry for a Workload (arg = Workload*).
+// The steps as the core's interpreter takes them (dyn/mission_plan.hpp):
+// a notify step's target is its own index into Workload::targets.
+std::vector<PlanStep> plan_steps(const std::vector<WorkStep>& steps);
+
+// Task entry for a Workload (arg = Workload*): dyn::run_plan_steps, the
+// interpreter a compiled mission's tasks run too.
 void run_workload(void* arg) noexcept;
 
 }  // namespace dyn::cli

@@ -27,4 +27,8 @@ struct HousekeepingStats {
 // Task entry; arg is a HousekeepingStats* (Kernel::current() is the kernel).
 void housekeeping_job(void* arg) noexcept;
 
+// os.housekeeping every `interval` (first run one interval in), below every
+// mission task on each policy; the caller gives the stack.
+TaskSpec housekeeping_task(HousekeepingStats* stats, Time interval) noexcept;
+
 }  // namespace dyn

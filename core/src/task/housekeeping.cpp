@@ -46,4 +46,18 @@ void housekeeping_job(void* arg) noexcept {
   port::kernel_exit();
 }
 
+TaskSpec housekeeping_task(HousekeepingStats* stats, Time interval) noexcept {
+  TaskSpec spec;
+  spec.name = "os.housekeeping";
+  spec.entry = housekeeping_job;
+  spec.arg = stats;
+  spec.model = RunModel::Job;
+  spec.level = kLevelCount;
+  spec.priority = 0;
+  spec.tickets = 1;
+  spec.interval = interval;
+  spec.delay = interval;
+  return spec;
+}
+
 }  // namespace dyn
