@@ -73,6 +73,22 @@ TEST(CompileMission, WritesTablesForEveryTaskUpdateAndModule) {
   EXPECT_NE(source.find("Task g_slots[8];"), std::string::npos);
 }
 
+TEST(CompileMission, EscapesNamesSoTheyCannotBreakTheSource) {
+  std::string why;
+  const std::string source = write_mission_plan(parsed(R"(
+[mission]
+name = 'x"\y??='
+duration = "1h"
+[scheduler]
+policy = "priority"
+[[task]]
+name = "a"
+work = "busy:1ms"
+)"), {}, &why);
+  ASSERT_FALSE(source.empty()) << why;
+  EXPECT_NE(source.find(R"(.name = "x\"\\y\077\077=")"), std::string::npos) << source.substr(0, 400);
+}
+
 TEST(CompileMission, RefusesAnObjectForAnotherMachine) {
   PlanOptions o = m3_modules();
   o.modules["beacon"] = test::example_module("beacon", "beacon");  // the host's x86-64 build
@@ -128,7 +144,7 @@ struct HostPlan {
   std::vector<SectionSlot> sections = std::vector<SectionSlot>(1);
   MissionPlan plan;
 
-  explicit HostPlan(bool sender_spins) {
+  HostPlan() {
     PlanTask sender;
     sender.spec.name = "sender";
     sender.spec.interval = kSecond;
@@ -144,7 +160,6 @@ struct HostPlan {
     receiver.first_step = 2;
     receiver.step_count = 1;
     tasks = {sender, receiver};
-    (void)sender_spins;
     plan.name = "host-plan";
     plan.duration = 10 * kSecond;
     plan.housekeeping = kSecond;
@@ -165,7 +180,7 @@ struct HostPlan {
 };
 
 TEST(MissionSystem, RunsAPlanOnTheHost) {
-  HostPlan p(false);
+  HostPlan p;
   host::HostModuleMemory memory;
   MissionSystem sys(p.plan, memory, nullptr);
   ASSERT_TRUE(sys.start());
@@ -183,7 +198,7 @@ TEST(MissionSystem, RunsAPlanOnTheHost) {
 }
 
 TEST(MissionSystem, RefusesAPlanThatContradictsItself) {
-  HostPlan p(false);
+  HostPlan p;
   p.tasks[0].step_count = 9;  // past the steps
   host::HostModuleMemory memory;
   MissionSystem sys(p.plan, memory, nullptr);
@@ -195,7 +210,7 @@ TEST(MissionSystem, RefusesAPlanThatContradictsItself) {
 }
 
 TEST(MissionSystem, CountsAStopTheMissionDidNotExpect) {
-  HostPlan p(false);
+  HostPlan p;
   p.tasks[0].spec.watchdog = kMillisecond;  // busy:2ms overruns it every run
   host::HostModuleMemory memory;
   MissionSystem sys(p.plan, memory, nullptr);
