@@ -138,6 +138,38 @@ TEST(TaskManager, ADomainHoldsTheModuleItsTaskAndItsLibrariesOnly) {
   EXPECT_EQ(domain_readable_run(d, reinterpret_cast<std::uintptr_t>(&s)), 0u);
 }
 
+// A version staged by an update runs on the old version's stacks until it
+// commits. Its domain is rebuilt while it is in probation (a heap arena
+// came or went): the stacks must still be in it, or its first service call
+// with a stack buffer is refused and, under an MPU, its first return faults.
+TEST(TaskManager, AStagedVersionsRebuiltDomainStillHoldsTheStacksItRunsOn) {
+  System s;
+  ASSERT_TRUE(s.install(example("mathlib"), "mathlib", kSecond));
+  auto beacon = s.install(example("beacon"), "beacon", kSecond);
+  ASSERT_TRUE(beacon);
+  RegisterEntry& old = *beacon.value();
+  const std::vector<std::byte> image = read_bytes(std::string(DYN_MODULES_DIR) + "/beacon/beacon_v2.o");
+  auto view = ElfView::open(image);
+  ASSERT_TRUE(view);
+  s.syms.assign(view.value().symbol_count(), {});
+  s.secs.assign(view.value().section_count(), {});
+  auto staged = s.manager->stage(image, "~beacon", LoaderScratch{s.syms, s.secs}, &old.module);
+  ASSERT_TRUE(staged) << "staging v2";
+  RegisterEntry& fresh = *staged.value();
+  ASSERT_TRUE(s.manager->build_domain(fresh, old.stack, old.kernel_stack));
+  auto holds_stack = [&] {
+    return domain_allows(fresh.domain, static_cast<std::uintptr_t>(old.stack.address), old.stack.size,
+                         DomainAccess::Write);
+  };
+  EXPECT_TRUE(holds_stack()) << "built with the old version's stack";
+  ASSERT_FALSE(fresh.stack) << "a staged version owns no stack of its own";
+  ASSERT_TRUE(s.manager->build_domain(fresh)) << "rebuilt in probation";
+  EXPECT_TRUE(holds_stack()) << "the rebuilt domain lost the stack the new version runs on";
+  EXPECT_EQ(fresh.domain.stack_base, old.stack.address);
+  EXPECT_EQ(fresh.domain.stack_top, old.stack.address + old.stack.size);
+  s.manager->discard(fresh);
+}
+
 TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {
   System s;
   const auto baseline = s.memory.stats();

@@ -356,8 +356,10 @@ Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Regi
     d.regions[d.count++] = r.value();
     return {};
   };
+  // By address: a staged version's stacks are known by their addresses only
+  // (no host pointer, see build_domain(e)), and must be held all the same.
   auto add_region = [&](const Region& r) {
-    return add(static_cast<std::uintptr_t>(r.address), r ? r.size : 0, attributes_for(r.kind));
+    return add(static_cast<std::uintptr_t>(r.address), r || r.address ? r.size : 0, attributes_for(r.kind));
   };
   Result<void, TablesError> ok;
   if (e.has_module) {
