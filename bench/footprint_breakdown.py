@@ -17,6 +17,7 @@ PARTS = [
     ("kernel API + module C runtime", r"^(kernel_api|module_libc)\.cpp"),
     ("update manager, checkpoints, boot", r"^(update_manager|checkpoint|boot)\.cpp"),
     ("store, flash, CRC, SHA-256", r"^(module_store|flash|ram_flash|crc32|sha256|hmac_sha256)\.cpp"),
+    ("module isolation (MPU layout, SVC gates)", r"^(isolation|mpu|mpu_layout)\.cpp"),
     ("port", r"^(startup|board|fault_handlers|port|cxx_runtime|module_memory|context_armv7m)\.(cpp|S)"),
     ("C library, compiler runtime", r"^(lib_a-|_|libgcc|libc)"),
     ("the image's own code", r"^(footprint|bench|modules_demo|conformance|target_runner|kernel_conformance)"),

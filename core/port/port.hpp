@@ -108,13 +108,15 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
 // on a port that does not isolate modules.
 bool in_module_code() noexcept;
 
-// True if the port can enforce `domain` (an MPU has a few slots; regions
-// that fit one parent may share one). The task manager refuses what does not.
+// True if the port can enforce `domain`, its stack fields set (an MPU has a
+// few slots; regions that fit one parent may share one; the stacks' guards
+// and a buffer lent to a hook need theirs). The task manager refuses what does not.
 bool domain_fits(const ModuleDomain& domain) noexcept;
 
-// The regions of `domain` changed (a heap arena came or went): if module
-// code in it is running or will resume, the port reprograms them.
-void domain_changed(const ModuleDomain& domain) noexcept;
+// `domain` was built or its regions changed (a heap arena came or went):
+// the port may encode it once into domain.port_cache, and if module code in
+// it is running or will resume, the port reprograms the MPU.
+void domain_changed(ModuleDomain& domain) noexcept;
 
 // The bytes module code may read from `address` on through the port's
 // shared regions (the kernel's code and constants, where the C library

@@ -424,7 +424,7 @@ bool domain_fits(const ModuleDomain&) noexcept { return true; }
 // The host's records outlive the process in the trace and the log files.
 void leave_epitaph(const char*, const FaultRecord&) noexcept {}
 
-void domain_changed(const ModuleDomain&) noexcept {}
+void domain_changed(ModuleDomain&) noexcept {}
 
 bool in_module_code() noexcept { return false; }
 

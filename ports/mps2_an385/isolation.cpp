@@ -24,6 +24,7 @@
 #include "dyn/symbol_table.hpp"
 #include "fault_handlers.hpp"
 #include "mpu.hpp"
+#include "mpu_layout.hpp"
 #include "port.hpp"
 
 extern "C" {
@@ -191,7 +192,8 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
 
 bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_domain_fits(domain); }
 
-void domain_changed(const ModuleDomain& domain) noexcept {
+void domain_changed(ModuleDomain& domain) noexcept {
+  write_domain_cache(domain, code_end());
   if (dyn_port_mapping && dyn_port_mapping->domain == &domain) mpu_program(&domain, dyn_port_mapping->lent);
 }
 

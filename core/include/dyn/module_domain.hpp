@@ -39,12 +39,20 @@ struct DomainRegion {
 // so its domains hold the module, its task and every library it imports.
 inline constexpr std::size_t kDomainRegions = sizeof(void*) == 4 ? 10 : 4 + 2 * 8;
 
+// Words a port may keep beside a domain (an MPU's slot values, worked out
+// once when the domain is built rather than at every context switch).
+inline constexpr std::size_t kDomainPortWords = 19;
+
 struct ModuleDomain {
   DomainRegion regions[kDomainRegions] = {};
   std::uint8_t count = 0;
   std::uintptr_t stack_base = 0;  // the module stack, where an isolating port runs module code
   std::uintptr_t stack_top = 0;
   std::uintptr_t kernel_stack_base = 0;  // the task's own (kernel) stack: a port may guard its lowest 32 bytes
+  // The port's encoding of the fields above, written by port::domain_changed
+  // (with what it was worked out from, so the port can tell a stale one);
+  // the core copies it with the domain and never reads it.
+  std::uint32_t port_cache[kDomainPortWords] = {};
 };
 
 enum class DomainAccess : std::uint8_t { Read, Write };

@@ -377,10 +377,11 @@ Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Regi
   if (isolating())
     for (const HeapArena* a = e.heap.arenas(); a; a = a->next)
       if (ok = add_region(a->region); !ok) return ok;
-  if (!port::domain_fits(d)) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
   d.stack_base = static_cast<std::uintptr_t>(stack.address);
   d.stack_top = static_cast<std::uintptr_t>(stack.address + stack.size);
   d.kernel_stack_base = static_cast<std::uintptr_t>(kernel_stack.address);
+  // The port decides with the stacks known: their guards take slots too.
+  if (!port::domain_fits(d)) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
   e.domain = d;
   port::domain_changed(e.domain);
   return {};
