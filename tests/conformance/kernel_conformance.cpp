@@ -3,7 +3,8 @@
 // notifications, the watchdog, time slicing, slot reuse. Written once;
 // built as GoogleTest tests on the host (kernel_conformance_test) and into
 // the Cortex-M3 image run under QEMU (conformance_mps2_an385). Deterministic
-// virtual time only: the same numbers on every port.
+// virtual time, the same numbers on every port, except the last section,
+// which runs on the port's clock and checks bounds.
 //
 // Most tests run in deterministic virtual time with the port's tick off
 // (time moves only by the work tasks declare); the preemption tests turn the
@@ -12,6 +13,7 @@
 #include "conformance.hpp"
 #include "conformance_interrupt.hpp"
 #include "conformance_system.hpp"
+#include "port.hpp"
 
 namespace dyn::conformance {
 namespace {
@@ -435,6 +437,48 @@ DYN_CONFORMANCE(ConformanceInterrupt, APostFromAnInterruptWakesTheMoreImportantW
     DYN_CHECK_EQ(posts.seen_after_yield[i], i + 1);
   }
   g_posts = nullptr;
+}
+
+// --- real time: the schedule follows the port's clock -----------------------
+//
+// The one section not in virtual time: the kernel reads the port's clock
+// and the port's tick comes every millisecond of it, so the figures are
+// bounds. Under QEMU with -icount that clock counts instructions (the same
+// run every time); on the host it is the wall clock of a machine that may
+// be loaded (under sanitizers, beside other tests), hence the looser bound
+// on lateness there.
+#if DYN_CONFORMANCE_GTEST
+constexpr Time kRealtimeLatenessBound = 50 * kMillisecond;
+#else
+constexpr Time kRealtimeLatenessBound = 2 * kMillisecond;  // at most a tick and the dispatch
+#endif
+
+KernelConfig realtime_config() {
+  KernelConfig c;
+  c.clock = ClockMode::Realtime;
+  c.tick = kMillisecond;
+  c.time_slice = 0;
+  c.preemption_ticks = true;
+  return c;
+}
+
+DYN_CONFORMANCE(ConformanceRealtime, AJobKeepsItsIntervalOnThePortsClockAndARealSpinIsStoppedByRealTicks) {
+  System sys(PolicyChoice::Multilevel, realtime_config());
+  auto t = sys.add(job("t", 1, 10 * kMillisecond), System::busy, kMillisecond);  // 1 ms of real CPU a run
+  auto runaway = sys.add(job("spin", 2, kSecond, 5 * kMillisecond), spin);      // never calls the kernel
+  DYN_CHECK(t.has_value() && runaway.has_value());
+  const Time before = port::clock_now();
+  sys.kernel().run_for(60 * kMillisecond);
+  const Time elapsed = port::clock_now() - before;
+  DYN_CHECK(elapsed >= 60 * kMillisecond);
+  DYN_CHECK(elapsed < 2 * kSecond);
+  const Task& job_t = sys.task(t.value());
+  DYN_CHECK(job_t.stats.runs >= 4);  // at 0, 10, .. 50 ms: six on an unloaded clock
+  DYN_CHECK(job_t.stats.runs <= 7);
+  DYN_CHECK(job_t.stats.lateness_max <= kRealtimeLatenessBound);  // the spin below it never holds it up
+  const Task& r = sys.task(runaway.value());
+  DYN_CHECK_EQ(r.stats.watchdog_kills, std::uint64_t{1});  // a real spin, stopped by a real tick
+  DYN_CHECK_EQ(r.stats.runs, std::uint64_t{1});
 }
 
 }  // namespace
