@@ -229,8 +229,11 @@ std::string write_mission_plan(const Mission& m, const PlanOptions& o, std::stri
   const std::string n = num(static_cast<long long>(slots));
   const std::string tn = num(static_cast<long long>(std::max<std::size_t>(m.tasks.size(), 1)));
   out += "// Storage sized for this mission.\n";
+  // Four regions a task (code, data, state, stack) and the null region, up
+  // to what a descriptor's 8-bit index reaches (more tasks share that).
+  const std::string regions = num(static_cast<long long>(std::min<std::size_t>(4 * slots + 1, kMaxRegionEntries)));
   out += "Task g_slots[" + n + "];\nRegisterEntry g_entries[" + n + "];\nTaskDesc g_table_tasks[" + n +
-         "];\nRegionEntry g_table_regions[4 * " + n + " + 1];\nIrqEntry g_table_irqs[16];\n";
+         "];\nRegionEntry g_table_regions[" + regions + "];\nIrqEntry g_table_irqs[16];\n";
   out += "alignas(8) std::byte g_stacks[" + num(static_cast<long long>(std::max<std::size_t>(stack_bytes, 8))) + "];\n";
   out += "TaskId g_ids[" + tn + "];\nPlanWorkload g_workloads[" + tn + "];\n";
   out += "SymbolSlot g_symbols[" + num(static_cast<long long>(std::max<std::size_t>(max_symbols, 1))) + "];\n";

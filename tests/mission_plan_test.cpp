@@ -73,6 +73,25 @@ TEST(CompileMission, WritesTablesForEveryTaskUpdateAndModule) {
   EXPECT_NE(source.find("Task g_slots[8];"), std::string::npos);
 }
 
+// The kernel tables take at most 256 regions (a descriptor's 8-bit index):
+// the region table written is four a task and the null region up to that,
+// so a mission with the default 64 task slots (or more) still starts.
+TEST(CompileMission, SizesTheRegionTableWithinWhatTheKernelTablesTake) {
+  if (!DYN_CORTEX_M3_MODULES) GTEST_SKIP() << "arm-none-eabi-gcc did not build the Cortex-M3 modules";
+  std::string mission = kModuleMission;
+  auto with_slots = [&](const char* line) {
+    std::string text = mission;
+    text.replace(text.find("max_tasks = 8"), 13, line);
+    std::string why;
+    const std::string source = write_mission_plan(parsed(text.c_str()), m3_modules(), &why);
+    EXPECT_FALSE(source.empty()) << why;
+    return source;
+  };
+  EXPECT_NE(with_slots("max_tasks = 8").find("RegionEntry g_table_regions[33];"), std::string::npos);
+  EXPECT_NE(with_slots("").find("RegionEntry g_table_regions[256];"), std::string::npos) << "the default, 64 slots";
+  EXPECT_NE(with_slots("max_tasks = 1000").find("RegionEntry g_table_regions[256];"), std::string::npos);
+}
+
 TEST(CompileMission, EscapesNamesSoTheyCannotBreakTheSource) {
   std::string why;
   const std::string source = write_mission_plan(parsed(R"(
