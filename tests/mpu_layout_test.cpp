@@ -105,6 +105,22 @@ TEST(MpuLayout, AStackWithItsOwnMemoryJustBelowGetsAGuard) {
   EXPECT_EQ(access_at(l, 0x20002000), -1) << "the kernel stack's guard";
 }
 
+TEST(MpuLayout, AStackAboveReadOnlyCodeNeedsNoGuard) {
+  // The pool placed the module's code right below its stack (as it does for
+  // heap_state on the target): a push below the stack faults on the code's
+  // read-only region, so no guard slot is spent; the domain then fits.
+  const ModuleDomain d = domain_of({{0x20001e00, 0x200, kRX},
+                                    {0x20001c60, 0x20, kRW},
+                                    {0x20001dc0, 0x20, kRW},
+                                    {0x20002000, 0x2000, kRW},
+                                    {0x20010000, 0x10000, kRW}},
+                                   0x20002000, 0x20004000, 0x20004000);
+  ASSERT_TRUE(mpu_fits(d)) << mpu_slots_needed(d) << " slots";
+  const MpuLayout l = mpu_layout(d, {}, kCode);
+  EXPECT_FALSE(l.module_guard);
+  EXPECT_EQ(access_at(l, 0x20001ffc), 1) << "the code below the stack: read only";
+}
+
 TEST(MpuLayout, ADomainThatWouldCostAGuardItsSlotDoesNotFit) {
   // Seven regions no parent can share (alternating attributes, far apart):
   // code + 7 = 8 slots, nothing left for the kernel guard or a lent buffer.
@@ -119,6 +135,40 @@ TEST(MpuLayout, ADomainThatWouldCostAGuardItsSlotDoesNotFit) {
   EXPECT_TRUE(mpu_fits(d));
   d.count = 6;  // code + 6 + kernel guard = 8: no slot for a lent buffer
   EXPECT_FALSE(mpu_fits(d));
+}
+
+// Grouping is not monotone: removing a region can make the rest need more
+// slots (two arenas that filled one subregion together leave it half
+// full). The core then assigns the smaller domain all the same
+// (DomainFit::BestEffort): the layout leaves out what does not fit, keeps
+// its guards, and never maps the region that went.
+TEST(MpuLayout, ADomainThatLostARegionIsLaidOutWithoutItEvenWhereItNoLongerFits) {
+  const DomainRegion b{0x20110000, 0x10000, kRW}, a{0x20100000, 0x10000, kRW}, z{0x201E0000, 0x20000, kRW};
+  const ModuleDomain with_b = domain_of({{0x20004000, 0x400, kRX}, {0x20001800, 0x400, kRX}, {0x20003e80, 0x20, kRW},
+                                         {0x20008000, 0x800, kRW}, b, a, z},
+                                        0x20008000, 0x20008800, 0x20002de0);
+  ASSERT_TRUE(mpu_fits(with_b));
+  const ModuleDomain without_b = domain_of({{0x20004000, 0x400, kRX}, {0x20001800, 0x400, kRX}, {0x20003e80, 0x20, kRW},
+                                            {0x20008000, 0x800, kRW}, a, z},
+                                           0x20008000, 0x20008800, 0x20002de0);
+  EXPECT_FALSE(mpu_fits(without_b)) << "one region fewer, one slot more";
+  const MpuLayout l = mpu_layout(without_b, {}, kCode);
+  EXPECT_TRUE(l.kernel_guard);
+  EXPECT_LE(l.count, kMpuSlots);
+  for (std::uint32_t at = 0x20110000; at < 0x20120000; at += 32)
+    ASSERT_EQ(access_at(l, at), -1) << std::hex << at << ": the freed arena is still mapped";
+}
+
+TEST(MpuLayout, RegionsPastTheAddressSpaceAndMisalignedStacksDoNotFit) {
+  EXPECT_GT(mpu_slots_needed(domain_of({{0xFFFFFF00, 0x20, kRW}, {0xFFFFFFE0, 0x20, kRW}}, 0, 0, 0)), kMpuSlots)
+      << "a region ending at 2^32 wraps to 0 on the target: it must not be grouped as if it fit";
+  EXPECT_GT(mpu_slots_needed(domain_of({{0xFFFFF000, 0x1000, kRW}}, 0, 0, 0)), kMpuSlots) << "ends at 2^32";
+  EXPECT_FALSE(mpu_fits(domain_of({{0x20010000, 0x1000, kRW}}, 0x20010010, 0x20011000, 0x20002000)))
+      << "a module stack not aligned to its guard";
+  EXPECT_FALSE(mpu_fits(domain_of({{0x20010000, 0x1000, kRW}}, 0x20010000, 0x20011000, 0x20002004)))
+      << "a kernel stack not aligned to its guard";
+  const MpuLayout l = mpu_layout(domain_of({{0x20010000, 0x1000, kRW}}, 0x20010000, 0x20011000, 0x20002004), {}, kCode);
+  for (std::size_t i = 0; i < l.count; ++i) EXPECT_EQ(l.slots[i].base & 0x1Fu, 0u) << "RBAR's VALID and REGION bits stay clear";
 }
 
 TEST(MpuLayout, SmallNeighboursShareOneSlot) {
@@ -215,8 +265,9 @@ TEST(MpuLayout, EveryDomainThatFitsGetsExactlyItsRegionsItsLentBufferAndItsGuard
         ASSERT_TRUE(inside) << "round " << round << ": " << std::hex << at << " is mapped but in no region";
       }
     if (d.stack_base && d.stack_base > 0x20000000) {
-      const bool below_mapped = access_at(mpu_layout(d, {}, kCode), static_cast<std::uint32_t>(d.stack_base - 4)) >= 0;
-      EXPECT_TRUE(!below_mapped || l.module_guard) << "round " << round << ": an overflow would land in mapped memory";
+      const bool below_writable =
+          access_at(mpu_layout(d, {}, kCode), static_cast<std::uint32_t>(d.stack_base - 4)) == 2;
+      EXPECT_TRUE(!below_writable || l.module_guard) << "round " << round << ": an overflow would land in writable memory";
     }
   }
   EXPECT_GT(fitting, 250) << "the random domains should mostly fit";

@@ -100,6 +100,33 @@ TEST(TaskHeap, AllocateAndFreeInALoopReusesOneSlotWithoutNewMemory) {
   heap.release_all(memory);
 }
 
+// A block refused because its new arena could not be mapped (dyn_malloc on
+// a port whose MPU has no slot left): the arena must go with it, not stay
+// as the spare a later block would come from, unmapped.
+TEST(TaskHeap, DroppingEmptyArenasReturnsTheSpareTooAndKeepsLiveOnes) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  void* only = heap.allocate(memory, 64);
+  ASSERT_NE(only, nullptr);
+  ASSERT_EQ(heap.arena_count(), 1u);
+  EXPECT_EQ(heap.free(memory, only), HeapFree::Freed);
+  EXPECT_EQ(heap.arena_count(), 1u) << "kept as the spare";
+  heap.drop_empty_arenas(memory);
+  EXPECT_EQ(heap.arena_count(), 0u);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u) << "its memory came back";
+  void* kept = heap.allocate(memory, 64);
+  void* large = heap.allocate(memory, kHeapArenaSize);  // an arena of its own
+  ASSERT_NE(kept, nullptr);
+  ASSERT_NE(large, nullptr);
+  EXPECT_EQ(heap.arena_count(), 2u);
+  heap.drop_empty_arenas(memory);
+  EXPECT_EQ(heap.arena_count(), 2u) << "arenas with live blocks stay";
+  EXPECT_EQ(heap.free(memory, kept), HeapFree::Freed);
+  EXPECT_EQ(heap.free(memory, large), HeapFree::Freed);
+  heap.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
 TEST(TaskHeap, ALargeBlocksGuardRunsToItsArenasEnd) {
   host::HostModuleMemory memory;
   TaskHeap heap;

@@ -277,6 +277,40 @@ TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   EXPECT_EQ((after - (before + 1)) % 10, 0u) << "v1's last cycle, then only v2's steps of ten: " << after;
 }
 
+// A version whose state is a plain copy of the old one's works, from its
+// first run in probation, through the pointers that state holds into the old
+// version's heap: it may read and write those blocks and hand them to the
+// kernel (tests/modules/heap_state.c); at the commit it adopts them.
+TEST(LiveUpdate, ANewVersionInProbationReachesTheHeapBlocksItsRestoredStatePointsAt) {
+  UpdatableSystem s;
+  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v1.o");
+  const auto v2 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v2.o");
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  ASSERT_TRUE(s.install_image(v1, spec));
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond + kMillisecond);
+  const std::uint64_t faults_before = s.kernel->table().find_by_name("beacon")->stats.faults;
+  EXPECT_EQ(s.update_to(v2, 3, kMinute), UpdateOutcome::Committed);
+  s.kernel->run_for(3 * kSecond);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  EXPECT_EQ(t.stats.faults, faults_before) << "no run of v2 was stopped";
+  EXPECT_EQ(s.beacon_version(), 2u);
+  auto* e = static_cast<RegisterEntry*>(t.owner);
+  char* text = nullptr;
+  std::memcpy(&text, e->state.host, sizeof text);
+  ASSERT_NE(text, nullptr);
+  EXPECT_TRUE(e->heap.find(reinterpret_cast<std::uintptr_t>(text))) << "v2 adopted v1's block at the commit";
+  EXPECT_EQ(std::string(text).rfind("kept across versions, run ", 0), 0u) << text;
+  EXPECT_EQ(s.beacon_word(sizeof(char*) / 4 + 1), 0u) << "no run found the block changed";
+  bool v2_logged = false;
+  for (const auto& [task, line] : s.events.logs) v2_logged = v2_logged || line.find("heap_state v2:") != std::string::npos;
+  EXPECT_TRUE(v2_logged) << "v2 handed the block's text to the kernel";
+}
+
 // The counter test module as a loop task (tests/modules/counter_loop.c).
 bool install_counter(UpdatableSystem& s, const std::vector<std::byte>& image) {
   ModuleTaskSpec spec;

@@ -126,7 +126,9 @@ struct Groups {
 
   void add(const DomainRegion& r) noexcept {
     if (r.size == 0) return;
-    if (inputs == kMaxMembers) {
+    // Reaching the end of the 32-bit address space (its end wraps to 0 in the
+    // target's arithmetic): not grouped, not mapped.
+    if (inputs == kMaxMembers || static_cast<std::uint64_t>(r.base) + r.size >= (std::uint64_t{1} << 32)) {
       overflowed = true;
       return;
     }
@@ -144,10 +146,10 @@ struct Groups {
     else overflowed = true;
   }
 
-  bool maps(std::uintptr_t address) const noexcept {
+  bool maps_writable(std::uintptr_t address) const noexcept {
     for (std::size_t i = 0; i < count; ++i) {
       const Group& g = at[i];
-      if (!covers(g.base, g.size, address, 1)) continue;
+      if (!(g.attributes & RegionAttr::Write) || !covers(g.base, g.size, address, 1)) continue;
       if (g.size < 256 || (g.enabled & (1u << ((address - g.base) / (g.size / 8))))) return true;
     }
     return false;
@@ -161,13 +163,21 @@ Groups groups_of(const ModuleDomain& domain) noexcept {
 }
 
 // The module stack needs its guard only where an overflow would land in
-// memory the module may touch: the word just below the stack is mapped.
+// memory the module may write: the word just below the stack is mapped
+// writable (below it unmapped or read-only, the first push there faults).
 bool needs_module_guard(const ModuleDomain& d, const Groups& g) noexcept {
-  return d.stack_base != 0 && g.maps(d.stack_base - 1);
+  return d.stack_base != 0 && g.maps_writable(d.stack_base - 1);
 }
 
 std::size_t guards(const ModuleDomain& d, const Groups& g) noexcept {
   return (needs_module_guard(d, g) ? 1u : 0u) + (d.kernel_stack_base ? 1u : 0u);
+}
+
+// A guard's RBAR address: aligned down to its 32 bytes (mpu_fits refuses a
+// stack that is not aligned; this keeps RBAR's VALID and REGION bits clear
+// whatever it is handed). Below a misaligned base it guards a few bytes more.
+std::uint32_t guard_base(std::uintptr_t base) noexcept {
+  return static_cast<std::uint32_t>(base) & ~static_cast<std::uint32_t>(kGuardBytes - 1);
 }
 
 MpuSlot slot_for(const Group& g) noexcept {
@@ -181,7 +191,9 @@ MpuSlot slot_for(const Group& g) noexcept {
 
 std::size_t mpu_slots_needed(const ModuleDomain& domain) noexcept {
   const Groups g = groups_of(domain);
-  if (g.overflowed) return kMpuSlots + 1;
+  // A guard is a 32-byte region at its stack's base: RBAR's low bits are not the address's.
+  const bool guards_aligned = (domain.stack_base % kGuardBytes) == 0 && (domain.kernel_stack_base % kGuardBytes) == 0;
+  if (g.overflowed || !guards_aligned) return kMpuSlots + 1;
   return 1 + g.count + guards(domain, g);
 }
 
@@ -214,12 +226,12 @@ MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain, std:
     out.slots[out.count++] = slot_for(Group{r.base, r.size, r.attributes, 0xFF, 0});
   }
   if (part.module_guard) {
-    out.slots[out.count++] = MpuSlot{static_cast<std::uint32_t>(domain.stack_base), rasr(kGuardBytes, kApNone, false, false)};
+    out.slots[out.count++] = MpuSlot{guard_base(domain.stack_base), rasr(kGuardBytes, kApNone, false, false)};
     out.module_guard = true;
   }
   if (domain.kernel_stack_base) {
     out.slots[out.count++] =
-        MpuSlot{static_cast<std::uint32_t>(domain.kernel_stack_base), rasr(kGuardBytes, kApNone, false, false)};
+        MpuSlot{guard_base(domain.kernel_stack_base), rasr(kGuardBytes, kApNone, false, false)};
     out.kernel_guard = true;
   }
   return out;

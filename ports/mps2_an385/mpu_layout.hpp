@@ -8,7 +8,8 @@
 // then the guards, in the highest slots (the highest slot wins where
 // regions overlap): 32 bytes of no access at the bottom of the task's
 // kernel stack, always, and at the bottom of the module stack when memory
-// just below it is mapped for the module (else the MPU faults there anyway).
+// just below it is writable for the module (else the MPU faults at the
+// first push there anyway).
 // A domain fits only if all of that, with one slot kept for a lent buffer,
 // fits: a guard is never dropped to make room.
 #pragma once

@@ -81,6 +81,9 @@ class TaskHeap {
   HeapFree free(ModuleMemory& memory, void* block, std::uintptr_t* breach = nullptr) noexcept;
   // Returns every block and arena (and the spare arena a heap keeps).
   void release_all(ModuleMemory& memory) noexcept;
+  // Returns every arena that holds no live block, the spare one too (an
+  // arena the task's domain could not take must not stay to be used).
+  void drop_empty_arenas(ModuleMemory& memory) noexcept;
   // `from`'s blocks become this heap's (live update: restored state may point at them).
   void adopt(ModuleMemory& memory, TaskHeap& from) noexcept;
 

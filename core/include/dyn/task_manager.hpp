@@ -96,15 +96,24 @@ class TaskManager final : public FaultOwner {
   [[nodiscard]] Result<void, InstallError> set_boot_checkpoint(RegisterEntry& e, std::span<const std::byte> checkpoint,
                                                                BootRestore* outcome) noexcept;
 
+  // How build_domain treats a domain the port cannot enforce whole. Required:
+  // refused, the old domain stays (for a domain that grows: a new arena, a
+  // staged version). BestEffort: assigned all the same, the port leaving out
+  // what it cannot map (never a guard), and the error returned — for a
+  // domain that lost a region (a freed arena, a library unlinked), where
+  // keeping the old one would leave freed memory in the module's reach.
+  enum class DomainFit : std::uint8_t { Required, BestEffort };
+
   // Rebuilds `e`'s domain (module_domain.hpp) from its module, the libraries
-  // it imports, its state, stack and heap arenas; tells the port. Refused
-  // (TooManyRegions, or a region no MPU region covers) if it does not fit.
+  // it imports, its state, stack and heap arenas (and, in probation, those
+  // of the version it replaces: RegisterEntry::heap_lender); tells the port.
+  // TooManyRegions, or a region no MPU region covers, if it does not fit.
   // A version staged by an update keeps the stacks its domain was built with.
-  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e) noexcept;
+  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e, DomainFit fit = DomainFit::Required) noexcept;
   // The same with the stacks its code runs on given (a staged version runs
   // on the old version's until the update commits).
-  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e, const Region& stack,
-                                                       const Region& kernel_stack) noexcept;
+  [[nodiscard]] Result<void, TablesError> build_domain(RegisterEntry& e, const Region& stack, const Region& kernel_stack,
+                                                       DomainFit fit = DomainFit::Required) noexcept;
   // `e`'s module code, run through the port in e's domain: its constructors;
   // its checkpoint hook writing into `out` (lent to it); returns the hook's result.
   void run_constructors(RegisterEntry& e) noexcept;

@@ -53,6 +53,12 @@ struct RegisterEntry : RbHook<ByNameTag> {
   ModuleDomain domain;          // what its code may touch (module_domain.hpp), kept by the task manager
   TaskId task;
   TaskHeap heap;                // its dyn_malloc blocks (bookkeeping out of the module's reach)
+  // A version in probation: the version it replaces, whose heap blocks its
+  // restored state may point at. Its code may reach them (its domain maps
+  // their arenas, the kernel's pointer checks accept them) until the update
+  // ends: adopted at the commit, out of reach again at a rollback. Set only
+  // while that version cannot run (its heap does not change meanwhile).
+  RegisterEntry* heap_lender = nullptr;
   std::size_t heap_limit = 0;   // bytes of blocks it may hold at once; 0 = no limit
   StartStage start = StartStage::NotStarted;
   Region boot_checkpoint;       // Meta: a checkpoint object the first run restores, then released
@@ -75,6 +81,8 @@ class TaskRegister final : public SymbolResolver {
   void remove(RegisterEntry& e) noexcept;
   // Frees every heap block of the entry (e.g. before a restart).
   void release_heap(RegisterEntry& e) noexcept;
+  // Returns the entry's arenas that hold no live block (TaskHeap::drop_empty_arenas).
+  void trim_heap(RegisterEntry& e) noexcept;
 
   void* heap_allocate(RegisterEntry& e, std::size_t size) noexcept;
   // NotABlock (and nothing freed) if `block` is not a live block of this

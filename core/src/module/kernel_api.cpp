@@ -201,7 +201,8 @@ void* dyn_malloc(size_t size) {
   // (Only a new arena changes the domain: most blocks come from one there is.)
   if (block && dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas && !m->build_domain(*e)) {
     (void)m->task_register().heap_free(*e, block);
-    (void)m->build_domain(*e);  // without the arena again: fits, as it did before
+    m->task_register().trim_heap(*e);  // the arena goes too: a later block must not come from it, unmapped
+    (void)m->build_domain(*e, dyn::TaskManager::DomainFit::BestEffort);  // without the arena again
     block = nullptr;
   }
   dyn::port::kernel_exit();
@@ -217,8 +218,10 @@ void dyn_free(void* block) {
   dyn::port::kernel_enter();
   const std::size_t arenas = e->heap.arena_count();
   const dyn::HeapFree freed = m->task_register().heap_free(*e, block, &breach);
-  // An arena that went leaves the domain (fewer regions always fit).
-  if (dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas) (void)m->build_domain(*e);
+  // An arena that went leaves the domain at once, even where the regions left
+  // group less well (its memory is the pool's again: it must be out of reach).
+  if (dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas)
+    (void)m->build_domain(*e, dyn::TaskManager::DomainFit::BestEffort);
   dyn::port::kernel_exit();
   dyn::Kernel* k = dyn::Kernel::current();
   if (freed == dyn::HeapFree::NotABlock && k) {

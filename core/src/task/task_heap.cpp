@@ -190,6 +190,14 @@ HeapFree TaskHeap::free(ModuleMemory& memory, void* block, std::uintptr_t* breac
   return bad ? HeapFree::Corrupted : HeapFree::Freed;
 }
 
+void TaskHeap::drop_empty_arenas(ModuleMemory& memory) noexcept {
+  for (HeapArena* a = arenas_; a;) {
+    HeapArena* next = a->next;
+    if (a->live == 0) drop_arena(memory, a);
+    a = next;
+  }
+}
+
 void TaskHeap::release_all(ModuleMemory& memory) noexcept {
   while (HeapBlock* b = live_.pop_first()) {
     HeapArena* a = b->arena;

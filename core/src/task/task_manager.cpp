@@ -335,56 +335,67 @@ Result<RegisterEntry*, InstallError> TaskManager::install(std::span<const std::b
   return e;
 }
 
-Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e) noexcept {
-  if (e.stack || !e.domain.stack_top) return build_domain(e, e.stack, e.kernel_stack);
+Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, DomainFit fit) noexcept {
+  if (e.stack || !e.domain.stack_top) return build_domain(e, e.stack, e.kernel_stack, fit);
   const Region stack{nullptr, e.domain.stack_base, e.domain.stack_top - e.domain.stack_base, RegionKind::Stack};
   const Region kernel_stack{nullptr, e.domain.kernel_stack_base, e.domain.kernel_stack_base ? 32u : 0u, RegionKind::Meta};
-  return build_domain(e, stack, kernel_stack);
+  return build_domain(e, stack, kernel_stack, fit);
 }
 
-Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Region& stack,
-                                                   const Region& kernel_stack) noexcept {
+Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Region& stack, const Region& kernel_stack,
+                                                   DomainFit fit) noexcept {
   ModuleDomain d;
   const std::size_t room = kDomainRegions;
-  auto add = [&](std::uintptr_t base, std::size_t size, std::uint32_t attributes) -> Result<void, TablesError> {
-    if (size == 0) return {};
+  // The first region that cannot be held: refused (Required), or left out
+  // and reported (BestEffort: the module faults if it touches it).
+  Result<void, TablesError> shortfall;
+  auto add = [&](std::uintptr_t base, std::size_t size, std::uint32_t attributes) {
+    if (size == 0) return;
     auto r = domain_region(base, size, attributes);
-    if (!r) return Unexpected{r.error()};
+    if (!r) {
+      if (shortfall) shortfall = Unexpected{r.error()};
+      return;
+    }
     for (std::size_t i = 0; i < d.count; ++i)
-      if (d.regions[i] == r.value()) return {};  // a library two imports share, or one cover for two
-    if (d.count == room) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count + 1u}};
+      if (d.regions[i] == r.value()) return;  // a library two imports share, or one cover for two
+    if (d.count == room) {
+      if (shortfall) shortfall = Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count + 1u}};
+      return;
+    }
     d.regions[d.count++] = r.value();
-    return {};
   };
   // By address: a staged version's stacks are known by their addresses only
   // (no host pointer, see build_domain(e)), and must be held all the same.
   auto add_region = [&](const Region& r) {
-    return add(static_cast<std::uintptr_t>(r.address), r || r.address ? r.size : 0, attributes_for(r.kind));
+    add(static_cast<std::uintptr_t>(r.address), r || r.address ? r.size : 0, attributes_for(r.kind));
   };
-  Result<void, TablesError> ok;
   if (e.has_module) {
-    if (ok = add_region(e.module.code); !ok) return ok;
-    if (ok = add_region(e.module.data); !ok) return ok;
+    add_region(e.module.code);
+    add_region(e.module.data);
     for (std::size_t i = 0; i < e.module.dep_count; ++i) {
-      if (ok = add_region(e.module.deps[i]->code); !ok) return ok;
-      if (ok = add_region(e.module.deps[i]->data); !ok) return ok;
+      add_region(e.module.deps[i]->code);
+      add_region(e.module.deps[i]->data);
     }
   }
-  if (ok = add_region(e.state); !ok) return ok;
-  if (ok = add_region(stack); !ok) return ok;
+  add_region(e.state);
+  add_region(stack);
   // The heap's arenas are mapped only where an MPU needs them; pointer
   // checks find heap blocks through the heap itself.
-  if (isolating())
-    for (const HeapArena* a = e.heap.arenas(); a; a = a->next)
-      if (ok = add_region(a->region); !ok) return ok;
+  if (isolating()) {
+    for (const HeapArena* a = e.heap.arenas(); a; a = a->next) add_region(a->region);
+    if (e.heap_lender)
+      for (const HeapArena* a = e.heap_lender->heap.arenas(); a; a = a->next) add_region(a->region);
+  }
+  if (!shortfall && fit == DomainFit::Required) return shortfall;
   d.stack_base = static_cast<std::uintptr_t>(stack.address);
   d.stack_top = static_cast<std::uintptr_t>(stack.address + stack.size);
   d.kernel_stack_base = static_cast<std::uintptr_t>(kernel_stack.address);
   // The port decides with the stacks known: their guards take slots too.
-  if (!port::domain_fits(d)) return Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
+  if (shortfall && !port::domain_fits(d)) shortfall = Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
+  if (!shortfall && fit == DomainFit::Required) return shortfall;
   e.domain = d;
   port::domain_changed(e.domain);
-  return {};
+  return shortfall;  // under BestEffort, assigned all the same
 }
 
 void TaskManager::run_constructors(RegisterEntry& e) noexcept {
@@ -407,6 +418,13 @@ std::int64_t TaskManager::call_checkpoint_hook(RegisterEntry& e, std::span<std::
 // On a port that isolates modules, the lowest 32 bytes of the module stack
 // are a guard nobody may touch (not even the kernel): never a valid pointer.
 namespace {
+// The live heap block holding `at`: the entry's own, or (in probation) one
+// of the version it replaces (RegisterEntry::heap_lender).
+const HeapBlock* heap_block_of(RegisterEntry& e, std::uintptr_t at) noexcept {
+  if (const HeapBlock* b = e.heap.find(at)) return b;
+  return e.heap_lender ? e.heap_lender->heap.find(at) : nullptr;
+}
+
 bool in_stack_guard(const ModuleDomain& d, std::uintptr_t at, std::size_t n) noexcept {
   if (!isolating() || !d.stack_base) return false;
   const std::uintptr_t guard_end = d.stack_base + 32;
@@ -420,7 +438,7 @@ bool TaskManager::module_may_access(const void* p, std::size_t n, DomainAccess a
   const std::uintptr_t at = word(p);
   if (in_stack_guard(e->domain, at, n == 0 ? 1 : n)) return false;
   if (domain_allows(e->domain, at, n, access)) return true;
-  if (const HeapBlock* b = e->heap.find(at); b && at + n >= at && at + n <= word(b->user) + b->size) return true;
+  if (const HeapBlock* b = heap_block_of(*e, at); b && at + n >= at && at + n <= word(b->user) + b->size) return true;
   return access == DomainAccess::Read && port::shared_readable_run(at) >= n;
 }
 
@@ -435,7 +453,7 @@ std::size_t TaskManager::module_readable_run(const void* p) noexcept {
     if (isolating() && d.stack_base && at < d.stack_base && at + run > d.stack_base) run = d.stack_base - at;
     return run;
   }
-  if (const HeapBlock* b = e->heap.find(at)) return word(b->user) + b->size - at;
+  if (const HeapBlock* b = heap_block_of(*e, at)) return word(b->user) + b->size - at;
   return port::shared_readable_run(at);
 }
 

@@ -54,6 +54,8 @@ RegisterEntry* TaskRegister::find(std::string_view name) noexcept { return by_na
 
 void TaskRegister::release_heap(RegisterEntry& e) noexcept { e.heap.release_all(memory_); }
 
+void TaskRegister::trim_heap(RegisterEntry& e) noexcept { e.heap.drop_empty_arenas(memory_); }
+
 void TaskRegister::remove(RegisterEntry& e) noexcept {
   release_heap(e);
   if (e.stack) memory_.release(e.stack);

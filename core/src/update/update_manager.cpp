@@ -462,7 +462,8 @@ bool UpdateManager::relink_importers(LoadedModule& from, LoadedModule& to) noexc
     ok = tasks_.loader().relink(e.module, from, to, false) && ok;
     // Its domain held `from`'s regions: it must hold `to`'s now, and never
     // again the memory `from` gives back.
-    if (imported) ok = static_cast<bool>(tasks_.build_domain(e)) && ok;
+    // Assigned even where the port cannot map all of it: never `from`'s memory kept in reach.
+    if (imported) ok = static_cast<bool>(tasks_.build_domain(e, TaskManager::DomainFit::BestEffort)) && ok;
   });
   return ok;
 }
@@ -560,6 +561,19 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   }
   record_.checkpoint_bytes = kCheckpointHeaderSize + static_cast<std::size_t>(length);
 
+  // From here the old version cannot run, so its heap stays as it is: the
+  // new one may reach the blocks its restored state will point at
+  // (RegisterEntry::heap_lender) until the update ends.
+  new_->heap_lender = old_;
+  if (!tasks_.build_domain(*new_)) {
+    new_->heap_lender = nullptr;
+    LogLine line = headline();
+    line << "the new version's domain cannot also hold the old version's heap, which its state may point at";
+    report(UpdateStep::Note, line);
+    k.end_module_code();
+    finish_from_task(UpdateOutcome::TablesRefused);
+    return;  // the old version simply goes on
+  }
   // The new version takes the task for its constructors and its restore
   // hook (what they allocate is its own); if either is stopped, take_back()
   // binds the task to the old version again before it can run.
@@ -779,8 +793,9 @@ void UpdateManager::commit() noexcept {
   old_->stack = old_->kernel_stack = Region{};
   old_->task = TaskId{};  // new_->task was set at the swap
   reg.adopt_heap(*old_, *new_);
+  new_->heap_lender = nullptr;  // the blocks are its own now
   // Its domain now holds the task's own stacks and the heap it adopted.
-  if (!tasks_.build_domain(*new_)) {
+  if (!tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort)) {
     LogLine line = headline();
     line << "the new version's domain cannot hold the heap it adopted: its blocks from the old version are out of its reach";
     report(UpdateStep::Note, line);
@@ -801,6 +816,11 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   if (new_ && outcome != UpdateOutcome::Committed) {
     // The invariant the whole machine keeps: no task is bound to code that is freed.
     if (Task* t = tasks_.kernel().table().find(task_); t && t->owner == new_) bind(*t, old_);
+    // The old version's heap is its own again, and changes as it runs.
+    if (new_->heap_lender) {
+      new_->heap_lender = nullptr;
+      (void)tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort);  // the old arenas out of reach
+    }
     const bool rolled_back = outcome == UpdateOutcome::WatchdogInProbation ||
                              outcome == UpdateOutcome::FaultInProbation ||
                              outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
