@@ -96,7 +96,6 @@ std::string write_mission_plan(const Mission& m, const PlanOptions& o, std::stri
   }
   // The modules the file names, each read once and checked for the target.
   std::vector<Embedded> modules;
-  std::size_t max_symbols = 0, max_sections = 0;
   auto module_index = [&](const std::string& name, int line) -> int {
     for (std::size_t i = 0; i < modules.size(); ++i)
       if (modules[i].name == name) return static_cast<int>(i);
@@ -122,8 +121,6 @@ std::string write_mission_plan(const Mission& m, const PlanOptions& o, std::stri
              " (build it with TARGET cortex-m3)";
       return -1;
     }
-    max_symbols = std::max(max_symbols, view.value().symbol_count());
-    max_sections = std::max(max_sections, view.value().section_count());
     modules.push_back(std::move(e));
     return static_cast<int>(modules.size() - 1);
   };
@@ -236,8 +233,6 @@ std::string write_mission_plan(const Mission& m, const PlanOptions& o, std::stri
          "];\nRegionEntry g_table_regions[" + regions + "];\nIrqEntry g_table_irqs[16];\n";
   out += "alignas(8) std::byte g_stacks[" + num(static_cast<long long>(std::max<std::size_t>(stack_bytes, 8))) + "];\n";
   out += "TaskId g_ids[" + tn + "];\nPlanWorkload g_workloads[" + tn + "];\n";
-  out += "SymbolSlot g_symbols[" + num(static_cast<long long>(std::max<std::size_t>(max_symbols, 1))) + "];\n";
-  out += "SectionSlot g_sections[" + num(static_cast<long long>(std::max<std::size_t>(max_sections, 1))) + "];\n";
   if (m.policy == PolicyKind::Lottery) out += "std::uint64_t g_lottery_tree[" + n + "];\n";
   out += "alignas(" + std::string(policy_type) + ") std::byte g_policy[sizeof(" + policy_type + ")];\n\n";
   out += "Policy& make_policy([[maybe_unused]] TaskTable& table) noexcept { return *::new (g_policy) " +
@@ -254,7 +249,7 @@ std::string write_mission_plan(const Mission& m, const PlanOptions& o, std::stri
   out += "    .modules = {kModules, " + count(modules.size()) + "},\n    .updates = {kUpdates, " + count(m.updates.size()) + "},\n";
   out += "    .slots = g_slots,\n    .entries = g_entries,\n    .table_tasks = g_table_tasks,\n";
   out += "    .table_regions = g_table_regions,\n    .table_irqs = g_table_irqs,\n    .stacks = g_stacks,\n";
-  out += "    .ids = g_ids,\n    .workloads = g_workloads,\n    .scratch = {g_symbols, g_sections},\n";
+  out += "    .ids = g_ids,\n    .workloads = g_workloads,\n";
   out += "    .system_stack = " + num(static_cast<long long>(o.system_stack)) + ",\n};\n";
   return out;
 }

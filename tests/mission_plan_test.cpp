@@ -159,8 +159,6 @@ struct HostPlan {
   std::vector<std::byte> stacks = std::vector<std::byte>(3 * 256 * 1024);
   std::vector<TaskId> ids = std::vector<TaskId>(2);
   std::vector<PlanWorkload> workloads = std::vector<PlanWorkload>(2);
-  std::vector<SymbolSlot> symbols = std::vector<SymbolSlot>(1);
-  std::vector<SectionSlot> sections = std::vector<SectionSlot>(1);
   MissionPlan plan;
 
   HostPlan() {
@@ -193,7 +191,6 @@ struct HostPlan {
     plan.stacks = stacks;
     plan.ids = ids;
     plan.workloads = workloads;
-    plan.scratch = {symbols, sections};
     plan.system_stack = 256 * 1024;
   }
 };

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "dyn/borrowed_scratch.hpp"
 #include "dyn/sched_multilevel.hpp"
 #include "dyn/task_manager.hpp"
 #include "host_module_memory.hpp"
@@ -168,6 +169,36 @@ TEST(TaskManager, AStagedVersionsRebuiltDomainStillHoldsTheStacksItRunsOn) {
   EXPECT_EQ(fresh.domain.stack_base, old.stack.address);
   EXPECT_EQ(fresh.domain.stack_top, old.stack.address + old.stack.size);
   s.manager->discard(fresh);
+}
+
+// A flight image keeps no static RAM for the loader's scratch: it borrows
+// it from module memory, sized for the one object being linked.
+TEST(TaskManager, LoaderScratchBorrowedFromModuleMemoryIsSizedForTheImageAndGivenBack) {
+  System s;
+  const auto baseline = s.memory.stats();
+  const std::vector<std::byte> image = read_bytes(example("mathlib"));
+  auto view = ElfView::open(image);
+  ASSERT_TRUE(view);
+  {
+    BorrowedScratch scratch(s.memory);
+    const LoaderScratch lent = scratch.for_image(image);
+    EXPECT_EQ(lent.symbols.size(), view.value().symbol_count());
+    EXPECT_EQ(lent.sections.size(), view.value().section_count());
+    EXPECT_GE(scratch.bytes(), lent.symbols.size_bytes() + lent.sections.size_bytes());
+    ModuleTaskSpec spec;
+    spec.task.name = "mathlib";
+    spec.task.level = 2;
+    spec.task.interval = kSecond;
+    ASSERT_TRUE(s.manager->install(image, spec, lent));
+    const std::vector<std::byte> junk(64, std::byte{0x5A});
+    const LoaderScratch none = scratch.for_image(junk);  // gives the first back, borrows nothing
+    EXPECT_TRUE(none.symbols.empty() && none.sections.empty());
+    EXPECT_EQ(scratch.bytes(), 0u);
+    (void)scratch.for_image(image);
+  }  // the destructor gives the last back
+  ASSERT_TRUE(s.manager->uninstall("mathlib"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), baseline.total_bytes()) << "every byte, the scratch's too";
+  EXPECT_EQ(s.memory.stats().total_regions(), baseline.total_regions());
 }
 
 TEST(TaskManager, InstalledModuleRunsAsATaskAndUninstallReturnsEveryByte) {

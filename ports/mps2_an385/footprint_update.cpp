@@ -18,6 +18,7 @@
 
 #include "board.hpp"
 #include "dyn/boot.hpp"
+#include "dyn/borrowed_scratch.hpp"
 #include "dyn/flash.hpp"
 #include "dyn/kernel.hpp"
 #include "dyn/module_store.hpp"
@@ -63,9 +64,6 @@ TaskDesc g_descs[4];
 RegionEntry g_regions[4 * 4 + 1];
 IrqEntry g_irqs[1];
 StoreEntry g_index[24];
-// The loader's scratch, sized for the mission's objects (checked below).
-SymbolSlot g_symbols[48];
-SectionSlot g_sections[40];
 // Not the kernel's: the module heap (code, data, state, stacks of module
 // tasks), the os.update task's stack, and the RAM standing in for flash.
 alignas(8) std::byte g_module_heap[40 * 1024];
@@ -94,17 +92,6 @@ class MpuShapedMemory final : public ModuleMemory {
   mps2::PoolModuleMemory& pool_;
 };
 
-class FixedScratch final : public BootScratch {
- public:
-  LoaderScratch for_image(std::span<const std::byte>) noexcept override { return {g_symbols, g_sections}; }
-};
-
-bool fits_scratch(std::span<const std::byte> image) {
-  auto view = ElfView::open(image);
-  return view && view.value().symbol_count() <= std::size(g_symbols) &&
-         view.value().section_count() <= std::size(g_sections);
-}
-
 bool say(bool ok, const char* what) {
   mps2::uart_write(ok ? "ok: " : "FAILED: ");
   mps2::uart_write(what);
@@ -121,7 +108,8 @@ bool boot(TaskManager& tasks, ModuleStore& store) {
   if (!say(check.verdict == StoreVerdict::Initialised, "blank store initialised with our identity")) return false;
   alignas(8) std::byte image_buffer[2048];
   alignas(8) std::byte checkpoint_buffer[256];
-  FixedScratch scratch;
+  // The loader's scratch, borrowed from module memory for each object while it is linked.
+  BorrowedScratch scratch(tasks.task_register().memory());
   struct Boot {
     const char* task;
     std::span<const std::byte> image;
@@ -129,7 +117,6 @@ bool boot(TaskManager& tasks, ModuleStore& store) {
   } const mission[] = {{"mathlib", embedded(dyn_mathlib_o, dyn_mathlib_o_end), 0},
                        {"beacon", embedded(dyn_beacon_o, dyn_beacon_o_end), 10 * kSecond}};
   for (const Boot& b : mission) {
-    if (!fits_scratch(b.image)) return say(false, "loader scratch too small for the mission's objects");
     ModuleBootRequest r;
     r.task = b.task;
     r.spec.task.name = b.task;
@@ -217,9 +204,10 @@ int main() {
   request.quiesce_timeout = 30 * kSecond;
   request.probation_points = 2;
   request.probation_time = kMinute;
-  if (!say(fits_scratch(v2) && static_cast<bool>(sys.updates.request(request, {g_symbols, g_sections})),
-           "update of beacon to v2 staged"))
-    return 1;
+  BorrowedScratch scratch(sys.tasks.task_register().memory());
+  const bool staged = static_cast<bool>(sys.updates.request(request, scratch.for_image(v2)));
+  scratch.give_back();  // the new version is linked: the scratch's memory is the modules' again
+  if (!say(staged, "update of beacon to v2 staged")) return 1;
   for (int i = 0; i < 120 && sys.updates.busy(); ++i) sys.kernel.run_for(kSecond);
   const bool committed = sys.updates.last().outcome == UpdateOutcome::Committed && sys.updates.last().to_version == 2;
   auto in_store = sys.store.committed("beacon");

@@ -5,12 +5,13 @@
 // image has no file system and no parser: the host tool turns the same file
 // into tables (`dynsched compile`, docs/mission-file.md "Compiled into an
 // image"), with the storage the mission needs sized at build time — task
-// slots, register entries, kernel tables, stacks, the loader's scratch — and
-// the module objects it names embedded. MissionSystem builds the kernel,
+// slots, register entries, kernel tables, stacks — and the module objects
+// it names embedded (the loader's scratch is borrowed from module memory
+// while an object is linked: BorrowedScratch). MissionSystem builds the kernel,
 // the task manager, the kernel tables and the update manager over that
 // storage, starts every task in the file's order, carries out its
 // [[update]]s at their mission times and says how the run went. Nothing here
-// allocates; a plan the tool wrote is checked again before anything starts
+// allocates but from module memory; a plan the tool wrote is checked again before anything starts
 // (a plan is data, and data can be wrong).
 #pragma once
 
@@ -100,7 +101,6 @@ struct MissionPlan {
   std::span<std::byte> stacks;   // workload and system task stacks, carved in task order
   std::span<TaskId> ids;         // one per plan task
   std::span<PlanWorkload> workloads;  // one per plan task
-  LoaderScratch scratch;         // big enough for every embedded object (checked)
   std::size_t system_stack = 0;  // os.housekeeping's and os.update's stack
 };
 
@@ -111,7 +111,6 @@ struct PlanError {
     Tables,           // the kernel tables could not be created
     CreateTask,       // the kernel refused a task (detail: its TaskErrc)
     InstallModule,    // the task manager refused a module (detail: its InstallErrc)
-    ScratchTooSmall,  // an embedded object has more symbols or sections than the loader's scratch
     SystemTask,       // os.housekeeping or os.update could not start
   };
   Code code = Code::Malformed;

@@ -1,6 +1,8 @@
 // mission_plan.cpp — the system a compiled mission runs on.
 #include "dyn/mission_plan.hpp"
 
+#include "dyn/borrowed_scratch.hpp"
+
 #include <cstring>
 
 #include "dyn/elf_view.hpp"
@@ -43,7 +45,6 @@ const char* describe(PlanError::Code c) noexcept {
     case PlanError::Code::Tables: return "the kernel tables could not be created";
     case PlanError::Code::CreateTask: return "the kernel refused the task";
     case PlanError::Code::InstallModule: return "the task manager refused the module";
-    case PlanError::Code::ScratchTooSmall: return "the module has more symbols or sections than the loader's scratch";
     case PlanError::Code::SystemTask: return "a system task (os.housekeeping, os.update) could not start";
   }
   return "?";
@@ -54,12 +55,6 @@ namespace {
 void run_workload_task(void* arg) noexcept {
   auto& w = *static_cast<PlanWorkload*>(arg);
   run_plan_steps(*w.kernel, w.steps, w.targets, w.loop, &w.received);
-}
-
-bool fits(const LoaderScratch& scratch, std::span<const std::byte> image) noexcept {
-  auto view = ElfView::open(image);
-  return view && view.value().symbol_count() <= scratch.symbols.size() &&
-         view.value().section_count() <= scratch.sections.size();
 }
 
 // Is this outcome the update machinery containing a stop of the new version
@@ -100,8 +95,6 @@ Result<void, PlanError> MissionSystem::check_plan() const noexcept {
   }
   for (const PlanUpdate& u : plan_.updates)
     if (u.task >= plan_.tasks.size() || u.module >= plan_.modules.size()) return malformed(nullptr);
-  for (const PlanModule& m : plan_.modules)
-    if (!fits(plan_.scratch, m.image())) return Unexpected{PlanError{PlanError::Code::ScratchTooSmall, m.name, 0}};
   return {};
 }
 
@@ -119,7 +112,9 @@ Result<void, PlanError> MissionSystem::start_task(std::size_t index, std::size_t
     ModuleTaskSpec spec;
     spec.task = t.spec;
     spec.stack_size = t.stack_size;
-    auto installed = tasks_.install(plan_.modules[t.module].image(), spec, plan_.scratch);
+    const std::span<const std::byte> image = plan_.modules[t.module].image();
+    BorrowedScratch scratch(register_.memory());  // only while the object is linked
+    auto installed = tasks_.install(image, spec, scratch.for_image(image));
     if (!installed)
       return Unexpected{PlanError{PlanError::Code::InstallModule, t.spec.name,
                                static_cast<std::uint32_t>(installed.error().stage)}};
@@ -196,7 +191,9 @@ void MissionSystem::carry_out(const PlanUpdate& u, PlanObserver* observer) noexc
   request.probation_points = u.probation_points;
   request.probation_time = u.probation;
   request.rename = u.rename;
-  auto requested = updates_.request(request, plan_.scratch);
+  BorrowedScratch scratch(register_.memory());
+  auto requested = updates_.request(request, scratch.for_image(request.image));
+  scratch.give_back();  // staged (linked) or refused: the scratch's memory is the modules' again
   if (observer) observer->update_requested(u, t.spec.name, m.name, requested ? nullptr : &requested.error());
   if (!requested) return;
   // The update runs its course before the next one (or the end).
