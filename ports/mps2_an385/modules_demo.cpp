@@ -11,6 +11,7 @@
 
 #include "board.hpp"
 #include "dyn/kernel.hpp"
+#include "dyn/kernel_tables.hpp"
 #include "dyn/sched_priority.hpp"
 #include "dyn/task_manager.hpp"
 #include "module_memory.hpp"
@@ -164,7 +165,12 @@ int main() {
   mps2::uart_write(", tasks their fault stopped: ");
   mps2::uart_write_unsigned(log.faults);
   mps2::uart_write(returned ? "; every byte of module memory returned\n" : "; module memory NOT returned\n");
-  return log.frames >= 4 && log.logged >= 4 && beacon_alive && contained && log.faults == std::size(kHostile) && returned
+  // A flight image's error texts are the codes' names (DYN_TERSE_ERRORS, dyn/error_text.hpp).
+  const bool terse = std::strcmp(to_string(TablesErrc::RegionOverlap), "RegionOverlap") == 0 &&
+                     std::strcmp(to_string(TaskErrc::TableFull), "TableFull") == 0;
+  mps2::uart_write(terse ? "error texts: the codes' names\n" : "error texts: NOT the codes' names\n");
+  return log.frames >= 4 && log.logged >= 4 && beacon_alive && contained && log.faults == std::size(kHostile) &&
+                 returned && terse
              ? 0
              : 1;
 }

@@ -4,6 +4,7 @@
 // refusal the reader resynchronises on the next magic. Versions 1 (a whole
 // message) and 2 (a part of a longer one) differ only in byte 20.
 #include "dyn/crc32.hpp"
+#include "dyn/error_text.hpp"
 #include "dyn/logger.hpp"
 
 namespace dyn {
@@ -27,16 +28,24 @@ bool magic_at(std::span<const std::byte> bytes, std::size_t at) noexcept {
 
 const char* describe(LogReadErrc e) noexcept {
   switch (e) {
-    case LogReadErrc::EndOfLog: return "end of log";
-    case LogReadErrc::BadMagic: return "no log frame here (bad magic): garbage or a torn write; skipped to the next frame";
-    case LogReadErrc::Truncated: return "log frame cut short by the end of the file: the last write was torn";
-    case LogReadErrc::BadLength: return "log frame length above the data size: corrupted header";
-    case LogReadErrc::BadCrc: return "log frame CRC mismatch: the frame was corrupted on the card";
-    case LogReadErrc::BadVersion: return "log frame of another format version: read it with a matching dynsched";
+    case LogReadErrc::EndOfLog: return DYN_ERROR_TEXT("EndOfLog", "end of log");
+    case LogReadErrc::BadMagic:
+      return DYN_ERROR_TEXT("BadMagic",
+          "no log frame here (bad magic): garbage or a torn write; skipped to the next frame");
+    case LogReadErrc::Truncated:
+      return DYN_ERROR_TEXT("Truncated", "log frame cut short by the end of the file: the last write was torn");
+    case LogReadErrc::BadLength:
+      return DYN_ERROR_TEXT("BadLength", "log frame length above the data size: corrupted header");
+    case LogReadErrc::BadCrc:
+      return DYN_ERROR_TEXT("BadCrc", "log frame CRC mismatch: the frame was corrupted on the card");
+    case LogReadErrc::BadVersion:
+      return DYN_ERROR_TEXT("BadVersion", "log frame of another format version: read it with a matching dynsched");
     case LogReadErrc::BadPart:
-      return "version-2 log frame without part flags: dynsched writes such an entry as version 1; written by a "
-             "foreign tool";
-    case LogReadErrc::BadSeverity: return "log frame severity out of range (0..4): written by a foreign tool";
+      return DYN_ERROR_TEXT("BadPart",
+          "version-2 log frame without part flags: dynsched writes such an entry as version 1; written by a "
+          "foreign tool");
+    case LogReadErrc::BadSeverity:
+      return DYN_ERROR_TEXT("BadSeverity", "log frame severity out of range (0..4): written by a foreign tool");
   }
   return "unknown log read error";
 }

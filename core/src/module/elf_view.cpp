@@ -18,6 +18,8 @@
 // e_shoff for the section header table.
 #include "dyn/elf_view.hpp"
 
+#include "dyn/error_text.hpp"
+
 #include <cstring>
 
 namespace dyn {
@@ -398,72 +400,97 @@ ElfRelocation ElfView::relocation(std::size_t rel_section, std::size_t i) const 
 const char* describe(ElfErrc e) noexcept {
   switch (e) {
     case ElfErrc::TooSmall:
-      return "the file is smaller than an ELF header: it is truncated or not an object; rebuild it and send it again";
+      return DYN_ERROR_TEXT("TooSmall",
+          "the file is smaller than an ELF header: it is truncated or not an object; rebuild it and send it again");
     case ElfErrc::BadMagic:
-      return "the file does not start with the ELF magic: it is not an ELF object; send the module's .o file";
+      return DYN_ERROR_TEXT("BadMagic",
+          "the file does not start with the ELF magic: it is not an ELF object; send the module's .o file");
     case ElfErrc::BadClass:
-      return "the ELF class is neither 32- nor 64-bit: the file is corrupt; rebuild the module and send it again";
+      return DYN_ERROR_TEXT("BadClass",
+          "the ELF class is neither 32- nor 64-bit: the file is corrupt; rebuild the module and send it again");
     case ElfErrc::BadEncoding:
-      return "the object is big-endian: only little-endian objects load; build the module for the little-endian target";
+      return DYN_ERROR_TEXT("BadEncoding",
+          "the object is big-endian: only little-endian objects load; build the module for the little-endian target");
     case ElfErrc::BadVersion:
-      return "the ELF version is not 1 (EV_CURRENT): the file is corrupt or from an unknown tool; rebuild it with the "
-             "SDK toolchain";
+      return DYN_ERROR_TEXT("BadVersion",
+          "the ELF version is not 1 (EV_CURRENT): the file is corrupt or from an unknown tool; rebuild it with the "
+          "SDK toolchain");
     case ElfErrc::NotRelocatable:
-      return "the file is not a relocatable object (ET_REL): executables and shared libraries do not load; build the "
-             "module with -c and send the .o";
+      return DYN_ERROR_TEXT("NotRelocatable",
+          "the file is not a relocatable object (ET_REL): executables and shared libraries do not load; build the "
+          "module with -c and send the .o");
     case ElfErrc::WrongMachine:
-      return "the object is for another machine (or its class does not fit the machine): build it for ARM (ELF32) on "
-             "the target or x86-64 (ELF64) on the host";
+      return DYN_ERROR_TEXT("WrongMachine",
+          "the object is for another machine (or its class does not fit the machine): build it for ARM (ELF32) on "
+          "the target or x86-64 (ELF64) on the host");
     case ElfErrc::BadHeaderSize:
-      return "e_ehsize or e_shentsize does not match the ELF class: the header is corrupt; rebuild the module";
+      return DYN_ERROR_TEXT("BadHeaderSize",
+          "e_ehsize or e_shentsize does not match the ELF class: the header is corrupt; rebuild the module");
     case ElfErrc::SectionTableOutOfFile:
-      return "the section header table extends past the end of the file: the object is truncated or corrupt; rebuild "
-             "it and send it again";
+      return DYN_ERROR_TEXT("SectionTableOutOfFile",
+          "the section header table extends past the end of the file: the object is truncated or corrupt; rebuild "
+          "it and send it again");
     case ElfErrc::TooManySections:
-      return "the object has too many sections (65280 or more, extended numbering): split the module or build it "
-             "without -ffunction-sections/-fdata-sections";
+      return DYN_ERROR_TEXT("TooManySections",
+          "the object has too many sections (65280 or more, extended numbering): split the module or build it "
+          "without -ffunction-sections/-fdata-sections");
     case ElfErrc::BadStringTableIndex:
-      return "e_shstrndx does not name a string table of section names: the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadStringTableIndex",
+          "e_shstrndx does not name a string table of section names: the object is corrupt; rebuild it");
     case ElfErrc::SectionOutOfFile:
-      return "a section extends past the end of the file: the object is truncated or corrupt; rebuild it and send it "
-             "again";
+      return DYN_ERROR_TEXT("SectionOutOfFile",
+          "a section extends past the end of the file: the object is truncated or corrupt; rebuild it and send it "
+          "again");
     case ElfErrc::SectionsOverlap:
-      return "two sections, or a section and the file's headers, share bytes: the object is corrupt or hand-crafted; "
-             "rebuild it with the SDK toolchain";
+      return DYN_ERROR_TEXT("SectionsOverlap",
+          "two sections, or a section and the file's headers, share bytes: the object is corrupt or hand-crafted; "
+          "rebuild it with the SDK toolchain");
     case ElfErrc::BadAlignment:
-      return "a section's alignment is not a power of two, or above 4096 for a loaded section: lower the aligned() "
-             "attribute or linker-script alignment and rebuild";
+      return DYN_ERROR_TEXT("BadAlignment",
+          "a section's alignment is not a power of two, or above 4096 for a loaded section: lower the aligned() "
+          "attribute or linker-script alignment and rebuild");
     case ElfErrc::BadStringTable:
-      return "a string table is empty or does not begin and end with NUL: the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadStringTable",
+          "a string table is empty or does not begin and end with NUL: the object is corrupt; rebuild it");
     case ElfErrc::BadName:
-      return "a section or symbol name points outside its string table: the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadName",
+          "a section or symbol name points outside its string table: the object is corrupt; rebuild it");
     case ElfErrc::BadEntrySize:
-      return "a symbol or relocation table has the wrong entry size (sh_entsize) for its class: the object is "
-             "corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadEntrySize",
+          "a symbol or relocation table has the wrong entry size (sh_entsize) for its class: the object is "
+          "corrupt; rebuild it");
     case ElfErrc::BadSize:
-      return "a symbol or relocation table's size is not a whole number of entries: the object is truncated or "
-             "corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadSize",
+          "a symbol or relocation table's size is not a whole number of entries: the object is truncated or "
+          "corrupt; rebuild it");
     case ElfErrc::BadLink:
-      return "a symbol table's sh_link is not a string table, or a relocation table's is not the symbol table: the "
-             "object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadLink",
+          "a symbol table's sh_link is not a string table, or a relocation table's is not the symbol table: the "
+          "object is corrupt; rebuild it");
     case ElfErrc::BadInfo:
-      return "sh_info is out of range (symbol table: more locals than symbols; relocation table: no such target "
-             "section): the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadInfo",
+          "sh_info is out of range (symbol table: more locals than symbols; relocation table: no such target "
+          "section): the object is corrupt; rebuild it");
     case ElfErrc::MultipleSymbolTables:
-      return "the object has more than one symbol table: only one is supported; link partial objects with ld -r or "
-             "rebuild the module as one object";
+      return DYN_ERROR_TEXT("MultipleSymbolTables",
+          "the object has more than one symbol table: only one is supported; link partial objects with ld -r or "
+          "rebuild the module as one object");
     case ElfErrc::TooManySymbols:
-      return "the object has more than 16777216 symbols: split the module";
+      return DYN_ERROR_TEXT("TooManySymbols", "the object has more than 16777216 symbols: split the module");
     case ElfErrc::BadSymbolSection:
-      return "a symbol's section index is neither a section of the object nor UNDEF/ABS/COMMON (extended or "
-             "processor-specific indexes are not supported): rebuild the module with the SDK toolchain";
+      return DYN_ERROR_TEXT("BadSymbolSection",
+          "a symbol's section index is neither a section of the object nor UNDEF/ABS/COMMON (extended or "
+          "processor-specific indexes are not supported): rebuild the module with the SDK toolchain");
     case ElfErrc::SymbolOutOfSection:
-      return "a symbol's value and size reach past the end of its section: the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("SymbolOutOfSection",
+          "a symbol's value and size reach past the end of its section: the object is corrupt; rebuild it");
     case ElfErrc::BadCommonAlignment:
-      return "a COMMON symbol's alignment is not a power of two: the object is corrupt; rebuild it (or build with "
-             "-fno-common)";
+      return DYN_ERROR_TEXT("BadCommonAlignment",
+          "a COMMON symbol's alignment is not a power of two: the object is corrupt; rebuild it (or build with "
+          "-fno-common)");
     case ElfErrc::BadRelocationSymbol:
-      return "a relocation refers to a symbol past the end of the symbol table: the object is corrupt; rebuild it";
+      return DYN_ERROR_TEXT("BadRelocationSymbol",
+          "a relocation refers to a symbol past the end of the symbol table: the object is corrupt; rebuild it");
   }
   return "unknown ELF error";
 }

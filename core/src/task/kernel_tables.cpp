@@ -6,6 +6,8 @@
 // cannot fail, so a refused operation has written nothing.
 #include "dyn/kernel_tables.hpp"
 
+#include "dyn/error_text.hpp"
+
 namespace dyn {
 
 namespace {
@@ -523,50 +525,74 @@ std::uint32_t attributes_for(RegionKind kind) noexcept {
 
 const char* to_string(TablesErrc e) noexcept {
   switch (e) {
-    case TablesErrc::BadCapacity: return "table capacity out of range (regions 1..256, tasks <= 65536)";
-    case TablesErrc::InvalidTaskId: return "invalid task id";
-    case TablesErrc::TaskIdInUse: return "a task with this id is already in the tables";
-    case TablesErrc::NoSuchTask: return "no task with this id in the tables";
-    case TablesErrc::NoSuchIrq: return "no task owns this IRQ";
-    case TablesErrc::TaskTableFull: return "task table full (maximum task count fixed at first deploy)";
-    case TablesErrc::RegionTableFull: return "region table full: share peripheral regions or remove a task";
-    case TablesErrc::IrqTableFull: return "IRQ table full";
-    case TablesErrc::BadPriority: return "priority must be 0..31";
-    case TablesErrc::UnknownFlags: return "unknown task flag bits";
-    case TablesErrc::TooManyRegions: return "a task has at most 8 MPU regions";
-    case TablesErrc::TooManyIrqs: return "a task owns at most 8 IRQs";
-    case TablesErrc::EntryNotThumb: return "entry point without the Thumb bit (Cortex-M runs Thumb only)";
-    case TablesErrc::EntryOutsideRegions: return "entry point outside the task's executable regions";
-    case TablesErrc::StackMisaligned: return "initial stack not 8-byte aligned";
-    case TablesErrc::StackOutsideRegions: return "initial stack neither inside nor just past a writable region";
-    case TablesErrc::RegionTooSmall: return "MPU region smaller than 32 bytes";
-    case TablesErrc::RegionNotPowerOfTwo: return "MPU region size not a power of two (use mpu_cover)";
-    case TablesErrc::RegionMisaligned: return "MPU region base not aligned to its size";
-    case TablesErrc::RegionBadAttributes: return "region attributes empty or with unknown bits";
-    case TablesErrc::RegionTooLarge: return "no MPU region up to 2 GiB covers this";
-    case TablesErrc::RegionEmpty: return "cannot cover an empty region";
-    case TablesErrc::AddressBeyond32Bits: return "region beyond the 32-bit address space";
-    case TablesErrc::RegionListedTwice: return "a task lists the same region twice";
-    case TablesErrc::RegionOverlap: return "regions of different tasks overlap (only DEVICE regions may)";
-    case TablesErrc::IrqOutOfRange: return "IRQ number above 495";
-    case TablesErrc::IrqNoNotification: return "IRQ bound to an empty notification mask";
-    case TablesErrc::IrqListedTwice: return "a task lists the same IRQ twice";
-    case TablesErrc::IrqAlreadyOwned: return "IRQ already owned by another task";
-    case TablesErrc::NullRegionAltered: return "region 0 is not the null region";
-    case TablesErrc::DanglingRegion: return "task names a free, out-of-range or null region";
-    case TablesErrc::RegionPaddingNotNull: return "unused region slot of a task is not the null region";
-    case TablesErrc::RefcountMismatch: return "region reference count differs from the tasks naming it";
-    case TablesErrc::FreeSlotNotClear: return "free slot holds stale data";
-    case TablesErrc::DuplicateTaskId: return "two descriptors carry the same task id";
-    case TablesErrc::TaskCountMismatch: return "used task counter differs from the table";
-    case TablesErrc::RegionCountMismatch: return "used region counter differs from the table";
-    case TablesErrc::IrqCountMismatch: return "used IRQ counter differs from the table";
-    case TablesErrc::IrqTableUnsorted: return "IRQ entries are not a sorted prefix";
-    case TablesErrc::IrqOwnedTwice: return "IRQ owned twice";
-    case TablesErrc::IrqOwnerNotUsed: return "IRQ owned by a free task slot";
-    case TablesErrc::IrqNotListedByOwner: return "IRQ's owner does not list it (IRQ -> task and task -> IRQ disagree)";
-    case TablesErrc::IrqListedWithoutEntry: return "task lists an IRQ it does not own (task -> IRQ and IRQ -> task disagree)";
-    case TablesErrc::IrqPaddingNotClear: return "unused IRQ slot of a task is not zero";
+    case TablesErrc::BadCapacity:
+      return DYN_ERROR_TEXT("BadCapacity", "table capacity out of range (regions 1..256, tasks <= 65536)");
+    case TablesErrc::InvalidTaskId: return DYN_ERROR_TEXT("InvalidTaskId", "invalid task id");
+    case TablesErrc::TaskIdInUse: return DYN_ERROR_TEXT("TaskIdInUse", "a task with this id is already in the tables");
+    case TablesErrc::NoSuchTask: return DYN_ERROR_TEXT("NoSuchTask", "no task with this id in the tables");
+    case TablesErrc::NoSuchIrq: return DYN_ERROR_TEXT("NoSuchIrq", "no task owns this IRQ");
+    case TablesErrc::TaskTableFull:
+      return DYN_ERROR_TEXT("TaskTableFull", "task table full (maximum task count fixed at first deploy)");
+    case TablesErrc::RegionTableFull:
+      return DYN_ERROR_TEXT("RegionTableFull", "region table full: share peripheral regions or remove a task");
+    case TablesErrc::IrqTableFull: return DYN_ERROR_TEXT("IrqTableFull", "IRQ table full");
+    case TablesErrc::BadPriority: return DYN_ERROR_TEXT("BadPriority", "priority must be 0..31");
+    case TablesErrc::UnknownFlags: return DYN_ERROR_TEXT("UnknownFlags", "unknown task flag bits");
+    case TablesErrc::TooManyRegions: return DYN_ERROR_TEXT("TooManyRegions", "a task has at most 8 MPU regions");
+    case TablesErrc::TooManyIrqs: return DYN_ERROR_TEXT("TooManyIrqs", "a task owns at most 8 IRQs");
+    case TablesErrc::EntryNotThumb:
+      return DYN_ERROR_TEXT("EntryNotThumb", "entry point without the Thumb bit (Cortex-M runs Thumb only)");
+    case TablesErrc::EntryOutsideRegions:
+      return DYN_ERROR_TEXT("EntryOutsideRegions", "entry point outside the task's executable regions");
+    case TablesErrc::StackMisaligned: return DYN_ERROR_TEXT("StackMisaligned", "initial stack not 8-byte aligned");
+    case TablesErrc::StackOutsideRegions:
+      return DYN_ERROR_TEXT("StackOutsideRegions", "initial stack neither inside nor just past a writable region");
+    case TablesErrc::RegionTooSmall: return DYN_ERROR_TEXT("RegionTooSmall", "MPU region smaller than 32 bytes");
+    case TablesErrc::RegionNotPowerOfTwo:
+      return DYN_ERROR_TEXT("RegionNotPowerOfTwo", "MPU region size not a power of two (use mpu_cover)");
+    case TablesErrc::RegionMisaligned:
+      return DYN_ERROR_TEXT("RegionMisaligned", "MPU region base not aligned to its size");
+    case TablesErrc::RegionBadAttributes:
+      return DYN_ERROR_TEXT("RegionBadAttributes", "region attributes empty or with unknown bits");
+    case TablesErrc::RegionTooLarge: return DYN_ERROR_TEXT("RegionTooLarge", "no MPU region up to 2 GiB covers this");
+    case TablesErrc::RegionEmpty: return DYN_ERROR_TEXT("RegionEmpty", "cannot cover an empty region");
+    case TablesErrc::AddressBeyond32Bits:
+      return DYN_ERROR_TEXT("AddressBeyond32Bits", "region beyond the 32-bit address space");
+    case TablesErrc::RegionListedTwice:
+      return DYN_ERROR_TEXT("RegionListedTwice", "a task lists the same region twice");
+    case TablesErrc::RegionOverlap:
+      return DYN_ERROR_TEXT("RegionOverlap", "regions of different tasks overlap (only DEVICE regions may)");
+    case TablesErrc::IrqOutOfRange: return DYN_ERROR_TEXT("IrqOutOfRange", "IRQ number above 495");
+    case TablesErrc::IrqNoNotification:
+      return DYN_ERROR_TEXT("IrqNoNotification", "IRQ bound to an empty notification mask");
+    case TablesErrc::IrqListedTwice: return DYN_ERROR_TEXT("IrqListedTwice", "a task lists the same IRQ twice");
+    case TablesErrc::IrqAlreadyOwned: return DYN_ERROR_TEXT("IrqAlreadyOwned", "IRQ already owned by another task");
+    case TablesErrc::NullRegionAltered: return DYN_ERROR_TEXT("NullRegionAltered", "region 0 is not the null region");
+    case TablesErrc::DanglingRegion:
+      return DYN_ERROR_TEXT("DanglingRegion", "task names a free, out-of-range or null region");
+    case TablesErrc::RegionPaddingNotNull:
+      return DYN_ERROR_TEXT("RegionPaddingNotNull", "unused region slot of a task is not the null region");
+    case TablesErrc::RefcountMismatch:
+      return DYN_ERROR_TEXT("RefcountMismatch", "region reference count differs from the tasks naming it");
+    case TablesErrc::FreeSlotNotClear: return DYN_ERROR_TEXT("FreeSlotNotClear", "free slot holds stale data");
+    case TablesErrc::DuplicateTaskId:
+      return DYN_ERROR_TEXT("DuplicateTaskId", "two descriptors carry the same task id");
+    case TablesErrc::TaskCountMismatch:
+      return DYN_ERROR_TEXT("TaskCountMismatch", "used task counter differs from the table");
+    case TablesErrc::RegionCountMismatch:
+      return DYN_ERROR_TEXT("RegionCountMismatch", "used region counter differs from the table");
+    case TablesErrc::IrqCountMismatch:
+      return DYN_ERROR_TEXT("IrqCountMismatch", "used IRQ counter differs from the table");
+    case TablesErrc::IrqTableUnsorted: return DYN_ERROR_TEXT("IrqTableUnsorted", "IRQ entries are not a sorted prefix");
+    case TablesErrc::IrqOwnedTwice: return DYN_ERROR_TEXT("IrqOwnedTwice", "IRQ owned twice");
+    case TablesErrc::IrqOwnerNotUsed: return DYN_ERROR_TEXT("IrqOwnerNotUsed", "IRQ owned by a free task slot");
+    case TablesErrc::IrqNotListedByOwner:
+      return DYN_ERROR_TEXT("IrqNotListedByOwner",
+          "IRQ's owner does not list it (IRQ -> task and task -> IRQ disagree)");
+    case TablesErrc::IrqListedWithoutEntry: return DYN_ERROR_TEXT("IrqListedWithoutEntry",
+     "task lists an IRQ it does not own (task -> IRQ and IRQ -> task disagree)");
+    case TablesErrc::IrqPaddingNotClear:
+      return DYN_ERROR_TEXT("IrqPaddingNotClear", "unused IRQ slot of a task is not zero");
   }
   return "unknown kernel tables error";
 }

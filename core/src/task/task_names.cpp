@@ -5,23 +5,26 @@
 // links none of these strings.
 #include "dyn/task_table.hpp"
 
+#include "dyn/error_text.hpp"
+
 namespace dyn {
 
 const char* to_string(TaskErrc e) noexcept {
   switch (e) {
-    case TaskErrc::TableFull: return "task table full (capacity is fixed at first deploy)";
-    case TaskErrc::NameEmpty: return "task name is empty";
-    case TaskErrc::NameTooLong: return "task name longer than 31 bytes";
-    case TaskErrc::NameTaken: return "a live task already has this name";
-    case TaskErrc::NoEntry: return "task has no entry function";
-    case TaskErrc::BadLevel: return "level must be 1..6";
-    case TaskErrc::BadPriority: return "priority must be 0..31";
-    case TaskErrc::StackTooSmall: return "stack smaller than the kernel minimum";
-    case TaskErrc::BadTiming: return "interval, watchdog and delay must not be negative";
+    case TaskErrc::TableFull: return DYN_ERROR_TEXT("TableFull", "task table full (capacity is fixed at first deploy)");
+    case TaskErrc::NameEmpty: return DYN_ERROR_TEXT("NameEmpty", "task name is empty");
+    case TaskErrc::NameTooLong: return DYN_ERROR_TEXT("NameTooLong", "task name longer than 31 bytes");
+    case TaskErrc::NameTaken: return DYN_ERROR_TEXT("NameTaken", "a live task already has this name");
+    case TaskErrc::NoEntry: return DYN_ERROR_TEXT("NoEntry", "task has no entry function");
+    case TaskErrc::BadLevel: return DYN_ERROR_TEXT("BadLevel", "level must be 1..6");
+    case TaskErrc::BadPriority: return DYN_ERROR_TEXT("BadPriority", "priority must be 0..31");
+    case TaskErrc::StackTooSmall: return DYN_ERROR_TEXT("StackTooSmall", "stack smaller than the kernel minimum");
+    case TaskErrc::BadTiming: return DYN_ERROR_TEXT("BadTiming", "interval, watchdog and delay must not be negative");
     case TaskErrc::BadTrigger:
-      return "a triggered task is a job without interval or onetime (its notifications set when it runs)";
-    case TaskErrc::NoSuchTask: return "no such task (free slot or stale id)";
-    case TaskErrc::BadState: return "operation not allowed in the task's current state";
+      return DYN_ERROR_TEXT("BadTrigger",
+          "a triggered task is a job without interval or onetime (its notifications set when it runs)");
+    case TaskErrc::NoSuchTask: return DYN_ERROR_TEXT("NoSuchTask", "no such task (free slot or stale id)");
+    case TaskErrc::BadState: return DYN_ERROR_TEXT("BadState", "operation not allowed in the task's current state");
   }
   return "unknown task error";
 }

@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "dyn/crc32.hpp"
+#include "dyn/error_text.hpp"
 
 namespace dyn {
 
@@ -22,14 +23,17 @@ void put(std::span<std::byte> b, std::size_t at, T v) noexcept {
 
 const char* describe(CheckpointErrc e) noexcept {
   switch (e) {
-    case CheckpointErrc::TooSmall: return "checkpoint shorter than its header: truncated";
-    case CheckpointErrc::BadMagic: return "not a checkpoint object (bad magic)";
-    case CheckpointErrc::BadFormat: return "checkpoint format this runtime does not know";
-    case CheckpointErrc::BadHeaderCrc: return "checkpoint header corrupt (CRC mismatch)";
-    case CheckpointErrc::BadName: return "checkpoint module name missing or not terminated";
-    case CheckpointErrc::LengthPastEnd: return "checkpoint payload longer than the object: truncated";
-    case CheckpointErrc::BadPayloadCrc: return "checkpoint payload corrupt (CRC mismatch)";
-    case CheckpointErrc::NoRoom: return "checkpoint does not fit its buffer";
+    case CheckpointErrc::TooSmall: return DYN_ERROR_TEXT("TooSmall", "checkpoint shorter than its header: truncated");
+    case CheckpointErrc::BadMagic: return DYN_ERROR_TEXT("BadMagic", "not a checkpoint object (bad magic)");
+    case CheckpointErrc::BadFormat: return DYN_ERROR_TEXT("BadFormat", "checkpoint format this runtime does not know");
+    case CheckpointErrc::BadHeaderCrc:
+      return DYN_ERROR_TEXT("BadHeaderCrc", "checkpoint header corrupt (CRC mismatch)");
+    case CheckpointErrc::BadName: return DYN_ERROR_TEXT("BadName", "checkpoint module name missing or not terminated");
+    case CheckpointErrc::LengthPastEnd:
+      return DYN_ERROR_TEXT("LengthPastEnd", "checkpoint payload longer than the object: truncated");
+    case CheckpointErrc::BadPayloadCrc:
+      return DYN_ERROR_TEXT("BadPayloadCrc", "checkpoint payload corrupt (CRC mismatch)");
+    case CheckpointErrc::NoRoom: return DYN_ERROR_TEXT("NoRoom", "checkpoint does not fit its buffer");
   }
   return "bad checkpoint";
 }

@@ -1,28 +1,37 @@
 // flash.cpp — the access rules every Flash implementation checks (flash.hpp).
 #include "dyn/flash.hpp"
 
+#include "dyn/error_text.hpp"
+
 namespace dyn {
 
 const char* describe(FlashErrc e) noexcept {
   switch (e) {
     case FlashErrc::BadGeometry:
-      return "flash geometry inconsistent: write_size must be a power of two up to 64, block_size a multiple "
-             "of it, and block_size * block_count below 4 GiB; fix the board's flash description";
+      return DYN_ERROR_TEXT("BadGeometry",
+          "flash geometry inconsistent: write_size must be a power of two up to 64, block_size a multiple "
+          "of it, and block_size * block_count below 4 GiB; fix the board's flash description");
     case FlashErrc::WrongSize:
-      return "the flash file's size is not the device's (block_count * block_size): it is not this device's "
-             "image, or it was truncated";
+      return DYN_ERROR_TEXT("WrongSize",
+          "the flash file's size is not the device's (block_count * block_size): it is not this device's "
+          "image, or it was truncated");
     case FlashErrc::OutOfRange:
-      return "flash access outside the device: the caller computed a wrong offset or block index";
+      return DYN_ERROR_TEXT("OutOfRange",
+          "flash access outside the device: the caller computed a wrong offset or block index");
     case FlashErrc::Misaligned:
-      return "flash write not aligned to, or not a multiple of, the write granule: pad the write to write_size";
+      return DYN_ERROR_TEXT("Misaligned",
+          "flash write not aligned to, or not a multiple of, the write granule: pad the write to write_size");
     case FlashErrc::NotErased:
-      return "flash write over programmed bytes: flash can only clear bits, erase the block first "
-             "(the writer's cursor is wrong, or the part is worn out)";
+      return DYN_ERROR_TEXT("NotErased",
+          "flash write over programmed bytes: flash can only clear bits, erase the block first "
+          "(the writer's cursor is wrong, or the part is worn out)");
     case FlashErrc::PowerLost:
-      return "power was lost during or before this flash operation: reboot and mount the store again";
+      return DYN_ERROR_TEXT("PowerLost",
+          "power was lost during or before this flash operation: reboot and mount the store again");
     case FlashErrc::Io:
-      return "the file backing the flash could not be read or written: check the path, free space and "
-             "permissions (detail is errno)";
+      return DYN_ERROR_TEXT("Io",
+          "the file backing the flash could not be read or written: check the path, free space and "
+          "permissions (detail is errno)");
   }
   return "unknown flash error";
 }

@@ -1,18 +1,24 @@
 // module_delta.cpp — the on-board side of a module delta: a one-pass decoder.
 #include "dyn/module_delta.hpp"
 
+#include "dyn/error_text.hpp"
+
 namespace dyn {
 
 namespace df = delta_format;
 
 const char* describe(DeltaErrc e) noexcept {
   switch (e) {
-    case DeltaErrc::BadOperation: return "the delta has an unknown operation";
-    case DeltaErrc::BadNumber: return "the delta has a length, offset or distance that does not fit";
-    case DeltaErrc::OutsideBase: return "the delta copies from outside the installed version (made for another base?)";
-    case DeltaErrc::OutsideOutput: return "the delta writes outside the result, or copies from before its start";
-    case DeltaErrc::Incomplete: return "the delta ends before the result is complete";
-    case DeltaErrc::Trailing: return "the delta goes on after the result is complete";
+    case DeltaErrc::BadOperation: return DYN_ERROR_TEXT("BadOperation", "the delta has an unknown operation");
+    case DeltaErrc::BadNumber:
+      return DYN_ERROR_TEXT("BadNumber", "the delta has a length, offset or distance that does not fit");
+    case DeltaErrc::OutsideBase:
+      return DYN_ERROR_TEXT("OutsideBase",
+          "the delta copies from outside the installed version (made for another base?)");
+    case DeltaErrc::OutsideOutput:
+      return DYN_ERROR_TEXT("OutsideOutput", "the delta writes outside the result, or copies from before its start");
+    case DeltaErrc::Incomplete: return DYN_ERROR_TEXT("Incomplete", "the delta ends before the result is complete");
+    case DeltaErrc::Trailing: return DYN_ERROR_TEXT("Trailing", "the delta goes on after the result is complete");
   }
   return "?";
 }

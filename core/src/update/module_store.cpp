@@ -7,11 +7,12 @@
 // record. mount() treats everything before that last operation as absent.
 #include "dyn/module_store.hpp"
 
+#include "dyn/crc32.hpp"
+#include "dyn/error_text.hpp"
 #include "dyn/sha256.hpp"
 
 #include <cstring>
 
-#include "dyn/crc32.hpp"
 
 namespace dyn {
 
@@ -57,34 +58,50 @@ constexpr auto kDead = static_cast<RecordType>(0);  // entry marked for removal 
 
 const char* describe(StoreErrc e) noexcept {
   switch (e) {
-    case StoreErrc::Flash: return "a flash operation failed (see the flash error): after a power loss, mount again";
+    case StoreErrc::Flash:
+      return DYN_ERROR_TEXT("Flash", "a flash operation failed (see the flash error): after a power loss, mount again");
     case StoreErrc::BadGeometry:
-      return "flash too small for the store: it needs at least 3 erase blocks, each large enough for a few "
-             "records; give the store a bigger partition";
-    case StoreErrc::NotMounted: return "the store is not mounted: call mount() first (and check its result)";
+      return DYN_ERROR_TEXT("BadGeometry",
+          "flash too small for the store: it needs at least 3 erase blocks, each large enough for a few "
+          "records; give the store a bigger partition");
+    case StoreErrc::NotMounted:
+      return DYN_ERROR_TEXT("NotMounted", "the store is not mounted: call mount() first (and check its result)");
     case StoreErrc::IndexFull:
-      return "more records than index entries: give the store a larger index array, or remove images and compact()";
-    case StoreErrc::BadName: return "task or module name empty or longer than 32 bytes: shorten it";
-    case StoreErrc::NotFound: return "no such image, task or checkpoint in the store";
-    case StoreErrc::AlreadyExists: return "this module version is already stored, with these very bytes";
+      return DYN_ERROR_TEXT("IndexFull",
+          "more records than index entries: give the store a larger index array, or remove images and compact()");
+    case StoreErrc::BadName:
+      return DYN_ERROR_TEXT("BadName", "task or module name empty or longer than 32 bytes: shorten it");
+    case StoreErrc::NotFound: return DYN_ERROR_TEXT("NotFound", "no such image, task or checkpoint in the store");
+    case StoreErrc::AlreadyExists:
+      return DYN_ERROR_TEXT("AlreadyExists", "this module version is already stored, with these very bytes");
     case StoreErrc::Conflict:
-      return "this module version is already stored with other bytes and versions are immutable: give the new "
-             "build a new version number";
+      return DYN_ERROR_TEXT("Conflict",
+          "this module version is already stored with other bytes and versions are immutable: give the new "
+          "build a new version number");
     case StoreErrc::InUse:
-      return "this version is committed or on trial for a task: commit or revert the task to another version first";
-    case StoreErrc::NoTrial: return "the task has no trial version: set_trial() before commit() or revert()";
-    case StoreErrc::TooLarge: return "the data is larger than the store can hold in one record (detail is the limit)";
-    case StoreErrc::OutputTooSmall: return "the output buffer is too small (detail is the size needed)";
+      return DYN_ERROR_TEXT("InUse",
+          "this version is committed or on trial for a task: commit or revert the task to another version first");
+    case StoreErrc::NoTrial:
+      return DYN_ERROR_TEXT("NoTrial", "the task has no trial version: set_trial() before commit() or revert()");
+    case StoreErrc::TooLarge:
+      return DYN_ERROR_TEXT("TooLarge",
+          "the data is larger than the store can hold in one record (detail is the limit)");
+    case StoreErrc::OutputTooSmall:
+      return DYN_ERROR_TEXT("OutputTooSmall", "the output buffer is too small (detail is the size needed)");
     case StoreErrc::NoSpace:
-      return "the store is full of live data even after garbage collection: remove unused images";
+      return DYN_ERROR_TEXT("NoSpace",
+          "the store is full of live data even after garbage collection: remove unused images");
     case StoreErrc::SequenceExhausted:
-      return "the store's sequence numbers are used up; it refuses to wrap (a wrapped number would roll the "
-             "state back): reformat the partition on the ground's command";
+      return DYN_ERROR_TEXT("SequenceExhausted",
+          "the store's sequence numbers are used up; it refuses to wrap (a wrapped number would roll the "
+          "state back): reformat the partition on the ground's command");
     case StoreErrc::Corrupt:
-      return "stored data fails its CRC or an image misses a chunk: the flash is failing; upload the image again";
+      return DYN_ERROR_TEXT("Corrupt",
+          "stored data fails its CRC or an image misses a chunk: the flash is failing; upload the image again");
     case StoreErrc::Stale:
-      return "this update package's sequence number is not above the highest one accepted (a replay or an old "
-             "package): the ground numbers a new package above it (the recorded number is in the error)";
+      return DYN_ERROR_TEXT("Stale",
+          "this update package's sequence number is not above the highest one accepted (a replay or an old "
+          "package): the ground numbers a new package above it (the recorded number is in the error)");
   }
   return "unknown store error";
 }

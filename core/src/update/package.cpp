@@ -1,6 +1,7 @@
 // package.cpp — opening an update package: authenticate, then parse, then check.
 #include "dyn/package.hpp"
 
+#include "dyn/error_text.hpp"
 #include "dyn/module_delta.hpp"
 
 #include <cstring>
@@ -154,42 +155,66 @@ bool HmacPackageVerifier::verify(std::span<const std::byte> message, std::span<c
 
 const char* describe(PackageErrc e) noexcept {
   switch (e) {
-    case PackageErrc::Truncated: return "truncated: shorter than its header says (an incomplete upload: send the rest, or again)";
-    case PackageErrc::TooLong: return "longer than its header says (trailing bytes: an upload glued to another?)";
-    case PackageErrc::BadMagic: return "not an update package (no DU magic)";
+    case PackageErrc::Truncated: return DYN_ERROR_TEXT("Truncated",
+     "truncated: shorter than its header says (an incomplete upload: send the rest, or again)");
+    case PackageErrc::TooLong:
+      return DYN_ERROR_TEXT("TooLong", "longer than its header says (trailing bytes: an upload glued to another?)");
+    case PackageErrc::BadMagic: return DYN_ERROR_TEXT("BadMagic", "not an update package (no DU magic)");
     case PackageErrc::UnknownVersion:
-      return "a package format version this spacecraft does not read (pack it with the ground tool of the flight software)";
-    case PackageErrc::UnknownAuthMode: return "an unknown authentication mode";
+      return DYN_ERROR_TEXT("UnknownVersion",
+          "a package format version this spacecraft does not read (pack it with the ground tool of the flight software)");
+    case PackageErrc::UnknownAuthMode: return DYN_ERROR_TEXT("UnknownAuthMode", "an unknown authentication mode");
     case PackageErrc::WrongAuthMode:
-      return "authenticated in another mode than this spacecraft verifies (pack it with the mission's key type)";
+      return DYN_ERROR_TEXT("WrongAuthMode",
+          "authenticated in another mode than this spacecraft verifies (pack it with the mission's key type)");
     case PackageErrc::BadAuthentication:
-      return "the authentication does not verify: signed with another key, or damaged on the way (check the key; "
-             "send it again)";
+      return DYN_ERROR_TEXT("BadAuthentication",
+          "the authentication does not verify: signed with another key, or damaged on the way (check the key; "
+          "send it again)");
     case PackageErrc::BadHeader:
-      return "its header is malformed (a padded or impossible length: not a package of this format, or damaged)";
-    case PackageErrc::BadManifest: return "authentic but its manifest is malformed (a ground tool bug: re-pack it)";
-    case PackageErrc::UnknownPayloadKind: return "a payload kind this spacecraft cannot apply";
-    case PackageErrc::Replayed: return "replayed: its sequence number was already accepted (pack it with a new one)";
+      return DYN_ERROR_TEXT("BadHeader",
+          "its header is malformed (a padded or impossible length: not a package of this format, or damaged)");
+    case PackageErrc::BadManifest:
+      return DYN_ERROR_TEXT("BadManifest", "authentic but its manifest is malformed (a ground tool bug: re-pack it)");
+    case PackageErrc::UnknownPayloadKind:
+      return DYN_ERROR_TEXT("UnknownPayloadKind", "a payload kind this spacecraft cannot apply");
+    case PackageErrc::Replayed:
+      return DYN_ERROR_TEXT("Replayed", "replayed: its sequence number was already accepted (pack it with a new one)");
     case PackageErrc::Older:
-      return "older than the last accepted package (anti-rollback: pack it with a sequence number above the last)";
+      return DYN_ERROR_TEXT("Older",
+          "older than the last accepted package (anti-rollback: pack it with a sequence number above the last)");
     case PackageErrc::TooFarAhead:
-      return "its sequence number jumps beyond the allowed window (pack it with the next number, or let the ground "
-             "allow the jump explicitly)";
+      return DYN_ERROR_TEXT("TooFarAhead",
+          "its sequence number jumps beyond the allowed window (pack it with the next number, or let the ground "
+          "allow the jump explicitly)");
     case PackageErrc::CounterUnreadable:
-      return "the store's anti-replay counter cannot be read, so no package is accepted (the store must be "
-             "initialised again, and the next package numbered above every one ever sent: docs/store.md)";
-    case PackageErrc::WrongArchitecture: return "built for another target architecture";
+      return DYN_ERROR_TEXT("CounterUnreadable",
+          "the store's anti-replay counter cannot be read, so no package is accepted (the store must be "
+          "initialised again, and the next package numbered above every one ever sent: docs/store.md)");
+    case PackageErrc::WrongArchitecture:
+      return DYN_ERROR_TEXT("WrongArchitecture", "built for another target architecture");
     case PackageErrc::WrongModule:
-      return "for another module than the task runs (pack it for that module, or with --renames for a rename)";
+      return DYN_ERROR_TEXT("WrongModule",
+          "for another module than the task runs (pack it for that module, or with --renames for a rename)");
     case PackageErrc::WrongSpacecraft:
-      return "made for another spacecraft or mission (pack it with --for this mission's file, or --spacecraft and "
-             "--mission as its store names them)";
+      return DYN_ERROR_TEXT("WrongSpacecraft",
+          "made for another spacecraft or mission (pack it with --for this mission's file, or --spacecraft and "
+          "--mission as its store names them)");
     case PackageErrc::BaseMismatch:
-      return "a delta for a base this spacecraft does not have (pack it against the installed version)";
-    case PackageErrc::SizeMismatch: return "the result is not the size its manifest says (a ground tool bug: re-pack it)";
-    case PackageErrc::DigestMismatch: return "the result's digest is not its manifest's (a ground tool bug: re-pack it)";
-    case PackageErrc::TooLargeForStore: return "too large for the space left in the store (free space, or send a delta)";
-    case PackageErrc::BadDelta: return "its delta does not apply to the installed version (a ground tool bug: re-pack it)";
+      return DYN_ERROR_TEXT("BaseMismatch",
+          "a delta for a base this spacecraft does not have (pack it against the installed version)");
+    case PackageErrc::SizeMismatch:
+      return DYN_ERROR_TEXT("SizeMismatch",
+          "the result is not the size its manifest says (a ground tool bug: re-pack it)");
+    case PackageErrc::DigestMismatch:
+      return DYN_ERROR_TEXT("DigestMismatch",
+          "the result's digest is not its manifest's (a ground tool bug: re-pack it)");
+    case PackageErrc::TooLargeForStore:
+      return DYN_ERROR_TEXT("TooLargeForStore",
+          "too large for the space left in the store (free space, or send a delta)");
+    case PackageErrc::BadDelta:
+      return DYN_ERROR_TEXT("BadDelta",
+          "its delta does not apply to the installed version (a ground tool bug: re-pack it)");
   }
   return "?";
 }
