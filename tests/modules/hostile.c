@@ -39,6 +39,8 @@ static int32_t hostile_checkpoint(const void* state, void* out, uint32_t capacit
   if (capacity < 8 + FRAME) return -1;
 #if defined(HOSTILE_CHECKPOINT_OVERSIZED)
   return (int32_t)capacity + 1; /* claims more than it was given */
+#elif defined(HOSTILE_CHECKPOINT_OVERRUNS) /* Cortex-M3 only: on the host nothing would stop the write */
+  memset((uint8_t*)out + capacity, 0xEE, 64); /* past the buffer it was lent */
 #elif defined(HOSTILE_CHECKPOINT_SPINS)
   hostile_spin();
 #elif defined(HOSTILE_CHECKPOINT_SLOW)
