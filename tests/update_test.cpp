@@ -311,6 +311,38 @@ TEST(LiveUpdate, ANewVersionInProbationReachesTheHeapBlocksItsRestoredStatePoint
   EXPECT_TRUE(v2_logged) << "v2 handed the block's text to the kernel";
 }
 
+// A version that faults in probation after working through the old
+// version's heap: rolled back, the old version goes on with its block, the
+// lending ends, and every byte comes back at the end.
+TEST(LiveUpdate, ARollbackEndsTheLendingAndTheOldVersionKeepsItsHeapBlocks) {
+  UpdatableSystem s;
+  const auto baseline = s.memory.stats();
+  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v1.o");
+  const auto v3 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v3.o");
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  ASSERT_TRUE(s.install_image(v1, spec));
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond + kMillisecond);
+  EXPECT_EQ(s.update_to(v3, 3, kMinute), UpdateOutcome::FaultInProbation);
+  s.kernel->run_for(3 * kSecond);
+  EXPECT_EQ(s.beacon_version(), 1u);
+  const Task& t = *s.kernel->table().find_by_name("beacon");
+  auto* e = static_cast<RegisterEntry*>(t.owner);
+  EXPECT_EQ(e->heap_lender, nullptr);
+  char* text = nullptr;
+  std::memcpy(&text, e->state.host, sizeof text);
+  ASSERT_NE(text, nullptr);
+  EXPECT_TRUE(e->heap.find(reinterpret_cast<std::uintptr_t>(text))) << "v1's block is still v1's";
+  EXPECT_EQ(s.beacon_word(sizeof(char*) / 4 + 1), 0u) << "no run of v1 found its block changed";
+  s.reg.for_each([&](RegisterEntry& other) { EXPECT_EQ(other.heap_lender, nullptr) << other.name; });
+  ASSERT_TRUE(s.tasks->uninstall("beacon"));
+  EXPECT_EQ(s.memory.stats().total_bytes(), baseline.total_bytes()) << "every byte came back";
+}
+
 // The counter test module as a loop task (tests/modules/counter_loop.c).
 bool install_counter(UpdatableSystem& s, const std::vector<std::byte>& image) {
   ModuleTaskSpec spec;

@@ -5,7 +5,7 @@
 // module log lines, faults and watchdog stops, each update's outcome, then a
 // line per task. The verdict through semihosting: 0 when no task was stopped
 // unexpectedly (a fault, or a watchdog stop the file does not expect; a stop
-// that an update contained (the old version went on) is not a failure),
+// of a new version that its update discarded is the update's containment),
 // the kernel tables verify, and every byte of module memory comes back.
 #include "board.hpp"
 #include "dyn/mission_plan.hpp"

@@ -4,7 +4,8 @@
  * pointer into version 1's heap (adopted only when the update commits).
  * Each run reads the block (directly: on the Cortex-M3 through the MPU),
  * writes its run count into it, and hands it to the kernel (dyn_log: the
- * kernel's pointer check). */
+ * kernel's pointer check). Version 3 does the same, then faults: it is
+ * rolled back in probation and version 1 goes on with its block. */
 #include "dynsched.h"
 
 #ifndef HEAP_STATE_VERSION
@@ -12,6 +13,11 @@
 #endif
 
 #define HEAP_STATE_TEXT "kept across versions, run "
+
+#if HEAP_STATE_VERSION == 3
+static volatile uintptr_t heap_state_null = 8; /* a volatile address: the compiler cannot see the write is bad */
+static void heap_state_crash(void) { *(volatile uint32_t*)heap_state_null = 0; }
+#endif
 
 struct heap_state {
   char* text; /* a dyn_malloc block, from version 1's first run on */
@@ -44,6 +50,9 @@ static void heap_state_run(void* s) {
   digits[count] = '\0';
   dyn_log(1, st->text);
   dyn_logf(1, "heap_state v%d: %u runs, %u damaged", HEAP_STATE_VERSION, (unsigned)st->runs, (unsigned)st->damaged);
+#if HEAP_STATE_VERSION == 3
+  heap_state_crash(); /* version 3's bug: its first run faults, after using the block */
+#endif
 }
 
 /* Schema 1 in both versions: the layout is the same, so version 2 takes version 1's state as it is. */

@@ -170,7 +170,7 @@ class MissionSystem {
   Result<KernelTables, TablesError> tables_;
   UpdateManager updates_;
   HousekeepingStats housekeeping_;
-  std::uint64_t contained_stops_ = 0;  // stops of module code an update ran, which the update contained
+  std::uint64_t contained_stops_ = 0;  // stops of a new version its update discarded
 };
 
 // The mission compiled into this image (the file `dynsched compile` wrote).

@@ -211,6 +211,7 @@ class UpdateManager final : public UpdateAgent {
   void append_outcome(LogLine& line) const noexcept;
   void finish_from_task(UpdateOutcome outcome) noexcept;
   void drop_periodic() noexcept;
+  void end_lending() noexcept;
   void bind(Task& t, RegisterEntry* version) noexcept;
   // Module code run at the swap; take_back() uses it to know what was stopped.
   enum class SwapStep : std::uint8_t { None, Checkpoint, Construct, Restore };

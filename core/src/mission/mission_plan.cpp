@@ -61,7 +61,6 @@ void run_workload_task(void* arg) noexcept {
 // (its watchdog or a fault: the old version resumed)?
 bool rolled_back_a_stop(const UpdateRecord& r) noexcept {
   switch (r.outcome) {
-    case UpdateOutcome::CheckpointFailed:  // the old version's hook stopped: the old version went on
     case UpdateOutcome::ConstructorStopped:
     case UpdateOutcome::RestoreStopped:
     case UpdateOutcome::FaultInProbation:

@@ -220,10 +220,11 @@ void dyn_free(void* block) {
   const dyn::HeapFree freed = m->task_register().heap_free(*e, block, &breach);
   // An arena that went leaves the domain at once, even where the regions left
   // group less well (its memory is the pool's again: it must be out of reach).
-  if (dyn::port::kernel_stack_bytes() && e->heap.arena_count() != arenas)
-    (void)m->build_domain(*e, dyn::TaskManager::DomainFit::BestEffort);
+  const bool whole = !dyn::port::kernel_stack_bytes() || e->heap.arena_count() == arenas ||
+                     static_cast<bool>(m->build_domain(*e, dyn::TaskManager::DomainFit::BestEffort));
   dyn::port::kernel_exit();
   dyn::Kernel* k = dyn::Kernel::current();
+  if (!whole && k) k->log(2, "dyn_free: the task's domain no longer fits the MPU whole: what it cannot map faults if touched");
   if (freed == dyn::HeapFree::NotABlock && k) {
     k->log(3, "dyn_free: not a live block of this task (double free?); ignored");
   } else if (freed == dyn::HeapFree::Corrupted && k && k->running()) {

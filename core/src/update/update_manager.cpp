@@ -566,13 +566,13 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
   // (RegisterEntry::heap_lender) until the update ends.
   new_->heap_lender = old_;
   if (!tasks_.build_domain(*new_)) {
+    // Its domain stays as it was built (without them): a version whose
+    // state points at no old block still runs; one that touches one faults
+    // and is rolled back.
     new_->heap_lender = nullptr;
     LogLine line = headline();
-    line << "the new version's domain cannot also hold the old version's heap, which its state may point at";
+    line << "the new version's domain cannot also hold the old version's heap: it runs without reaching those blocks";
     report(UpdateStep::Note, line);
-    k.end_module_code();
-    finish_from_task(UpdateOutcome::TablesRefused);
-    return;  // the old version simply goes on
   }
   // The new version takes the task for its constructors and its restore
   // hook (what they allocate is its own); if either is stopped, take_back()
@@ -600,7 +600,7 @@ void UpdateManager::at_consistent_point(Task& t) noexcept {
     record_.restore_hook_refused = nd.restore != nullptr;
     bind(t, old_);
     finish_from_task(layout_differs ? UpdateOutcome::StateIncompatible : UpdateOutcome::RestoreRefused);
-    return;  // the old code continues where it was, its state untouched
+    return;  // the old code continues where it was, its state block untouched
   }
 
   // Swap: the kernel tables (seed 004) and the importers follow, in one
@@ -645,7 +645,16 @@ void UpdateManager::bind(Task& t, RegisterEntry* version) noexcept {
   port::kernel_enter();
   t.arg = version;
   t.owner = version;
+  if (version == old_) end_lending();  // the old version runs again: its heap is its own
   port::kernel_exit();
+}
+
+// The new version no longer reaches the old version's heap (the task is the
+// old version's again, or the update is over without a commit).
+void UpdateManager::end_lending() noexcept {
+  if (!new_ || !new_->heap_lender) return;
+  new_->heap_lender = nullptr;
+  (void)tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort);  // the old arenas out of reach
 }
 
 // In the kernel's context: the task was stopped while module code of the
@@ -663,6 +672,7 @@ bool UpdateManager::take_back(Task& t) noexcept {
   swap_step_ = SwapStep::None;
   t.arg = old_;
   t.owner = old_;
+  end_lending();  // in the kernel's context already: the old version runs next
   if (worker_.valid()) (void)tasks_.kernel().notify(worker_, Notification{1});
   return true;
 }
@@ -768,8 +778,10 @@ void UpdateManager::remove_leftovers(const ::dyn_module& committed) noexcept {
 }
 
 void UpdateManager::roll_back(UpdateOutcome why) noexcept {
-  // The old version's state has not been touched since its checkpoint; its
-  // code and memory were kept. Point the task back at it and start it afresh.
+  // The old version's state block has not been touched since its checkpoint
+  // (heap blocks it points at may have been: the new version could reach
+  // them, RegisterEntry::heap_lender); its code and memory were kept. Point
+  // the task back at it and start it afresh.
   (void)tasks_.kernel().rebind(task_, old_, old_);
   (void)tasks_.describe_task(*old_, old_->stack, true);
   if (new_->module.dependents) {
@@ -792,10 +804,15 @@ void UpdateManager::commit() noexcept {
   new_->kernel_stack = old_->kernel_stack;
   old_->stack = old_->kernel_stack = Region{};
   old_->task = TaskId{};  // new_->task was set at the swap
+  // One step: no task may run between the heap's move (which returns a spare
+  // arena to the pool) and the domain that follows it.
+  port::kernel_enter();
   reg.adopt_heap(*old_, *new_);
   new_->heap_lender = nullptr;  // the blocks are its own now
   // Its domain now holds the task's own stacks and the heap it adopted.
-  if (!tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort)) {
+  const bool mapped = static_cast<bool>(tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort));
+  port::kernel_exit();
+  if (!mapped) {
     LogLine line = headline();
     line << "the new version's domain cannot hold the heap it adopted: its blocks from the old version are out of its reach";
     report(UpdateStep::Note, line);
@@ -816,11 +833,7 @@ void UpdateManager::finish(UpdateOutcome outcome) noexcept {
   if (new_ && outcome != UpdateOutcome::Committed) {
     // The invariant the whole machine keeps: no task is bound to code that is freed.
     if (Task* t = tasks_.kernel().table().find(task_); t && t->owner == new_) bind(*t, old_);
-    // The old version's heap is its own again, and changes as it runs.
-    if (new_->heap_lender) {
-      new_->heap_lender = nullptr;
-      (void)tasks_.build_domain(*new_, TaskManager::DomainFit::BestEffort);  // the old arenas out of reach
-    }
+    end_lending();  // already ended where the task was bound back; a backstop
     const bool rolled_back = outcome == UpdateOutcome::WatchdogInProbation ||
                              outcome == UpdateOutcome::FaultInProbation ||
                              outcome == UpdateOutcome::ProbationTimeout || outcome == UpdateOutcome::Abandoned;
