@@ -71,6 +71,55 @@ TEST(DegradedBoot, ADamagedCommittedImageBootsTheNextGoodVersionLoudlyAndRecords
   EXPECT_GE(s.beacon_word(0), 2u) << "it runs";
 }
 
+// Scratch whose n-th loan finds no memory (a passing shortage); the others lend.
+class ShortOnceScratch final : public BootScratch {
+ public:
+  explicit ShortOnceScratch(int short_call) : short_call_(short_call) {}
+  LoaderScratch for_image(std::span<const std::byte> image) noexcept override {
+    short_ = calls_++ == short_call_;
+    return short_ ? LoaderScratch{} : inner_.for_image(image);
+  }
+  bool short_of_memory() const noexcept override { return short_; }
+
+ private:
+  host::VectorBootScratch inner_;
+  int short_call_;
+  int calls_ = 0;
+  bool short_ = false;
+};
+
+// A committed version that could not be loaded for want of memory is no
+// fault of its own: what boots instead is not recorded, and the next boot
+// tries the committed version again.
+TEST(DegradedBoot, AShortageOfMemoryBootsAnotherVersionWithoutDemotingTheCommittedOne) {
+  Boot b;
+  ShortOnceScratch scratch(1);  // loan 0: the mission image's name (module_in); loan 1: the committed version
+  const auto v1 = module_image("beacon", "beacon");
+  const auto v2 = module_image("beacon", "beacon_v2");
+  ASSERT_TRUE(b.ram.store.put_image("beacon", 1, v1));
+  commit(b.ram.store, "beacon", "beacon", 2, v2);
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  ModuleBootRequest r;
+  r.task = "beacon";
+  r.spec.task.name = "beacon";
+  r.spec.task.priority = 2;
+  r.spec.task.interval = kSecond;
+  r.mission_image = v1;
+  r.image_buffer = b.image_buffer;
+  r.checkpoint_buffer = b.checkpoint_buffer;
+  r.scratch = &scratch;
+  r.restore_outcome = &b.outcome;
+  auto booted = boot_module_task(*s.tasks, &b.ram.store, r);
+  ASSERT_TRUE(booted);
+  EXPECT_EQ(booted.value().from, BootFrom::OtherVersion);
+  EXPECT_EQ(booted.value().booted.version, 1u) << "it runs, on the version that could be loaded";
+  EXPECT_TRUE(booted.value().short_of_memory);
+  EXPECT_EQ(b.ram.store.committed("beacon").value().version, 2u) << "not demoted for a passing shortage";
+  s.kernel->run_until(2 * kSecond);
+  EXPECT_EQ(s.beacon_version(), 1u);
+}
+
 TEST(DegradedBoot, WhenNoStoredVersionBootsTheMissionsImageDoes) {
   Boot b;
   const auto v1 = module_image("beacon", "beacon");

@@ -64,6 +64,9 @@ struct StoreCheck {
 class BootScratch {
  public:
   virtual LoaderScratch for_image(std::span<const std::byte> image) noexcept = 0;
+  // True if the last for_image() could not have its memory (a passing
+  // shortage, not a fault of the image).
+  virtual bool short_of_memory() const noexcept { return false; }
 
  protected:
   ~BootScratch() = default;
@@ -99,6 +102,7 @@ struct ModuleBootReport {
   bool checkpoint_unreadable = false;   // the store's checkpoint did not read back: fresh state
   bool journal_failed = false;          // recording the fallback in the store failed (it boots anyway)
   bool store_failed = false;            // the store could not be read: the mission's image, nothing recorded
+  bool short_of_memory = false;         // a version did not load for want of memory or slots: what booted instead is not recorded
 };
 
 enum class ModuleBootErrc : std::uint8_t {

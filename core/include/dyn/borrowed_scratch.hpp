@@ -7,7 +7,8 @@
 // returning what the previous call borrowed first; the destructor and
 // give_back() return it. An image that is not an ELF object, or memory
 // that is short, gets empty scratch: the load it is for then fails, with
-// the loader's own error, and nothing is changed.
+// the loader's own error, and nothing is changed; short_of_memory() tells
+// the second apart (boot does not take it for a fault of the version).
 #pragma once
 
 #include <span>
@@ -26,12 +27,14 @@ class BorrowedScratch final : public BootScratch {
   ~BorrowedScratch() { give_back(); }
 
   LoaderScratch for_image(std::span<const std::byte> image) noexcept override;
+  bool short_of_memory() const noexcept override { return short_; }
   void give_back() noexcept;
   std::size_t bytes() const noexcept { return held_.size; }  // borrowed now
 
  private:
   ModuleMemory& memory_;
   Region held_;
+  bool short_ = false;
 };
 
 }  // namespace dyn

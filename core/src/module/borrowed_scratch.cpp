@@ -9,6 +9,7 @@ namespace dyn {
 
 LoaderScratch BorrowedScratch::for_image(std::span<const std::byte> image) noexcept {
   give_back();
+  short_ = false;
   auto view = ElfView::open(image);
   if (!view) return {};
   const std::size_t symbols = view.value().symbol_count(), sections = view.value().section_count();
@@ -18,7 +19,10 @@ LoaderScratch BorrowedScratch::for_image(std::span<const std::byte> image) noexc
   if (total == 0) return {};
   constexpr std::size_t align = alignof(SymbolSlot) > alignof(SectionSlot) ? alignof(SymbolSlot) : alignof(SectionSlot);
   held_ = memory_.allocate(RegionKind::Meta, total, align);
-  if (!held_) return {};
+  if (!held_) {
+    short_ = true;
+    return {};
+  }
   // Safety: each slot placement-constructed in a fresh region sized and aligned for them.
   auto* s = reinterpret_cast<SymbolSlot*>(held_.host);
   auto* c = reinterpret_cast<SectionSlot*>(held_.host + section_at);

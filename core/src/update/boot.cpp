@@ -128,6 +128,18 @@ std::size_t fallback_order(ModuleStore& store, const ModuleVersion& c, std::uint
   return k;
 }
 
+// A version that did not load because the system is short of something
+// every version needs (memory, the loader's scratch, a register entry, a
+// task slot): no fault of that version.
+bool short_of_resources(const InstallError& e, const BootScratch& scratch) noexcept {
+  switch (e.stage) {
+    case InstallError::Stage::Memory: return true;
+    case InstallError::Stage::Register: return e.reg == RegisterErrc::Full;
+    case InstallError::Stage::Task: return e.task.code == TaskErrc::TableFull;
+    default: return scratch.short_of_memory();
+  }
+}
+
 }  // namespace
 
 Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, ModuleStore* store,
@@ -206,7 +218,10 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
       } else {
         image = std::span<const std::byte>(r.image_buffer.data(), size.value());
         auto e = install(image);
-        if (!e) {
+        if (!e && short_of_resources(e.error(), *r.scratch)) {
+          problem = "cannot be loaded now, for want of memory or slots (not a fault of the version)";
+          report.short_of_memory = true;
+        } else if (!e) {
           problem = "does not load";
         } else if (std::string_view(e.value()->module.descriptor->name) != v.name() ||
                    e.value()->module.descriptor->version != v.version) {
@@ -228,7 +243,12 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     }
     if (entry) {
       report.from = booted == c ? BootFrom::Committed : BootFrom::OtherVersion;
-      if (report.from == BootFrom::OtherVersion) {
+      if (report.from == BootFrom::OtherVersion && report.short_of_memory) {
+        LogLine line;  // a passing shortage must not demote the committed version for good
+        line << "boot: " << r.task << ": booted " << booted.name() << " v" << booted.version
+             << " from the store instead of the committed v" << c.version << "; not recorded (the committed version stays)";
+        say(line);
+      } else if (report.from == BootFrom::OtherVersion) {
         report.journal_failed = !journal_committed(*store, r.task, booted, {});
         LogLine line;
         line << "boot: " << r.task << ": booted " << booted.name() << " v" << booted.version
@@ -246,11 +266,13 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     booted = version_of(entry->module.descriptor->name, entry->module.descriptor->version);
     booted_image = r.mission_image;
     report.from = committed ? BootFrom::MissionImage : BootFrom::FirstDeploy;
-    report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
+    if (!report.short_of_memory) report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
     if (report.from == BootFrom::MissionImage) {
       LogLine line;
       line << "boot: " << r.task << ": booted the mission's " << booted.name() << " v" << booted.version
-           << (report.journal_failed ? " (not recorded: the store failed)" : "; recorded as committed");
+           << (report.short_of_memory  ? "; not recorded (the committed version stays)"
+               : report.journal_failed ? " (not recorded: the store failed)"
+                                       : "; recorded as committed");
       say(line);
     }
   }
