@@ -277,22 +277,38 @@ TEST(LiveUpdate, ALoopTaskIsUpdatedAtItsCheckpointAndRestartsInTheNewVersion) {
   EXPECT_EQ((after - (before + 1)) % 10, 0u) << "v1's last cycle, then only v2's steps of ten: " << after;
 }
 
+// The heap_state test module (tests/modules/heap_state.c) in version `v`.
+std::vector<std::byte> heap_state_image(int v) {
+  return test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v" + std::to_string(v) + ".o");
+}
+// Version 1 as the "beacon" job (what update_to() updates), run for three
+// seconds: its state points at a heap block it writes each run.
+bool start_heap_state(UpdatableSystem& s) {
+  ModuleTaskSpec spec;
+  spec.task.name = "beacon";
+  spec.task.priority = 2;
+  spec.task.interval = kSecond;
+  spec.task.watchdog = 50 * kMillisecond;
+  if (!s.install_image(heap_state_image(1), spec)) return false;
+  s.start_worker();
+  s.kernel->run_until(3 * kSecond + kMillisecond);
+  return true;
+}
+// The block the running version's state points at.
+char* heap_state_text(const RegisterEntry& e) {
+  char* text = nullptr;
+  std::memcpy(&text, e.state.host, sizeof text);
+  return text;
+}
+
 // A version whose state is a plain copy of the old one's works, from its
 // first run in probation, through the pointers that state holds into the old
 // version's heap: it may read and write those blocks and hand them to the
 // kernel (tests/modules/heap_state.c); at the commit it adopts them.
 TEST(LiveUpdate, ANewVersionInProbationReachesTheHeapBlocksItsRestoredStatePointsAt) {
   UpdatableSystem s;
-  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v1.o");
-  const auto v2 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v2.o");
-  ModuleTaskSpec spec;
-  spec.task.name = "beacon";
-  spec.task.priority = 2;
-  spec.task.interval = kSecond;
-  spec.task.watchdog = 50 * kMillisecond;
-  ASSERT_TRUE(s.install_image(v1, spec));
-  s.start_worker();
-  s.kernel->run_until(3 * kSecond + kMillisecond);
+  ASSERT_TRUE(start_heap_state(s));
+  const auto v2 = heap_state_image(2);
   const std::uint64_t faults_before = s.kernel->table().find_by_name("beacon")->stats.faults;
   EXPECT_EQ(s.update_to(v2, 3, kMinute), UpdateOutcome::Committed);
   s.kernel->run_for(3 * kSecond);
@@ -300,8 +316,7 @@ TEST(LiveUpdate, ANewVersionInProbationReachesTheHeapBlocksItsRestoredStatePoint
   EXPECT_EQ(t.stats.faults, faults_before) << "no run of v2 was stopped";
   EXPECT_EQ(s.beacon_version(), 2u);
   auto* e = static_cast<RegisterEntry*>(t.owner);
-  char* text = nullptr;
-  std::memcpy(&text, e->state.host, sizeof text);
+  char* text = heap_state_text(*e);
   ASSERT_NE(text, nullptr);
   EXPECT_TRUE(e->heap.find(reinterpret_cast<std::uintptr_t>(text))) << "v2 adopted v1's block at the commit";
   EXPECT_EQ(std::string(text).rfind("kept across versions, run ", 0), 0u) << text;
@@ -317,24 +332,15 @@ TEST(LiveUpdate, ANewVersionInProbationReachesTheHeapBlocksItsRestoredStatePoint
 TEST(LiveUpdate, ARollbackEndsTheLendingAndTheOldVersionKeepsItsHeapBlocks) {
   UpdatableSystem s;
   const auto baseline = s.memory.stats();
-  const auto v1 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v1.o");
-  const auto v3 = test::read_bytes(std::string(DYN_TEST_PROGRAMS_DIR) + "/heap_state_v3.o");
-  ModuleTaskSpec spec;
-  spec.task.name = "beacon";
-  spec.task.priority = 2;
-  spec.task.interval = kSecond;
-  spec.task.watchdog = 50 * kMillisecond;
-  ASSERT_TRUE(s.install_image(v1, spec));
-  s.start_worker();
-  s.kernel->run_until(3 * kSecond + kMillisecond);
+  ASSERT_TRUE(start_heap_state(s));
+  const auto v3 = heap_state_image(3);
   EXPECT_EQ(s.update_to(v3, 3, kMinute), UpdateOutcome::FaultInProbation);
   s.kernel->run_for(3 * kSecond);
   EXPECT_EQ(s.beacon_version(), 1u);
   const Task& t = *s.kernel->table().find_by_name("beacon");
   auto* e = static_cast<RegisterEntry*>(t.owner);
   EXPECT_EQ(e->heap_lender, nullptr);
-  char* text = nullptr;
-  std::memcpy(&text, e->state.host, sizeof text);
+  char* text = heap_state_text(*e);
   ASSERT_NE(text, nullptr);
   EXPECT_TRUE(e->heap.find(reinterpret_cast<std::uintptr_t>(text))) << "v1's block is still v1's";
   EXPECT_EQ(s.beacon_word(sizeof(char*) / 4 + 1), 0u) << "no run of v1 found its block changed";

@@ -190,7 +190,7 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
   return result;
 }
 
-bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_domain_fits(domain); }
+bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_fits(domain); }
 
 void domain_changed(ModuleDomain& domain) noexcept {
   write_domain_cache(domain, code_end());

@@ -37,6 +37,4 @@ void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent)
   asm volatile("dsb\n isb" ::: "memory");
 }
 
-bool mpu_domain_fits(const ModuleDomain& domain) noexcept { return mpu_fits(domain); }
-
 }  // namespace dyn::mps2

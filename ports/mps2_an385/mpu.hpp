@@ -13,7 +13,5 @@ namespace dyn::mps2 {
 // privileged default map (PRIVDEFENA): kernel code sees all of memory,
 // module code only what is listed. nullptr: the MPU is off.
 void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent) noexcept;
-// True if the domain fits the MPU's slots with its guards and room for a lent buffer (mpu_fits).
-bool mpu_domain_fits(const ModuleDomain& domain) noexcept;
 
 }  // namespace dyn::mps2

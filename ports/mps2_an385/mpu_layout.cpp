@@ -105,13 +105,13 @@ struct Groups {
       return true;
     };
     if (!grow_to_hold()) return false;
-    if (size < 256 && held(members, base, size) != size) {  // too small for subregions, and not full
-      size = 256;
-      base = lo & ~std::uintptr_t{255};
+    if (size < kMinParent && held(members, base, size) != size) {  // too small for subregions, and not full
+      size = kMinParent;
+      base = lo & ~std::uintptr_t{kMinParent - 1};
       if (!grow_to_hold()) return false;
     }
     std::uint8_t enabled = 0xFF;
-    if (size >= 256) {
+    if (size >= kMinParent) {
       const std::uintptr_t sub = size / 8;
       enabled = 0;
       for (std::size_t i = 0; i < 8; ++i) {
@@ -150,7 +150,7 @@ struct Groups {
     for (std::size_t i = 0; i < count; ++i) {
       const Group& g = at[i];
       if (!(g.attributes & RegionAttr::Write) || !covers(g.base, g.size, address, 1)) continue;
-      if (g.size < 256 || (g.enabled & (1u << ((address - g.base) / (g.size / 8))))) return true;
+      if (g.size < kMinParent || (g.enabled & (1u << ((address - g.base) / (g.size / 8))))) return true;
     }
     return false;
   }
@@ -266,8 +266,7 @@ std::uint32_t digest(const ModuleDomain& d, std::uint32_t code_bytes) noexcept {
 }
 
 struct CachedPart {
-  MpuSlot slots[kMpuSlots];
-  std::uint8_t count, module_guard, complete, pad;
+  MpuDomainPart part;
   std::uint32_t digest;
 };
 
@@ -275,24 +274,15 @@ struct CachedPart {
 
 void write_domain_cache(ModuleDomain& domain, std::uint32_t code_bytes) noexcept {
   static_assert(sizeof(CachedPart) <= sizeof domain.port_cache, "the domain's port words hold the cached part");
-  const MpuDomainPart part = mpu_domain_part(domain, code_bytes);
-  CachedPart c{};
-  for (std::size_t i = 0; i < kMpuSlots; ++i) c.slots[i] = part.slots[i];
-  c.count = part.count;
-  c.module_guard = part.module_guard;
-  c.complete = part.complete;
-  c.digest = digest(domain, code_bytes);
+  const CachedPart c{mpu_domain_part(domain, code_bytes), digest(domain, code_bytes)};
   std::memcpy(domain.port_cache, &c, sizeof c);
 }
 
 bool read_domain_cache(const ModuleDomain& domain, std::uint32_t code_bytes, MpuDomainPart& out) noexcept {
   CachedPart c;
   std::memcpy(&c, domain.port_cache, sizeof c);
-  if (c.count == 0 || c.count > kMpuSlots || c.digest != digest(domain, code_bytes)) return false;
-  for (std::size_t i = 0; i < kMpuSlots; ++i) out.slots[i] = c.slots[i];
-  out.count = c.count;
-  out.module_guard = c.module_guard != 0;
-  out.complete = c.complete != 0;
+  if (c.part.count == 0 || c.part.count > kMpuSlots || c.digest != digest(domain, code_bytes)) return false;
+  out = c.part;
   return true;
 }
 

@@ -1,6 +1,7 @@
 // borrowed_scratch.cpp — loader scratch from module memory (borrowed_scratch.hpp).
 #include "dyn/borrowed_scratch.hpp"
 
+#include <cstdint>
 #include <new>
 
 #include "dyn/elf_view.hpp"
@@ -13,6 +14,7 @@ LoaderScratch BorrowedScratch::for_image(std::span<const std::byte> image) noexc
   auto view = ElfView::open(image);
   if (!view) return {};
   const std::size_t symbols = view.value().symbol_count(), sections = view.value().section_count();
+  if (symbols > SIZE_MAX / 2 / sizeof(SymbolSlot) || sections > SIZE_MAX / 2 / sizeof(SectionSlot)) return {};
   const std::size_t symbol_bytes = symbols * sizeof(SymbolSlot);
   const std::size_t section_at = (symbol_bytes + alignof(SectionSlot) - 1) / alignof(SectionSlot) * alignof(SectionSlot);
   const std::size_t total = section_at + sections * sizeof(SectionSlot);

@@ -386,7 +386,6 @@ Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Regi
     if (e.heap_lender)
       for (const HeapArena* a = e.heap_lender->heap.arenas(); a; a = a->next) add_region(a->region);
   }
-  if (!shortfall && fit == DomainFit::Required) return shortfall;
   d.stack_base = static_cast<std::uintptr_t>(stack.address);
   d.stack_top = static_cast<std::uintptr_t>(stack.address + stack.size);
   d.kernel_stack_base = static_cast<std::uintptr_t>(kernel_stack.address);
