@@ -281,12 +281,12 @@ class Kernel {
   Result<void, TaskError> with_task(TaskId id, Op op) noexcept;
   void release(Task& t, Time due) noexcept;
   void await_trigger(Task& t) noexcept;  // triggered job: not released, waits for a notification
-  void wake_timers() noexcept;
+  void wake_timers(Time n) noexcept;     // n: now()
   Time next_event() const noexcept;
-  void dispatch(Task& t) noexcept;
-  void begin_segment(Task& t) noexcept;   // t goes on the CPU now
+  void dispatch(Task& t, Time start) noexcept;
+  void begin_segment(Task& t, Time start) noexcept;  // t goes on the CPU at start (now())
   void end_segment(Task& t) noexcept;     // t handed the CPU back (t.switch_reason says why)
-  void close_segment(Task& t) noexcept;   // end_segment's accounting and event, before after_switch
+  Time close_segment(Task& t, Time n) noexcept;  // end_segment's accounting and event at n (now()); the end
   void park(Task& t) noexcept;            // after_switch for a task that lives on (yield, preempt, block)
   void start_activation(Task& t, Time start) noexcept;
   void after_switch(Task& t) noexcept;
@@ -297,7 +297,7 @@ class Kernel {
   void reset_context(Task& t) noexcept;
   void refuse_blocking_in_module_code() noexcept;  // from task context
   void switch_to_kernel(SwitchReason why) noexcept;  // from task context: to the dispatcher, or straight on
-  void switch_straight(Task& self) noexcept;         // from task context: to the next task, or the dispatcher
+  void switch_straight(Task& self, Time at) noexcept;  // from task context, at now(): to the next task, or the dispatcher
   [[noreturn]] void stop_for_fault(Task& t, const FaultRecord& record) noexcept;
   void resume_after_stop(Task& t) noexcept;          // an update agent took the task back
   bool overran(const Task& t) const noexcept;        // its watchdog limit is used up (in a yield)

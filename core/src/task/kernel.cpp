@@ -188,9 +188,8 @@ void Kernel::unlink_everywhere(Task& t) noexcept {
   policy_.remove(t);
 }
 
-[[gnu::always_inline]] inline void Kernel::wake_timers() noexcept {
+[[gnu::always_inline]] inline void Kernel::wake_timers(Time n) noexcept {
   if (posted_slots_.load(std::memory_order_relaxed) != 0) deliver_posts();
-  const Time n = now();
   while (Task* t = timers_.first()) {
     if (t->wake_at > n) break;
     timers_.erase(*t);
@@ -219,8 +218,8 @@ void Kernel::run_until(Time end) noexcept {
   port::traps_start();
   if (config_.preemption_ticks) port::tick_start(config_.tick, config_.real_tick_period, is_virtual);
   for (;;) {
-    wake_timers();
     const Time n = now();
+    wake_timers(n);
     if (n >= end_) break;
     policy_.poll(n);
     Task* t = policy_.pick(n);
@@ -237,7 +236,7 @@ void Kernel::run_until(Time end) noexcept {
       }
       continue;
     }
-    dispatch(*t);
+    dispatch(*t, n);
   }
   if (config_.preemption_ticks) port::tick_stop();
   port::traps_stop();
@@ -255,13 +254,12 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
   if (late > t.stats.lateness_max) t.stats.lateness_max = late;
 }
 
-[[gnu::always_inline]] inline void Kernel::begin_segment(Task& t) noexcept {
+[[gnu::always_inline]] inline void Kernel::begin_segment(Task& t, Time start) noexcept {
   // A task resumed after handing the CPU over only so its events could be
   // delivered goes on with the same stretch of its code: that a flood of log
   // lines makes the kernel work does not make it less of a runaway.
   if (t.switch_reason != SwitchReason::Drain || current_stretch_task_ != &t) ++stretches_;
   current_stretch_task_ = &t;
-  const Time start = now();
   t.segment_starts_activation = t.activation_pending;
   if (t.activation_pending) start_activation(t, start);
   t.state = TaskState::Running;
@@ -272,12 +270,17 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
   current_ = &t;
 }
 
-[[gnu::always_inline]] inline void Kernel::close_segment(Task& t) noexcept {
+// `n` is the time of the switch (now(), read once for the whole switch);
+// returns the segment's end, the time the rest of the switch works with.
+[[gnu::always_inline]] inline Time Kernel::close_segment(Task& t, Time n) noexcept {
   current_ = nullptr;
   // In virtual time every dispatch costs at least dispatch_cost: a task that
   // only yields moves the clock (and its watchdog count) like any other.
-  if (config_.clock == ClockMode::Virtual) advance_to(t.slice_start + config_.dispatch_cost);
-  const Time end = now();
+  Time end = n;
+  if (config_.clock == ClockMode::Virtual) {
+    advance_to(t.slice_start + config_.dispatch_cost);
+    end = virtual_now_;
+  }
   const Time used = end - t.slice_start;
   t.run_cpu += used;
   t.stats.cpu_total += used;
@@ -286,15 +289,16 @@ void Kernel::start_activation(Task& t, Time start) noexcept {
                                 t.switch_reason == SwitchReason::Exit || t.switch_reason == SwitchReason::Restart;
     emit({EventKind::RunSegment, &t, t.slice_start, end, t.stats.runs, t.segment_starts_activation, activation_end});
   }
+  return end;
 }
 
 void Kernel::end_segment(Task& t) noexcept {
-  close_segment(t);
+  close_segment(t, now());
   after_switch(t);
 }
 
-void Kernel::dispatch(Task& t) noexcept {
-  begin_segment(t);
+void Kernel::dispatch(Task& t, Time start) noexcept {
+  begin_segment(t, start);
   on_task_stack_ = true;
   port::context_switch(&kernel_sp_, t.sp, t.stack, false);
   on_task_stack_ = false;
@@ -473,6 +477,14 @@ void Kernel::end_module_code() noexcept {
   port::kernel_exit();
 }
 
+namespace {
+// The context switched away from for these reasons is never resumed.
+bool dies(SwitchReason why) noexcept {
+  return why == SwitchReason::Killed || why == SwitchReason::Faulted || why == SwitchReason::Exit ||
+         why == SwitchReason::Restart;
+}
+}  // namespace
+
 // Switches away from the running task. When the dispatcher would do nothing
 // but pick the next task (the task goes on living, no run end, no queued
 // events to deliver), the switch goes straight to that task: one context
@@ -486,20 +498,22 @@ void Kernel::switch_to_kernel(SwitchReason why) noexcept {
   t.switch_reason = why;
   const bool straight = why == SwitchReason::Yield || why == SwitchReason::Wait || why == SwitchReason::Sleep ||
                         why == SwitchReason::Suspend || why == SwitchReason::Preempt;
-  if (straight && now() < end_ && !backlog()) {
-    switch_straight(t);
+  if (!straight || backlog()) {
+    port::context_switch(&t.sp, kernel_sp_, {}, dies(why));
     return;
   }
-  const bool dies = why == SwitchReason::Killed || why == SwitchReason::Faulted || why == SwitchReason::Exit ||
-                    why == SwitchReason::Restart;
-  port::context_switch(&t.sp, kernel_sp_, {}, dies);
+  const Time n = now();  // the one reading of the clock for the whole switch
+  if (n < end_) {
+    switch_straight(t, n);
+    return;
+  }
+  port::context_switch(&t.sp, kernel_sp_, {}, false);
 }
 
-void Kernel::switch_straight(Task& self) noexcept {
-  close_segment(self);
+void Kernel::switch_straight(Task& self, Time at) noexcept {
+  const Time n = close_segment(self, at);
   park(self);  // self is ready, sleeping, waiting or suspended now
-  wake_timers();
-  const Time n = now();
+  wake_timers(n);
   Task* next = nullptr;
   if (n < end_) {
     policy_.poll(n);
@@ -510,7 +524,7 @@ void Kernel::switch_straight(Task& self) noexcept {
     // to idle: let the dispatcher decide. Our segment is already closed.
     port::context_switch(&self.sp, kernel_sp_, {}, false);
   } else {
-    begin_segment(*next);
+    begin_segment(*next, n);
     if (next != &self) port::context_switch(&self.sp, next->sp, next->stack, false);
   }
 }
@@ -894,8 +908,8 @@ void Kernel::interrupt_from_port() noexcept {
 
 void Kernel::on_tick() noexcept {
   Task& t = *current_;
-  wake_timers();
   const Time n = now();
+  wake_timers(n);
   const Time ran = t.run_cpu + (n - t.slice_start);
   if (over_limit(t, ran)) {
     switch_to_kernel(SwitchReason::Killed);  // never returns: the context is reset
