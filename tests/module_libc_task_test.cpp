@@ -127,8 +127,82 @@ TEST(ModuleLibcInATask, AWildPointerHandedToSnprintfStopsTheTaskNotTheKernel) {
   EXPECT_EQ(t->fault.kind, FaultKind::MemoryAccess);
   EXPECT_EQ(t->fault.address, 16u);
   EXPECT_STREQ(t->fault.module, "libc_user");
-  EXPECT_FALSE(copying_for_module()) << "the scope the stopped task was in is forgotten";
+  EXPECT_FALSE(copying_for_module(*t)) << "the scope the stopped task was in is forgotten";
   EXPECT_GE(s.kernel->table().find_by_name("telemetry")->stats.runs, 10u);
+}
+
+// The scope is the task's own: a task preempted while the kernel works on
+// its module's memory is still in its scope when another task is stopped in
+// its own (a global count, reset by the other's fault, filed this task's
+// next fault as the kernel's and halted the system: found on the Cortex-M3).
+TEST(ModuleLibcInATask, AnotherTasksFaultLeavesTheScopeAPreemptedTaskIsIn) {
+  UpdatableSystem s;
+  struct Seen {
+    int rounds = 0;
+    int kept = 0;     // still in its scope after sleeping in it while the other task faulted
+    int closed = 0;   // out of it once it left
+  };
+  static Seen seen;
+  seen = {};
+  s.bodies.push_back([&s] {
+    Task* self = s.kernel->running();
+    {
+      const ModuleMemoryScope scope;
+      s.kernel->sleep(300 * kMillisecond);  // the module task runs, faults and is stopped meanwhile
+      if (copying_for_module(*self)) ++seen.kept;
+    }
+    if (!copying_for_module(*self)) ++seen.closed;
+    ++seen.rounds;
+  });
+  s.stacks.emplace_back(64 * 1024);
+  TaskSpec copier;
+  copier.name = "copier";
+  copier.priority = 4;
+  copier.interval = kSecond;
+  copier.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
+  copier.arg = &s.bodies.back();
+  copier.stack = s.stacks.back().span();
+  ASSERT_TRUE(s.kernel->create(copier));
+  RegisterEntry* e = install(s, "libc_user_bad_pointer");
+  ASSERT_NE(e, nullptr);
+  s.kernel->run_until(3 * kSecond);
+  const Task* t = s.kernel->table().find_by_name("libc_user");
+  ASSERT_NE(t, nullptr);
+  ASSERT_EQ(t->state, TaskState::Dead) << "the module task faulted while the copier slept in its scope";
+  EXPECT_EQ(t->fault.kind, FaultKind::MemoryAccess);
+  EXPECT_FALSE(copying_for_module(*t));
+  EXPECT_EQ(seen.rounds, 3);
+  EXPECT_EQ(seen.kept, 3) << "the other task's fault closed this task's scope";
+  EXPECT_EQ(seen.closed, 3);
+}
+
+// A task the watchdog stops inside a scope is out of it: its count does not
+// stay up, to file a later kernel fault in that task as its module's.
+TEST(ModuleLibcInATask, AWatchdogStopInsideTheScopeClosesIt) {
+  UpdatableSystem s;
+  static int entered = 0;
+  entered = 0;
+  s.bodies.push_back([&s] {
+    const ModuleMemoryScope scope;
+    ++entered;
+    for (;;) s.kernel->consume(kMillisecond);  // until the watchdog stops it, inside the scope
+  });
+  s.stacks.emplace_back(64 * 1024);
+  TaskSpec spinner;
+  spinner.name = "spinner";
+  spinner.priority = 4;
+  spinner.interval = kSecond;
+  spinner.watchdog = 5 * kMillisecond;
+  spinner.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
+  spinner.arg = &s.bodies.back();
+  spinner.stack = s.stacks.back().span();
+  ASSERT_TRUE(s.kernel->create(spinner));
+  s.kernel->run_until(2500 * kMillisecond);
+  const Task* t = s.kernel->table().find_by_name("spinner");
+  ASSERT_NE(t, nullptr);
+  EXPECT_EQ(entered, 3);
+  EXPECT_EQ(t->stats.watchdog_kills, 3u);
+  EXPECT_FALSE(copying_for_module(*t)) << "the scope the watchdog stopped it in is still counted";
 }
 
 class AWildPointer : public ::testing::TestWithParam<const char*> {};
@@ -150,7 +224,7 @@ TEST_P(AWildPointer, HandedToTheRuntimesOwnFunctionsStopsOnlyTheTask) {
   EXPECT_EQ(t->state, TaskState::Dead) << object;
   EXPECT_EQ(t->fault.kind, FaultKind::MemoryAccess) << object;
   EXPECT_LT(t->fault.address, 4096u) << object << ": near the wild pointer (24)";
-  EXPECT_FALSE(copying_for_module()) << object;
+  EXPECT_FALSE(copying_for_module(*t)) << object;
   EXPECT_GE(s.kernel->table().find_by_name("telemetry")->stats.runs, 8u) << object;
 }
 

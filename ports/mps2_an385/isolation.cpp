@@ -48,16 +48,17 @@ namespace {
 
 ExitRecord g_exit;
 
+dyn::Task* running_task() noexcept {
+  dyn::Kernel* k = dyn::Kernel::current();
+  return k ? k->running() : nullptr;
+}
+
 // The kernel's service table, known once module code runs (call_module):
 // an image that runs none links none of it.
 std::uintptr_t (*g_service)(std::size_t) = nullptr;
 
 std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? g_service(number) : 0; }
 
-// The module's call site of the latest gate (its lr at the SVC): what a
-// service's fault record names. Taken at every gate; the services check
-// what they are handed before they can block.
-std::uint32_t g_gate_caller = 0;
 
 // How the context switch reprograms the MPU: set by the first module call,
 // so an image that never runs module code links no MPU code.
@@ -135,7 +136,10 @@ extern "C" ExitRecord* dyn_svc_dispatch(std::uint32_t* frame, std::uint32_t exc_
       return module_fault_exit(dyn::FaultKind::StackOverflow, 0, word(frame), word(frame), msp);
     if (number < kServiceGates) {
       if (const std::uintptr_t service = service_code(number)) {
-        g_gate_caller = frame[5] & ~1u;
+        // The module's call site (its lr at the SVC), kept in its task:
+        // what the service's fault record names, even if another task's
+        // gate runs while this service is preempted.
+        if (dyn::Task* t = running_task()) t->service_caller = frame[5] & ~1u;
         ExitRecord* e = exit_to_kernel(msp, dyn_arm_service_trampoline, frame[0], frame[1]);
         e->frame[2] = frame[2];
         e->frame[3] = frame[3];
@@ -210,7 +214,9 @@ std::size_t shared_readable_run(std::uintptr_t address) noexcept {
 std::uintptr_t service_caller(std::uintptr_t return_address) noexcept {
   const std::uintptr_t trampoline = reinterpret_cast<std::uintptr_t>(dyn_arm_service_trampoline) & ~std::uintptr_t{1};
   const std::uintptr_t end = reinterpret_cast<std::uintptr_t>(dyn_arm_service_trampoline_svc_end);
-  return return_address >= trampoline && return_address <= end ? g_gate_caller : return_address;
+  if (return_address < trampoline || return_address > end) return return_address;  // called from kernel code
+  const dyn::Task* t = running_task();
+  return t ? t->service_caller : return_address;
 }
 
 std::uint64_t service_entry(std::size_t index, std::uint64_t function) noexcept {

@@ -12,6 +12,8 @@
 
 namespace dyn {
 
+struct Task;
+
 // An address as wide as the machine's (not a fixed 64 bits): the kernel's
 // table is then initialised by the linker, in flash, instead of by code at
 // start-up into RAM (the reinterpret_casts below are not constant expressions).
@@ -37,13 +39,14 @@ std::uint64_t kernel_symbol_address(const ExportedSymbol& s) noexcept;
 // order), or 0: what a port's gate for that index runs.
 std::uintptr_t kernel_service(std::size_t index) noexcept;
 
-// True while kernel code works on memory a module handed it (a string passed
-// to dyn_log, the buffer and arguments of snprintf, the array qsort sorts):
-// a fault then is the module's bad pointer, not a kernel bug.
-bool copying_for_module() noexcept;
+// True while kernel code in task `t` works on memory its module handed it
+// (a string passed to dyn_log, the buffer and arguments of snprintf, the
+// array qsort sorts): a fault then is the module's bad pointer, not a kernel bug.
+bool copying_for_module(const Task& t) noexcept;
 
-// Marks such work for as long as it lives (scopes nest). A task stopped in
-// the middle never leaves its scope: the fault path forgets every open one.
+// Marks such work in the running task for as long as it lives (scopes
+// nest; Task::module_memory_scopes). A task stopped in the middle never
+// leaves its scope: stopping it resets its count (Kernel::reset_context).
 class ModuleMemoryScope {
  public:
   ModuleMemoryScope() noexcept;
@@ -52,8 +55,9 @@ class ModuleMemoryScope {
   ModuleMemoryScope& operator=(const ModuleMemoryScope&) = delete;
 
  private:
-  bool counted_;  // not in unprivileged module code (which cannot write the kernel's count, nor needs it)
+  // The task counted, or nullptr: no task runs, or this is unprivileged
+  // module code (which cannot write the kernel's count, nor needs it).
+  Task* task_;
 };
-void forget_module_memory_scopes() noexcept;
 
 }  // namespace dyn

@@ -169,6 +169,14 @@ struct Task : RbHook<SchedTag>, RbHook<TimerTag>, RbHook<NameTag>, ListHook<Sche
 
   // The Task Register entry that owns this task's memory (module tasks), or nullptr.
   void* owner = nullptr;
+  // While kernel code in this task works on memory its module handed it
+  // (ModuleMemoryScope: nested scopes counted), and the module's call site
+  // of the service it is in (recorded by the port's gate: the fault record
+  // of a refused pointer names it). Per task, not global: another task may
+  // enter or be stopped inside its own scope while this one is preempted in
+  // its. A task stopped or restarted is out of every scope (reset_context).
+  std::uint8_t module_memory_scopes = 0;
+  std::uintptr_t service_caller = 0;
   // An update waits for this task's next consistent point (live update).
   bool update_pending = false;
   // Its next consistent point stores a checkpoint (periodic checkpoints).

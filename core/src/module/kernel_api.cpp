@@ -39,8 +39,6 @@ dyn::Kernel* checked_kernel(void* caller) noexcept {
 }
 #define kernel_for_task() checked_kernel(__builtin_return_address(0))
 
-unsigned g_module_memory_scopes = 0;
-
 // dyn_log as modules reach it (its gate on an isolating port): dyn_logf,
 // which runs in the module's domain, logs through it.
 using LogEntry = void (*)(int, const char*);
@@ -270,11 +268,13 @@ char* dyn_service_strdup(const char* text) { return dyn_service_strndup(text, SI
 }
 
 int dyn_service_posix_memalign(void** out, size_t alignment, size_t size) {
+  if (!out) refuse_pointer(out, __builtin_return_address(0));  // always written: NULL is no answer
   check_out(out, sizeof *out);
   return dyn_libc_posix_memalign(out, alignment, size);
 }
 
 int dyn_service_clock_gettime(int clock, struct dyn_libc_timespec* out) {
+  if (!out) refuse_pointer(out, __builtin_return_address(0));  // always written: NULL is no answer
   check_out(out, sizeof *out);
   return dyn_libc_clock_gettime(clock, out);
 }
@@ -445,14 +445,22 @@ std::uintptr_t kernel_service(std::size_t index) noexcept {
 
 std::span<const ExportedSymbol> kernel_exports() noexcept { return kKernelExports; }
 
-bool copying_for_module() noexcept { return g_module_memory_scopes != 0; }
-ModuleMemoryScope::ModuleMemoryScope() noexcept : counted_(!port::in_module_code()) {
-  if (counted_) ++g_module_memory_scopes;
+bool copying_for_module(const Task& t) noexcept { return t.module_memory_scopes != 0; }
+
+namespace {
+Task* task_to_count() noexcept {
+  if (port::in_module_code()) return nullptr;
+  Kernel* k = Kernel::current();
+  return k ? k->running() : nullptr;
+}
+}  // namespace
+
+ModuleMemoryScope::ModuleMemoryScope() noexcept : task_(task_to_count()) {
+  if (task_ && task_->module_memory_scopes < 0xFF) ++task_->module_memory_scopes;
 }
 ModuleMemoryScope::~ModuleMemoryScope() {
-  if (counted_ && g_module_memory_scopes) --g_module_memory_scopes;
+  if (task_ && task_->module_memory_scopes) --task_->module_memory_scopes;
 }
-void forget_module_memory_scopes() noexcept { g_module_memory_scopes = 0; }
 
 }  // namespace dyn
 

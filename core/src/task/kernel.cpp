@@ -451,6 +451,8 @@ void Kernel::make_dead(Task& t, ExitReason why) noexcept {
 
 void Kernel::reset_context(Task& t) noexcept {
   t.hook_limit = 0;  // module code that was stopped is over
+  t.module_memory_scopes = 0;  // and the scopes it was in never close
+  t.service_caller = 0;
   t.sp = port::context_init(t.stack, task_trampoline, &t);
 }
 

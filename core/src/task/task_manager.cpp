@@ -100,8 +100,7 @@ bool TaskManager::attribute(const Task& t, FaultRecord& r) noexcept {
   // Kernel code that faults in a module's task is the kernel's bug — unless
   // it was reading a pointer the module passed. (A fault in the C library's
   // routines the module calls, memcpy and the like, is the module's.)
-  if (!in_module && r.in_kernel_image && !r.module_mode && !copying_for_module()) return false;
-  forget_module_memory_scopes();  // the task is stopped: the scopes it was in never close
+  if (!in_module && r.in_kernel_image && !r.module_mode && !copying_for_module(t)) return false;
   r.offset = in_module ? r.pc - where->module.code.address : kNoOffset;
   const ::dyn_module* d = where->module.descriptor;
   const char* name = d && d->name ? d->name : where->name;
