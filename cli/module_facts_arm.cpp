@@ -272,6 +272,9 @@ std::string read_module_facts_arm(const ElfView& v, ModuleFacts* f) {
       return "the module exports " + label + " twice: the object is corrupt; rebuild it";
   }
 
+  for (char c : name)
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
+      return "the module descriptor's name holds a control character: name it with printable characters";
   f->arch = TargetArch::Arm;
   f->name = std::move(name);
   f->version = word(Field::Version);

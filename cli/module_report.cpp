@@ -93,7 +93,7 @@ std::string describe_link(const LinkError& e, const ElfView* v) {
     case LinkErrc::BadDescriptor:
       return "the module descriptor is malformed (" +
              std::string(e.value == 1   ? "bad magic or ABI version"
-                         : e.value == 2 ? "name missing or longer than 31 bytes"
+                         : e.value == 2 ? "name missing, longer than 31 bytes, or with a control character"
                          : e.value == 3 ? "entry outside the module's code"
                          : e.value == 4 ? "checkpoint or restore hook outside the module's code"
                                         : "state_size above 16 MiB") +

@@ -194,7 +194,7 @@ typedef int32_t (*dyn_restore_fn)(void* state, const void* in, uint32_t length, 
 struct dyn_module {
   uint32_t magic;      /* DYN_MODULE_MAGIC */
   uint32_t abi;        /* DYN_MODULE_ABI */
-  const char* name;    /* at most 31 bytes; a new version must keep it (a rename is said in the [[update]]) */
+  const char* name;    /* at most 31 bytes, no control characters; a new version must keep it (a rename is said in the [[update]]) */
   uint32_t version;
   uint32_t state_size; /* bytes of state the kernel allocates and hands to entry */
   void (*entry)(void* state);

@@ -8,6 +8,8 @@
 // and the process lives on.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include <string>
 #include <vector>
 
@@ -271,6 +273,28 @@ TEST(FaultContainment, AModuleWhoseDescriptorLiesIsRefusedBeforeItsCodeRuns) {
     EXPECT_EQ(why.link.value, what) << mode;
     EXPECT_EQ(s.memory.stats().total_bytes(), before) << mode << ": nothing leaks";
   }
+}
+
+// A module name reaches logs, reports and the operator's terminal: one with
+// a control byte (an escape sequence) is refused at load, like a malformed one.
+TEST(FaultContainment, AModuleNameWithAControlCharacterIsRefused) {
+  std::vector<std::byte> image = hostile("first_run_faults");
+  const std::string name = "beacon";
+  std::size_t patched = 0;
+  for (std::size_t i = 1; i + name.size() < image.size(); ++i) {
+    if (image[i - 1] != std::byte{0} || image[i + name.size()] != std::byte{0}) continue;
+    if (std::memcmp(image.data() + i, name.data(), name.size()) != 0) continue;
+    image[i] = std::byte{0x1B};  // "\x1beacon": the descriptor's name (and any symbol spelled the same)
+    ++patched;
+  }
+  ASSERT_GE(patched, 1u);
+  UpdatableSystem s;
+  const std::size_t before = s.memory.stats().total_bytes();
+  InstallError why{};
+  EXPECT_EQ(install(s, image, RunModel::Job, 0, &why), nullptr);
+  EXPECT_EQ(why.link.code, LinkErrc::BadDescriptor);
+  EXPECT_EQ(why.link.value, 2u);
+  EXPECT_EQ(s.memory.stats().total_bytes(), before) << "nothing leaks";
 }
 
 TEST(FaultContainment, KernelNamesResolveToTheKernelWhateverIsInstalled) {
