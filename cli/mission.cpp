@@ -4,6 +4,7 @@
 #include <filesystem>
 
 #include "dyn/module_store.hpp"
+#include "dyn/package.hpp"
 #include "input_file.hpp"
 
 #include <cstdio>
@@ -367,7 +368,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
     if (sec.ground_key.empty() == sec.hmac_key.empty())
       r.fail(line_of(t), "security",
              "name exactly one key: ground_key = \"ground.pub\" (Ed25519) or hmac_key = \"sat.hmac\" (HMAC-SHA-256)");
-    if (auto v = r.integer(t, "security", "sequence_window", 0, INT64_MAX))
+    if (auto v = r.integer(t, "security", "sequence_window", 0, static_cast<std::int64_t>(package_format::kJumpMax)))
       sec.sequence_window = static_cast<std::uint64_t>(*v);
     m.security = sec;
   }

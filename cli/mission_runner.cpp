@@ -29,6 +29,7 @@
 #include "log_file.hpp"
 #include "svg_plot.hpp"
 #include "package_keys.hpp"
+#include "package_tool.hpp"
 #include "dyn/package.hpp"
 #include "dyn/package_install.hpp"
 #include "host_boot_scratch.hpp"
@@ -536,7 +537,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     return e && e->has_module && e->module.descriptor ? e->module.descriptor->name : "?";
   };
   // A request refused at once never reaches the kernel: the plot is told here.
+  // Every refusal is logged (and so traced), a package's as any other.
   auto add_update_row = [&](UpdateRow&& row) {
+    if (row.result.starts_with("refused")) {
+      const std::string line = "update " + row.task + ": " + row.result;
+      kernel.log_system(2, line.c_str());
+    }
     if (plot && row.result.starts_with("refused")) plot->update_refused(row.task, row.at, row.result);
     report.updates.push_back(std::move(row));
   };
@@ -580,14 +586,18 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       target.store_free = static_cast<std::uint64_t>(st.free_blocks) * 64 * 1024;  // the host store: 64 KiB blocks
     }
     if (auto it = installed_images.find(u.task); it != installed_images.end()) target.base_image = it->second;
-    std::vector<std::byte> rebuilt(std::size_t{4} << 20);  // a delta's result: at most 4 MiB on the host
+    std::vector<std::byte> rebuilt(kHostRebuildMax);  // a delta's result: at most 4 MiB on the host
     target.result_buffer = rebuilt;
     host::VectorBootScratch scratch;
     auto requested = request_package_update(*updates, store ? &*store : nullptr, *image, verifier, target, req, scratch);
     if (!requested) {
       const PackageUpdateError& pe = requested.error();
       if (pe.stage == PackageUpdateError::Stage::Update) {
+        // Authentic and fresh: its number is used, with a store or without.
+        accepted_sequence = pe.sequence;
         *update_refused = pe.update;
+        *why = "package " + u.package + " used sequence " + std::to_string(pe.sequence) +
+               ": send the fix with a higher number";
         return false;
       }
       if (pe.stage == PackageUpdateError::Stage::Counter) {
@@ -602,7 +612,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (e.code == PackageErrc::Replayed) *why += " (sequence " + std::to_string(e.detail) + ")";
       if (e.code == PackageErrc::WrongModule) *why += " (the task runs " + running + ")";
       if (e.code == PackageErrc::BadDelta)
-        *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ")";
+        *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
+                std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";
+      if (e.code == PackageErrc::TooLargeToRebuild || e.code == PackageErrc::TooLargeForStore)
+        *why += " (it needs " + std::to_string(e.detail) + " bytes)";
       return false;
     }
     accepted_sequence = requested.value().manifest.sequence;
@@ -649,8 +662,6 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       row.result = "refused: " + why;
     } else if (from_package && !take_package(u, req, &image, &why, &update_refused) && !update_refused) {
       row.result = "refused: package " + u.package + ": " + why;
-      const std::string line = "update " + u.task + ": package refused: " + why;
-      kernel.log_system(2, line.c_str());
     } else {
       if (!from_package) {
         req.image = image;
@@ -667,19 +678,23 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                      : e.code == UpdateErrc::ImporterNotRelinkable
                          ? "refused: importer " + std::string(e.importer ? e.importer : "?") +
                                " cannot be relinked (a loop task, or a Cortex-M object)"
-                     : e.code == UpdateErrc::Store ? "refused: the store could not record the new version"
+                     : e.code == UpdateErrc::Store
+                         ? "refused: the store could not record the new version: " +
+                               std::string(describe(static_cast<StoreErrc>(e.detail)))
                      : e.code == UpdateErrc::OtherModule
                          ? "refused: the new version's descriptor names module \"" +
                                std::string(e.module ? e.module : "?") + "\", but the task runs \"" +
-                               running_module(u.task) +
-                               "\" (a checkpoint is bound to its module: fix the name in DYN_MODULE, or say "
-                               "rename = true in the [[update]] if the module really is renamed)"
+                               running_module(u.task) + "\" (a checkpoint is bound to its module: fix the name in DYN_MODULE, or " +
+                               (from_package ? "for a real rename pack it with --renames " + running_module(u.task)
+                                             : std::string("say rename = true in the [[update]] if the module really is renamed")) +
+                               ")"
                      : e.code == UpdateErrc::NoEntry
                          ? "refused: the new version is a library (DYN_MODULE with entry NULL): it cannot run the "
                            "task; give it an entry"
                      : e.code == UpdateErrc::BadProbation
                          ? "refused: probation_points must be at least 1 (a version must prove itself once)"
                          : "refused: no such module task";
+        if (from_package) row.result += "; " + why;  // the number it used
       }
     }
     add_update_row(std::move(row));

@@ -1,6 +1,7 @@
 // package_tool.cpp — keygen, pack, verify.
 #include "package_tool.hpp"
 
+#include <algorithm>
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
@@ -10,6 +11,7 @@
 #include "dyn/elf.hpp"
 #include "dyn/elf_view.hpp"
 #include "dyn/hmac_sha256.hpp"
+#include "dyn/module_delta.hpp"
 #include "dyn/module_store.hpp"
 #include "delta_encoder.hpp"
 #include "input_file.hpp"
@@ -68,10 +70,9 @@ bool output_allowed(const PackOptions& o, std::string* why) {
       *why = "-o " + o.out_path + " is one of the inputs (" + in + "): write the package elsewhere";
       return false;
     }
-  host::KeyFile existing;
-  std::string ignored;
-  if (host::read_key_file(o.out_path, &existing, &ignored)) {
-    wipe(existing.key);
+  // Any file that starts as a key does (even one with loose permissions or
+  // another line ending, which read_key_file refuses to use) is never replaced.
+  if (host::is_key_file(o.out_path)) {
     *why = "-o " + o.out_path + " is a key file: a package never overwrites a key";
     return false;
   }
@@ -136,6 +137,15 @@ int keygen(const std::string& name, bool hmac, std::string* out) {
     *out = name + ".hmac: HMAC-SHA-256 key, 32 bytes: the same file on the ground and in the mission's "
                   "[security] hmac_key (keep it secret on both sides)\n";
     return 0;
+  }
+  // Both files or neither: a secret key without its public key (or beside
+  // an older one) would sign packages no spacecraft accepts.
+  for (const std::string& path : {name + ".key", name + ".pub"}) {
+    std::error_code ec;
+    if (std::filesystem::exists(path, ec) || ec) {
+      *out = "dynsched keygen: " + path + ": exists; keys are never overwritten (remove it yourself, or choose another name)\n";
+      return 1;
+    }
   }
   std::vector<std::byte> secret, pub;
   if (!host::new_ed25519_pair(&secret, &pub)) {
@@ -315,6 +325,15 @@ int verify(const VerifyOptions& o, std::string* out) {
       *out += " (last accepted: " + std::to_string(e.detail) + ")";
     else if (e.code == PackageErrc::BadManifest)
       *out += " (at byte " + std::to_string(e.detail) + ")";
+    else if (e.code == PackageErrc::BadDelta)
+      *out += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
+              std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";
+    else if (e.code == PackageErrc::TooLargeToRebuild)
+      *out += " (it needs " + std::to_string(e.detail) + " bytes; this tool rebuilds at most " +
+              std::to_string(kHostRebuildMax) + ")";
+    else if (e.code == PackageErrc::WrongAuthMode)
+      *out += std::string(" (the package is ") + (e.detail == 2 ? "HMAC" : e.detail == 1 ? "Ed25519" : "of an unknown mode") +
+              ", the key given " + (key.kind == host::KeyKind::HmacSha256 ? "an HMAC key" : "an Ed25519 key") + ")";
     *out += "\n";
     return 1;
   };
@@ -361,7 +380,7 @@ int verify(const VerifyOptions& o, std::string* out) {
   target.arch = m.arch;  // without --installed: as a spacecraft of the package's own target
   target.sequence = state;
   target.window = o.window;
-  std::vector<std::byte> base, result(m.result_size);
+  std::vector<std::byte> base, result;
   std::string installed_name;
   if (!o.installed.empty()) {
     ModuleFacts installed;
@@ -389,6 +408,11 @@ int verify(const VerifyOptions& o, std::string* out) {
     return 1;
   }
   target.base_image = base;
+  // A buffer only for a delta that applies to the installed version, and
+  // never larger than the host rebuilds: a manifest's size is a claim, and
+  // an authentic package may claim 4 GiB (accept_package then refuses it).
+  if (m.kind == PayloadKind::ModuleDelta && !base.empty() && package_digest(base) == m.base_digest)
+    result.resize(std::min<std::size_t>(m.result_size, kHostRebuildMax));
   target.result_buffer = result;
   auto accepted = accept_package(bytes, verifier, target);
   if (!accepted) return refused(accepted.error());

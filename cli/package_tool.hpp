@@ -11,6 +11,10 @@
 
 namespace dyn::cli {
 
+// The most a delta may rebuild on the host (the mission runner's buffer,
+// and verify's): the result buffer is never sized by the manifest alone.
+inline constexpr std::size_t kHostRebuildMax = std::size_t{4} << 20;
+
 // `keygen NAME`: NAME.key (Ed25519 secret, stays on the ground) and NAME.pub
 // (goes in the mission's [security]); with `hmac`, NAME.hmac (the
 // per-spacecraft symmetric key, the same file on both sides).

@@ -651,6 +651,10 @@ TEST(MissionFileUpdate, APackageNeedsTheSecurityKeyAndReplacesTheModuleKey) {
   EXPECT_NE(error_of("[security]\nground_key = \"g.pub\"\n" + std::string(kModuleTask) + upd + "module = \"x\"\n")
                 .find("give module or package, not both"),
             std::string::npos);
+  EXPECT_NE(error_of("[security]\nground_key = \"g.pub\"\nsequence_window = 1048577\n" + std::string(kModuleTask))
+                .find("sequence_window"),
+            std::string::npos)
+      << "a window wider than any package may skip (2^20)";
 }
 
 TEST(MissionFileUpdate, TasksCanBeAddedAndRemovedAtMissionTimes) {

@@ -339,6 +339,15 @@ TEST(Package, FreshnessRefusesReplayedOlderAndTooFarAheadUnlessTheGroundAllowsTh
   EXPECT_EQ(refused(7 + package_format::kJumpMax + 1).code, PackageErrc{});
   EXPECT_EQ(refused(7 + package_format::kJumpMax + 2).code, PackageErrc::TooFarAhead);
   EXPECT_EQ(refused(UINT64_MAX, SequenceState{false, true, 0}).code, PackageErrc::BadManifest);
+  // A wide window is bounded the same way: two packages may not climb to the
+  // last numbers and lock out every later update (found by a review).
+  m.flags = 0;
+  m.sequence = std::uint64_t{1} << 63;
+  EXPECT_FALSE(check_freshness(m, SequenceState{true, true, 7}, INT64_MAX));
+  m.sequence = 7 + package_format::kJumpMax + 1;
+  EXPECT_TRUE(check_freshness(m, SequenceState{true, true, 7}, UINT64_MAX)) << "2^20 skipped: the bound itself";
+  m.sequence = UINT64_MAX - 1;
+  EXPECT_FALSE(check_freshness(m, SequenceState{true, true, UINT64_MAX - 1 - package_format::kJumpMax - 2}, UINT64_MAX));
 }
 
 TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
@@ -373,7 +382,7 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   // No room for the result.
   PackageTarget small = t;
   small.result_buffer = std::span(buffer).first(target.size() - 1);
-  EXPECT_EQ(code_of(small, package), PackageErrc::TooLargeForStore);
+  EXPECT_EQ(code_of(small, package), PackageErrc::TooLargeToRebuild);
   // A delta the ground signed but that does not rebuild the manifest's result.
   PackageManifest wrong_digest = m;
   wrong_digest.result_digest[0] ^= std::byte{1};
@@ -391,7 +400,7 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   PackageTarget overlapping = t;
   overlapping.base_image = std::span(shared).first(base.size());
   overlapping.result_buffer = std::span(shared).subspan(100);
-  EXPECT_EQ(code_of(overlapping, package), PackageErrc::TooLargeForStore);
+  EXPECT_EQ(code_of(overlapping, package), PackageErrc::TooLargeToRebuild);
   // An empty result is no module.
   PackageManifest empty = manifest_for({}, 9);
   const std::vector<std::byte> nothing;
@@ -460,7 +469,7 @@ TEST(Package, TheHeaderIsJudgedBeforeTheTagWithItsOwnReasons) {
 }
 
 TEST(Package, EveryRefusalSaysWhatToDo) {
-  for (int c = 1; c <= static_cast<int>(PackageErrc::BadDelta); ++c)  // BadDelta is the last
+  for (int c = 1; c <= static_cast<int>(PackageErrc::TooLargeToRebuild); ++c)  // TooLargeToRebuild is the last
     EXPECT_GT(std::string(describe(static_cast<PackageErrc>(c))).size(), 20u) << c;
 }
 

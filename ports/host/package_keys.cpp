@@ -46,6 +46,16 @@ int hex_value(char c) {
 
 KeyFile::~KeyFile() { wipe(key); }
 
+bool is_key_file(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  char first[64] = {};
+  in.read(first, sizeof first);
+  const std::string head(first, static_cast<std::size_t>(in.gcount()));
+  for (KeyKind k : {KeyKind::Ed25519Secret, KeyKind::Ed25519Public, KeyKind::HmacSha256})
+    if (head.starts_with(header_of(k))) return true;
+  return false;
+}
+
 bool read_key_file(const std::string& path, KeyFile* out, std::string* why) {
   struct stat st {};
   if (::stat(path.c_str(), &st) != 0) {

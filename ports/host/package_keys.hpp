@@ -30,6 +30,9 @@ struct KeyFile {
 // Reads a key file; false with *why if it is not one (never echoes key
 // bytes), or if it holds a secret key that others than its owner may read.
 bool read_key_file(const std::string& path, KeyFile* out, std::string* why);
+// True if the file's first line names a dynsched key kind, whatever its
+// mode, its line ending or the rest of it: a file no tool may overwrite.
+bool is_key_file(const std::string& path);
 // Writes one; refuses to overwrite an existing file. False with *why.
 bool write_key_file(const std::string& path, KeyKind kind, std::span<const std::byte> key, std::string* why);
 

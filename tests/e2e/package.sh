@@ -20,6 +20,10 @@ out=$("$dynsched" pack --new "$modules/mathlib/mathlib.o" --key loose.key --seq 
   fail "packed with a secret key others can read"
 grep -q "readable by others (mode 644): chmod 600" <<<"$out" || fail "loose key reason: $out"
 "$dynsched" keygen ground 2>/dev/null && fail "keygen overwrote a key"
+# Half a pair is no pair: with only the public key there, keygen writes no new secret key beside it.
+cp ground.pub half.pub
+"$dynsched" keygen half 2>/dev/null && fail "keygen wrote a secret key beside an older public key"
+[ -e half.key ] && fail "keygen left half.key without its public key"
 
 lib="--with $modules/mathlib/mathlib.o"
 out=$("$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 7 -o b7.dsu) || fail "pack: $out"
@@ -35,6 +39,15 @@ cp b7.dsu bad.dsu && printf '\x55' | dd of=bad.dsu bs=1 seek=300 conv=notrunc 2>
 cp ground.key keep.key
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o ground.key 2>/dev/null && fail "overwrote the key"
 cmp -s ground.key keep.key || fail "the secret key changed"
+# Nor a key file that read_key_file would refuse to use (loose permissions, CRLF line ends).
+cp loose.key loose_keep.key
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o loose.key 2>/dev/null &&
+  fail "overwrote a key with loose permissions"
+cmp -s loose.key loose_keep.key || fail "the loose key changed"
+sed 's/$/\r/' sat.hmac > crlf.hmac && chmod 600 crlf.hmac && cp crlf.hmac crlf_keep.hmac
+"$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o crlf.hmac 2>/dev/null &&
+  fail "overwrote a key with CRLF line ends"
+cmp -s crlf.hmac crlf_keep.hmac || fail "the CRLF key changed"
 "$dynsched" pack --new "$modules/beacon/beacon_v2.o" $lib --key ground.key --seq 9 -o ground.pub 2>/dev/null && fail "overwrote a public key"
 cp "$modules/beacon/beacon_v2.o" own.o
 "$dynsched" pack --new own.o $lib --key ground.key --seq 9 -o own.o 2>/dev/null && fail "overwrote its input"
@@ -58,7 +71,7 @@ grep -q "replayed" <<<"$out" || fail "replay reason: $out"
 out=$("$dynsched" verify b7.dsu --pub ground.pub --accepted 6 --window 0 2>&1)
 grep -q "decision: accepted" <<<"$out" || fail "the next number must pass a window of 0: $out"
 out=$("$dynsched" verify b7.dsu --pub ground.pub --accepted 1 --window 2 2>&1) && fail "a jump verified"
-grep -q "beyond the allowed window" <<<"$out" || fail "jump reason: $out"
+grep -q "skips more numbers than the mission's sequence_window allows" <<<"$out" || fail "jump reason: $out"
 
 cat >m.toml <<TOML
 [mission]
@@ -104,7 +117,19 @@ package = "evil.dsu"
 at = "9m"
 task = "beacon"
 package = "math.dsu"
+[[update]]
+at = "10m"
+task = "mathlib"
+package = "m11.dsu"
+[[update]]
+at = "11m"
+task = "mathlib"
+package = "m11b.dsu"
 TOML
+# Authentic and fresh, refused by the update itself (v3 drops an export beacon
+# uses): its number is used all the same, so the same number is a replay.
+"$dynsched" pack --new "$modules/mathlib/mathlib_v3.o" --key ground.key --seq 11 -o m11.dsu >/dev/null || fail "pack m11"
+"$dynsched" pack --new "$modules/mathlib/mathlib_v2.o" --key ground.key --seq 11 -o m11b.dsu >/dev/null || fail "pack m11b"
 out=$("$dynsched" run m.toml --log m.log 2>&1) || fail "run: $out"
 grep -q "beacon <- b7.dsu: committed (v1 -> v2" <<<"$out" || fail "the package was not installed: $out"
 grep -q "05:00.000\] beacon <- b7.dsu: refused: package .*: replayed" <<<"$out" || fail "replay not refused: $out"
@@ -115,8 +140,13 @@ grep -q "beacon <- evil.dsu: refused: package .*: the authentication does not ve
 grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs .*(the task runs beacon)" <<<"$out" ||
   fail "another module: $out"
 grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "beacon does not run v2 after the refusals: $out"
+grep -q "mathlib <- m11.dsu: refused: the new version no longer exports mathlib_crc16, which beacon uses; package m11.dsu used sequence 11: send the fix with a higher number" <<<"$out" ||
+  fail "an update-stage refusal does not say the number is used: $out"
+grep -q "mathlib <- m11b.dsu: refused: package .*: replayed" <<<"$out" || fail "the used number was taken again: $out"
 log=$("$dynsched" log m.log --task system)
-grep -q "update beacon: package refused: replayed" <<<"$log" || fail "refusal not in the log: $log"
+grep -q "update mathlib: refused: the new version no longer exports mathlib_crc16" <<<"$log" ||
+  fail "an update-stage refusal is not in the log: $log"
+grep -q "update beacon: refused: package .*: replayed" <<<"$log" || fail "refusal not in the log: $log"
 # No key material in what the spacecraft writes: the log (text or raw bytes) and the trace.
 "$dynsched" run m.toml --for 2m --trace m.json >/dev/null 2>&1 || fail "run with a trace"
 for keyfile in ground.key ground.pub; do
@@ -207,4 +237,30 @@ grep -q "beacon <- h1.dsu: committed" <<<"$out" || fail "hmac package not instal
 sed -e 's/"b7.dsu"/"h1.dsu"/' m.toml >e.toml
 out=$("$dynsched" run e.toml --for 3m 2>&1)
 grep -q "beacon <- h1.dsu: refused: package .*: authenticated in another mode" <<<"$out" || fail "mode mix: $out"
+# An authentic package may claim any size: verify allocates nothing for the
+# claim (a full package of 4 GiB used to be zeroed before its size was checked).
+python3 - sat.hmac huge.dsu <<'PY' || fail "craft huge.dsu"
+import hashlib, hmac, sys
+key = bytes.fromhex(open(sys.argv[1]).read().split("\n")[1])
+def varint(v):
+    out = bytearray()
+    while v >= 0x80:
+        out.append((v & 0x7F) | 0x80)
+        v >>= 7
+    out.append(v)
+    return bytes(out)
+size = 0xFFFFFFFF
+manifest = bytes([0, 1, 0]) + varint(3) + bytes([6]) + b"beacon" + varint(2) + varint(size) + varint(64) + bytes(16)
+payload = b"\x7fELF" + bytes(60)
+body = manifest + payload
+total = 4 + 1 + len(body) + 16
+assert total < 128
+head = b"DU" + bytes([3, 2]) + varint(total)
+tag = hmac.new(key, head + body, hashlib.sha256).digest()[:16]
+open(sys.argv[2], "wb").write(head + body + tag)
+PY
+out=$(timeout 10 "$dynsched" verify huge.dsu --key sat.hmac 2>&1)
+[ $? -eq 124 ] && fail "verify of a package claiming 4 GiB took more than 10 s"
+grep -q "decision: REFUSED: the result is not the size its manifest says" <<<"$out" || fail "huge claim: $out"
+
 echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other spacecraft, other mode refused"

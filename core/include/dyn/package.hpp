@@ -142,6 +142,7 @@ enum class PackageErrc : std::uint8_t {
   DigestMismatch,      // the result's SHA-256 is not the manifest's
   TooLargeForStore,    // detail = bytes it needs
   BadDelta,            // the delta does not apply: detail = DeltaErrc << 32 | offset in the delta
+  TooLargeToRebuild,   // a delta's result exceeds the buffer the spacecraft rebuilds modules in; detail = bytes it needs
 };
 
 struct PackageError {

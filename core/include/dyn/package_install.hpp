@@ -10,7 +10,9 @@
 //      cut stops the update (the ground then sends the next number);
 //   3. the update requested through the update manager (its journal makes a
 //      power cut boot the old or the new version).
-// A refusal at 1 or 2 changes nothing.
+// A refusal at 1 or 2 changes nothing. A refusal at 3 (the image does not
+// load, names another module, the store cannot record it) has used the
+// package's number: the ground sends the fix with the next one.
 #pragma once
 
 #include <cstdint>
@@ -28,6 +30,7 @@ struct PackageUpdateError {
   PackageError package{};
   StoreError store{};
   UpdateError update{};
+  std::uint64_t sequence = 0;  // Stage::Update: the package's number, used (recorded) before the request
 };
 
 // `target`: everything but the sequence state, which comes from `store` (or,

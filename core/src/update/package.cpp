@@ -163,7 +163,9 @@ const char* describe(PackageErrc e) noexcept {
     case PackageErrc::UnknownVersion:
       return DYN_ERROR_TEXT("UnknownVersion",
           "a package format version this spacecraft does not read (pack it with the ground tool of the flight software)");
-    case PackageErrc::UnknownAuthMode: return DYN_ERROR_TEXT("UnknownAuthMode", "an unknown authentication mode");
+    case PackageErrc::UnknownAuthMode:
+      return DYN_ERROR_TEXT("UnknownAuthMode",
+          "an unknown authentication mode (not made by this flight software's ground tool: re-pack it with it)");
     case PackageErrc::WrongAuthMode:
       return DYN_ERROR_TEXT("WrongAuthMode",
           "authenticated in another mode than this spacecraft verifies (pack it with the mission's key type)");
@@ -177,7 +179,8 @@ const char* describe(PackageErrc e) noexcept {
     case PackageErrc::BadManifest:
       return DYN_ERROR_TEXT("BadManifest", "authentic but its manifest is malformed (a ground tool bug: re-pack it)");
     case PackageErrc::UnknownPayloadKind:
-      return DYN_ERROR_TEXT("UnknownPayloadKind", "a payload kind this spacecraft cannot apply");
+      return DYN_ERROR_TEXT("UnknownPayloadKind",
+          "a payload kind this spacecraft cannot apply (re-pack it with the flight software's ground tool)");
     case PackageErrc::Replayed:
       return DYN_ERROR_TEXT("Replayed", "replayed: its sequence number was already accepted (pack it with a new one)");
     case PackageErrc::Older:
@@ -185,14 +188,15 @@ const char* describe(PackageErrc e) noexcept {
           "older than the last accepted package (anti-rollback: pack it with a sequence number above the last)");
     case PackageErrc::TooFarAhead:
       return DYN_ERROR_TEXT("TooFarAhead",
-          "its sequence number jumps beyond the allowed window (pack it with the next number, or let the ground "
-          "allow the jump explicitly)");
+          "its sequence number skips more numbers than the mission's sequence_window allows (pack it with the "
+          "next number, or with pack --allow-jump: at most 2^20 skipped)");
     case PackageErrc::CounterUnreadable:
       return DYN_ERROR_TEXT("CounterUnreadable",
           "the store's anti-replay counter cannot be read, so no package is accepted (the store must be "
           "initialised again, and the next package numbered above every one ever sent: docs/store.md)");
     case PackageErrc::WrongArchitecture:
-      return DYN_ERROR_TEXT("WrongArchitecture", "built for another target architecture");
+      return DYN_ERROR_TEXT("WrongArchitecture",
+          "built for another target architecture (pack the module built for this spacecraft's target)");
     case PackageErrc::WrongModule:
       return DYN_ERROR_TEXT("WrongModule",
           "for another module than the task runs (pack it for that module, or with --renames for a rename)");
@@ -215,6 +219,9 @@ const char* describe(PackageErrc e) noexcept {
     case PackageErrc::BadDelta:
       return DYN_ERROR_TEXT("BadDelta",
           "its delta does not apply to the installed version (a ground tool bug: re-pack it)");
+    case PackageErrc::TooLargeToRebuild:
+      return DYN_ERROR_TEXT("TooLargeToRebuild",
+          "its result is larger than the buffer this spacecraft rebuilds a delta in (send a full package)");
   }
   return "?";
 }
@@ -300,9 +307,10 @@ Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceSta
   if (m.sequence == s.accepted) return refuse(PackageErrc::Replayed, m.sequence);
   if (m.sequence < s.accepted) return refuse(PackageErrc::Older, s.accepted);
   // `window` numbers may be skipped (packages lost on the way): the next one is always fine.
-  // Even an allowed jump is bounded, so one package cannot use up the numbers.
+  // Every skip is bounded, an allowed jump's and a wide window's alike, so a
+  // few packages cannot use up the numbers (2^64 - 1 is never accepted).
   const std::uint64_t skipped = m.sequence - s.accepted - 1;
-  if (skipped > window && ((m.flags & fmt::kFlagAllowJump) == 0 || skipped > fmt::kJumpMax))
+  if (skipped > fmt::kJumpMax || (skipped > window && (m.flags & fmt::kFlagAllowJump) == 0))
     return refuse(PackageErrc::TooFarAhead, s.accepted);
   return {};
 }
@@ -335,14 +343,14 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   // No installed image is no base (even for a delta made against an empty file).
   if (target.base_image.empty() || !equal_in_constant_time(package_digest(target.base_image), m.base_digest))
     return refuse(PackageErrc::BaseMismatch);
-  if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeForStore, m.result_size);
+  if (m.result_size > target.result_buffer.size()) return refuse(PackageErrc::TooLargeToRebuild, m.result_size);
   // The result must not overlap the base or the package it is rebuilt from.
   const auto overlaps = [](std::span<const std::byte> a, std::span<const std::byte> b) {
     return !a.empty() && !b.empty() && a.data() < b.data() + b.size() && b.data() < a.data() + a.size();
   };
   if (overlaps(target.result_buffer.first(m.result_size), target.base_image) ||
       overlaps(target.result_buffer.first(m.result_size), bytes))
-    return refuse(PackageErrc::TooLargeForStore, m.result_size);
+    return refuse(PackageErrc::TooLargeToRebuild, m.result_size);
   const std::span<std::byte> out = target.result_buffer.first(m.result_size);
   DeltaDecoder decoder(target.base_image, out);
   if (auto applied = decoder.apply(view.value().payload); !applied) {

@@ -24,7 +24,7 @@ Result<AcceptedPackage, PackageUpdateError> request_package_update(UpdateManager
   request.image = accepted.value().image;
   request.rename = accepted.value().manifest.renames();
   if (auto r = updates.request(request, scratch.for_image(request.image)); !r)
-    return Unexpected{PackageUpdateError{Stage::Update, {}, {}, r.error()}};
+    return Unexpected{PackageUpdateError{Stage::Update, {}, {}, r.error(), accepted.value().manifest.sequence}};
   return accepted.value();
 }
 
