@@ -218,6 +218,7 @@ int pack(const PackOptions& o, std::string* out) {
   const std::string& replaced = o.renames.empty() ? facts.name : o.renames;
   m.kind = PayloadKind::FullImage;
   std::vector<std::byte> payload = image;
+  std::string fallback_note;
   std::vector<std::byte> base;
   if (!o.base_path.empty()) {
     if (!read_file(o.base_path, &base, &why)) {
@@ -246,10 +247,18 @@ int pack(const PackOptions& o, std::string* out) {
              (o.renames.empty() ? " (if the new version renames it, say --renames " + base_facts.name + ")" : "") + "\n";
       return 1;
     }
-    m.kind = PayloadKind::ModuleDelta;
-    m.has_base = true;
-    m.base_digest = package_digest(base);
-    payload = encode_delta(base, image);
+    std::vector<std::byte> delta = encode_delta(base, image);
+    if (delta.size() + package_format::kDigestSize < image.size()) {
+      m.kind = PayloadKind::ModuleDelta;
+      m.has_base = true;
+      m.base_digest = package_digest(base);
+      payload = std::move(delta);
+    } else {
+      // New code the base cannot predict: the module itself costs fewer bytes
+      // on the link (and applies to any installed version).
+      fallback_note = "  the delta (" + std::to_string(delta.size()) + " B) is no smaller than the module itself (" +
+                      std::to_string(image.size()) + " B): wrote a full package instead\n";
+    }
   }
   if (o.allow_jump) m.flags |= package_format::kFlagAllowJump;
   m.result_version = facts.version;
@@ -286,6 +295,7 @@ int pack(const PackOptions& o, std::string* out) {
                 to_string(mode), package.size(), link_bytes(package.size()), link_seconds(package.size(), 1200),
                 link_seconds(package.size(), 9600));
   *out = line;
+  *out += fallback_note;
   StripReport strippable;
   std::string strip_why;
   if (const auto stripped = strip_for_uplink(image, &strippable, &strip_why);

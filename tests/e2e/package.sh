@@ -5,7 +5,7 @@
 # for another module are each refused with their reason, and the task keeps
 # running the version it had. Both authentication modes.
 set -u
-dynsched=$1 modules=$2
+dynsched=$1 modules=$2 test_modules=$3
 work=$(mktemp -d "${TMPDIR:-/tmp}/dynsched-package.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -262,5 +262,14 @@ PY
 out=$(timeout 10 "$dynsched" verify huge.dsu --key sat.hmac 2>&1)
 [ $? -eq 124 ] && fail "verify of a package claiming 4 GiB took more than 10 s"
 grep -q "decision: REFUSED: the result is not the size its manifest says" <<<"$out" || fail "huge claim: $out"
+
+# A delta that would cost more than the module (new data no base predicts):
+# pack --base writes the full package, and says so.
+out=$("$dynsched" pack --base "$test_modules/noise_v1.o" --new "$test_modules/noise_v2.o" --key ground.key --seq 20 \
+  -o noise.dsu) || fail "pack noise: $out"
+grep -q "full package of noise v2" <<<"$out" || fail "a delta larger than the module was sent: $out"
+grep -q "is no smaller than the module itself .*: wrote a full package instead" <<<"$out" || fail "no word of it: $out"
+"$dynsched" pack --new "$test_modules/noise_v2.o" --key ground.key --seq 20 -o noise_full.dsu >/dev/null || fail "pack noise full"
+cmp -s noise.dsu noise_full.dsu || fail "the fallback is not the full package"
 
 echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other spacecraft, other mode refused"
