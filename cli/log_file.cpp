@@ -50,6 +50,26 @@ std::string printable(const char* data, std::size_t length) {
   return out;
 }
 
+}  // namespace
+
+std::string terminal_safe(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (char ch : text) {
+    const auto c = static_cast<unsigned char>(ch);
+    if (c >= 0x20 && c != 0x7F) {
+      out += ch;
+    } else {
+      char hex[5];
+      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      out += hex;
+    }
+  }
+  return out;
+}
+
+namespace {
+
 // The mission clock, or the raw value when it is outside any mission (a
 // damaged or forged timestamp must still print as what it is).
 std::string log_clock(std::int64_t t) {
@@ -91,6 +111,10 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
   std::vector<LogEntry> entries;
   std::map<std::uint16_t, std::string> names{{kSystemLogSource, "system"}};
   std::string damage;
+  // A hostile file can be nothing but damaged frames (millions of them):
+  // the first few are shown, the rest counted, so memory stays bounded.
+  constexpr std::size_t kDamageShown = 100;
+  std::size_t damaged = 0;
   LogReader reader(bytes);
   while (!reader.at_end()) {
     auto e = reader.next();
@@ -99,8 +123,11 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
       continue;
     }
     if (e.error().code == LogReadErrc::EndOfLog) break;
-    damage += "  damaged frame at offset " + std::to_string(e.error().offset) + ": " + describe(e.error().code) + "\n";
+    if (++damaged <= kDamageShown)
+      damage += "  damaged frame at offset " + std::to_string(e.error().offset) + ": " + describe(e.error().code) + "\n";
   }
+  if (damaged > kDamageShown)
+    damage += "  ... and " + std::to_string(damaged - kDamageShown) + " more damaged frames (not listed)\n";
   // Entries come in flush order (by severity); messages are shown in log order.
   std::stable_sort(entries.begin(), entries.end(),
                    [](const LogEntry& a, const LogEntry& b) { return a.sequence < b.sequence; });

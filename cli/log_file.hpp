@@ -3,6 +3,7 @@
 
 #include <cstdio>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "dyn/logger.hpp"
@@ -67,5 +68,11 @@ static_assert(kLogMessageMax == 383, "kCutMarker names the limit");
 int print_log(const std::string& path, Severity min_severity, const std::string& task, std::string* out);
 // The same for bytes already read (total: any bytes give a report, never an exception).
 std::string format_log(std::span<const std::byte> bytes, Severity min_severity, const std::string& task);
+
+// A text from the spacecraft (a module's log line, a name its store holds)
+// for the operator's terminal: control bytes (ESC, BEL, CR, ...) shown as
+// \xNN, so no escape sequence drives the terminal; the rest, UTF-8
+// included, as it is.
+std::string terminal_safe(std::string_view text);
 
 }  // namespace dyn::cli

@@ -146,7 +146,7 @@ class EventLog final : public EventSink {
       // The system's own lines (updates, the store) are rare and matter: never capped.
       if (system_line || shown <= kLogLinesPerTask)
         std::fprintf(stderr, "[%s] %s %s: %s%s\n", format_clock(e.end).c_str(), who.c_str(),
-                     kSeverity[e.value > 3 ? 3 : e.value], e.text,
+                     kSeverity[e.value > 3 ? 3 : e.value], terminal_safe(e.text).c_str(),
                      !system_line && shown == kLogLinesPerTask
                          ? (next_ || logger ? " (further log lines of this task: in the trace or the log)"
                                             : " (further log lines of this task: not shown; --trace or --log keeps them)")

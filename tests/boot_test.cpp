@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <vector>
 
@@ -175,6 +176,45 @@ TEST(DegradedBoot, AnInterruptedUpdateIsDroppedAndTheCommittedVersionBoots) {
   EXPECT_EQ(r.value().from, BootFrom::Committed);
   EXPECT_FALSE(b.ram.store.trial("beacon"));
   EXPECT_FALSE(b.ram.store.image_size("beacon", 2)) << "the dropped trial's image is removed";
+}
+
+// The newest slot record ("committed v2") decays after v1 was removed: the
+// older record ("committed v1, trial v2") wins. That is no interrupted
+// update to roll back: v1 is gone, so v2 is kept and boots, recorded as
+// committed, with its state (a review's single flipped bit lost both).
+TEST(DegradedBoot, ADamagedNewestSlotDoesNotRemoveTheCommittedVersionAnOlderSlotCallsATrial) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  const auto v2 = module_image("beacon", "beacon_v2");
+  commit(b.ram.store, "beacon", "beacon", 1, v1);
+  commit(b.ram.store, "beacon", "beacon", 2, v2);  // the update: trial v2, then commit
+  ASSERT_TRUE(b.ram.store.remove_image("beacon", 1));  // as the update manager does after the commit
+  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0});
+  ASSERT_TRUE(seal_checkpoint(object, "beacon", 2, 1, 24));
+  ASSERT_TRUE(b.ram.store.put_checkpoint("beacon", object));
+  // The newest slot's data: committed beacon v2, no trial (docs/store.md's layout).
+  std::vector<std::byte> slot(76, std::byte{0});
+  slot[0] = std::byte{1};
+  slot[1] = std::byte{6};
+  slot[4] = std::byte{2};
+  std::memcpy(slot.data() + 12, "beacon", 6);
+  auto hit = std::search(b.ram.storage.begin(), b.ram.storage.end(), slot.begin(), slot.end());
+  ASSERT_NE(hit, b.ram.storage.end());
+  ASSERT_EQ(std::search(hit + 1, b.ram.storage.end(), slot.begin(), slot.end()), b.ram.storage.end()) << "one such record";
+  *(hit + 30) ^= std::byte{0x01};  // one bit of its name's padding
+  ASSERT_TRUE(b.ram.store.mount());
+  ASSERT_EQ(b.ram.store.committed("beacon").value().version, 1u) << "the older record wins";
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_TRUE(r.value().dropped_trial);
+  EXPECT_TRUE(r.value().kept_trial);
+  EXPECT_EQ(r.value().booted.version, 2u) << "v2, the version that was committed, boots";
+  EXPECT_EQ(r.value().from, BootFrom::OtherVersion);
+  EXPECT_TRUE(r.value().checkpoint) << "with its state";
+  EXPECT_EQ(b.ram.store.committed("beacon").value().version, 2u) << "and is recorded as committed again";
+  EXPECT_TRUE(b.ram.store.image_size("beacon", 2));
 }
 
 TEST(DegradedBoot, AnUnreadableCheckpointStartsTheTaskFreshAndSaysSo) {

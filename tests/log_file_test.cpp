@@ -143,6 +143,31 @@ TEST(LogPrinter, ControlBytesAreEscapedNotSentToTheTerminal) {
   EXPECT_NE(out.find("info \\x1b]0;owned\\x07:"), std::string::npos) << "the name is escaped too: " << out;
 }
 
+// What the runner prints while a mission runs (a module's log line, a boot
+// line naming what the store holds) goes through the same guard.
+TEST(LogPrinter, LiveLinesForTheTerminalHaveTheirControlBytesEscaped) {
+  EXPECT_EQ(terminal_safe("the store's \x1b]0;PWNED\x07\x1b[2Jevil v2"), "the store's \\x1b]0;PWNED\\x07\\x1b[2Jevil v2");
+  EXPECT_EQ(terminal_safe("sun angle 12.5 \xc2\xb0, path C:\\x"), "sun angle 12.5 \xc2\xb0, path C:\\x")
+      << "UTF-8 and backslashes stay as they are";
+  EXPECT_EQ(terminal_safe(std::string("a\rb\x7f", 4)), "a\\x0db\\x7f");
+}
+
+// A file of nothing but damaged frames lists the first hundred and counts the
+// rest: a hostile log cannot make the printer's output (and memory) huge.
+TEST(LogPrinter, AFileOfDamagedFramesListsAHundredAndCountsTheRest) {
+  std::vector<std::byte> bytes;
+  for (int i = 0; i < 20000; ++i)
+    for (char c : std::string("DLOG")) bytes.push_back(static_cast<std::byte>(c));
+  const std::string out = format_log(bytes, Severity::Debug, "");
+  std::size_t lines = 0;
+  for (std::size_t at = out.find("damaged frame at offset"); at != std::string::npos;
+       at = out.find("damaged frame at offset", at + 1))
+    ++lines;
+  EXPECT_EQ(lines, 100u);
+  EXPECT_NE(out.find("more damaged frames (not listed)"), std::string::npos) << out.substr(0, 400);
+  EXPECT_LT(out.size(), 20000u);
+}
+
 TEST(LogPrinter, TimestampsOutsideAnyMissionPrintAsWhatTheyAre) {
   const LogFile f({entry(0, 1, std::numeric_limits<Time>::min(), "a"), entry(1, 1, std::numeric_limits<Time>::max(), "b"),
                    entry(2, 1, -1, "c"), entry(3, 1, 90 * kMinute, "d")});

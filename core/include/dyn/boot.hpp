@@ -97,6 +97,7 @@ struct ModuleBootReport {
   std::span<const std::byte> image;     // its image: the mission's, or in image_buffer (until that is reused)
   bool dropped_trial = false;           // step 1 happened
   ModuleVersion trial;                  // ...for this version
+  bool kept_trial = false;              // ...whose image was kept: the committed one did not read back whole
   std::uint32_t fallbacks = 0;          // stored versions tried and refused before the one that booted
   bool checkpoint = false;              // a checkpoint was handed to its first run
   bool checkpoint_unreadable = false;   // the store's checkpoint did not read back: fresh state

@@ -178,12 +178,29 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     return report;
   }
 
-  // 1. An interrupted update: drop its trial, as its rollback would have.
+  // 1. An interrupted update: drop its trial, as its rollback would have —
+  // but its image only if the committed version reads back whole. A slot
+  // that says "committed v1, trial v2" may be an older record that a
+  // damaged newer one ("committed v2") let win, with v1 long removed: then
+  // v2 is the version to boot, and removing it would lose the committed
+  // version and its state for good (found by a review: one flipped bit).
   if (auto trial = store->trial(r.task); trial && committed) {
     report.dropped_trial = true;
     report.trial = trial.value();
-    if (store->revert(r.task) && !(report.trial == committed.value()))
-      (void)store->remove_image(report.trial.name(), report.trial.version);
+    const ModuleVersion c = committed.value();
+    const bool committed_whole = static_cast<bool>(store->read_image(c.name(), c.version, r.image_buffer));
+    if (store->revert(r.task) && !(report.trial == c)) {
+      if (committed_whole) {
+        (void)store->remove_image(report.trial.name(), report.trial.version);
+      } else {
+        report.kept_trial = true;
+        LogLine line;
+        line << "boot: " << r.task << ": an interrupted update to " << report.trial.name() << " v" << report.trial.version
+             << " over v" << c.version << ", whose image is gone or damaged: its image is kept, to boot if v"
+             << c.version << " cannot";
+        say(line);
+      }
+    }
   }
 
   // 2-3. The committed version, then the other stored versions of the module, highest first.

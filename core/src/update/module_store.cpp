@@ -913,7 +913,9 @@ Result<void, StoreError> ModuleStore::remove_image(std::string_view name, std::u
   // Never remove what a task runs or tries: the committed version must always boot.
   for (std::size_t i = 0; i < count_; ++i) {
     if (index_[i].type != RecordType::Slot) continue;
-    std::byte d[kSlotBytes];
+    // A slot that is not a slot's size cannot say what it names: nothing is removed.
+    if (index_[i].data_length != kSlotBytes) return fail(StoreErrc::Corrupt, index_[i].offset);
+    std::byte d[kSlotBytes] = {};
     if (auto r = read_data(index_[i], d); !r) return Unexpected{r.error()};
     const auto flags = static_cast<std::uint8_t>(d[0]);
     const std::string_view committed_name{reinterpret_cast<const char*>(d + 12),  // Safety: bytes as chars
