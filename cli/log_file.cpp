@@ -107,9 +107,36 @@ int print_log(const std::string& path, Severity min_severity, const std::string&
   return 0;
 }
 
+std::optional<std::uint32_t> last_log_sequence(const std::string& path) {
+  std::vector<std::byte> bytes;
+  std::string why;
+  if (!read_file(path, &bytes, &why)) return std::nullopt;
+  std::optional<std::uint32_t> last;
+  LogReader reader(bytes);
+  while (!reader.at_end()) {
+    auto e = reader.next();
+    if (e && (!last || e.value().sequence > *last)) last = e.value().sequence;
+    if (!e && e.error().code == LogReadErrc::EndOfLog) break;
+  }
+  return last;
+}
+
 std::string format_log(std::span<const std::byte> bytes, Severity min_severity, const std::string& task) {
   std::vector<LogEntry> entries;
-  std::map<std::uint16_t, std::string> names{{kSystemLogSource, "system"}};
+  // A source's name from its "source N = name" record on: a log that holds
+  // several runs (a store across boots, or runs appended) may give slot N
+  // another task later, and lines before that record keep their name.
+  std::map<std::uint16_t, std::map<std::uint32_t, std::string>> names;
+  const auto name_of = [&](std::uint16_t source, std::uint32_t sequence) -> std::string {
+    if (source == kSystemLogSource) return "system";
+    auto it = names.find(source);
+    if (it != names.end()) {
+      auto at = it->second.upper_bound(sequence);
+      if (at != it->second.begin()) return std::prev(at)->second;
+      return it->second.begin()->second;  // a line before any record: the first name it had
+    }
+    return "source " + std::to_string(source);
+  };
   std::string damage;
   // A hostile file can be nothing but damaged frames (millions of them):
   // the first few are shown, the rest counted, so memory stays bounded.
@@ -138,7 +165,7 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
     std::uint16_t source = 0;
     std::string name;
     if (m.end == LogMessage::End::Whole && parse_source_record(m.text, &source, &name)) {
-      names[source] = printable(name.data(), name.size());
+      names[source][m.sequence] = printable(name.data(), name.size());
     } else {
       damage += "  bad source record (entry " + std::to_string(m.sequence) + "): \"" +
                 printable(m.text.data(), m.text.size()) + "\" (expected \"source N = name\", N 0..65534)\n";
@@ -148,7 +175,7 @@ std::string format_log(std::span<const std::byte> bytes, Severity min_severity, 
   std::size_t shown = 0;
   for (const LogMessage& m : messages) {
     if (static_cast<std::uint8_t>(m.severity) < static_cast<std::uint8_t>(min_severity)) continue;
-    const auto name = names.count(m.source) ? names[m.source] : "source " + std::to_string(m.source);
+    const std::string name = name_of(m.source, m.sequence);
     if (!task.empty() && name != task) continue;
     o += "[" + log_clock(m.timestamp) + "] " + severity_name(m.severity) + " " + name + ": ";
     if (m.start_lost) o += kStartLostMarker;

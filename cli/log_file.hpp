@@ -2,6 +2,7 @@
 #pragma once
 
 #include <cstdio>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -68,6 +69,10 @@ static_assert(kLogMessageMax == 383, "kCutMarker names the limit");
 int print_log(const std::string& path, Severity min_severity, const std::string& task, std::string* out);
 // The same for bytes already read (total: any bytes give a report, never an exception).
 std::string format_log(std::span<const std::byte> bytes, Severity min_severity, const std::string& task);
+
+// The highest sequence number of the log file's readable entries, if any:
+// where a run that appends to it continues (Logger::continue_after).
+std::optional<std::uint32_t> last_log_sequence(const std::string& path);
 
 // A text from the spacecraft (a module's log line, a name its store holds)
 // for the operator's terminal: control bytes (ESC, BEL, CR, ...) shown as

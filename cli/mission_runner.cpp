@@ -234,6 +234,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     Logger::Queues queues;
     for (std::size_t i = 0; i < kSeverityCount; ++i) queues[i] = std::span(log_storage).subspan(i * 256, 256);
     logger.emplace(queues, log_sink.get(), PersistPolicy{});
+    // The log store is appended to (a spacecraft's card across boots): this
+    // run's entries are numbered after those already there.
+    if (const auto last = last_log_sequence(o.log_path)) {
+      logger->continue_after(*last);
+      std::fprintf(stderr, "dynsched: %s holds an earlier run's log: this run's entries are appended after them\n",
+                   o.log_path.c_str());
+    }
     log.logger = &*logger;
   }
 

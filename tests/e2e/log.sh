@@ -26,6 +26,17 @@ grep -qxF "[06:00:00.057] info system: $msg" <<<"$out" || fail "the update line 
 out=$("$dynsched" log "$log")
 grep -Eq "\((start lost|end lost|cut: )" <<<"$out" && fail "a run this short lost or cut a message: $(grep -E '\((start|end|cut)' <<<"$out" | head -3)"
 grep -Eq "^[0-9]+ of [0-9]+ messages shown \([0-9]+ entries\)$" <<<"$out" || fail "no summary: $(tail -2 <<<"$out")"
+# A second run appended to the same store (a spacecraft's card across boots):
+# its entries are numbered after the first run's, so each run's lines come
+# back once, whole, and never joined to the other's.
+once=$(grep -Eo "^[0-9]+ of" <<<"$out" | grep -Eo "[0-9]+")
+err=$("$dynsched" run "$mission" --for 370m --log "$log" 2>&1 >/dev/null) || fail "a second run on the log failed"
+grep -q "holds an earlier run's log: this run's entries are appended after them" <<<"$err" || fail "the append is not said: $err"
+out=$("$dynsched" log "$log")
+twice=$(grep -Eo "^[0-9]+ of" <<<"$out" | grep -Eo "[0-9]+")
+[ "$twice" -eq $((2 * once)) ] || fail "two runs give $twice messages, one gives $once"
+grep -Eq "\((start lost|end lost|cut: )" <<<"$out" && fail "two appended runs glued or lost lines: $(grep -E '\((start|end|cut)' <<<"$out" | head -3)"
+[ "$(grep -cxF "[06:00:00.057] info system: $msg" <<<"$out")" -eq 2 ] || fail "the update line is not there once per run"
 head -c 300 /dev/urandom >>"$log"   # a damaged tail is reported, not fatal
 out=$("$dynsched" log "$log" --severity error) || fail "damaged log refused: $out"
 grep -q "damage in the file" <<<"$out" || fail "damage not reported: $out"

@@ -206,6 +206,12 @@ class Logger {
   // Text form: the bytes of a NUL-terminated string, without the NUL.
   bool log(std::uint16_t source, Severity severity, Time now, const char* text) noexcept;
 
+  // A store that already holds entries (the log of earlier boots): this
+  // logger's sequence numbers go on after `last`, so every entry of the
+  // store has its own number and a reader orders and joins them across
+  // boots. Call before the first log().
+  void continue_after(std::uint32_t last) noexcept { next_sequence_ = last + 1; }
+
   // Persists pending entries if the policy allows; see FlushStatus.
   [[nodiscard]] FlushReport flush(Time now, PowerState power) noexcept;
 
