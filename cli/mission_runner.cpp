@@ -630,6 +630,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     *image = module;
     return true;
   };
+  auto is_library = [&](const std::string& name) {
+    const RegisterEntry* e = task_register.find(name);
+    return e && e->has_module && e->module.descriptor && !e->module.descriptor->entry;
+  };
   auto run_update = [&](const MissionUpdate& u) {
     kernel.run_until(u.at);
     UpdateRow row{u.at, u.task, u.module, {}, {}};
@@ -700,6 +704,10 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
                            "task; give it an entry"
                      : e.code == UpdateErrc::BadProbation
                          ? "refused: probation_points must be at least 1 (a version must prove itself once)"
+                     : e.code == UpdateErrc::NoSuchTask && is_library(u.task)
+                         ? "refused: " + u.task + " is a library module (DYN_MODULE with entry NULL), which runs no "
+                           "task, and a live update runs in the task that runs the module: give it an entry (a "
+                           "self-test job, as modules/mathlib does) to make it updatable"
                          : "refused: no such module task";
         if (from_package) row.result += "; " + why;  // the number it used
       }

@@ -332,12 +332,22 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
     std::set<std::string> used;
     for (const std::string& name : imports_of(importer))
       if (to.exports.count(name)) used.insert(name);
-    if (!used.empty())
+    if (used.empty()) continue;
+    // The runtime relinks only x86-64 importers: a Cortex-M object keeps its
+    // addends in the code (REL), so the values it was linked with are gone.
+    if (to.arch == TargetArch::Arm)
+      r.problem("importer: " + importer + " uses " + std::to_string(used.size()) +
+                " of its exports, and a Cortex-M importer cannot be relinked (its REL addends are in its code): "
+                "the update is refused while it is installed; update the importer and the library together, or "
+                "uninstall it first");
+    else
       r.note("importer: " + importer + " uses " + std::to_string(used.size()) +
              " of its exports: it is relinked to the new version at the swap (it must be a job, between runs)");
   }
   if (!from.entry)
-    r.note("probation: none (a library runs no task; its importers are relinked at the swap)");
+    r.problem("run model: the installed version is a library (entry NULL), which runs no task, and a live update "
+              "runs in the task that runs the module: a mission cannot update it; give it an entry (a self-test "
+              "job, as modules/mathlib does) and a [[task]] so it can be updated");
   else if (o.mission_path.empty())
     r.note("probation: not checked (give --mission FILE to check it against the task's interval)");
   r.stream() << (r.problems() ? "update verdict: WOULD NOT TAKE OVER: " + std::to_string(r.problems()) +

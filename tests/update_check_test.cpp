@@ -153,6 +153,22 @@ TEST(UpdateCheck, CortexMVersionsAreCheckedLikeTheirHostBuilds) {
       << gone.text;
 }
 
+// What the runtime would refuse, the check refuses too: a library without an
+// entry runs no task to update in, and a Cortex-M importer cannot be relinked.
+TEST(UpdateCheck, ALibraryWithoutAnEntryAndACortexMImporterAreProblems) {
+  const Verdict lib = check(pair(program("ctor_library"), program("ctor_library")));
+  EXPECT_EQ(lib.status, 1) << lib.text;
+  EXPECT_NE(lib.text.find("is a library (entry NULL), which runs no task"), std::string::npos) << lib.text;
+  SKIP_WITHOUT_CORTEX_M3();
+  UpdateCheckOptions o = pair(module("mathlib", "mathlib_v2_m3"), module("mathlib", "mathlib_m3"));
+  o.importers = {module("beacon", "beacon_m3")};
+  const Verdict m3 = check(o);
+  EXPECT_EQ(m3.status, 1) << m3.text;
+  EXPECT_NE(m3.text.find("a Cortex-M importer cannot be relinked"), std::string::npos) << m3.text;
+  o.importers.clear();
+  EXPECT_EQ(check(o).status, 0) << "without importers the library's own update is fine";
+}
+
 TEST(UpdateCheck, AVersionForAnotherMachineIsAProblem) {
   SKIP_WITHOUT_CORTEX_M3();
   const Verdict v = check(pair(module("beacon", "beacon_v2"), module("beacon", "beacon_m3"),

@@ -272,4 +272,23 @@ grep -q "is no smaller than the module itself .*: wrote a full package instead" 
 "$dynsched" pack --new "$test_modules/noise_v2.o" --key ground.key --seq 20 -o noise_full.dsu >/dev/null || fail "pack noise full"
 cmp -s noise.dsu noise_full.dsu || fail "the fallback is not the full package"
 
+# A library without an entry runs no task: its update is refused with the way out.
+cat >lib.toml <<TOML
+[mission]
+name = "lib"
+duration = "2m"
+[scheduler]
+policy = "priority"
+[[task]]
+name = "ctor_library"
+module = "$test_modules/ctor_library.o"
+[[update]]
+at = "1m"
+task = "ctor_library"
+module = "$test_modules/ctor_library.o"
+TOML
+out=$("$dynsched" run lib.toml 2>&1)
+grep -q "ctor_library <- .*: refused: ctor_library is a library module (DYN_MODULE with entry NULL), which runs no task" <<<"$out" ||
+  fail "a library's update is not explained: $out"
+
 echo "packages: keygen, pack, verify; full and delta installed; replay, older, corrupted, other key, other module, other base, other spacecraft, other mode refused"
