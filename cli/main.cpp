@@ -147,6 +147,8 @@ int main(int argc, char** argv) {
   CLI::App* pack = app.add_subcommand("pack", "make an update package: authenticated, with an anti-replay sequence number");
   pack->add_option("--new", pack_options.new_path, "the module version to send (.o)")->required();
   pack->add_option("--base", pack_options.base_path, "the installed version (.o): send a delta against it");
+  pack->add_option("--importer", pack_options.importers,
+                   "with --base: a module that imports from it (repeatable): its imports must survive the update");
   pack->add_option("--with", pack_options.with, "modules it imports from (repeatable)");
   pack->add_option("--key", pack_options.key_path, "NAME.key (Ed25519) or NAME.hmac")->required();
   pack->add_option("--seq", pack_options.sequence, "sequence number: above the last one the spacecraft accepted")

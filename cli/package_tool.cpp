@@ -60,6 +60,20 @@ bool same_file(const std::string& a, const std::string& b) {
   return std::filesystem::equivalent(a, b, ec) && !ec;
 }
 
+// Each line of `text` indented by four spaces (a report inside pack's output).
+std::string indent(const std::string& text) {
+  std::string out;
+  std::size_t at = 0;
+  while (at < text.size()) {
+    const std::size_t end = text.find('\n', at);
+    const std::string line = text.substr(at, end == std::string::npos ? std::string::npos : end - at);
+    if (!line.empty()) out += "    " + line + "\n";
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  return "\n" + out;
+}
+
 // The output may not be an input, the key, or any key file.
 bool output_allowed(const PackOptions& o, std::string* why) {
   std::vector<std::string> inputs = {o.key_path, o.new_path};
@@ -218,7 +232,7 @@ int pack(const PackOptions& o, std::string* out) {
   const std::string& replaced = o.renames.empty() ? facts.name : o.renames;
   m.kind = PayloadKind::FullImage;
   std::vector<std::byte> payload = image;
-  std::string fallback_note;
+  std::string fallback_note, update_warning;
   std::vector<std::byte> base;
   if (!o.base_path.empty()) {
     if (!read_file(o.base_path, &base, &why)) {
@@ -246,6 +260,22 @@ int pack(const PackOptions& o, std::string* out) {
       *out = "dynsched pack: --base " + o.base_path + " is module " + base_facts.name + ", not " + replaced +
              (o.renames.empty() ? " (if the new version renames it, say --renames " + base_facts.name + ")" : "") + "\n";
       return 1;
+    }
+    // What the update on board would refuse (a state it cannot take over, an
+    // export an importer uses gone, ...) is said here, loudly, before a
+    // sequence number is spent on it in flight. (Still packed: the ground
+    // may know better, e.g. a library whose importers go with it.)
+    if (o.renames.empty()) {
+      UpdateCheckOptions check;
+      check.new_path = o.new_path;
+      check.old_path = o.base_path;
+      check.with = base_with;
+      check.importers = o.importers;
+      std::string verdict;
+      if (check_update(check, &verdict) != 0)
+        update_warning = "  WARNING: the update would not take over on board, and the package would use sequence " +
+                         std::to_string(o.sequence) + " for nothing (dynsched inspect " + o.new_path +
+                         " --update-from " + o.base_path + " says why):" + indent(verdict);
     }
     std::vector<std::byte> delta = encode_delta(base, image);
     if (delta.size() + package_format::kDigestSize < image.size()) {
@@ -296,6 +326,7 @@ int pack(const PackOptions& o, std::string* out) {
                 link_seconds(package.size(), 9600));
   *out = line;
   *out += fallback_note;
+  *out += update_warning;
   StripReport strippable;
   std::string strip_why;
   if (const auto stripped = strip_for_uplink(image, &strippable, &strip_why);

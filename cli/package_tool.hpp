@@ -38,6 +38,7 @@ struct PackOptions {
   bool allow_jump = false;           // the ground accepts a jump beyond the spacecraft's window
   std::string renames;               // the new version renames the module: the name it replaces
   std::string out_path;
+  std::vector<std::string> importers;  // modules that import from it: checked as the update would (with --base)
   // Which spacecraft the package is for (bound: another one refuses it):
   // the mission file whose [mission] name and spacecraft its store has, or
   // both names. None: any spacecraft that trusts the key accepts it.

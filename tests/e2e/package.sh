@@ -272,6 +272,18 @@ grep -q "is no smaller than the module itself .*: wrote a full package instead" 
 "$dynsched" pack --new "$test_modules/noise_v2.o" --key ground.key --seq 20 -o noise_full.dsu >/dev/null || fail "pack noise full"
 cmp -s noise.dsu noise_full.dsu || fail "the fallback is not the full package"
 
+# pack --base checks the update as the spacecraft would run it: one that
+# would be refused on board (an export an importer uses, gone) is packed
+# with a warning that says why, before a sequence number is spent in flight.
+out=$("$dynsched" pack --base "$modules/mathlib/mathlib.o" --new "$modules/mathlib/mathlib_v3.o" \
+  --importer "$modules/beacon/beacon.o" --key ground.key --seq 30 -o refused.dsu 2>&1) || fail "pack with a warning: $out"
+grep -q "WARNING: the update would not take over on board, and the package would use sequence 30 for nothing" <<<"$out" ||
+  fail "no warning: $out"
+grep -q "imports mathlib_crc16, which the new version no longer exports" <<<"$out" || fail "no problem named: $out"
+out=$("$dynsched" pack --base "$modules/mathlib/mathlib.o" --new "$modules/mathlib/mathlib_v2.o" \
+  --importer "$modules/beacon/beacon.o" --key ground.key --seq 31 -o fine.dsu 2>&1) || fail "pack: $out"
+grep -q "WARNING" <<<"$out" && fail "a warning for an update that takes over: $out"
+
 # A library without an entry runs no task: its update is refused with the way out.
 cat >lib.toml <<TOML
 [mission]

@@ -27,4 +27,5 @@ static void noise_job(void* state) {
 #endif
 }
 
-DYN_MODULE(noise, NOISE_VERSION, noise_job, sizeof(struct noise_state), NULL, NULL);
+/* One state layout in both versions (schema 1): the update copies it. */
+DYN_MODULE_SCHEMA(noise, NOISE_VERSION, noise_job, sizeof(struct noise_state), NULL, NULL, 1);
