@@ -722,6 +722,9 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         report.updates.back().record = updates->last();
         report.updates.back().result = updates->describe_outcome().c_str();
         if (updates->last().outcome == UpdateOutcome::Committed) installed_images[u.task] = image;
+        else if (from_package && accepted_sequence)  // the number went with the package, not with the outcome
+          report.updates.back().result += "; package " + u.package + " used sequence " +
+                                          std::to_string(*accepted_sequence) + ": send the fix with a higher number";
       }
     }
   };
