@@ -217,6 +217,38 @@ TEST(DegradedBoot, ADamagedNewestSlotDoesNotRemoveTheCommittedVersionAnOlderSlot
   EXPECT_TRUE(b.ram.store.image_size("beacon", 2));
 }
 
+// The task's only slot record decays: the store no longer says what it ran,
+// but holds its module and its checkpoint. That is no first deploy: it is
+// said, and the state comes back.
+TEST(DegradedBoot, ALostSlotRecordIsSaidAndTheTasksCheckpointStillComesBack) {
+  Boot b;
+  const auto v1 = module_image("beacon", "beacon");
+  commit(b.ram.store, "beacon", "beacon", 1, v1);
+  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0x33});
+  ASSERT_TRUE(seal_checkpoint(object, "beacon", 1, 1, 24));
+  ASSERT_TRUE(b.ram.store.put_checkpoint("beacon", object));
+  std::vector<std::byte> slot(76, std::byte{0});  // committed beacon v1, no trial
+  slot[0] = std::byte{1};
+  slot[1] = std::byte{6};
+  slot[4] = std::byte{1};
+  std::memcpy(slot.data() + 12, "beacon", 6);
+  auto hit = std::search(b.ram.storage.begin(), b.ram.storage.end(), slot.begin(), slot.end());
+  ASSERT_NE(hit, b.ram.storage.end());
+  *(hit + 40) ^= std::byte{0x04};
+  ASSERT_TRUE(b.ram.store.mount());
+  ASSERT_FALSE(b.ram.store.committed("beacon")) << "the record is gone";
+  UpdatableSystem s;
+  ASSERT_NE(s.install("mathlib", "mathlib", "mathlib", 3, 10 * kSecond, 0), nullptr);
+  auto r = b.run(s, "beacon", v1);
+  ASSERT_TRUE(r);
+  EXPECT_EQ(r.value().from, BootFrom::FirstDeploy);
+  EXPECT_TRUE(r.value().slot_lost);
+  EXPECT_TRUE(r.value().checkpoint) << "its checkpoint is handed over";
+  EXPECT_EQ(b.ram.store.committed("beacon").value().version, 1u) << "and the record written again";
+  s.kernel->run_until(500 * kMillisecond);
+  EXPECT_EQ(s.beacon_word(0), 0x33333333u + 1) << "the stored state, run once";
+}
+
 TEST(DegradedBoot, AnUnreadableCheckpointStartsTheTaskFreshAndSaysSo) {
   Boot b;
   const auto v1 = module_image("beacon", "beacon");

@@ -292,7 +292,10 @@ TEST_P(PowerCut, TheFirstDeployOfSeveralTasksCutAnywhereBootsOnceTheOperatorInit
     Flight f(g.geometry, g.tear);
     Booted b(f.flash, true);
     ASSERT_TRUE(b.all_booted());
-    for (const auto& r : b.reports) EXPECT_EQ(r.from, BootFrom::FirstDeploy);
+    for (const auto& r : b.reports) {
+      EXPECT_EQ(r.from, BootFrom::FirstDeploy);
+      EXPECT_FALSE(r.slot_lost) << "a real first deploy is not a lost record";
+    }
     operations = f.flash.operations();
   }
   std::uint32_t refused = 0, taken = 0;

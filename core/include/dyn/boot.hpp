@@ -98,6 +98,7 @@ struct ModuleBootReport {
   bool dropped_trial = false;           // step 1 happened
   ModuleVersion trial;                  // ...for this version
   bool kept_trial = false;              // ...whose image was kept: the committed one did not read back whole
+  bool slot_lost = false;               // no record of the task, yet its module's versions or checkpoint are stored
   std::uint32_t fallbacks = 0;          // stored versions tried and refused before the one that booted
   bool checkpoint = false;              // a checkpoint was handed to its first run
   bool checkpoint_unreadable = false;   // the store's checkpoint did not read back: fresh state

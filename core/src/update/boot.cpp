@@ -283,6 +283,27 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     booted = version_of(entry->module.descriptor->name, entry->module.descriptor->version);
     booted_image = r.mission_image;
     report.from = committed ? BootFrom::MissionImage : BootFrom::FirstDeploy;
+    if (!committed) {
+      // No record of what the task ran, yet the store holds other versions
+      // of its module or a checkpoint of it: the task ran before and its
+      // slot record was lost (damaged flash), not a first deploy. Said, and
+      // its last checkpoint is handed over (its first run decides whether
+      // this version takes it).
+      std::uint32_t held[kMaxVersionsTried];
+      auto n = store->versions(booted.name(), held);
+      bool others = false;
+      for (std::size_t i = 0; n && i < n.value() && i < kMaxVersionsTried; ++i) others = others || held[i] != booted.version;
+      auto cp = store->last_checkpoint(r.task, r.checkpoint_buffer);
+      report.slot_lost = others || cp || cp.error().code != StoreErrc::NotFound;
+      if (report.slot_lost) {
+        LogLine line;
+        line << "boot: " << r.task << ": the store has no record of what this task ran, yet holds "
+             << (others ? "other versions of " : "a checkpoint of ") << booted.name()
+             << ": its record was lost (damaged flash?); booting the mission's v" << booted.version
+             << " and recording it";
+        say(line);
+      }
+    }
     if (!report.short_of_memory) report.journal_failed = !journal_committed(*store, r.task, booted, r.mission_image);
     if (report.from == BootFrom::MissionImage) {
       LogLine line;
@@ -299,7 +320,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
 
   // Its state: the last checkpoint, if it reads back (and if this is the version that wrote it, or one
   // whose restore hook takes it: decided in its first run).
-  if (report.from != BootFrom::FirstDeploy && entry->state) {
+  if ((report.from != BootFrom::FirstDeploy || report.slot_lost) && entry->state) {
     auto n = store->last_checkpoint(r.task, r.checkpoint_buffer);
     if (n) {
       report.checkpoint = static_cast<bool>(
