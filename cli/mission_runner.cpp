@@ -617,7 +617,12 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
       if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
         *why += " (last accepted: " + std::to_string(e.detail) + ")";
       if (e.code == PackageErrc::Replayed) *why += " (sequence " + std::to_string(e.detail) + ")";
-      if (e.code == PackageErrc::WrongModule) *why += " (the task runs " + running + ")";
+      if (e.code == PackageErrc::WrongModule) {
+        auto view = open_package(*image, verifier);  // authentic: WrongModule comes after the tag
+        *why += view ? " (the package is for " + std::string(view.value().manifest.applies_to()) + ", the task runs " +
+                           running + ")"
+                     : " (the task runs " + running + ")";
+      }
       if (e.code == PackageErrc::BadDelta)
         *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
                 std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";

@@ -137,7 +137,7 @@ grep -q "beacon <- b5.dsu: refused: package .*: older than the last accepted pac
   fail "older not refused: $out"
 grep -q "beacon <- bad.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "corruption: $out"
 grep -q "beacon <- evil.dsu: refused: package .*: the authentication does not verify" <<<"$out" || fail "other key: $out"
-grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs .*(the task runs beacon)" <<<"$out" ||
+grep -q "beacon <- math.dsu: refused: package .*: for another module than the task runs .*(the package is for mathlib, the task runs beacon)" <<<"$out" ||
   fail "another module: $out"
 grep -Eq "^beacon +beacon v2 " <<<"$out" || fail "beacon does not run v2 after the refusals: $out"
 grep -q "mathlib <- m11.dsu: refused: the new version no longer exports mathlib_crc16, which beacon uses; package m11.dsu used sequence 11: send the fix with a higher number" <<<"$out" ||
