@@ -75,6 +75,8 @@ int cmd_run(const std::string& path, const std::string& for_text, const std::str
 int main(int argc, char** argv) {
   CLI::App app{"dynsched — task scheduling and live module update for small spacecraft"};
   app.require_subcommand(1);
+  // The package format and the store's are versioned on their own (docs/packages.md, docs/store.md).
+  app.set_version_flag("--version", std::string("dynsched ") + DYN_VERSION);
 
   std::string mission_path, for_text, trace_path;
   std::optional<std::uint64_t> seed;
@@ -191,6 +193,20 @@ int main(int argc, char** argv) {
   compile->add_option("--for", compile_for, "mission time to run (default: the file's duration)");
   compile->add_option("-o,--output", compile_out, "C++ source to write")->required();
 
+  // An unknown command word is named, with the ones there are (CLI11 alone
+  // says only that a subcommand is required).
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string known;
+    bool found = false;
+    for (const CLI::App* sub : app.get_subcommands([](const CLI::App*) { return true; })) {
+      found = found || sub->get_name() == argv[1];
+      known += (known.empty() ? "" : ", ") + sub->get_name();
+    }
+    if (!found) {
+      std::fprintf(stderr, "dynsched: no command \"%s\"; the commands are: %s (dynsched --help)\n", argv[1], known.c_str());
+      return 2;
+    }
+  }
   CLI11_PARSE(app, argc, argv);
   if (*compile) {
     std::string out;

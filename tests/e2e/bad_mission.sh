@@ -19,4 +19,10 @@ code=$?
 grep -q "bad.toml:6: task\[0\].interval: bad duration" <<<"$out" || { echo "FAIL: message was: $out"; exit 1; }
 out=$("$dynsched" run "$tmp/none.toml" 2>&1)
 [ $? -eq 1 ] && grep -q "cannot open" <<<"$out" || { echo "FAIL: missing file: $out"; exit 1; }
+# A command that does not exist is named, with those that do; --version answers.
+out=$("$dynsched" check "$tmp/none.toml" 2>&1)
+[ $? -eq 2 ] && grep -q 'no command "check"; the commands are: run, log, inspect' <<<"$out" ||
+  { echo "FAIL: unknown command: $out"; exit 1; }
+out=$("$dynsched" --version 2>&1)
+grep -Eq "^dynsched [0-9]+\.[0-9]+\.[0-9]+$" <<<"$out" || { echo "FAIL: --version: $out"; exit 1; }
 echo "ok: bad missions refused with file, line and key"
