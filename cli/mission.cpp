@@ -357,7 +357,7 @@ Mission read_mission(const toml::table& root, const std::string& file) {
   if (const toml::node* n = root.get("security")) {
     if (!n->is_table()) r.fail(line_of(*n), "security", "expected a table [security]");
     const toml::table& t = *n->as_table();
-    r.only_keys(t, "security", {"ground_key", "hmac_key", "sequence_window"});
+    r.only_keys(t, "security", {"ground_key", "hmac_key", "sequence_window", "require_packages"});
     Mission::Security sec;
     const auto relative = [&](const std::string& path) {
       std::filesystem::path p(path);
@@ -370,6 +370,10 @@ Mission read_mission(const toml::table& root, const std::string& file) {
              "name exactly one key: ground_key = \"ground.pub\" (Ed25519) or hmac_key = \"sat.hmac\" (HMAC-SHA-256)");
     if (auto v = r.integer(t, "security", "sequence_window", 0, static_cast<std::int64_t>(package_format::kJumpMax)))
       sec.sequence_window = static_cast<std::uint64_t>(*v);
+    if (const toml::node* flag = t.get("require_packages")) {
+      if (!flag->is_boolean()) r.fail(line_of(*flag), "security.require_packages", "expected true or false");
+      else sec.require_packages = flag->as_boolean()->get();
+    }
     m.security = sec;
   }
   if (const toml::node* n = root.get("mission")) {
@@ -557,6 +561,10 @@ Mission read_mission(const toml::table& root, const std::string& file) {
       } else if (u.action != MissionUpdate::Action::Remove) {
         if (!module || module->empty())
           r.fail(u.line, where + ".module", "the new version, e.g. module = \"beacon_v2\" (or package = \"beacon-7.dsu\")");
+        if (u.action == MissionUpdate::Action::Replace && m.security && m.security->require_packages)
+          r.fail(u.line, where + ".module",
+                 "[security] require_packages = true: a replacement comes as an authenticated package "
+                 "(package = \"...dsu\", made with dynsched pack), not as a plain object");
         u.module = *module;
       }
       if (u.action == MissionUpdate::Action::Add) {

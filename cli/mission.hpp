@@ -113,6 +113,7 @@ struct Mission {
     std::string ground_key;            // the ground's Ed25519 public key file (NAME.pub), or
     std::string hmac_key;              // the spacecraft's HMAC-SHA-256 key file (NAME.hmac)
     std::uint64_t sequence_window = 16;  // how far above the last accepted a sequence number may jump
+    bool require_packages = false;     // every replacement must come as an authenticated package
   };
   std::optional<Security> security;
   std::vector<MissionScenario> scenarios;  // [[scenario]]: with any, os.meta runs the meta-scheduler

@@ -655,6 +655,14 @@ TEST(MissionFileUpdate, APackageNeedsTheSecurityKeyAndReplacesTheModuleKey) {
                 .find("sequence_window"),
             std::string::npos)
       << "a window wider than any package may skip (2^20)";
+  const std::string plain = "[[update]]\nat = \"2h\"\ntask = \"beacon\"\nmodule = \"v2\"\n";
+  EXPECT_NE(error_of("[security]\nground_key = \"g.pub\"\nrequire_packages = true\n" + std::string(kModuleTask) + plain)
+                .find("require_packages = true: a replacement comes as an authenticated package"),
+            std::string::npos);
+  EXPECT_EQ(error_of("[security]\nground_key = \"g.pub\"\nrequire_packages = true\n" + std::string(kModuleTask) + upd),
+            "accepted");
+  EXPECT_EQ(error_of("[security]\nground_key = \"g.pub\"\n" + std::string(kModuleTask) + plain), "accepted")
+      << "without it, a plain object is still an update (the ground's own test benches)";
 }
 
 TEST(MissionFileUpdate, TasksCanBeAddedAndRemovedAtMissionTimes) {
