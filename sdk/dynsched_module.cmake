@@ -31,9 +31,12 @@
 # What the module exports: by default the symbols of default visibility (the
 # SDK compiles with -fvisibility=hidden; mark exports DYN_EXPORT). A library
 # whose headers give its whole API default visibility (lz4, zlib, ...) would
-# export it all; EXPORTS <symbols...> keeps exactly those global (and the
-# module descriptor) and makes every other definition local, NO_EXPORTS
-# keeps none — so two modules can each carry a private copy of such a library.
+# export it all; EXPORTS <symbols...> exports exactly those (whatever the
+# visibility its headers give them: with EXPORTS the sources are compiled
+# with default visibility, then every other definition but the module
+# descriptor is made local), NO_EXPORTS keeps none — so two modules can each
+# carry a private copy of such a library, and a library whose headers say
+# nothing of visibility (xxHash) can still export its API.
 #
 # DYN_MODULE_CORTEX_M3_AVAILABLE is TRUE when arm-none-eabi-gcc, -g++ and -ld
 # were found; callers build their TARGET cortex-m3 variants only then.
@@ -163,8 +166,12 @@ function(dynsched_add_module name)
     message(FATAL_ERROR "dynsched_add_module(${name}): EXPORTS and NO_EXPORTS exclude each other")
   endif()
   set(restrict_exports FALSE)
+  set(export_flags)
   if(arg_NO_EXPORTS OR arg_EXPORTS)
     set(restrict_exports TRUE)
+  endif()
+  if(arg_EXPORTS)
+    set(export_flags -fvisibility=default)  # the list decides, not the headers (objcopy localizes the rest)
   endif()
   if(arg_UNPARSED_ARGUMENTS)
     message(FATAL_ERROR "dynsched_add_module(${name}): unknown arguments ${arg_UNPARSED_ARGUMENTS}")
@@ -283,7 +290,7 @@ function(dynsched_add_module name)
     add_custom_command(
       OUTPUT "${object}"
       COMMAND "${CMAKE_COMMAND}" -E make_directory "${work_dir}" "${arg_OUTPUT_DIR}"
-      COMMAND "${compiler}" ${DYN_MODULE_COMMON_FLAGS} ${language_flags} ${target_flags} ${arg_COMPILE_OPTIONS}
+      COMMAND "${compiler}" ${DYN_MODULE_COMMON_FLAGS} ${language_flags} ${target_flags} ${export_flags} ${arg_COMPILE_OPTIONS}
               -MD -MF "${depfile}" -c "${source}" -o "${object}"
       DEPENDS "${source}"
       DEPFILE "${depfile}"

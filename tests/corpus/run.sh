@@ -69,4 +69,7 @@ private=$("$dynsched" inspect "$work/build/corpus_lz4_private.o" 2>&1) || fail "
 grep -q "^exports: none" <<<"$private" || fail "NO_EXPORTS left exports: $private"
 public=$("$dynsched" inspect "$work/build/corpus_lz4.o" 2>&1)
 grep -q "LZ4_compress_default (function)" <<<"$public" || fail "lz4's API is not exported by default: $public"
+api=$("$dynsched" inspect "$work/build/corpus_xxhash_api.o" 2>&1) || fail "corpus_xxhash_api refused: $api"
+grep -q "XXH64 (function)" <<<"$api" && grep -q "XXH32 (function)" <<<"$api" || fail "EXPORTS did not export xxHash's API: $api"
+grep -q "XXH3_64bits (function)" <<<"$api" && fail "EXPORTS exported more than it lists: $api"
 echo "ok: lz4, xxHash and CRC-32C run as modules with the native build's results"
