@@ -25,7 +25,8 @@ write_basic_package_version_file("${CMAKE_CURRENT_BINARY_DIR}/dynschedConfigVers
 install(FILES "${CMAKE_CURRENT_BINARY_DIR}/dynschedConfig.cmake" "${CMAKE_CURRENT_BINARY_DIR}/dynschedConfigVersion.cmake"
               sdk/dynsched_module.cmake
         DESTINATION "${DYN_INSTALL_CMAKEDIR}")
-install(FILES README.md docs/modules.md docs/live-update.md docs/mission-file.md docs/logger.md
-        DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+# The README and every page it links to, laid out as in the checkout (README.md beside docs/).
+install(FILES README.md DESTINATION "${CMAKE_INSTALL_DOCDIR}")
+install(DIRECTORY docs/ DESTINATION "${CMAKE_INSTALL_DOCDIR}/docs" FILES_MATCHING PATTERN "*.md" PATTERN "*.svg")
 install(DIRECTORY "${PROJECT_BINARY_DIR}/modules/" DESTINATION "${CMAKE_INSTALL_DATADIR}/dynsched/modules"
         FILES_MATCHING PATTERN "*.o" PATTERN "CMakeFiles" EXCLUDE)
