@@ -309,6 +309,30 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
 }
 
 
+// The modules the mission's other tasks run (their files): importers the
+// update must keep working, named or not with --importer.
+std::vector<std::string> mission_importers(const UpdateCheckOptions& o) {
+  std::vector<std::string> found;
+  auto loaded = load_mission(o.mission_path);
+  if (loaded.error) return found;  // check_probation says why
+  const Mission& m = *loaded.mission;
+  std::string why;
+  auto consider = [&](const MissionTask& t) {
+    if (t.module.empty()) return;
+    const std::string path = resolve_module(t.module, m.file, o.module_path, &why);
+    if (path.empty() || same_file(path, o.old_path) || same_file(path, o.new_path)) return;
+    for (const std::string& given : o.importers)
+      if (same_file(given, path)) return;
+    for (const std::string& seen : found)
+      if (same_file(seen, path)) return;
+    found.push_back(path);
+  };
+  for (const MissionTask& t : m.tasks) consider(t);
+  for (const MissionUpdate& u : m.updates)
+    if (u.action == MissionUpdate::Action::Add) consider(u.added);
+  return found;
+}
+
 int check_update(const UpdateCheckOptions& o, std::string* out) {
   ModuleFacts from, to;
   if (std::string why = read_module_facts(o.old_path, o.with, &from); !why.empty()) {
@@ -327,8 +351,11 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
   check_machine(from, to, r);
   check_name(from, to, rename, r);
   check_state(from, to, r);
-  check_exports(from, to, o.importers, r);
-  for (const std::string& importer : o.importers) {
+  std::vector<std::string> importers = o.importers;
+  if (!o.mission_path.empty())
+    for (std::string& path : mission_importers(o)) importers.push_back(std::move(path));
+  check_exports(from, to, importers, r);
+  for (const std::string& importer : importers) {
     std::set<std::string> used;
     for (const std::string& name : imports_of(importer))
       if (to.exports.count(name)) used.insert(name);

@@ -120,6 +120,23 @@ TEST(UpdateCheck, AProbationTheTasksIntervalCannotPassIsAProblemWithTheNumbers) 
   EXPECT_NE(derived.text.find("ok       probation: 3 consistent points within 4m"), std::string::npos) << derived.text;
 }
 
+// With --mission, the mission's other tasks are importers without being named.
+TEST(UpdateCheck, TheMissionsOwnTasksAreImportersWithoutNamingThem) {
+  const std::string mission = testing::TempDir() + "update_check_importers.toml";
+  std::ofstream(mission) << "[scheduler]\npolicy = \"priority\"\n"
+                         << "[[task]]\nname = \"mathlib\"\nmodule = \"" << module("mathlib", "mathlib")
+                         << "\"\npriority = 3\ninterval = \"1h\"\n"
+                         << "[[task]]\nname = \"beacon\"\nmodule = \"" << module("beacon", "beacon")
+                         << "\"\npriority = 2\ninterval = \"1m\"\n";
+  UpdateCheckOptions o = pair(module("mathlib", "mathlib_v3"), module("mathlib", "mathlib"));
+  o.mission_path = mission;
+  const Verdict v = check(o);
+  std::remove(mission.c_str());
+  EXPECT_EQ(v.status, 1) << v.text;
+  EXPECT_NE(v.text.find("beacon.o imports mathlib_crc16, which the new version no longer exports"), std::string::npos)
+      << v.text;
+}
+
 TEST(UpdateCheck, UnreadableInputIsRefusedWithAReason) {
   const Verdict missing = check(pair(module("beacon", "beacon_v2"), "/nonexistent/old.o"));
   EXPECT_EQ(missing.status, 2);
