@@ -130,7 +130,14 @@ struct KernelConfig {
   // fault of the task) when less than this much of its stack is left (or
   // half its stack, if smaller): the kernel's frames then never run into the
   // guard page, where a fault would be the kernel's.
+#if defined(__SANITIZE_ADDRESS__)
+  // Under AddressSanitizer the kernel's fault path and a tick's signal frame
+  // on top of it took more than 6 KiB now and then (a stack-overflow report
+  // inside the tick handler, from a module recursing into its guard).
+  std::size_t api_stack_reserve = 16 * 1024;
+#else
   std::size_t api_stack_reserve = 6 * 1024;
+#endif
 };
 
 class Kernel {
