@@ -5,6 +5,7 @@
 #include <cinttypes>
 #include <cstdio>
 #include <cstring>
+#include <filesystem>
 #include <map>
 #include <sstream>
 
@@ -179,9 +180,19 @@ std::string describe(const InstallError& e, std::span<const std::byte> image) {
   return "install failed";
 }
 
-void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, std::size_t count) {
-  for (std::size_t i = count; i-- > 0;) {
-    if (RegisterEntry* e = reg.find("with" + std::to_string(i))) {
+std::string with_entry_name(const std::vector<std::string>& with, std::size_t i) {
+  const auto file = [&](std::size_t k) { return std::filesystem::path(with[k]).filename().string(); };
+  std::string name = file(i);
+  bool repeated = name.empty();
+  for (std::size_t k = 0; k < i && !repeated; ++k) repeated = file(k) == name;
+  const std::string tag = "#" + std::to_string(i);
+  if (repeated || name.size() > kTaskNameMax) name = name.substr(0, kTaskNameMax - tag.size()) + tag;
+  return name;
+}
+
+void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, const std::vector<std::string>& with) {
+  for (std::size_t i = with.size(); i-- > 0;) {
+    if (RegisterEntry* e = reg.find(with_entry_name(with, i))) {
       if (e->has_module) (void)loader.unload(e->module);
       reg.remove(*e);
     }
@@ -256,7 +267,7 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     }
     auto wv = ElfView::open(images[i]);
     RegisterErrc rwhy{};
-    RegisterEntry* e = reg.add("with" + std::to_string(i), &rwhy);
+    RegisterEntry* e = reg.add(with_entry_name(with, i), &rwhy);
     if (!wv || !e || !load_into(wv.value(), *e)) {
       o << "--with " << with[i] << ": cannot be linked itself\n";
       status = 1;
@@ -358,7 +369,7 @@ int inspect_module(const std::string& path, const std::vector<std::string>& with
     (void)loader.unload(self->module);
   }
   reg.remove(*self);
-  unload_with_modules(reg, loader, with.size());
+  unload_with_modules(reg, loader, with);
   *out = o.str();
   return status;
 }

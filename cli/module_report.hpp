@@ -15,9 +15,12 @@ namespace dyn::cli {
 // offset it is about (looked up in `image`), and what the user can do.
 std::string describe(const InstallError& e, std::span<const std::byte> image);
 
-// Unloads and removes the --with modules an inspection installed as
-// "with0".."with<count-1>", last first (importers before what they import).
-void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, std::size_t count);
+// The register name a --with module is installed under for the tools: its
+// file name (what a message about it then names), unique among `with`.
+std::string with_entry_name(const std::vector<std::string>& with, std::size_t i);
+// Unloads and removes the --with modules an inspection installed under those
+// names, last first (importers before what they import).
+void unload_with_modules(TaskRegister& reg, ModuleLoader& loader, const std::vector<std::string>& with);
 
 // `dynsched inspect`: what the runtime will do with an object. Returns the
 // process exit code (0: the runtime would accept it).

@@ -265,7 +265,7 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
     for (std::size_t i = 0; i < with.size(); ++i) {
       if (loaded[i] || (images[i].empty() && !read_file(with[i], &images[i], &why))) continue;
       RegisterErrc rwhy{};
-      RegisterEntry* e = reg.add("with" + std::to_string(i), &rwhy);
+      RegisterEntry* e = reg.add(with_entry_name(with, i), &rwhy);
       if (e && load(images[i], *e)) {
         e->has_module = true;
         loaded[i] = progress = true;
@@ -304,7 +304,7 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
     (void)loader.unload(self->module);
   }
   reg.remove(*self);
-  unload_with_modules(reg, loader, with.size());
+  unload_with_modules(reg, loader, with);
   return result;
 }
 

@@ -284,6 +284,11 @@ out=$("$dynsched" pack --base "$modules/mathlib/mathlib.o" --new "$modules/mathl
   --importer "$modules/beacon/beacon.o" --key ground.key --seq 31 -o fine.dsu 2>&1) || fail "pack: $out"
 grep -q "WARNING" <<<"$out" && fail "a warning for an update that takes over: $out"
 
+# A message about a --with module names its file, not an internal name.
+out=$("$dynsched" pack --new "$modules/mathlib/mathlib_v2.o" --with "$modules/mathlib/mathlib.o" --key ground.key --seq 32 \
+  -o self.dsu 2>&1) && fail "packed a module linked against its own older version"
+grep -q "already exported by the installed module mathlib.o" <<<"$out" || fail "the --with module is not named: $out"
+
 # A library without an entry runs no task: its update is refused with the way out.
 cat >lib.toml <<TOML
 [mission]
