@@ -405,6 +405,25 @@ TEST(Package, ADeltaIsRebuiltFromTheInstalledVersionOnlyAndCheckedWhole) {
   PackageManifest empty = manifest_for({}, 9);
   const std::vector<std::byte> nothing;
   EXPECT_EQ(code_of(t, hmac_package(empty, nothing)), PackageErrc::BadManifest);
+  // Values refused once read name where they are, as malformed fields do.
+  const auto offset_of = [&](const std::vector<std::byte>& p) {
+    auto r = accept_package(p, verifier, t);
+    return r ? ~std::uint64_t{0} : r.error().detail;
+  };
+  auto view = open_package(package, verifier);
+  ASSERT_TRUE(view);
+  const std::uint32_t sequence_at = view.value().manifest.sequence_at;
+  EXPECT_GT(sequence_at, 4u) << "past the header";
+  PackageManifest last = m;
+  last.sequence = UINT64_MAX;
+  const auto last_package = hmac_package(last, delta);
+  auto last_view = open_package(last_package, verifier);
+  ASSERT_TRUE(last_view);
+  EXPECT_EQ(offset_of(last_package), last_view.value().manifest.sequence_at) << "the sequence 2^64 - 1, at its field";
+  auto empty_view = open_package(hmac_package(empty, nothing), verifier);
+  ASSERT_TRUE(empty_view);
+  EXPECT_EQ(offset_of(hmac_package(empty, nothing)), empty_view.value().manifest.result_size_at) << "size 0, at its field";
+  EXPECT_GT(empty_view.value().manifest.result_size_at, sequence_at);
 }
 
 TEST(Package, ARenameIsSignedInTheManifestAndAppliesOnlyToTheModuleItReplaces) {

@@ -98,6 +98,10 @@ struct PackageManifest {
   std::uint32_t store_space = 0;  // bytes of store the result needs (image records included)
   SpacecraftBinding binding{};    // with kFlagBound
   bool has_base = false;          // a delta names the base it applies to (kind == ModuleDelta)
+  // Where the sequence number and the result's size are in the package (a
+  // refusal of their values names the offset; 0 for a manifest not parsed).
+  std::uint32_t sequence_at = 0;
+  std::uint32_t result_size_at = 0;
   PackageDigest base_digest{};
   PackageDigest result_digest{};
 

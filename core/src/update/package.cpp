@@ -267,6 +267,7 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
   if (r.ok() && kind > static_cast<std::uint8_t>(PayloadKind::ModuleDelta)) return refuse(PackageErrc::UnknownPayloadKind, kind);
   out.kind = static_cast<PayloadKind>(kind);
   out.has_base = out.kind == PayloadKind::ModuleDelta;
+  out.sequence_at = static_cast<std::uint32_t>(r.at());
   out.sequence = r.varint(UINT64_MAX);
   const std::size_t name_at = r.at();
   const std::size_t name_length = r.byte();
@@ -290,6 +291,7 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
   }
   if (out.bound()) r.copy(out.binding.data(), out.binding.size());
   out.result_version = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
+  out.result_size_at = static_cast<std::uint32_t>(r.at());
   out.result_size = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
   out.store_space = static_cast<std::uint32_t>(r.varint(0xFFFFFFFFu));
   if (out.has_base) r.copy(out.base_digest.data(), out.base_digest.size());
@@ -302,7 +304,7 @@ Result<PackageView, PackageError> open_package(std::span<const std::byte> bytes,
 
 Result<void, PackageError> check_freshness(const PackageManifest& m, SequenceState s, std::uint64_t window) noexcept {
   if (!s.readable) return refuse(PackageErrc::CounterUnreadable);
-  if (m.sequence == UINT64_MAX) return refuse(PackageErrc::BadManifest, 0);  // no number after it
+  if (m.sequence == UINT64_MAX) return refuse(PackageErrc::BadManifest, m.sequence_at);  // no number after it
   if (!s.known) return {};  // no counter given (a test, or a port without a store): any number starts the count
   if (m.sequence == s.accepted) return refuse(PackageErrc::Replayed, m.sequence);
   if (m.sequence < s.accepted) return refuse(PackageErrc::Older, s.accepted);
@@ -333,7 +335,7 @@ Result<AcceptedPackage, PackageError> accept_package(std::span<const std::byte> 
   if (m.bound() && (!target.has_identity || m.binding != target.identity)) return refuse(PackageErrc::WrongSpacecraft);
   if (m.applies_to() != target.running_module) return refuse(PackageErrc::WrongModule);
   if (m.store_space > target.store_free) return refuse(PackageErrc::TooLargeForStore, m.store_space);
-  if (m.result_size == 0) return refuse(PackageErrc::BadManifest, 0);
+  if (m.result_size == 0) return refuse(PackageErrc::BadManifest, m.result_size_at);
   if (m.kind == PayloadKind::FullImage) {
     auto image = full_image(view.value());
     if (!image) return Unexpected{image.error()};
