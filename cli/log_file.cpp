@@ -56,12 +56,11 @@ std::string terminal_safe(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (char ch : text) {
-    const auto c = static_cast<unsigned char>(ch);
-    if (c >= 0x20 && c != 0x7F) {
+    if (!is_control_byte(ch)) {
       out += ch;
     } else {
       char hex[5];
-      std::snprintf(hex, sizeof hex, "\\x%02x", c);
+      std::snprintf(hex, sizeof hex, "\\x%02x", static_cast<unsigned char>(ch));
       out += hex;
     }
   }

@@ -549,9 +549,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
     if (row.result.starts_with("refused")) {
       const std::string line = "update " + row.task + ": " + row.result;
       kernel.log_system(2, line.c_str());
+      if (plot) plot->update_refused(row.task, row.at, row.result);
     }
-    if (plot && row.result.starts_with("refused")) plot->update_refused(row.task, row.at, row.result);
     report.updates.push_back(std::move(row));
+  };
+  // An authentic, fresh package spent its number whatever the update did with it.
+  auto used_sequence = [](const std::string& package, std::uint64_t sequence) {
+    return "package " + package + " used sequence " + std::to_string(sequence) + ": send the fix with a higher number";
   };
   // Update packages: authenticated with the [security] key, fresh against
   // the accepted sequence number, checked (core/src/update/package.cpp);
@@ -603,8 +607,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         // Authentic and fresh: its number is used, with a store or without.
         accepted_sequence = pe.sequence;
         *update_refused = pe.update;
-        *why = "package " + u.package + " used sequence " + std::to_string(pe.sequence) +
-               ": send the fix with a higher number";
+        *why = used_sequence(u.package, pe.sequence);
         return false;
       }
       if (pe.stage == PackageUpdateError::Stage::Counter) {
@@ -613,21 +616,13 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         return false;
       }
       const PackageError& e = pe.package;
-      *why = describe(e.code);
-      if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
-        *why += " (last accepted: " + std::to_string(e.detail) + ")";
-      if (e.code == PackageErrc::Replayed) *why += " (sequence " + std::to_string(e.detail) + ")";
+      *why = describe(e.code) + refusal_detail(e);
       if (e.code == PackageErrc::WrongModule) {
         auto view = open_package(*image, verifier);  // authentic: WrongModule comes after the tag
         *why += view ? " (the package is for " + std::string(view.value().manifest.applies_to()) + ", the task runs " +
                            running + ")"
                      : " (the task runs " + running + ")";
       }
-      if (e.code == PackageErrc::BadDelta)
-        *why += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
-                std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";
-      if (e.code == PackageErrc::TooLargeToRebuild || e.code == PackageErrc::TooLargeForStore)
-        *why += " (it needs " + std::to_string(e.detail) + " bytes)";
       return false;
     }
     accepted_sequence = requested.value().manifest.sequence;
@@ -728,8 +723,7 @@ RunReport run_mission(const Mission& m, const RunOptions& o) {
         report.updates.back().result = updates->describe_outcome().c_str();
         if (updates->last().outcome == UpdateOutcome::Committed) installed_images[u.task] = image;
         else if (from_package && accepted_sequence)  // the number went with the package, not with the outcome
-          report.updates.back().result += "; package " + u.package + " used sequence " +
-                                          std::to_string(*accepted_sequence) + ": send the fix with a higher number";
+          report.updates.back().result += "; " + used_sequence(u.package, *accepted_sequence);
       }
     }
   };

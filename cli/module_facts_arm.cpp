@@ -182,6 +182,9 @@ std::string read_name(const ElfView& v, const Pointee& p, std::string* name) {
     const char c = std::to_integer<char>(bytes[p.offset + i]);
     if (c != '\0') continue;
     if (i == 0) return what + " is empty: DYN_MODULE(name, ...) names the module";
+    for (std::uint64_t k = 0; k < i; ++k)
+      if (is_control_byte(std::to_integer<char>(bytes[p.offset + k])))
+        return what + " holds a control character: name it with printable characters";
     name->assign(reinterpret_cast<const char*>(bytes.data() + p.offset), i);  // Safety: i bytes checked above
     return {};
   }
@@ -272,9 +275,6 @@ std::string read_module_facts_arm(const ElfView& v, ModuleFacts* f) {
       return "the module exports " + label + " twice: the object is corrupt; rebuild it";
   }
 
-  for (char c : name)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7F)
-      return "the module descriptor's name holds a control character: name it with printable characters";
   f->arch = TargetArch::Arm;
   f->name = std::move(name);
   f->version = word(Field::Version);

@@ -74,6 +74,27 @@ std::string indent(const std::string& text) {
   return "\n" + out;
 }
 
+}  // namespace
+
+std::string refusal_detail(const PackageError& e) {
+  switch (e.code) {
+    case PackageErrc::Older:
+    case PackageErrc::TooFarAhead: return " (last accepted: " + std::to_string(e.detail) + ")";
+    case PackageErrc::Replayed: return " (sequence " + std::to_string(e.detail) + ")";
+    case PackageErrc::BadManifest: return " (at byte " + std::to_string(e.detail) + ")";
+    case PackageErrc::BadDelta:
+      return std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
+             std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";
+    case PackageErrc::TooLargeForStore: return " (it needs " + std::to_string(e.detail) + " bytes)";
+    case PackageErrc::TooLargeToRebuild:
+      return " (it needs " + std::to_string(e.detail) + " bytes; the host rebuilds at most " +
+             std::to_string(kHostRebuildMax) + ")";
+    default: return {};
+  }
+}
+
+namespace {
+
 // The output may not be an input, the key, or any key file.
 bool output_allowed(const PackOptions& o, std::string* why) {
   std::vector<std::string> inputs = {o.key_path, o.new_path};
@@ -361,18 +382,8 @@ int verify(const VerifyOptions& o, std::string* out) {
   const PackageVerifier& verifier =
       key.kind == host::KeyKind::HmacSha256 ? static_cast<const PackageVerifier&>(hmac) : ed;
   const auto refused = [&](PackageError e) {
-    *out += "decision: REFUSED: " + std::string(describe(e.code));
-    if (e.code == PackageErrc::Older || e.code == PackageErrc::TooFarAhead)
-      *out += " (last accepted: " + std::to_string(e.detail) + ")";
-    else if (e.code == PackageErrc::BadManifest)
-      *out += " (at byte " + std::to_string(e.detail) + ")";
-    else if (e.code == PackageErrc::BadDelta)
-      *out += std::string(" (") + describe(static_cast<DeltaErrc>(e.detail >> 32)) + ", at byte " +
-              std::to_string(e.detail & 0xFFFFFFFFu) + " of the delta)";
-    else if (e.code == PackageErrc::TooLargeToRebuild)
-      *out += " (it needs " + std::to_string(e.detail) + " bytes; this tool rebuilds at most " +
-              std::to_string(kHostRebuildMax) + ")";
-    else if (e.code == PackageErrc::WrongAuthMode)
+    *out += "decision: REFUSED: " + std::string(describe(e.code)) + refusal_detail(e);
+    if (e.code == PackageErrc::WrongAuthMode)
       *out += std::string(" (the package is ") + (e.detail == 2 ? "HMAC" : e.detail == 1 ? "Ed25519" : "of an unknown mode") +
               ", the key given " + (key.kind == host::KeyKind::HmacSha256 ? "an HMAC key" : "an Ed25519 key") + ")";
     *out += "\n";

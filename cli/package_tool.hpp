@@ -15,6 +15,11 @@ namespace dyn::cli {
 // and verify's): the result buffer is never sized by the manifest alone.
 inline constexpr std::size_t kHostRebuildMax = std::size_t{4} << 20;
 
+// What a refusal's detail says, in words, to follow describe(e.code): the
+// last accepted number, the offset of a malformed field, the decoder's
+// reason, the bytes needed ("" when the detail says nothing more).
+std::string refusal_detail(const PackageError& e);
+
 // `keygen NAME`: NAME.key (Ed25519 secret, stays on the ground) and NAME.pub
 // (goes in the mission's [security]); with `hmac`, NAME.hmac (the
 // per-spacecraft symmetric key, the same file on both sides).

@@ -159,8 +159,7 @@ void check_exports(const ModuleFacts& from, const ModuleFacts& to, const std::ve
 }
 
 // The task the old version runs in the mission, and the [[update]] that installs the new one.
-void check_probation(const UpdateCheckOptions& o, bool* rename, Report& r) {
-  auto loaded = load_mission(o.mission_path);
+void check_probation(const UpdateCheckOptions& o, const MissionResult& loaded, bool* rename, Report& r) {
   if (loaded.error) {
     r.problem("mission: " + loaded.error->to_string());
     return;
@@ -311,9 +310,8 @@ std::string read_module_facts(const std::string& path, const std::vector<std::st
 
 // The modules the mission's other tasks run (their files): importers the
 // update must keep working, named or not with --importer.
-std::vector<std::string> mission_importers(const UpdateCheckOptions& o) {
+std::vector<std::string> mission_importers(const UpdateCheckOptions& o, const MissionResult& loaded) {
   std::vector<std::string> found;
-  auto loaded = load_mission(o.mission_path);
   if (loaded.error) return found;  // check_probation says why
   const Mission& m = *loaded.mission;
   std::string why;
@@ -347,13 +345,14 @@ int check_update(const UpdateCheckOptions& o, std::string* out) {
   r.stream() << "\nupdate from " << o.old_path << " (" << from.name << " v" << from.version << ") to " << o.new_path
              << " (" << to.name << " v" << to.version << "):\n";
   bool rename = false;
-  if (!o.mission_path.empty() && from.entry) check_probation(o, &rename, r);
+  const MissionResult mission = o.mission_path.empty() ? MissionResult{} : load_mission(o.mission_path);
+  if (!o.mission_path.empty() && from.entry) check_probation(o, mission, &rename, r);
   check_machine(from, to, r);
   check_name(from, to, rename, r);
   check_state(from, to, r);
   std::vector<std::string> importers = o.importers;
   if (!o.mission_path.empty())
-    for (std::string& path : mission_importers(o)) importers.push_back(std::move(path));
+    for (std::string& path : mission_importers(o, mission)) importers.push_back(std::move(path));
   check_exports(from, to, importers, r);
   for (const std::string& importer : importers) {
     std::set<std::string> used;

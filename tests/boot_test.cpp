@@ -50,6 +50,27 @@ void commit(ModuleStore& store, const char* task, const char* name, std::uint32_
   ASSERT_TRUE(store.commit(task));
 }
 
+// A checkpoint of beacon `version`: a 24-byte state of `fill` bytes.
+void put_beacon_checkpoint(ModuleStore& store, std::uint32_t version, std::byte fill) {
+  std::vector<std::byte> object(kCheckpointHeaderSize + 24, fill);
+  ASSERT_TRUE(seal_checkpoint(object, "beacon", version, 1, 24));
+  ASSERT_TRUE(store.put_checkpoint("beacon", object));
+}
+
+// Flips bit `mask` at byte `at` of the one slot record whose data says
+// "committed beacon `version`, no trial" (docs/store.md's 76-byte layout).
+void flip_in_committed_slot(std::vector<std::byte>& flash, std::uint32_t version, std::size_t at, std::byte mask) {
+  std::vector<std::byte> slot(76, std::byte{0});
+  slot[0] = std::byte{1};
+  slot[1] = std::byte{6};
+  slot[4] = static_cast<std::byte>(version);
+  std::memcpy(slot.data() + 12, "beacon", 6);
+  auto hit = std::search(flash.begin(), flash.end(), slot.begin(), slot.end());
+  ASSERT_NE(hit, flash.end());
+  ASSERT_EQ(std::search(hit + 1, flash.end(), slot.begin(), slot.end()), flash.end()) << "one such record";
+  *(hit + static_cast<std::ptrdiff_t>(at)) ^= mask;
+}
+
 TEST(DegradedBoot, ADamagedCommittedImageBootsTheNextGoodVersionLoudlyAndRecordsIt) {
   Boot b;
   const auto v1 = module_image("beacon", "beacon");
@@ -189,19 +210,9 @@ TEST(DegradedBoot, ADamagedNewestSlotDoesNotRemoveTheCommittedVersionAnOlderSlot
   commit(b.ram.store, "beacon", "beacon", 1, v1);
   commit(b.ram.store, "beacon", "beacon", 2, v2);  // the update: trial v2, then commit
   ASSERT_TRUE(b.ram.store.remove_image("beacon", 1));  // as the update manager does after the commit
-  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0});
-  ASSERT_TRUE(seal_checkpoint(object, "beacon", 2, 1, 24));
-  ASSERT_TRUE(b.ram.store.put_checkpoint("beacon", object));
-  // The newest slot's data: committed beacon v2, no trial (docs/store.md's layout).
-  std::vector<std::byte> slot(76, std::byte{0});
-  slot[0] = std::byte{1};
-  slot[1] = std::byte{6};
-  slot[4] = std::byte{2};
-  std::memcpy(slot.data() + 12, "beacon", 6);
-  auto hit = std::search(b.ram.storage.begin(), b.ram.storage.end(), slot.begin(), slot.end());
-  ASSERT_NE(hit, b.ram.storage.end());
-  ASSERT_EQ(std::search(hit + 1, b.ram.storage.end(), slot.begin(), slot.end()), b.ram.storage.end()) << "one such record";
-  *(hit + 30) ^= std::byte{0x01};  // one bit of its name's padding
+  ASSERT_NO_FATAL_FAILURE(put_beacon_checkpoint(b.ram.store, 2, std::byte{0}));
+  // The newest slot: one bit of its name's padding.
+  ASSERT_NO_FATAL_FAILURE(flip_in_committed_slot(b.ram.storage, 2, 30, std::byte{0x01}));
   ASSERT_TRUE(b.ram.store.mount());
   ASSERT_EQ(b.ram.store.committed("beacon").value().version, 1u) << "the older record wins";
   UpdatableSystem s;
@@ -224,17 +235,8 @@ TEST(DegradedBoot, ALostSlotRecordIsSaidAndTheTasksCheckpointStillComesBack) {
   Boot b;
   const auto v1 = module_image("beacon", "beacon");
   commit(b.ram.store, "beacon", "beacon", 1, v1);
-  std::vector<std::byte> object(kCheckpointHeaderSize + 24, std::byte{0x33});
-  ASSERT_TRUE(seal_checkpoint(object, "beacon", 1, 1, 24));
-  ASSERT_TRUE(b.ram.store.put_checkpoint("beacon", object));
-  std::vector<std::byte> slot(76, std::byte{0});  // committed beacon v1, no trial
-  slot[0] = std::byte{1};
-  slot[1] = std::byte{6};
-  slot[4] = std::byte{1};
-  std::memcpy(slot.data() + 12, "beacon", 6);
-  auto hit = std::search(b.ram.storage.begin(), b.ram.storage.end(), slot.begin(), slot.end());
-  ASSERT_NE(hit, b.ram.storage.end());
-  *(hit + 40) ^= std::byte{0x04};
+  ASSERT_NO_FATAL_FAILURE(put_beacon_checkpoint(b.ram.store, 1, std::byte{0x33}));
+  ASSERT_NO_FATAL_FAILURE(flip_in_committed_slot(b.ram.storage, 1, 40, std::byte{0x04}));
   ASSERT_TRUE(b.ram.store.mount());
   ASSERT_FALSE(b.ram.store.committed("beacon")) << "the record is gone";
   UpdatableSystem s;

@@ -243,6 +243,24 @@ TEST(ModuleFactsArm, AWrongMagicOrAbiIsRefused) {
   EXPECT_NE(abi.refusal().find("and ABI 1 are not"), std::string::npos) << abi.refusal();
 }
 
+// As the loader on board refuses it: a name with a control character would
+// reach logs and terminals (an escape sequence in "beacon").
+TEST(ModuleFactsArm, ANameWithAControlCharacterIsRefused) {
+  SKIP_WITHOUT_CORTEX_M3();
+  ArmObject o(module("beacon", "beacon_m3"));
+  const std::string name = "beacon";
+  std::size_t patched = 0;
+  for (std::size_t i = 1; i + name.size() < o.bytes.size(); ++i) {
+    if (o.bytes[i - 1] != std::byte{0} || o.bytes[i + name.size()] != std::byte{0}) continue;
+    if (std::memcmp(o.bytes.data() + i, name.data(), name.size()) != 0) continue;
+    o.bytes[i] = std::byte{0x1B};
+    ++patched;
+  }
+  ASSERT_GE(patched, 1u);
+  EXPECT_NE(o.refusal().find("the module descriptor's name holds a control character"), std::string::npos)
+      << o.refusal();
+}
+
 TEST(ModuleFactsArm, ARelocationOnANumberAcrossFieldsOfAnotherTypeOrTwiceIsRefused) {
   SKIP_WITHOUT_CORTEX_M3();
   const ArmObject good(module("beacon", "beacon_m3"));

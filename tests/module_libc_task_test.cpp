@@ -144,7 +144,7 @@ TEST(ModuleLibcInATask, AnotherTasksFaultLeavesTheScopeAPreemptedTaskIsIn) {
   };
   static Seen seen;
   seen = {};
-  s.bodies.push_back([&s] {
+  s.job("copier", 4, kSecond, [&s] {
     Task* self = s.kernel->running();
     {
       const ModuleMemoryScope scope;
@@ -154,15 +154,6 @@ TEST(ModuleLibcInATask, AnotherTasksFaultLeavesTheScopeAPreemptedTaskIsIn) {
     if (!copying_for_module(*self)) ++seen.closed;
     ++seen.rounds;
   });
-  s.stacks.emplace_back(64 * 1024);
-  TaskSpec copier;
-  copier.name = "copier";
-  copier.priority = 4;
-  copier.interval = kSecond;
-  copier.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
-  copier.arg = &s.bodies.back();
-  copier.stack = s.stacks.back().span();
-  ASSERT_TRUE(s.kernel->create(copier));
   RegisterEntry* e = install(s, "libc_user_bad_pointer");
   ASSERT_NE(e, nullptr);
   s.kernel->run_until(3 * kSecond);
@@ -182,21 +173,14 @@ TEST(ModuleLibcInATask, AWatchdogStopInsideTheScopeClosesIt) {
   UpdatableSystem s;
   static int entered = 0;
   entered = 0;
-  s.bodies.push_back([&s] {
-    const ModuleMemoryScope scope;
-    ++entered;
-    for (;;) s.kernel->consume(kMillisecond);  // until the watchdog stops it, inside the scope
-  });
-  s.stacks.emplace_back(64 * 1024);
-  TaskSpec spinner;
-  spinner.name = "spinner";
-  spinner.priority = 4;
-  spinner.interval = kSecond;
-  spinner.watchdog = 5 * kMillisecond;
-  spinner.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
-  spinner.arg = &s.bodies.back();
-  spinner.stack = s.stacks.back().span();
-  ASSERT_TRUE(s.kernel->create(spinner));
+  s.job(
+      "spinner", 4, kSecond,
+      [&s] {
+        const ModuleMemoryScope scope;
+        ++entered;
+        for (;;) s.kernel->consume(kMillisecond);  // until the watchdog stops it, inside the scope
+      },
+      5 * kMillisecond);
   s.kernel->run_until(2500 * kMillisecond);
   const Task* t = s.kernel->table().find_by_name("spinner");
   ASSERT_NE(t, nullptr);

@@ -81,12 +81,17 @@ struct UpdatableSystem {
   }
 
   TaskId periodic(const char* name, std::uint8_t priority, Time interval) {
-    bodies.push_back([this] { kernel->consume(kMillisecond); });
+    return job(name, priority, interval, [this] { kernel->consume(kMillisecond); });
+  }
+  // A kernel task (no module) running `body` every `interval`.
+  TaskId job(const char* name, std::uint8_t priority, Time interval, std::function<void()> body, Time watchdog = 0) {
+    bodies.push_back(std::move(body));
     stacks.emplace_back(64 * 1024);
     TaskSpec s;
     s.name = name;
     s.priority = priority;
     s.interval = interval;
+    s.watchdog = watchdog;
     s.entry = [](void* a) noexcept { (*static_cast<std::function<void()>*>(a))(); };
     s.arg = &bodies.back();
     s.stack = stacks.back().span();

@@ -59,7 +59,6 @@ std::uintptr_t (*g_service)(std::size_t) = nullptr;
 
 std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? g_service(number) : 0; }
 
-
 // How the context switch reprograms the MPU: set by the first module call,
 // so an image that never runs module code links no MPU code.
 void (*g_resume_mapping)(const Mapping*) = nullptr;

@@ -25,6 +25,15 @@
 struct dyn_module;  // sdk/dynsched.h
 
 namespace dyn {
+// A byte no module name may hold (the loader refuses it, BadDescriptor):
+// a control character, since names are printed in logs, reports and
+// terminals, where an escape sequence would drive the operator's screen.
+constexpr bool is_control_byte(char c) noexcept {
+  return static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) == 0x7F;
+}
+}  // namespace dyn
+
+namespace dyn {
 
 inline constexpr std::size_t kModuleMaxDependencies = 8;
 

@@ -422,11 +422,8 @@ Result<void, LoadError> ModuleLoader::load(const ElfView& v, const LoadOptions& 
       while (name && len < 32 && host_of(m, name_at + len, 1) && name[len] != '\0') ++len;
       if (!name || len == 0 || len > 31 || !host_of(m, name_at + len, 1))
         return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 2});
-      // A name is printed in logs, reports and terminals: no control bytes
-      // (an escape sequence in a module's name would reach the operator's screen).
       for (std::size_t i = 0; i < len; ++i)
-        if (static_cast<unsigned char>(name[i]) < 0x20 || name[i] == 0x7F)
-          return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 2});
+        if (is_control_byte(name[i])) return fail_link({LinkErrc::BadDescriptor, 0, 0, 0, 0, 2});
       // Every function pointer the kernel will call must point into the
       // module's own code; the state it asks for must be one a task can have.
       auto in_code = [&](std::uint64_t fn) { return fn >= m.code.address && fn < m.code.address + m.code.size; };

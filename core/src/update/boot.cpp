@@ -1,6 +1,8 @@
 // boot.cpp — whose store this is, decided before anything boots from it.
 #include "dyn/boot.hpp"
 
+#include <optional>
+
 #include "dyn/log_line.hpp"
 #include "dynsched.h"
 
@@ -275,6 +277,14 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
     }
   }
 
+  // The task's last checkpoint, read once: a lost record is told by it, and
+  // the state comes from it.
+  std::optional<Result<std::size_t, StoreError>> checkpoint_read;
+  auto last_checkpoint = [&]() -> const Result<std::size_t, StoreError>& {
+    if (!checkpoint_read) checkpoint_read.emplace(store->last_checkpoint(r.task, r.checkpoint_buffer));
+    return *checkpoint_read;
+  };
+
   // 4. The mission's own image.
   if (!entry) {
     auto e = install(r.mission_image);
@@ -293,7 +303,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
       auto n = store->versions(booted.name(), held);
       bool others = false;
       for (std::size_t i = 0; n && i < n.value() && i < kMaxVersionsTried; ++i) others = others || held[i] != booted.version;
-      auto cp = store->last_checkpoint(r.task, r.checkpoint_buffer);
+      const auto& cp = last_checkpoint();
       report.slot_lost = others || cp || cp.error().code != StoreErrc::NotFound;
       if (report.slot_lost) {
         LogLine line;
@@ -321,7 +331,7 @@ Result<ModuleBootReport, ModuleBootError> boot_module_task(TaskManager& tasks, M
   // Its state: the last checkpoint, if it reads back (and if this is the version that wrote it, or one
   // whose restore hook takes it: decided in its first run).
   if ((report.from != BootFrom::FirstDeploy || report.slot_lost) && entry->state) {
-    auto n = store->last_checkpoint(r.task, r.checkpoint_buffer);
+    const auto& n = last_checkpoint();
     if (n) {
       report.checkpoint = static_cast<bool>(
           tasks.set_boot_checkpoint(*entry, {r.checkpoint_buffer.data(), n.value()}, r.restore_outcome));
