@@ -91,6 +91,45 @@ TEST(MpuLayout, TheDemoBeaconFitsWithItsKernelGuardAndRoomForALentBuffer) {
   EXPECT_EQ(access_at(l, 0x20003ea0), 2) << "its state";
 }
 
+// The demo's beacon v2 after its commit, as the pool placed it with small
+// heap arenas: its code, data, mathlib's code and data, its state, its
+// stack and a 1 KiB arena take every slot but the kernel guard's, so a
+// checkpoint buffer lent to its hook finds none. The update task calls that
+// hook, not beacon's task: the guard watches a stack nobody runs on then,
+// and the buffer takes its slot. In beacon's own context it never does.
+ModuleDomain beacon_after_commit() {
+  return domain_of({{0x20004c00, 0x400, kRX},
+                    {0x200015e0, 0x20, kRW},
+                    {0x20001c00, 0x400, kRX},
+                    {0x20001820, 0x20, kRW},
+                    {0x20001800, 0x20, kRW},
+                    {0x20020000, 0x10000, kRW},
+                    {0x20004400, 0x400, kRW}},
+                   0x20020000, 0x20030000, 0x20002de0);
+}
+
+TEST(MpuLayout, ABufferLentForAnotherTasksCallTakesTheIdleKernelGuardsSlot) {
+  const ModuleDomain d = beacon_after_commit();
+  EXPECT_FALSE(mpu_fits(d)) << "no slot for a buffer lent in its own task's context";
+  EXPECT_TRUE(mpu_fits(d, KernelStack::Idle)) << "the guard's slot, for one lent by the update task";
+  const DomainRegion lent[1] = {{0x20005800, 0x800, kRW}};
+  const MpuLayout own = mpu_layout(d, lent, kCode, KernelStack::InUse);
+  EXPECT_FALSE(own.complete) << "its own task's call keeps the guard of the stack it runs on";
+  EXPECT_TRUE(own.kernel_guard);
+  EXPECT_EQ(access_at(own, 0x20002de0), -1);
+  EXPECT_EQ(access_at(own, 0x2000583c), -1) << "the buffer is not mapped";
+  const MpuLayout other = mpu_layout(d, lent, kCode, KernelStack::Idle);
+  EXPECT_TRUE(other.complete);
+  EXPECT_FALSE(other.kernel_guard);
+  EXPECT_LE(other.count, kMpuSlots);
+  EXPECT_EQ(access_at(other, 0x2000583c), 2) << "the checkpoint buffer, writable";
+  EXPECT_EQ(access_at(other, 0x20004400), 2) << "its heap arena";
+  EXPECT_EQ(access_at(other, 0x20005800 + 0x800), -1) << "not a byte past the buffer";
+  // With room to spare, an idle guard stays.
+  const ModuleDomain roomy = beacon_in_probation();
+  EXPECT_TRUE(mpu_layout(roomy, lent, kCode, KernelStack::Idle).kernel_guard);
+}
+
 TEST(MpuLayout, AStackWithItsOwnMemoryJustBelowGetsAGuard) {
   // A heap arena right below the module stack: an overflow would land in it.
   const ModuleDomain d = domain_of({{0x20004000, 0x400, kRX}, {0x20010000, 0x1000, kRW}, {0x20011000, 0x1000, kRW}},

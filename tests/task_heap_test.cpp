@@ -44,9 +44,60 @@ TEST(TaskHeap, BlocksAreAlignedDistinctAndEveryByteComesBack) {
   for (const auto& [p, size] : live) EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
   EXPECT_EQ(heap.bytes(), 0u);
   EXPECT_EQ(memory.stats().regions[static_cast<int>(RegionKind::Heap)], 1u) << "empty arenas are returned but one";
-  EXPECT_EQ(memory.stats().bytes[static_cast<int>(RegionKind::Heap)], kHeapArenaSize);
+  const std::size_t spare = memory.stats().bytes[static_cast<int>(RegionKind::Heap)];
+  EXPECT_TRUE(spare >= kHeapFirstArena && spare <= kHeapArenaSize && (spare & (spare - 1)) == 0) << spare;
   heap.release_all(memory);
   EXPECT_EQ(memory.stats().total_bytes(), 0u) << "every arena and record is returned";
+}
+
+// A module with a few small blocks takes a small arena, not a 64 KiB one
+// (on a Cortex-M3 an MPU region aligned to its size: a large one is hard
+// to place in a pool shared by many modules, and the RAM is scarce); a
+// module with a large heap still takes few arenas, for its domain's slots.
+TEST(TaskHeap, ArenasStartSmallAndGrowGeometrically) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  void* first = heap.allocate(memory, 55);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(memory.stats().bytes[static_cast<int>(RegionKind::Heap)], kHeapFirstArena);
+  std::vector<void*> blocks{first};
+  std::size_t expected = kHeapFirstArena;  // the shared arenas' bytes as they should grow
+  std::size_t previous_arenas = 1;
+  for (int i = 0; i < 20'000 && memory.stats().bytes[static_cast<int>(RegionKind::Heap)] < 512 * 1024; ++i) {
+    void* p = heap.allocate(memory, 200);  // a 256-byte slot
+    ASSERT_NE(p, nullptr);
+    blocks.push_back(p);
+    if (heap.arena_count() == previous_arenas) continue;
+    previous_arenas = heap.arena_count();
+    std::size_t next = kHeapFirstArena;
+    while (next < 2 * expected && next < kHeapArenaSize) next *= 2;
+    expected += next;
+    EXPECT_EQ(memory.stats().bytes[static_cast<int>(RegionKind::Heap)], expected) << "arena " << previous_arenas;
+  }
+  EXPECT_GE(heap.bytes(), 350u * 1024);
+  EXPECT_LE(heap.arena_count(), 12u) << "half a MiB of small blocks in few regions";
+  const std::size_t arenas = heap.arena_count();
+  void* middle = heap.allocate(memory, 10 * 1024);  // a 16 KiB slot, the largest shared class
+  ASSERT_NE(middle, nullptr);
+  blocks.push_back(middle);
+  EXPECT_LE(heap.arena_count(), arenas + 1);
+  for (void* p : blocks) EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+  EXPECT_EQ(memory.stats().regions[static_cast<int>(RegionKind::Heap)], 1u);
+  heap.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
+}
+
+// The first block may need a slot larger than the first arena: its arena is as large as the slot.
+TEST(TaskHeap, AFirstSlotLargerThanTheFirstArenaGetsAnArenaItFits) {
+  host::HostModuleMemory memory;
+  TaskHeap heap;
+  void* p = heap.allocate(memory, 12 * 1024);  // a 16 KiB slot
+  ASSERT_NE(p, nullptr);
+  EXPECT_EQ(memory.stats().bytes[static_cast<int>(RegionKind::Heap)], 16u * 1024);
+  std::memset(p, 0x11, 12 * 1024);
+  EXPECT_EQ(heap.free(memory, p), HeapFree::Freed);
+  heap.release_all(memory);
+  EXPECT_EQ(memory.stats().total_bytes(), 0u);
 }
 
 TEST(TaskHeap, AWriteJustOutsideABlockIsFoundWhenItIsFreed) {

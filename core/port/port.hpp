@@ -110,8 +110,9 @@ bool in_module_code() noexcept;
 
 // True if the port can enforce `domain`, its stack fields set (an MPU has a
 // few slots; regions that fit one parent may share one; the stacks' guards
-// and a buffer lent to a hook need theirs). The task manager refuses what does not.
-bool domain_fits(const ModuleDomain& domain) noexcept;
+// and a buffer lent to a hook, from where `lent` says, need theirs). The
+// task manager refuses what does not.
+bool domain_fits(const ModuleDomain& domain, LentFrom lent) noexcept;
 
 // `domain` was built or its regions changed (a heap arena came or went):
 // the port may encode it once into domain.port_cache, and if module code in

@@ -419,7 +419,7 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
   return reinterpret_cast<Wide>(const_cast<void*>(fn))(args[0], args[1], args[2], args[3]);
 }
 
-bool domain_fits(const ModuleDomain&) noexcept { return true; }
+bool domain_fits(const ModuleDomain&, LentFrom) noexcept { return true; }
 
 // The host's records outlive the process in the trace and the log files.
 void leave_epitaph(const char*, const FaultRecord&) noexcept {}

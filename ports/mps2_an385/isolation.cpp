@@ -64,7 +64,7 @@ std::uintptr_t service_code(std::uint32_t number) noexcept { return g_service ? 
 void (*g_resume_mapping)(const Mapping*) = nullptr;
 
 void apply(const Mapping* m) noexcept {
-  if (m) mpu_program(m->domain, m->lent);
+  if (m) mpu_program(m->domain, m->lent, m->kernel_stack);
   else mpu_program(nullptr, {});
   dyn_port_mapping = m;
 }
@@ -181,23 +181,31 @@ std::uintptr_t call_module(const void* fn, const std::uintptr_t (&args)[4], cons
   g_service = &dyn::kernel_service;  // module code runs from here on: its gates need the table
   // The mapping lives on this (kernel) stack for the call: a context switch
   // in the middle saves a pointer to it and restores it, lent regions too.
-  const Mapping mapping{&domain, lent};
-  const Mapping* outer = dyn_port_mapping;
-  apply(&mapping);
   // Below the module's frame if its code is already running in this
   // context (a hook called from a service it asked for), else its stack's top.
-  std::uint32_t sp = psp();
-  if (sp <= domain.stack_base || sp > domain.stack_top) sp = static_cast<std::uint32_t>(domain.stack_top) & ~7u;
+  const std::uint32_t here = psp();
+  const bool module_running = here > domain.stack_base && here <= domain.stack_top;
+  const std::uint32_t sp = module_running ? here : static_cast<std::uint32_t>(domain.stack_top) & ~7u;
+  // Neither on the module's stack nor on its task's kernel stack: another
+  // task calls the hook (the update's checkpoint), and the domain's
+  // kernel-stack guard watches a stack nobody runs on during the call.
+  const bool own_kernel_stack = domain.kernel_stack_base && here > domain.kernel_stack_base &&
+                                here - domain.kernel_stack_base <= kernel_stack_bytes();
+  const Mapping mapping{&domain, lent, module_running || own_kernel_stack ? KernelStack::InUse : KernelStack::Idle};
+  const Mapping* outer = dyn_port_mapping;
+  apply(&mapping);
   const std::uintptr_t result = dyn_arm_enter_module(fn, args, sp);
   apply(outer);  // what held before the call (the caller's module call, or nothing)
   return result;
 }
 
-bool domain_fits(const ModuleDomain& domain) noexcept { return mpu_fits(domain); }
+bool domain_fits(const ModuleDomain& domain, LentFrom lent) noexcept {
+  return mpu_fits(domain, lent == LentFrom::OwnTask ? KernelStack::InUse : KernelStack::Idle);
+}
 
 void domain_changed(ModuleDomain& domain) noexcept {
   write_domain_cache(domain, code_end());
-  if (dyn_port_mapping && dyn_port_mapping->domain == &domain) mpu_program(&domain, dyn_port_mapping->lent);
+  if (dyn_port_mapping && dyn_port_mapping->domain == &domain) mpu_program(&domain, dyn_port_mapping->lent, dyn_port_mapping->kernel_stack);
 }
 
 bool in_module_code() noexcept {

@@ -15,6 +15,7 @@
 #include <span>
 
 #include "dyn/module_domain.hpp"
+#include "mpu_layout.hpp"
 
 namespace dyn::mps2 {
 
@@ -60,6 +61,7 @@ ExitRecord* exit_to_module(const std::uint32_t* frame) noexcept;
 struct Mapping {
   const ModuleDomain* domain;
   std::span<const DomainRegion> lent;
+  KernelStack kernel_stack = KernelStack::InUse;  // Idle: called from another task's context
 };
 
 // The domain programmed in the MPU (nullptr: the MPU is off).

@@ -6,9 +6,24 @@
 namespace dyn::mps2 {
 
 namespace {
-constexpr std::size_t kUnit = 8;  // every block is a multiple, and aligned to it
 std::size_t round_up(std::size_t v, std::size_t a) noexcept { return (v + a - 1) & ~(a - 1); }
 }  // namespace
+
+// Every block is a multiple of kUnit, and aligned to it; a free block of
+// one unit holds its Free record, so nothing left over is ever too small
+// to be free again.
+static_assert(PoolModuleMemory::kUnit >= sizeof(PoolModuleMemory::Free));
+
+// The bytes a region of `size` (as asked for, or as given) takes in the
+// pool: what allocate() carves and release() gives back.
+std::size_t PoolModuleMemory::footprint(RegionKind kind, std::size_t size) noexcept {
+  if (kind == RegionKind::Meta) return round_up(size, kUnit);
+  // What a module's code may touch is one MPU region (isolation.hpp): a
+  // power of two of at least 32 bytes, aligned to its size.
+  std::size_t want = 32;
+  while (want < size) want *= 2;
+  return want;
+}
 
 PoolModuleMemory::PoolModuleMemory(std::span<std::byte> pool) noexcept {
   auto begin = round_up(reinterpret_cast<std::uintptr_t>(pool.data()), kUnit);
@@ -23,14 +38,8 @@ PoolModuleMemory::PoolModuleMemory(std::span<std::byte> pool) noexcept {
 Region PoolModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept {
   if (size == 0 || align == 0 || (align & (align - 1)) != 0) return {};
   if (align < kUnit) align = kUnit;
-  std::size_t want = round_up(size, kUnit);
-  if (kind != RegionKind::Meta) {
-    // What a module's code may touch is one MPU region (isolation.hpp): a
-    // power of two of at least 32 bytes, aligned to its size.
-    want = 32;
-    while (want < size) want *= 2;
-    if (align < want) align = want;
-  }
+  const std::size_t want = footprint(kind, size);
+  if (kind != RegionKind::Meta && align < want) align = want;
   for (Free** link = &free_; *link; link = &(*link)->next) {
     Free* block = *link;
     const auto start = reinterpret_cast<std::uintptr_t>(block);
@@ -39,15 +48,13 @@ Region PoolModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
     if (block->size < lead + want) continue;
     const std::size_t tail = block->size - lead - want;
     Free* const next = block->next;
-    // What is left before and after the region stays free; a tail too small
-    // for a Free record goes with the region. (A lead is 0 or at least kUnit,
-    // which is sizeof(Free) on the M3.)
-    static_assert(sizeof(Free) <= 2 * kUnit);
+    // What is left before and after the region stays free (each 0 or at
+    // least a unit, which holds a Free record).
     if (lead != 0) {
       block->size = lead;
       link = &block->next;
     }
-    if (tail >= sizeof(Free)) {
+    if (tail != 0) {
       auto* rest = reinterpret_cast<Free*>(aligned + want);
       rest->size = tail;
       rest->next = next;
@@ -56,21 +63,22 @@ Region PoolModuleMemory::allocate(RegionKind kind, std::size_t size, std::size_t
       *link = next;
     }
     auto* host = reinterpret_cast<std::byte*>(aligned);
-    const std::size_t region_size = tail < sizeof(Free) ? want + tail : want;
-    std::memset(host, 0, region_size);
-    stats_.bytes[static_cast<std::size_t>(kind)] += region_size;
+    std::memset(host, 0, want);
+    stats_.bytes[static_cast<std::size_t>(kind)] += want;
     stats_.regions[static_cast<std::size_t>(kind)] += 1;
-    return Region{host, reinterpret_cast<std::uintptr_t>(host), region_size, kind};
+    return Region{host, reinterpret_cast<std::uintptr_t>(host), want, kind};
   }
   return {};
 }
 
 void PoolModuleMemory::release(const Region& r) noexcept {
   if (!r) return;
-  stats_.bytes[static_cast<std::size_t>(r.kind)] -= r.size;
+  // The region as given, or as asked for (a record released by its type's size).
+  const std::size_t size = footprint(r.kind, r.size);
+  stats_.bytes[static_cast<std::size_t>(r.kind)] -= size;
   stats_.regions[static_cast<std::size_t>(r.kind)] -= 1;
   auto* block = reinterpret_cast<Free*>(r.host);
-  block->size = r.size;
+  block->size = size;
   // Insert in address order, then merge with the neighbours.
   Free** link = &free_;
   while (*link && *link < block) link = &(*link)->next;

@@ -25,12 +25,15 @@ class PoolModuleMemory final : public ModuleMemory {
   Stats stats() const noexcept override { return stats_; }
   std::size_t free_bytes() const noexcept;
 
- private:
   // A free block: its size and the next free block, kept in address order.
   struct Free {
     std::size_t size;
     Free* next;
   };
+  static constexpr std::size_t kUnit = sizeof(Free) < 8 ? 8 : sizeof(Free);
+  static std::size_t footprint(RegionKind kind, std::size_t size) noexcept;
+
+ private:
   Free* free_ = nullptr;
   Stats stats_;
 };

@@ -14,7 +14,7 @@ constexpr std::uint32_t kMpuCtrl = 0xE000ED94, kMpuRnr = 0xE000ED98, kMpuRbar = 
 constexpr std::uint32_t kCtrlEnable = 1u << 0, kCtrlPrivDefEna = 1u << 2;
 }  // namespace
 
-void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent) noexcept {
+void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent, KernelStack kernel_stack) noexcept {
   asm volatile("dmb" ::: "memory");
   scb::reg(kMpuCtrl) = 0;
   if (!domain) {
@@ -23,7 +23,7 @@ void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent)
   }
   MpuDomainPart part;
   if (!read_domain_cache(*domain, code_end(), part)) part = mpu_domain_part(*domain, code_end());  // a domain never built by the task manager
-  const MpuLayout layout = mpu_layout(part, *domain, lent);
+  const MpuLayout layout = mpu_layout(part, *domain, lent, kernel_stack);
   for (std::size_t slot = 0; slot < kMpuSlots; ++slot) {
     if (slot < layout.count) {
       scb::reg(kMpuRbar) = layout.slots[slot].base | 1u << 4 | static_cast<std::uint32_t>(slot);  // VALID: RNR from here

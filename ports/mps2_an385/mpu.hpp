@@ -4,6 +4,7 @@
 #include <span>
 
 #include "dyn/module_domain.hpp"
+#include "mpu_layout.hpp"
 
 namespace dyn::mps2 {
 
@@ -11,7 +12,9 @@ namespace dyn::mps2 {
 // code, the domain's regions, `lent` — buffers of kernel memory a hook is
 // handed for one call — and the stack guards). Everything else is the
 // privileged default map (PRIVDEFENA): kernel code sees all of memory,
-// module code only what is listed. nullptr: the MPU is off.
-void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent) noexcept;
+// module code only what is listed. nullptr: the MPU is off. `kernel_stack`:
+// whether the calling context runs on the domain's kernel stack (mpu_layout.hpp).
+void mpu_program(const ModuleDomain* domain, std::span<const DomainRegion> lent,
+                 KernelStack kernel_stack = KernelStack::InUse) noexcept;
 
 }  // namespace dyn::mps2

@@ -197,7 +197,10 @@ std::size_t mpu_slots_needed(const ModuleDomain& domain) noexcept {
   return 1 + g.count + guards(domain, g);
 }
 
-bool mpu_fits(const ModuleDomain& domain) noexcept { return mpu_slots_needed(domain) + 1 <= kMpuSlots; }
+bool mpu_fits(const ModuleDomain& domain, KernelStack kernel_stack) noexcept {
+  const bool guard_yields = kernel_stack == KernelStack::Idle && domain.kernel_stack_base != 0;
+  return mpu_slots_needed(domain) + (guard_yields ? 0u : 1u) <= kMpuSlots;
+}
 
 MpuDomainPart mpu_domain_part(const ModuleDomain& domain, std::uint32_t code_bytes) noexcept {
   MpuDomainPart out;
@@ -210,16 +213,20 @@ MpuDomainPart mpu_domain_part(const ModuleDomain& domain, std::uint32_t code_byt
   return out;
 }
 
-MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain, std::span<const DomainRegion> lent) noexcept {
+MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain, std::span<const DomainRegion> lent,
+                     KernelStack kernel_stack) noexcept {
   MpuLayout out;
   for (std::size_t i = 0; i < part.count; ++i) out.slots[i] = part.slots[i];
   out.count = part.count;
   out.complete = part.complete;
-  const std::size_t reserved = (part.module_guard ? 1u : 0u) + (domain.kernel_stack_base ? 1u : 0u);
+  bool kernel_guard = domain.kernel_stack_base != 0;
   for (const DomainRegion& r : lent) {
     if (r.size == 0) continue;
     const bool legal = r.size >= kGuardBytes && (r.size & (r.size - 1)) == 0 && (r.base & (r.size - 1)) == 0;
-    if (!legal || out.count + reserved >= kMpuSlots) {
+    const std::size_t reserved = (part.module_guard ? 1u : 0u) + (kernel_guard ? 1u : 0u);
+    if (legal && out.count + reserved >= kMpuSlots && kernel_guard && kernel_stack == KernelStack::Idle)
+      kernel_guard = false;  // its slot is the lent buffer's: that stack is not run on during this call
+    else if (!legal || out.count + reserved >= kMpuSlots) {
       out.complete = false;
       continue;
     }
@@ -229,7 +236,7 @@ MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain, std:
     out.slots[out.count++] = MpuSlot{guard_base(domain.stack_base), rasr(kGuardBytes, kApNone, false, false)};
     out.module_guard = true;
   }
-  if (domain.kernel_stack_base) {
+  if (kernel_guard) {
     out.slots[out.count++] =
         MpuSlot{guard_base(domain.kernel_stack_base), rasr(kGuardBytes, kApNone, false, false)};
     out.kernel_guard = true;
@@ -237,8 +244,9 @@ MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain, std:
   return out;
 }
 
-MpuLayout mpu_layout(const ModuleDomain& domain, std::span<const DomainRegion> lent, std::uint32_t code_bytes) noexcept {
-  return mpu_layout(mpu_domain_part(domain, code_bytes), domain, lent);
+MpuLayout mpu_layout(const ModuleDomain& domain, std::span<const DomainRegion> lent, std::uint32_t code_bytes,
+                     KernelStack kernel_stack) noexcept {
+  return mpu_layout(mpu_domain_part(domain, code_bytes), domain, lent, kernel_stack);
 }
 
 namespace {

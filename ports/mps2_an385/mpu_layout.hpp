@@ -48,14 +48,23 @@ struct MpuDomainPart {
 };
 [[nodiscard]] MpuDomainPart mpu_domain_part(const ModuleDomain& domain, std::uint32_t code_bytes) noexcept;
 
+// Whose kernel stack the calling context runs on: the domain's own task's
+// (its guard watches the stack in use), or another's — a hook the update
+// task calls in the module's domain, whose task is stopped: the domain's
+// kernel-stack guard then watches a stack nobody runs on.
+enum class KernelStack : std::uint8_t { InUse, Idle };
+
 // The slots for `domain` and `lent`, the image's code being [0, code_bytes).
 // A lent region takes a slot of its own (it is MPU-legal: lend() makes it
-// so). Guards always take theirs; what finds no slot left (only for a
-// domain mpu_fits refused) is left out, and `complete` says so.
+// so). Guards take theirs, except that a lent region with no slot left
+// takes an idle kernel stack's guard's; what still finds no slot (a domain
+// mpu_fits refused, or one given all its slots under BestEffort) is left
+// out, and `complete` says so.
 [[nodiscard]] MpuLayout mpu_layout(const MpuDomainPart& part, const ModuleDomain& domain,
-                                   std::span<const DomainRegion> lent) noexcept;
+                                   std::span<const DomainRegion> lent,
+                                   KernelStack kernel_stack = KernelStack::InUse) noexcept;
 [[nodiscard]] MpuLayout mpu_layout(const ModuleDomain& domain, std::span<const DomainRegion> lent,
-                                   std::uint32_t code_bytes) noexcept;
+                                   std::uint32_t code_bytes, KernelStack kernel_stack = KernelStack::InUse) noexcept;
 
 // The part kept in domain.port_cache with a digest of what it was worked
 // out from: read_domain_cache() gives it back only while the domain's
@@ -64,8 +73,9 @@ void write_domain_cache(ModuleDomain& domain, std::uint32_t code_bytes) noexcept
 [[nodiscard]] bool read_domain_cache(const ModuleDomain& domain, std::uint32_t code_bytes, MpuDomainPart& out) noexcept;
 
 // True if `domain` (with its stack fields set) fits the slots with its
-// guards and one slot kept for a lent buffer.
-[[nodiscard]] bool mpu_fits(const ModuleDomain& domain) noexcept;
+// guards and one slot for a lent buffer: one kept free, or, for a buffer
+// lent while its kernel stack is idle, the guard's (mpu_layout).
+[[nodiscard]] bool mpu_fits(const ModuleDomain& domain, KernelStack kernel_stack = KernelStack::InUse) noexcept;
 
 // The slots `domain` takes: code, its groups, its guards (no lent buffer).
 [[nodiscard]] std::size_t mpu_slots_needed(const ModuleDomain& domain) noexcept;

@@ -181,7 +181,7 @@ __attribute__((unused)) static void hostile_job(void* state) {
 #elif defined(HOSTILE_HEAP_OVERFLOW)
   uint8_t* block = (uint8_t*)dyn_malloc(64);
   if (block) {
-    for (int i = 0; i < 64 + 4096; i++) ((volatile uint8_t*)block)[i] = 0x42;
+    for (int i = 0; i < 64 + 1024; i++) ((volatile uint8_t*)block)[i] = 0x42;
     dyn_free(block);
   }
 #elif defined(HOSTILE_HEAP_RUNS_OFF)

@@ -57,6 +57,14 @@ struct ModuleDomain {
 
 enum class DomainAccess : std::uint8_t { Read, Write };
 
+// Where a buffer lent to one of the domain's hooks (a checkpoint) can still
+// be lent from. Before a task's first run is over, from its own context (a
+// restore at boot, after its constructors); from then on, only from the
+// update task's (the checkpoint and restore hooks of a live update), whose
+// call leaves the task's own kernel stack idle. A port may map a lent
+// buffer differently in the two (port::domain_fits).
+enum class LentFrom : std::uint8_t { OwnTask, UpdateTask };
+
 // True if [address, address + size) lies inside one region of `d` that
 // grants `access` (a region straddle is refused: the MPU would fault there too).
 [[nodiscard]] bool domain_allows(const ModuleDomain& d, std::uintptr_t address, std::size_t size,

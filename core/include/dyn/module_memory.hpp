@@ -35,6 +35,8 @@ class ModuleMemory {
   // A zero-filled region of at least `size` bytes aligned to `align`
   // (a power of two), or an empty Region if there is no room.
   virtual Region allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept = 0;
+  // `r` as allocate() returned it, or with the size that was asked for (a
+  // record released by its type's size): an implementation rounds the same way.
   virtual void release(const Region& r) noexcept = 0;
   // Linking is over: code becomes read+execute (and the instruction cache is synchronised).
   virtual bool seal_code(const Region& r) noexcept = 0;

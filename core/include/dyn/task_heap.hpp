@@ -18,7 +18,8 @@
 //  - a free slot has a record in its arena's free list for its class; a
 //    record is in exactly one of the two;
 //  - an arena with no live block is returned at once (with its free records),
-//    except the heap's last shared arena, kept for the next allocation.
+//    except the heap's last shared arena, kept for the next allocation;
+//  - a shared arena is a power of two from kHeapFirstArena to kHeapArenaSize.
 #pragma once
 
 #include <cstddef>
@@ -50,8 +51,14 @@ struct HeapSize {
 inline constexpr std::size_t kHeapClasses = 16;          // slots of 32 B .. 1 MiB
 inline constexpr std::size_t kHeapLeadGuard = 16;
 inline constexpr std::size_t kHeapMinTailGuard = 16;
-inline constexpr std::size_t kHeapArenaSize = 64 * 1024;  // slots above a quarter of it get an arena of their own,
-                                                          // filled with guard bytes to its last page's end
+inline constexpr std::size_t kHeapArenaSize = 64 * 1024;  // the largest shared arena; slots above a quarter of it
+                                                          // get an arena of their own, filled with guard bytes
+                                                          // to its last page's end
+// A heap's first shared arena; each further one is twice the shared arenas
+// it has (a power of two, at most kHeapArenaSize), so a module with a few
+// small blocks takes a small region, and a large heap takes few regions
+// (its domain's MPU slots): 1, 2, 8, 32, 64, 64 ... KiB on a 32-bit target.
+inline constexpr std::size_t kHeapFirstArena = sizeof(void*) == 4 ? 1024 : 4096;
 
 struct HeapArena {
   Region region;
@@ -103,6 +110,7 @@ class TaskHeap {
   HeapArena* new_arena(ModuleMemory& memory, std::size_t bytes, bool dedicated) noexcept;
   void drop_arena(ModuleMemory& memory, HeapArena* arena) noexcept;
   bool sole_shared_arena(const HeapArena* arena) const noexcept;
+  std::size_t next_shared_arena(std::size_t slot) const noexcept;
 
   SplayTree<HeapBlock, HeapTag, HeapKey, HeapSize> live_;
   HeapArena* arenas_ = nullptr;

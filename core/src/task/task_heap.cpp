@@ -117,6 +117,18 @@ bool TaskHeap::sole_shared_arena(const HeapArena* arena) const noexcept {
   return true;
 }
 
+// Twice the bytes of the shared arenas the heap has, as a power of two in
+// [kHeapFirstArena, kHeapArenaSize], and room for `slot` at least.
+std::size_t TaskHeap::next_shared_arena(std::size_t slot) const noexcept {
+  std::size_t shared = 0;
+  for (const HeapArena* a = arenas_; a; a = a->next)
+    if (!a->dedicated) shared += a->region.size;
+  std::size_t size = kHeapFirstArena;
+  while (size < 2 * shared && size < kHeapArenaSize) size *= 2;
+  while (size < slot) size *= 2;  // slot <= kHeapArenaSize / 4
+  return size;
+}
+
 HeapBlock* TaskHeap::take_slot(ModuleMemory& memory, std::size_t c) noexcept {
   const std::size_t slot = slot_of_class(c);
   for (HeapArena* a = arenas_; a; a = a->next) {
@@ -130,7 +142,7 @@ HeapBlock* TaskHeap::take_slot(ModuleMemory& memory, std::size_t c) noexcept {
   HeapArena* room = nullptr;
   for (HeapArena* a = arenas_; a && !room; a = a->next)
     if (!a->dedicated && a->region.size - a->bump >= slot) room = a;
-  if (!room) room = new_arena(memory, kHeapArenaSize, false);
+  if (!room) room = new_arena(memory, next_shared_arena(slot), false);
   if (!room) return nullptr;
   HeapBlock* b = new_record(memory);
   if (!b) {

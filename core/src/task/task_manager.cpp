@@ -389,7 +389,9 @@ Result<void, TablesError> TaskManager::build_domain(RegisterEntry& e, const Regi
   d.stack_top = static_cast<std::uintptr_t>(stack.address + stack.size);
   d.kernel_stack_base = static_cast<std::uintptr_t>(kernel_stack.address);
   // The port decides with the stacks known: their guards take slots too.
-  if (shortfall && !port::domain_fits(d)) shortfall = Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
+  // A task past its first run is lent buffers by the update task only.
+  const LentFrom lent = e.start == StartStage::Started ? LentFrom::UpdateTask : LentFrom::OwnTask;
+  if (shortfall && !port::domain_fits(d, lent)) shortfall = Unexpected{TablesError{TablesErrc::TooManyRegions, 0, d.count}};
   if (!shortfall && fit == DomainFit::Required) return shortfall;
   e.domain = d;
   port::domain_changed(e.domain);
