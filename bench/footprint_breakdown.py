@@ -4,7 +4,9 @@ footprint figures): flash (text + data's load image) and RAM (data + bss) by
 part of the system, the mission's embedded module images and the RAM that is
 not the kernel's (task stacks, the module heap, the RAM standing in for flash)
 shown apart.
-    bench/footprint_breakdown.py IMAGE.map"""
+    bench/footprint_breakdown.py IMAGE.map
+The mps2-an385 preset links with LTO, which merges the core's objects: the
+split by part needs a tree configured with -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF."""
 import re
 import sys
 from collections import Counter
@@ -40,8 +42,13 @@ def names(section, variable):
     return re.search(rf"\d{variable}E$", section) is not None or section.endswith("." + variable)
 
 
+LTO_PART = "the core and the image's code (merged by LTO)"
+
+
 def part_of(obj):
     name = obj.split("(")[-1].rstrip(")").split("/")[-1].replace(".obj", "").replace(".o", "", 1)
+    if ".ltrans" in name:
+        return LTO_PART
     for part, pattern in PARTS:
         if re.search(pattern, name):
             return part
@@ -96,6 +103,9 @@ def main():
         print(f"{'embedded module images (the mission)':44} {embedded:8}")
     for what, size in not_kernel.items():
         print(f"{what:44} {'':8} {size:8}")
+    if flash[LTO_PART] or ram[LTO_PART]:
+        print("(a link-time optimised image keeps no object per part: for the split by part, configure a tree "
+              "with -DCMAKE_INTERPROCEDURAL_OPTIMIZATION=OFF and read its map)")
 
 
 main()
