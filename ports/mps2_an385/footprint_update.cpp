@@ -26,6 +26,7 @@
 #include "dyn/task_manager.hpp"
 #include "dyn/update_manager.hpp"
 #include "module_memory.hpp"
+#include "mpu_layout.hpp"
 
 #define DYN_STR2(x) #x
 #define DYN_STR(x) DYN_STR2(x)
@@ -79,20 +80,17 @@ class MpuShapedMemory final : public ModuleMemory {
  public:
   explicit MpuShapedMemory(mps2::PoolModuleMemory& pool) noexcept : pool_(pool) {}
   Region allocate(RegionKind kind, std::size_t size, std::size_t align) noexcept override {
-    const std::size_t shaped = shape(size);
+    const std::size_t shaped = mps2::mpu_region_bytes(size);
     return pool_.allocate(kind, shaped, align > shaped ? align : shaped);
   }
-  void release(const Region& r) noexcept override { pool_.release(Region{r.host, r.address, shape(r.size), r.kind}); }
+  void release(const Region& r) noexcept override {
+    pool_.release(Region{r.host, r.address, mps2::mpu_region_bytes(r.size), r.kind});
+  }
   bool seal_code(const Region& r) noexcept override { return pool_.seal_code(r); }
   bool unseal_code(const Region& r) noexcept override { return pool_.unseal_code(r); }
   Stats stats() const noexcept override { return pool_.stats(); }
 
  private:
-  static std::size_t shape(std::size_t size) noexcept {
-    std::size_t shaped = 32;  // the smallest MPU region
-    while (shaped < size) shaped <<= 1;
-    return shaped;
-  }
   mps2::PoolModuleMemory& pool_;
 };
 

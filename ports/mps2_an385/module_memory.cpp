@@ -3,6 +3,8 @@
 
 #include <cstring>
 
+#include "mpu_layout.hpp"
+
 namespace dyn::mps2 {
 
 namespace {
@@ -20,9 +22,7 @@ std::size_t PoolModuleMemory::footprint(RegionKind kind, std::size_t size) noexc
   if (kind == RegionKind::Meta) return round_up(size, kUnit);
   // What a module's code may touch is one MPU region (isolation.hpp): a
   // power of two of at least 32 bytes, aligned to its size.
-  std::size_t want = 32;
-  while (want < size) want *= 2;
-  return want;
+  return mpu_region_bytes(size);
 }
 
 PoolModuleMemory::PoolModuleMemory(std::span<std::byte> pool) noexcept {

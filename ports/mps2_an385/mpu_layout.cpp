@@ -31,11 +31,6 @@ std::uint32_t ap_for(std::uint32_t attributes) noexcept {
   return kApNone;
 }
 
-std::size_t cover(std::uint32_t bytes) noexcept {
-  std::size_t size = 32;
-  while (size < bytes) size *= 2;
-  return size;
-}
 
 // One MPU region standing for several of the domain's: the smallest
 // aligned power of two holding them, its eight subregions (SRD, B3.5.9, for
@@ -197,6 +192,12 @@ std::size_t mpu_slots_needed(const ModuleDomain& domain) noexcept {
   return 1 + g.count + guards(domain, g);
 }
 
+std::size_t mpu_region_bytes(std::size_t bytes) noexcept {
+  std::size_t size = 32;
+  while (size < bytes) size *= 2;
+  return size;
+}
+
 bool mpu_fits(const ModuleDomain& domain, KernelStack kernel_stack) noexcept {
   const bool guard_yields = kernel_stack == KernelStack::Idle && domain.kernel_stack_base != 0;
   return mpu_slots_needed(domain) + (guard_yields ? 0u : 1u) <= kMpuSlots;
@@ -207,7 +208,7 @@ MpuDomainPart mpu_domain_part(const ModuleDomain& domain, std::uint32_t code_byt
   const Groups g = groups_of(domain);
   out.module_guard = needs_module_guard(domain, g);
   const std::size_t reserved = guards(domain, g);
-  out.slots[out.count++] = MpuSlot{0, rasr(cover(code_bytes), kApReadOnly, true, false)};
+  out.slots[out.count++] = MpuSlot{0, rasr(mpu_region_bytes(code_bytes), kApReadOnly, true, false)};
   for (std::size_t i = 0; i < g.count && out.count + reserved < kMpuSlots; ++i) out.slots[out.count++] = slot_for(g.at[i]);
   out.complete = !g.overflowed && out.count - 1u == g.count;
   return out;

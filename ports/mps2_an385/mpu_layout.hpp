@@ -80,4 +80,7 @@ void write_domain_cache(ModuleDomain& domain, std::uint32_t code_bytes) noexcept
 // The slots `domain` takes: code, its groups, its guards (no lent buffer).
 [[nodiscard]] std::size_t mpu_slots_needed(const ModuleDomain& domain) noexcept;
 
+// The smallest MPU region that holds `bytes`: a power of two, at least 32.
+[[nodiscard]] std::size_t mpu_region_bytes(std::size_t bytes) noexcept;
+
 }  // namespace dyn::mps2
